@@ -1,0 +1,209 @@
+//! Validated card identifiers.
+//!
+//! Each type can only hold a value that could be a real identifier, so a
+//! function taking an [`Iccid`] never has to re-check it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ModelError;
+
+macro_rules! string_newtype_common {
+    ($ty:ident) => {
+        impl $ty {
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl FromStr for $ty {
+            type Err = ModelError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+        impl TryFrom<String> for $ty {
+            type Error = ModelError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+        impl TryFrom<&str> for $ty {
+            type Error = ModelError;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                Self::parse(s)
+            }
+        }
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// An ICCID: the number printed on the SIM itself.
+///
+/// 19 or 20 characters starting with `89`. Chinese operators issue ICCIDs
+/// with letters in them (`898602B7091701054333` is in the Tencent spec), so
+/// ASCII letters are allowed and kept upper-case; the Luhn digit is not
+/// checked because those ICCIDs do not carry a valid one.
+///
+/// ```
+/// use iotcard_model::Iccid;
+/// let iccid: Iccid = "898602b7091701054333".parse()?;
+/// assert_eq!(iccid.as_str(), "898602B7091701054333");
+/// assert!("1234".parse::<Iccid>().is_err());
+/// # Ok::<(), iotcard_model::ModelError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Iccid(String);
+
+impl Iccid {
+    /// Validates `s` as an ICCID.
+    pub fn parse(s: &str) -> Result<Self, ModelError> {
+        let err = |reason| ModelError::InvalidIccid {
+            input: s.to_owned(),
+            reason,
+        };
+        if !(19..=20).contains(&s.len()) {
+            return Err(err("must be 19 or 20 characters"));
+        }
+        if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(err("must be ASCII letters and digits only"));
+        }
+        if !s.starts_with("89") {
+            return Err(err("must start with 89 (the telecom industry prefix)"));
+        }
+        Ok(Self(s.to_ascii_uppercase()))
+    }
+}
+string_newtype_common!(Iccid);
+
+/// An MSISDN: the phone number of a card (IoT numbers in China are 13 digits,
+/// e.g. `1064878384333`).
+///
+/// 11 to 15 ASCII digits (E.164 allows at most 15), without `+` or spaces.
+///
+/// ```
+/// use iotcard_model::Msisdn;
+/// assert!("1064878384333".parse::<Msisdn>().is_ok());
+/// assert!("10648-78384".parse::<Msisdn>().is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Msisdn(String);
+
+impl Msisdn {
+    /// Validates `s` as an MSISDN.
+    pub fn parse(s: &str) -> Result<Self, ModelError> {
+        let err = |reason| ModelError::InvalidMsisdn {
+            input: s.to_owned(),
+            reason,
+        };
+        if s.is_empty() {
+            return Err(err("is empty"));
+        }
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err("must be ASCII digits only"));
+        }
+        if !(11..=15).contains(&s.len()) {
+            return Err(err("must be 11 to 15 digits"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+string_newtype_common!(Msisdn);
+
+/// A card number as IoTBOS takes it in `cardIdNums`: an MSISDN or an
+/// all-digit ICCID, 11 to 20 ASCII digits.
+///
+/// Digits only is what keeps a number from breaking the comma-joined batch
+/// (a `,` inside one number would split it into two on the server).
+///
+/// ```
+/// use iotcard_model::CardNumber;
+/// assert!("1064804085884".parse::<CardNumber>().is_ok());
+/// assert!("".parse::<CardNumber>().is_err());
+/// assert!("1064804085884,1".parse::<CardNumber>().is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct CardNumber(String);
+
+impl CardNumber {
+    /// Validates `s` as an IoTBOS card number.
+    pub fn parse(s: &str) -> Result<Self, ModelError> {
+        let err = |reason| ModelError::InvalidCardNumber {
+            input: s.to_owned(),
+            reason,
+        };
+        if s.is_empty() {
+            return Err(err("is empty"));
+        }
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err("must be ASCII digits only"));
+        }
+        if !(11..=20).contains(&s.len()) {
+            return Err(err("must be 11 to 20 digits"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+string_newtype_common!(CardNumber);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iccid_rules() {
+        assert!(Iccid::parse("898602B7091701054333").is_ok());
+        assert!(Iccid::parse("8986011234567890123").is_ok());
+        assert!(matches!(
+            Iccid::parse("798602B7091701054333"),
+            Err(ModelError::InvalidIccid { .. })
+        ));
+        assert!(Iccid::parse("898602B70917010543").is_err());
+        assert!(Iccid::parse("898602B709170105433333").is_err());
+        assert!(Iccid::parse("898602B70917010543 3").is_err());
+        let e = Iccid::parse("12").unwrap_err().to_string();
+        assert!(e.contains("\"12\"") && e.contains("19 or 20"), "{e}");
+    }
+
+    #[test]
+    fn msisdn_and_card_number_rules() {
+        assert!(Msisdn::parse("13800138000").is_ok());
+        assert!(Msisdn::parse("1380013800").is_err());
+        assert!(Msisdn::parse("+8613800138000").is_err());
+        assert!(CardNumber::parse("1060000000001").is_ok());
+        assert!(CardNumber::parse("89860000000000000001").is_ok());
+        assert!(CardNumber::parse("898600000000000000011").is_err());
+        assert!(CardNumber::parse("10600000a0001").is_err());
+        assert!(CardNumber::parse(" 1060000000001").is_err());
+    }
+
+    #[test]
+    fn serde_validates() {
+        let ok: CardNumber = serde_json::from_str("\"1060000000001\"").unwrap();
+        assert_eq!(serde_json::to_string(&ok).unwrap(), "\"1060000000001\"");
+        let bad = serde_json::from_str::<Iccid>("\"1\"").unwrap_err();
+        assert!(bad.to_string().contains("invalid ICCID"));
+    }
+}
