@@ -193,3 +193,31 @@ mod tests {
         assert_eq!(serde_json::from_str::<DataAmount>(&json).unwrap(), d);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any decimal the providers can write survives Display → parse →
+        /// JSON → parse with its digits, scale and sign.
+        #[test]
+        fn money_and_data_round_trip(mantissa in -10_000_000_000i64..10_000_000_000, scale in 0u32..6) {
+            let d = Decimal::new(mantissa, scale);
+            let text = d.to_string();
+            let m: Money = text.parse().unwrap();
+            prop_assert_eq!(m.to_string(), text.clone());
+            let json = serde_json::to_string(&m).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Money>(&json).unwrap().to_string(), text.clone());
+            let amount = DataAmount::mb(d);
+            let back: DataAmount = serde_json::from_str(&serde_json::to_string(&amount).unwrap()).unwrap();
+            prop_assert_eq!(back.amount.to_string(), text);
+        }
+
+        #[test]
+        fn parse_exact_never_panics(s in "\\PC{0,40}") {
+            let _ = crate::decimal::parse_exact(&s);
+        }
+    }
+}

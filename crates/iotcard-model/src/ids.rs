@@ -207,3 +207,30 @@ mod tests {
         assert!(bad.to_string().contains("invalid ICCID"));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn validators_never_panic_and_accept_only_what_they_say(s in "\\PC{0,30}") {
+            if let Ok(n) = CardNumber::parse(&s) {
+                prop_assert!(n.as_str().bytes().all(|b| b.is_ascii_digit()));
+                prop_assert!((11..=20).contains(&n.as_str().len()));
+            }
+            if let Ok(i) = Iccid::parse(&s) {
+                prop_assert!(i.as_str().starts_with("89"));
+            }
+            let _ = Msisdn::parse(&s);
+        }
+
+        #[test]
+        fn valid_numbers_round_trip(s in "[0-9]{11,20}") {
+            let n = CardNumber::parse(&s).unwrap();
+            let json = serde_json::to_string(&n).unwrap();
+            prop_assert_eq!(serde_json::from_str::<CardNumber>(&json).unwrap(), n);
+        }
+    }
+}
