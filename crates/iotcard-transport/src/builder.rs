@@ -1,0 +1,170 @@
+//! Settings of an [`HttpTransport`] and how it is put together.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::body::BodyLimits;
+use crate::connect::ConnectTimeout;
+use crate::http_transport::{HttpTransport, Inner};
+use crate::plaintext::PlaintextWarnings;
+use crate::tls::{client_config, PemSource, Roots};
+use crate::TransportError;
+
+/// Configures an [`HttpTransport`]; start with [`HttpTransport::builder`].
+///
+/// Every time limit takes `impl Into<Option<Duration>>`: `None` removes that limit.
+#[derive(Debug, Clone)]
+pub struct HttpTransportBuilder {
+    pub(crate) settings: Settings,
+    roots: Roots,
+    extra_cas: Vec<PemSource>,
+}
+
+/// The settings an [`HttpTransport`] runs with; shown by its `Debug`.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) request_timeout: Option<Duration>,
+    pub(crate) body_limits: BodyLimits,
+    pub(crate) pool_max_idle_per_host: usize,
+    pub(crate) pool_idle_timeout: Option<Duration>,
+}
+
+impl Default for HttpTransportBuilder {
+    fn default() -> Self {
+        Self {
+            settings: Settings {
+                connect_timeout: Some(Duration::from_secs(10)),
+                request_timeout: Some(Duration::from_secs(30)),
+                body_limits: BodyLimits {
+                    idle: Some(Duration::from_secs(15)),
+                    max_size: 16 * 1024 * 1024,
+                },
+                pool_max_idle_per_host: 32,
+                pool_idle_timeout: Some(Duration::from_secs(90)),
+            },
+            roots: Roots::default(),
+            extra_cas: Vec::new(),
+        }
+    }
+}
+
+impl HttpTransportBuilder {
+    /// A builder with the defaults: connect 10 s, request 30 s, body idle 15 s, body at most
+    /// 16 MiB, 32 idle connections per host kept for 90 s, webpki roots.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Limit on setting up a connection: DNS, TCP connect and TLS handshake together.
+    #[must_use]
+    pub fn connect_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
+        self.settings.connect_timeout = limit.into();
+        self
+    }
+
+    /// Limit on the whole exchange: from sending the request (including any connection
+    /// setup) until the last byte of the answer's body.
+    #[must_use]
+    pub fn request_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
+        self.settings.request_timeout = limit.into();
+        self
+    }
+
+    /// Limit on the wait for each next piece of the body once the answer's head has
+    /// arrived: an idle limit between chunks, not a limit on the whole body (that is
+    /// [`request_timeout`](Self::request_timeout)).
+    #[must_use]
+    pub fn body_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
+        self.settings.body_limits.idle = limit.into();
+        self
+    }
+
+    /// Largest answer body accepted, in bytes; a larger one is
+    /// [`TransportError::BodyTooLarge`].
+    #[must_use]
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.settings.body_limits.max_size = bytes;
+        self
+    }
+
+    /// How many idle keep-alive connections to keep per host.
+    #[must_use]
+    pub fn pool_max_idle_per_host(mut self, connections: usize) -> Self {
+        self.settings.pool_max_idle_per_host = connections;
+        self
+    }
+
+    /// How long an idle keep-alive connection is kept; `None` keeps it until the server
+    /// closes it.
+    #[must_use]
+    pub fn pool_idle_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
+        self.settings.pool_idle_timeout = limit.into();
+        self
+    }
+
+    /// The base set of trusted certificate authorities.
+    #[must_use]
+    pub fn roots(mut self, roots: Roots) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// Also trust the CA certificate(s) in this PEM text (one or more `CERTIFICATE`
+    /// sections). Checked by [`build`](Self::build).
+    #[must_use]
+    pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_cas.push(PemSource::Bytes(pem.into()));
+        self
+    }
+
+    /// Also trust the CA certificate(s) in this PEM file, read by [`build`](Self::build);
+    /// an unreadable or invalid file is an error naming it.
+    #[must_use]
+    pub fn extra_ca_pem_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.extra_cas.push(PemSource::File(path.into()));
+        self
+    }
+
+    /// Builds the transport. Fails with [`TransportError::Config`] on bad CA input.
+    ///
+    /// Needs no runtime to build; requests must be sent from within a Tokio runtime.
+    pub fn build(self) -> Result<HttpTransport, TransportError> {
+        let tls = client_config(self.roots, &self.extra_cas)?;
+
+        let mut tcp = HttpConnector::new();
+        // The HTTPS connector decides which schemes are allowed.
+        tcp.enforce_http(false);
+        // Small request/answer pairs: do not let Nagle hold back the request's last segment.
+        tcp.set_nodelay(true);
+
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_all_versions()
+            .wrap_connector(tcp);
+        let connector = ConnectTimeout::new(https, self.settings.connect_timeout);
+
+        let client = Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_max_idle_per_host(self.settings.pool_max_idle_per_host)
+            .pool_idle_timeout(self.settings.pool_idle_timeout)
+            .build(connector);
+
+        Ok(HttpTransport {
+            inner: Arc::new(Inner {
+                client,
+                settings: self.settings,
+                roots: self.roots,
+                extra_cas: self.extra_cas.len(),
+                plaintext: PlaintextWarnings::default(),
+            }),
+        })
+    }
+}

@@ -1,0 +1,166 @@
+//! The real transport: a pooled hyper client over rustls.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use tracing::Instrument;
+
+use crate::body::read_to_end;
+use crate::builder::Settings;
+use crate::connect::ConnectTimeout;
+use crate::plaintext::PlaintextWarnings;
+use crate::tls::Roots;
+use crate::{classify, HttpTransportBuilder, Response, TimeoutPhase, Transport, TransportError};
+
+type Connector = ConnectTimeout<HttpsConnector<HttpConnector>>;
+
+/// A [`Transport`] over hyper 1 with a keep-alive connection pool, for `http://` and
+/// `https://` (HTTP/2 when the server offers it by ALPN, HTTP/1.1 otherwise).
+///
+/// Cheap to clone: clones share the pool. Certificates are always verified.
+#[derive(Clone)]
+pub struct HttpTransport {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) client: Client<Connector, Full<Bytes>>,
+    pub(crate) settings: Settings,
+    pub(crate) roots: Roots,
+    pub(crate) extra_cas: usize,
+    pub(crate) plaintext: PlaintextWarnings,
+}
+
+impl HttpTransport {
+    /// A builder with the defaults documented on [`HttpTransportBuilder::new`].
+    pub fn builder() -> HttpTransportBuilder {
+        HttpTransportBuilder::new()
+    }
+
+    /// A transport with the default settings.
+    pub fn new() -> Result<Self, TransportError> {
+        Self::builder().build()
+    }
+
+    async fn exchange(
+        &self,
+        request: http::Request<Full<Bytes>>,
+        url: &str,
+    ) -> Result<Response, TransportError> {
+        let answer = self
+            .inner
+            .client
+            .request(request)
+            .await
+            .map_err(|e| classify::send_error(url.to_owned(), e))?;
+        let (head, body) = answer.into_parts();
+        tracing::trace!(status = head.status.as_u16(), version = ?head.version, "answer head");
+        let content_length = head
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let body = read_to_end(body, content_length, self.inner.settings.body_limits, url).await?;
+        Ok(Response {
+            status: head.status,
+            headers: head.headers,
+            body,
+        })
+    }
+}
+
+/// The checks hyper-util would otherwise fail with an opaque error.
+fn check_sendable(uri: &http::Uri) -> Result<(), &'static str> {
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(_) => return Err("only http:// and https:// URLs are supported"),
+        None => return Err("the URL must be absolute (scheme and host)"),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("the URL has no host");
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Transport for HttpTransport {
+    async fn send(&self, request: http::Request<Bytes>) -> Result<Response, TransportError> {
+        let url = iotbos_proto::redact_uri(request.uri());
+        if let Err(reason) = check_sendable(request.uri()) {
+            return Err(TransportError::invalid_request(request.uri(), reason));
+        }
+        self.inner.plaintext.check(request.uri());
+
+        let span = tracing::debug_span!(
+            "http_request",
+            method = %request.method(),
+            url = %url,
+        );
+        let request = request.map(Full::new);
+        async {
+            let started = Instant::now();
+            let exchange = self.exchange(request, &url);
+            let outcome = match self.inner.settings.request_timeout {
+                Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or_else(|_| {
+                    Err(classify::timeout(url.clone(), TimeoutPhase::Request, limit))
+                }),
+                None => exchange.await,
+            };
+            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            match &outcome {
+                Ok(response) => tracing::debug!(
+                    status = response.status.as_u16(),
+                    latency_ms,
+                    body_len = response.body.len(),
+                    "answer received"
+                ),
+                Err(error) => tracing::debug!(
+                    %error,
+                    retryable = error.is_retryable(),
+                    latency_ms,
+                    "request failed"
+                ),
+            }
+            outcome
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let settings = &self.inner.settings;
+        f.debug_struct("HttpTransport")
+            .field("connect_timeout", &settings.connect_timeout)
+            .field("request_timeout", &settings.request_timeout)
+            .field("body_timeout", &settings.body_limits.idle)
+            .field("max_body_size", &settings.body_limits.max_size)
+            .field("pool_max_idle_per_host", &settings.pool_max_idle_per_host)
+            .field("pool_idle_timeout", &settings.pool_idle_timeout)
+            .field("roots", &self.inner.roots)
+            .field("extra_cas", &self.inner.extra_cas)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_absolute_http_urls_are_sendable() {
+        let check = |u: &str| check_sendable(&u.parse().unwrap());
+        assert!(check("http://localhost/").is_ok());
+        assert!(check("https://example.com/x?y=1").is_ok());
+        assert!(check("/relative").is_err());
+        assert!(check("ftp://example.com/").is_err());
+    }
+}

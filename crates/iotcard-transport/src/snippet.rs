@@ -1,0 +1,117 @@
+//! A short, printable, scrubbed excerpt of an error answer's body.
+//!
+//! Error pages sometimes echo the request (some servers print the URL they refused), so the
+//! excerpt goes through [`iotbos_proto::redact_text`] (`password`, `accessToken`) and then
+//! hides Tencent's `sig`, which that function does not know about.
+
+/// Longest excerpt kept, in bytes of the original body.
+pub(crate) const SNIPPET_LIMIT: usize = 200;
+
+/// Keys, beyond IoTBOS's, whose values never appear in an excerpt (ASCII case-insensitive).
+const SECRET_KEYS: [&str; 1] = ["sig"];
+
+/// The first [`SNIPPET_LIMIT`] bytes of `body` as text: lossy UTF-8, control characters as
+/// spaces, secret values replaced by `***`, and `…` when something was cut.
+pub(crate) fn body_snippet(body: &[u8]) -> String {
+    let cut = body.len() > SNIPPET_LIMIT;
+    let head = &body[..body.len().min(SNIPPET_LIMIT)];
+    let text: String = String::from_utf8_lossy(head)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut text = scrub(&iotbos_proto::redact_text(text.trim()));
+    if cut {
+        text.push('…');
+    }
+    text
+}
+
+/// Replaces the value after `key=` / `"key":` / `key:` for every key of [`SECRET_KEYS`].
+fn scrub(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if let Some(value) = secret_value_at(&lower, at) {
+            out.push_str(&text[copied..value.start]);
+            out.push_str("***");
+            copied = value.end;
+            at = value.end.max(at + 1);
+        } else {
+            at += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// If a secret key starts at `at` (on a word boundary) and is followed by a separator, the
+/// byte range of its value.
+fn secret_value_at(lower: &str, at: usize) -> Option<std::ops::Range<usize>> {
+    let bytes = lower.as_bytes();
+    if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_') {
+        return None;
+    }
+    let key = SECRET_KEYS
+        .iter()
+        .find(|key| bytes[at..].starts_with(key.as_bytes()))?;
+    let mut i = at + key.len();
+    let skip = |i: &mut usize, set: &[u8]| {
+        while *i < bytes.len() && set.contains(&bytes[*i]) {
+            *i += 1;
+        }
+    };
+    skip(&mut i, b"\"' ");
+    if i >= bytes.len() || !matches!(bytes[i], b'=' | b':') {
+        return None;
+    }
+    i += 1;
+    skip(&mut i, b"\"' ");
+    let start = i;
+    while i < bytes.len() && !b"&\"', <>;}\n".contains(&bytes[i]) {
+        i += 1;
+    }
+    (i > start).then_some(start..i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_and_json_secrets_are_hidden() {
+        let page = br#"404 for /Api/token?account=a&password=hunter2&x=1 {"accessToken": "tok-123", "sig":"abcd"}"#;
+        let text = body_snippet(page);
+        for secret in ["hunter2", "tok-123", "abcd"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains("account=a"), "{text}");
+        assert!(text.contains("password=***"), "{text}");
+    }
+
+    #[test]
+    fn case_insensitive_and_word_bounded() {
+        assert_eq!(scrub("SIG=XYZ&b=1"), "SIG=***&b=1");
+        // `mysig=` is another key, not `sig`.
+        assert_eq!(scrub("mysig=keep"), "mysig=keep");
+        assert_eq!(scrub("signature=keep"), "signature=keep");
+    }
+
+    #[test]
+    fn long_bodies_are_cut_and_controls_flattened() {
+        let body = vec![b'a'; 1000];
+        let text = body_snippet(&body);
+        assert_eq!(text.chars().filter(|c| *c == 'a').count(), SNIPPET_LIMIT);
+        assert!(text.ends_with('…'));
+        assert_eq!(body_snippet(b"line1\r\nline2"), "line1  line2");
+    }
+
+    #[test]
+    fn invalid_utf8_does_not_panic() {
+        let text = body_snippet(&[0xff, 0xfe, b'o', b'k']);
+        assert!(text.ends_with("ok"), "{text}");
+        assert_eq!(scrub("é sig=ü€x& ñ"), "é sig=***& ñ");
+    }
+}
