@@ -1,1 +1,87 @@
-//! Placeholder.
+//! Sans-IO protocol for the Tencent IoT card platform (腾讯物联卡平台):
+//! `getappinfo`, `getcardlist`, `getcardinfo`.
+//!
+//! Builders turn typed arguments into signed [`http::Request`]s; parsers turn
+//! an HTTP status and body bytes into typed answers. Nothing here opens a
+//! socket, reads the clock or draws randomness: the unix time and the
+//! [`Random`] come in as arguments, so every request is reproducible.
+//!
+//! ```
+//! use http::StatusCode;
+//! use iotcard_model::{Iccid, Secret};
+//! use tencent_proto::{parse_card_info, Api, Credentials, Endpoint, Random};
+//!
+//! // Sign: the spec's known answer.
+//! let credentials = Credentials::new("1400009099".parse()?, Secret::new("dffdfd6029698a5fdf4"))?;
+//! assert_eq!(
+//!     credentials.sign(1505812393).as_str(),
+//!     "4ce121a0be98c7f6748496c9cef31f092381970cf07d5c65294986e0de87d2bd",
+//! );
+//!
+//! // Build: a signed POST, ready for any HTTP client.
+//! let api = Api::new(Endpoint::default(), credentials);
+//! let iccid: Iccid = "898602B7091701054333".parse()?;
+//! let request = api.card_info(&iccid, 1505812393, Random::new(4242)?)?;
+//! assert_eq!(
+//!     request.uri().to_string(),
+//!     "https://yun.tim.qq.com/v1/iotcard/getcardinfo?sdkappid=1400009099&random=4242",
+//! );
+//! assert!(std::str::from_utf8(request.body())?.contains(r#""time":"1505812393""#));
+//!
+//! // Parse: what the platform answers.
+//! let body = br#"{"code":0,"message":"OK","data":{
+//!     "iccid":"898602B7091701054333","msisdn":"1064878384333","teleoperator":1,"type":1,
+//!     "card_status":2,"network_status":0,"data_used_in_period":14.970,
+//!     "data_total_in_period":30.000,"product_id":"p1","pool_id":"",
+//!     "product_expired_time":1506494258}}"#;
+//! let info = parse_card_info(StatusCode::OK, body)?;
+//! assert_eq!(info.card.data_used_in_period.to_string(), "14.970 MB");
+//! assert_eq!(info.card.network.to_string(), "0"); // unknown code, kept
+//! let snapshot = info.to_snapshot();
+//! assert_eq!(snapshot.remaining.unwrap().data_left.unwrap().to_string(), "15.030 MB");
+//! assert_eq!(snapshot.expires_at.unwrap().to_rfc3339(), "2017-09-27T14:37:38+08:00");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! To list every card, drive a [`CardListPager`] with
+//! [`parse_card_list`]'s pages. Every answer is the `{code, message, data}`
+//! envelope; a non-zero `code` is [`TencentError::Refused`] with the code and
+//! message verbatim. Enumerations keep codes they do not know, amounts are
+//! exact decimals in MB, and unknown fields are ignored.
+//!
+//! What this platform cannot tell: SMS usage, state history, and anything
+//! beyond the three commands above.
+#![deny(missing_docs)]
+
+mod app_info;
+mod card;
+mod card_info;
+mod card_list;
+mod card_list_query;
+pub mod codes;
+mod command;
+mod credentials;
+mod endpoint;
+mod envelope;
+mod error;
+mod pager;
+mod random;
+mod request;
+mod signature;
+mod snapshot;
+mod wire_value;
+
+pub use app_info::{parse_app_info, AppInfo, CardCounts};
+pub use card::{CardBrief, ReportedMsisdn};
+pub use card_info::{parse_card_info, CardInfo};
+pub use card_list::{parse_card_list, CardList, RejectedCard};
+pub use card_list_query::{CardListQuery, Limit, OperatorFilter};
+pub use codes::Teleoperator;
+pub use command::Command;
+pub use credentials::{Credentials, SdkAppId};
+pub use endpoint::Endpoint;
+pub use error::TencentError;
+pub use pager::CardListPager;
+pub use random::Random;
+pub use request::Api;
+pub use signature::{sign, Signature};

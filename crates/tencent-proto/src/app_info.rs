@@ -1,0 +1,89 @@
+//! `getappinfo` answers.
+
+use std::borrow::Cow;
+
+use http::StatusCode;
+use iotcard_model::Operator;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::envelope::{open, shape};
+use crate::wire_value::count;
+use crate::{Command, TencentError};
+
+const COMMAND: Command = Command::GetAppInfo;
+
+/// The account (应用) the sdkappid belongs to.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AppInfo {
+    /// `name`.
+    pub name: String,
+    /// `description`; empty when absent or `null`.
+    pub description: String,
+    /// How many cards the account holds with each operator.
+    pub card_counts: CardCounts,
+}
+
+/// Cards per operator: `yd_card_cnt` (移动), `dx_card_cnt` (电信), `lt_card_cnt` (联通).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct CardCounts {
+    /// China Mobile cards (`yd_card_cnt`).
+    pub china_mobile: u64,
+    /// China Telecom cards (`dx_card_cnt`).
+    pub china_telecom: u64,
+    /// China Unicom cards (`lt_card_cnt`).
+    pub china_unicom: u64,
+}
+
+impl CardCounts {
+    /// The count for one operator.
+    pub fn get(&self, operator: Operator) -> u64 {
+        match operator {
+            Operator::ChinaMobile => self.china_mobile,
+            Operator::ChinaTelecom => self.china_telecom,
+            Operator::ChinaUnicom => self.china_unicom,
+        }
+    }
+
+    /// All cards, saturating rather than wrapping on absurd counts.
+    pub fn total(&self) -> u64 {
+        self.china_mobile
+            .saturating_add(self.china_telecom)
+            .saturating_add(self.china_unicom)
+    }
+}
+
+#[derive(Deserialize)]
+struct WireAppInfo<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    description: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    yd_card_cnt: &'a RawValue,
+    #[serde(borrow)]
+    dx_card_cnt: &'a RawValue,
+    #[serde(borrow)]
+    lt_card_cnt: &'a RawValue,
+}
+
+/// Reads a `getappinfo` answer.
+///
+/// ```
+/// use http::StatusCode;
+/// let e = tencent_proto::parse_app_info(StatusCode::OK, br#"{"code":4001,"message":"bad sig"}"#);
+/// assert_eq!(e.unwrap_err().to_string(), "getappinfo refused with code 4001: bad sig");
+/// ```
+pub fn parse_app_info(status: StatusCode, body: &[u8]) -> Result<AppInfo, TencentError> {
+    let data = open(COMMAND, status, body)?;
+    let wire: WireAppInfo<'_> = shape(COMMAND, data)?;
+    Ok(AppInfo {
+        name: wire.name.into_owned(),
+        description: wire.description.map(Cow::into_owned).unwrap_or_default(),
+        card_counts: CardCounts {
+            china_mobile: count(COMMAND, "yd_card_cnt", wire.yd_card_cnt)?,
+            china_telecom: count(COMMAND, "dx_card_cnt", wire.dx_card_cnt)?,
+            china_unicom: count(COMMAND, "lt_card_cnt", wire.lt_card_cnt)?,
+        },
+    })
+}

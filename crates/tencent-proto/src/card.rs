@@ -1,0 +1,136 @@
+//! `CardBrief`, the card record shared by `getcardlist` and `getcardinfo`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use iotcard_model::{CardKind, CardStatus, DataAmount, Iccid, Msisdn, NetworkStatus};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::codes::{card_kind, card_status, network_status, Teleoperator};
+use crate::wire_value::{integer, megabytes};
+use crate::{Command, TencentError};
+
+/// A card's phone number as the platform reported it.
+///
+/// A value that is not a valid MSISDN is kept verbatim rather than failing
+/// the card (or the whole page of 20): the number is informational, the
+/// ICCID is what identifies the card.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum ReportedMsisdn {
+    /// A well-formed MSISDN.
+    Valid(Msisdn),
+    /// Something else, verbatim.
+    Unrecognized(String),
+}
+
+impl ReportedMsisdn {
+    fn from_wire(text: &str) -> Option<Self> {
+        if text.is_empty() {
+            return None;
+        }
+        Some(match Msisdn::parse(text) {
+            Ok(m) => ReportedMsisdn::Valid(m),
+            Err(_) => ReportedMsisdn::Unrecognized(text.to_owned()),
+        })
+    }
+
+    /// The MSISDN, when it is a valid one.
+    pub fn msisdn(&self) -> Option<&Msisdn> {
+        match self {
+            ReportedMsisdn::Valid(m) => Some(m),
+            ReportedMsisdn::Unrecognized(_) => None,
+        }
+    }
+
+    /// The text as sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReportedMsisdn::Valid(m) => m.as_str(),
+            ReportedMsisdn::Unrecognized(raw) => raw,
+        }
+    }
+}
+
+impl fmt::Display for ReportedMsisdn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One card as `getcardlist` lists it (`CardBrief` in the spec).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CardBrief {
+    /// `iccid`.
+    pub iccid: Iccid,
+    /// `msisdn`; `None` when absent, `null` or empty.
+    pub msisdn: Option<ReportedMsisdn>,
+    /// `teleoperator`.
+    pub operator: Teleoperator,
+    /// `type`: single card or pooled.
+    pub kind: CardKind,
+    /// `card_status`.
+    pub status: CardStatus,
+    /// `network_status`.
+    pub network: NetworkStatus,
+    /// `data_used_in_period`, exact, in MB.
+    pub data_used_in_period: DataAmount,
+    /// `data_total_in_period`, exact, in MB.
+    pub data_total_in_period: DataAmount,
+}
+
+/// A card record on the wire, borrowed from the answer. `getcardinfo`'s extra
+/// fields ride along as options so one struct serves both commands.
+#[derive(Deserialize)]
+pub(crate) struct WireCard<'a> {
+    #[serde(borrow)]
+    iccid: Cow<'a, str>,
+    #[serde(borrow, default)]
+    msisdn: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    teleoperator: &'a RawValue,
+    #[serde(borrow, rename = "type")]
+    kind: &'a RawValue,
+    #[serde(borrow)]
+    card_status: &'a RawValue,
+    #[serde(borrow)]
+    network_status: &'a RawValue,
+    #[serde(borrow)]
+    data_used_in_period: &'a RawValue,
+    #[serde(borrow)]
+    data_total_in_period: &'a RawValue,
+    #[serde(borrow, default)]
+    pub(crate) product_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) pool_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) product_expired_time: Option<&'a RawValue>,
+}
+
+impl CardBrief {
+    pub(crate) fn from_wire(command: Command, wire: &WireCard<'_>) -> Result<Self, TencentError> {
+        let iccid = Iccid::parse(&wire.iccid).map_err(|source| TencentError::InvalidValue {
+            command,
+            field: "iccid",
+            source,
+        })?;
+        Ok(Self {
+            iccid,
+            msisdn: wire.msisdn.as_deref().and_then(ReportedMsisdn::from_wire),
+            operator: Teleoperator::from_code(integer(command, "teleoperator", wire.teleoperator)?),
+            kind: card_kind(integer(command, "type", wire.kind)?),
+            status: card_status(integer(command, "card_status", wire.card_status)?),
+            network: network_status(integer(command, "network_status", wire.network_status)?),
+            data_used_in_period: megabytes(
+                command,
+                "data_used_in_period",
+                wire.data_used_in_period,
+            )?,
+            data_total_in_period: megabytes(
+                command,
+                "data_total_in_period",
+                wire.data_total_in_period,
+            )?,
+        })
+    }
+}

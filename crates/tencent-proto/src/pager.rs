@@ -1,0 +1,244 @@
+//! Listing every card, one `getcardlist` page at a time.
+
+use bytes::Bytes;
+use http::Request;
+
+use crate::{Api, CardList, CardListQuery, Limit, OperatorFilter, Random, TencentError};
+
+/// A pure state machine that walks `getcardlist` to the end.
+///
+/// Ask it for the next query (or ready-built request), send it, parse the
+/// answer with [`crate::parse_card_list`], and [`record`](Self::record) the
+/// page; repeat until [`next_query`](Self::next_query) gives `None`.
+///
+/// **Offset semantics.** `offset` counts cards: a page asked at offset `n`
+/// starts at the card with 0-based index `n` in the platform's list for the
+/// filter (the spec says only 分页偏移, "paging offset"; counting cards is the
+/// usual meaning of limit/offset and what our simulator serves). After a page
+/// of `k` records the next offset is `n + k`, so offsets strictly advance. A
+/// page with fewer records than the limit (an empty one included) is the
+/// last.
+///
+/// **Retries.** Asking twice without recording gives the same query, so a
+/// failed call is retried by asking again (with a fresh time and random).
+///
+/// **It always ends.** A page longer than the limit, a full page whose cards
+/// repeat the previous page's (a server ignoring `offset`), and an offset
+/// past `u32::MAX` are errors from [`record`](Self::record), and after any
+/// such error the pager is finished.
+///
+/// ```
+/// use http::StatusCode;
+/// use tencent_proto::{parse_card_list, CardListPager, Limit, OperatorFilter};
+///
+/// let mut pager = CardListPager::new(OperatorFilter::All, Limit::new(20)?);
+/// let query = pager.next_query().expect("a fresh pager has a first page");
+/// assert_eq!((query.offset, query.limit.get()), (0, 20));
+/// let page = parse_card_list(StatusCode::OK, br#"{"code":0,"data":{"card_brief_infos":[]}}"#)?;
+/// pager.record(&page)?;
+/// assert!(pager.next_query().is_none());
+/// # Ok::<(), tencent_proto::TencentError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct CardListPager {
+    filter: OperatorFilter,
+    limit: Limit,
+    start: u32,
+    offset: u32,
+    previous_full_page: Vec<String>,
+    finished: bool,
+}
+
+impl CardListPager {
+    /// Lists the cards of `filter` from the first, `limit` at a time.
+    pub fn new(filter: OperatorFilter, limit: Limit) -> Self {
+        Self::starting_at(filter, limit, 0)
+    }
+
+    /// Resumes a listing at `offset` (cards already received).
+    pub fn starting_at(filter: OperatorFilter, limit: Limit, offset: u32) -> Self {
+        Self {
+            filter,
+            limit,
+            start: offset,
+            offset,
+            previous_full_page: Vec::new(),
+            finished: false,
+        }
+    }
+
+    /// The query to send next, or `None` once the listing is complete (or
+    /// has failed).
+    pub fn next_query(&self) -> Option<CardListQuery> {
+        (!self.finished).then_some(CardListQuery {
+            filter: self.filter,
+            limit: self.limit,
+            offset: self.offset,
+        })
+    }
+
+    /// [`next_query`](Self::next_query) built into a signed request.
+    pub fn next_request(
+        &self,
+        api: &Api,
+        time: u64,
+        random: Random,
+    ) -> Option<Result<Request<Bytes>, TencentError>> {
+        self.next_query()
+            .map(|query| api.card_list(&query, time, random))
+    }
+
+    /// Feeds the answer to the last query.
+    pub fn record(&mut self, page: &CardList) -> Result<(), TencentError> {
+        if self.finished {
+            return Err(TencentError::PagerFinished);
+        }
+        let result = self.advance(page);
+        if result.is_err() {
+            self.finished = true;
+        }
+        result
+    }
+
+    fn advance(&mut self, page: &CardList) -> Result<(), TencentError> {
+        let len = page.len();
+        let limit = usize::from(self.limit.get());
+        if len > limit {
+            return Err(TencentError::PageTooLong {
+                offset: self.offset,
+                limit: self.limit.get(),
+                len,
+            });
+        }
+        let next = u32::try_from(len)
+            .ok()
+            .and_then(|n| self.offset.checked_add(n))
+            .ok_or(TencentError::OffsetOverflow {
+                offset: self.offset,
+                len,
+            })?;
+        if len < limit {
+            self.finished = true;
+        } else {
+            let identity = page_identity(page);
+            if identity == self.previous_full_page {
+                return Err(TencentError::PageRepeated {
+                    offset: self.offset,
+                });
+            }
+            self.previous_full_page = identity;
+        }
+        self.offset = next;
+        Ok(())
+    }
+
+    /// Whether the listing is over.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The offset of the next page: cards listed so far, plus the start.
+    pub fn offset(&self) -> u32 {
+        self.offset
+    }
+
+    /// Records received by this pager (read or rejected).
+    pub fn records_received(&self) -> u32 {
+        self.offset - self.start
+    }
+}
+
+/// What tells one page from another: its ICCIDs, and the raw text of records
+/// that could not be read. A full page is never empty, so two equal
+/// identities mean two equal pages.
+fn page_identity(page: &CardList) -> Vec<String> {
+    page.cards
+        .iter()
+        .map(|c| c.iccid.as_str().to_owned())
+        .chain(page.rejected.iter().map(|r| r.raw.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_card_list;
+    use http::StatusCode;
+
+    fn page(iccids: &[&str]) -> CardList {
+        let records: Vec<String> = iccids
+            .iter()
+            .map(|i| {
+                format!(
+                    r#"{{"iccid":"{i}","msisdn":"","teleoperator":1,"type":1,"card_status":2,"network_status":2,"data_used_in_period":1.000,"data_total_in_period":2.000}}"#
+                )
+            })
+            .collect();
+        let body = format!(
+            r#"{{"code":0,"data":{{"card_brief_infos":[{}]}}}}"#,
+            records.join(",")
+        );
+        parse_card_list(StatusCode::OK, body.as_bytes()).unwrap()
+    }
+
+    const A: &str = "89860000000000000001";
+    const B: &str = "89860000000000000002";
+    const C: &str = "89860000000000000003";
+
+    #[test]
+    fn offsets_advance_by_page_length_until_a_short_page() {
+        let mut pager = CardListPager::new(OperatorFilter::All, Limit::new(2).unwrap());
+        assert_eq!(pager.next_query().unwrap().offset, 0);
+        pager.record(&page(&[A, B])).unwrap();
+        assert_eq!(pager.next_query().unwrap().offset, 2);
+        pager.record(&page(&[C])).unwrap();
+        assert!(pager.is_finished() && pager.next_query().is_none());
+        assert_eq!(pager.records_received(), 3);
+        assert!(matches!(
+            pager.record(&page(&[])),
+            Err(TencentError::PagerFinished)
+        ));
+    }
+
+    #[test]
+    fn a_repeated_full_page_stops_the_pager() {
+        let mut pager = CardListPager::new(OperatorFilter::All, Limit::new(2).unwrap());
+        pager.record(&page(&[A, B])).unwrap();
+        let e = pager.record(&page(&[A, B])).unwrap_err();
+        assert!(
+            matches!(e, TencentError::PageRepeated { offset: 2 }),
+            "{e:?}"
+        );
+        assert!(pager.next_query().is_none());
+    }
+
+    #[test]
+    fn a_page_longer_than_the_limit_stops_the_pager() {
+        let mut pager = CardListPager::new(OperatorFilter::All, Limit::new(2).unwrap());
+        let e = pager.record(&page(&[A, B, C])).unwrap_err();
+        assert!(matches!(
+            e,
+            TencentError::PageTooLong {
+                offset: 0,
+                limit: 2,
+                len: 3
+            }
+        ));
+        assert!(pager.is_finished());
+    }
+
+    #[test]
+    fn offset_overflow_is_an_error() {
+        let mut pager =
+            CardListPager::starting_at(OperatorFilter::All, Limit::new(2).unwrap(), u32::MAX - 1);
+        let e = pager.record(&page(&[A, B, C][..2])).unwrap_err();
+        assert!(matches!(e, TencentError::OffsetOverflow { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn asking_again_repeats_the_query() {
+        let pager = CardListPager::starting_at(OperatorFilter::All, Limit::MAX, 40);
+        assert_eq!(pager.next_query(), pager.next_query());
+        assert_eq!(pager.next_query().unwrap().offset, 40);
+    }
+}
