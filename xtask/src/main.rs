@@ -1,1 +1,63 @@
-fn main() {}
+//! `cargo xtask`: the workspace's own tooling, run through the alias in
+//! `.cargo/config.toml`. Standard library only, so it builds in seconds on a
+//! fresh clone before anything else.
+
+mod ci;
+mod fuzz;
+mod layering;
+mod run;
+
+use std::process::ExitCode;
+
+use run::Failure;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci                            everything .ci/run checks, in order, failing fast:
+                                fmt, deps, clippy, test, doc, fuzz smoke
+  test                          the test suite: cargo nextest run --workspace,
+                                then cargo test --workspace --doc (nextest skips doctests)
+  deps                          layering check: the sans-IO crates pull no I/O crate,
+                                lower layers never depend on higher ones
+  fuzz --seconds N [TARGET...]  run each cargo-fuzz target (all by default) for N seconds
+       [--sanitizer address|none]  (default none: our crates forbid unsafe code)
+
+environment:
+  IOTCARD_CI_FUZZ_SECONDS       seconds per fuzz target in `ci` (default 10, 0 skips the fuzz smoke)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("ci") => no_more_args(&args[1..]).and_then(|()| ci::ci()),
+        Some("test") => no_more_args(&args[1..]).and_then(|()| ci::test()),
+        Some("deps") => no_more_args(&args[1..]).and_then(|()| layering::check()),
+        Some("fuzz") => fuzz::Options::parse(&args[1..]).and_then(|options| fuzz::run(&options)),
+        Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(Failure::new(format!(
+            "unknown command `{other}`\n\n{USAGE}"
+        ))),
+        None => Err(Failure::new(format!("no command given\n\n{USAGE}"))),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("\nxtask: FAILED: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn no_more_args(rest: &[String]) -> Result<(), Failure> {
+    match rest.first() {
+        None => Ok(()),
+        Some(extra) => Err(Failure::new(format!(
+            "unexpected argument `{extra}`\n\n{USAGE}"
+        ))),
+    }
+}

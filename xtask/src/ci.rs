@@ -1,0 +1,145 @@
+//! `cargo xtask ci` (what `.ci/run` runs) and `cargo xtask test` (the test
+//! command the README gives).
+
+use std::fs;
+
+use crate::fuzz;
+use crate::layering;
+use crate::run::{self, Failure, Steps};
+
+/// Seconds per fuzz target in the CI smoke run unless the environment says otherwise.
+const DEFAULT_FUZZ_SECONDS: u64 = 10;
+
+/// Every check, in order, stopping at the first failure.
+pub fn ci() -> Result<(), Failure> {
+    let mut steps = Steps::default();
+    let outcome = ci_steps(&mut steps);
+    steps.print_summary();
+    outcome
+}
+
+fn ci_steps(steps: &mut Steps) -> Result<(), Failure> {
+    steps.run("fmt", fmt)?;
+    steps.run("deps", layering::check)?;
+    steps.run("clippy", clippy)?;
+    steps.run("test", test)?;
+    steps.run("doc", doc)?;
+    fuzz_smoke(steps)?;
+    // Issue 6 adds `cargo xtask bench --quick` (an end-to-end smoke under a
+    // minute) as the next step here, once that subcommand exists.
+    Ok(())
+}
+
+fn fmt() -> Result<(), Failure> {
+    let mut workspace = run::cargo();
+    workspace.args(["fmt", "--all", "--check"]);
+    run::status(workspace)?;
+    // fuzz/ is its own workspace, so `cargo fmt --all` does not reach it;
+    // rustfmt on the target files needs no dependency resolution.
+    let targets = fuzz_target_files()?;
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let mut fuzz_targets = std::process::Command::new("rustfmt");
+    fuzz_targets
+        .current_dir(run::root())
+        .args(["--check", "--edition", "2021"])
+        .args(targets);
+    run::status(fuzz_targets)
+}
+
+fn fuzz_target_files() -> Result<Vec<String>, Failure> {
+    let dir = run::root().join("fuzz").join("fuzz_targets");
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(Failure::new(format!(
+                "cannot list {}: {error}",
+                dir.display()
+            )));
+        }
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|error| Failure::new(format!("cannot list {}: {error}", dir.display())))?
+            .path();
+        if path.extension().is_some_and(|extension| extension == "rs") {
+            files.push(format!(
+                "fuzz/fuzz_targets/{}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn clippy() -> Result<(), Failure> {
+    let mut command = run::cargo();
+    command.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run::status(command)
+}
+
+/// The test suite: nextest for unit and integration tests, then the doctests,
+/// which nextest does not run.
+pub fn test() -> Result<(), Failure> {
+    if !run::has_cargo_plugin("nextest") {
+        return Err(Failure::new(
+            "cargo-nextest is not installed; install it with `cargo install cargo-nextest --locked`",
+        ));
+    }
+    let mut nextest = run::cargo();
+    nextest.args(["nextest", "run", "--workspace"]);
+    run::status(nextest)?;
+    let mut doctests = run::cargo();
+    doctests.args(["test", "--workspace", "--doc"]);
+    run::status(doctests)
+}
+
+fn doc() -> Result<(), Failure> {
+    let mut command = run::cargo();
+    command
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .args(["doc", "--workspace", "--no-deps"]);
+    run::status(command)
+}
+
+fn fuzz_smoke(steps: &mut Steps) -> Result<(), Failure> {
+    let seconds = match std::env::var("IOTCARD_CI_FUZZ_SECONDS") {
+        Ok(text) => text.trim().parse::<u64>().map_err(|error| {
+            Failure::new(format!(
+                "IOTCARD_CI_FUZZ_SECONDS={text:?} is not a whole number of seconds: {error}"
+            ))
+        })?,
+        Err(_) => DEFAULT_FUZZ_SECONDS,
+    };
+    if seconds == 0 {
+        steps.skip("fuzz", "IOTCARD_CI_FUZZ_SECONDS=0");
+        return Ok(());
+    }
+    if !run::has_cargo_plugin("fuzz") {
+        // .ci/run installs cargo-fuzz, so in CI a missing one is a broken setup.
+        if run::is_ci() {
+            return Err(Failure::new(format!(
+                "cargo-fuzz is not installed (CI=true); {}",
+                fuzz::INSTALL_HINT
+            )));
+        }
+        steps.skip(
+            "fuzz",
+            &format!("cargo-fuzz is not installed; {}", fuzz::INSTALL_HINT),
+        );
+        return Ok(());
+    }
+    let options = fuzz::Options::smoke(seconds);
+    steps.run("fuzz", || fuzz::run(&options))
+}

@@ -1,0 +1,146 @@
+//! Running cargo and other tools from the workspace root, and timing steps.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Why a task failed, in words meant for the person reading the CI log.
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn root() -> PathBuf {
+    let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask_dir.parent().unwrap_or(xtask_dir).to_path_buf()
+}
+
+/// A `cargo` command run from the workspace root, with the same cargo that
+/// runs xtask (the `CARGO` variable set by `cargo run`).
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Runs `command` with inherited output; a non-zero exit is a failure naming it.
+pub fn status(mut command: Command) -> Result<(), Failure> {
+    let line = describe(&command);
+    println!("$ {line}");
+    let status = command
+        .status()
+        .map_err(|error| Failure::new(format!("could not start `{line}`: {error}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure::new(format!("`{line}` exited with {status}")))
+    }
+}
+
+/// Runs `command` and returns its standard output; a non-zero exit is a
+/// failure carrying its standard error.
+pub fn output(mut command: Command) -> Result<String, Failure> {
+    let line = describe(&command);
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| Failure::new(format!("could not start `{line}`: {error}")))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(Failure::new(format!(
+            "`{line}` exited with {}:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        )))
+    }
+}
+
+/// Whether this is a CI run (`CI` set to anything but empty, `0` or `false`).
+pub fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false"))
+}
+
+/// Whether `cargo <subcommand> --version` works, i.e. the plugin is installed.
+pub fn has_cargo_plugin(subcommand: &str) -> bool {
+    let mut command = cargo();
+    command
+        .args([subcommand, "--version"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command.status().is_ok_and(|status| status.success())
+}
+
+/// The command line as a person would type it, environment overrides first.
+pub fn describe(command: &Command) -> String {
+    let mut words: Vec<String> = command
+        .get_envs()
+        .filter_map(|(key, value)| {
+            value.map(|value| format!("{}={:?}", key.to_string_lossy(), value.to_string_lossy()))
+        })
+        .collect();
+    let program = Path::new(command.get_program());
+    let program = program.file_name().unwrap_or(program.as_os_str());
+    words.push(program.to_string_lossy().into_owned());
+    words.extend(
+        command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned()),
+    );
+    words.join(" ")
+}
+
+/// Named, timed steps that stop at the first failure and print a summary.
+#[derive(Debug, Default)]
+pub struct Steps {
+    done: Vec<(String, Duration, &'static str)>,
+}
+
+impl Steps {
+    pub fn run(
+        &mut self,
+        name: &str,
+        step: impl FnOnce() -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        println!("\n==> {name}");
+        let started = Instant::now();
+        let outcome = step();
+        let took = started.elapsed();
+        let verdict = if outcome.is_ok() { "ok" } else { "FAILED" };
+        println!("<== {name}: {verdict} in {}", seconds(took));
+        self.done.push((name.to_owned(), took, verdict));
+        outcome.map_err(|failure| Failure::new(format!("step `{name}`: {failure}")))
+    }
+
+    /// Records a step that was deliberately not run, with the reason.
+    pub fn skip(&mut self, name: &str, reason: &str) {
+        println!("\n==> {name}: SKIPPED ({reason})");
+        self.done.push((name.to_owned(), Duration::ZERO, "skipped"));
+    }
+
+    pub fn print_summary(&self) {
+        println!("\nxtask steps:");
+        for (name, took, verdict) in &self.done {
+            println!("  {name:<10} {verdict:<8} {:>9}", seconds(*took));
+        }
+        let total: Duration = self.done.iter().map(|(_, took, _)| *took).sum();
+        println!("  {:<10} {:<8} {:>9}", "total", "", seconds(total));
+    }
+}
+
+pub fn seconds(duration: Duration) -> String {
+    format!("{:.1}s", duration.as_secs_f64())
+}
