@@ -1,0 +1,221 @@
+//! The spec's own examples, verbatim, parse to the values the spec shows.
+
+mod support;
+
+use http::StatusCode;
+use iotcard_model::{CardKind, CardStatus, DataAmount, Iccid, Msisdn, NetworkStatus, Operator};
+use serde_json::Value;
+use support::{api, check_envelope, receive, strip_line_comments, vector, TIME};
+use tencent_proto::{
+    parse_app_info, parse_card_info, parse_card_list, CardBrief, CardListQuery, Limit,
+    OperatorFilter, Random, ReportedMsisdn, Teleoperator, TencentError,
+};
+
+fn answer(name: &str) -> Vec<u8> {
+    strip_line_comments(&vector(name)).into_bytes()
+}
+
+fn mb(text: &str) -> DataAmount {
+    DataAmount::mb(text.parse().unwrap())
+}
+
+/// The spec's card, field by field as it prints it.
+#[allow(clippy::too_many_arguments)]
+fn card(
+    iccid: &str,
+    msisdn: &str,
+    operator: Operator,
+    kind: CardKind,
+    status: CardStatus,
+    network: NetworkStatus,
+    used: &str,
+    total: &str,
+) -> CardBrief {
+    CardBrief {
+        iccid: Iccid::parse(iccid).unwrap(),
+        msisdn: Some(ReportedMsisdn::Valid(Msisdn::parse(msisdn).unwrap())),
+        operator: Teleoperator::Known(operator),
+        kind,
+        status,
+        network,
+        data_used_in_period: mb(used),
+        data_total_in_period: mb(total),
+    }
+}
+
+/// `Decimal`'s `==` ignores scale (14.97 == 14.970); the spec's three places
+/// must survive, so amounts are also compared as text.
+fn assert_amounts(card: &CardBrief, used: &str, total: &str) {
+    assert_eq!(card.data_used_in_period.amount.to_string(), used);
+    assert_eq!(card.data_total_in_period.amount.to_string(), total);
+}
+
+#[test]
+fn comment_stripping_respects_strings() {
+    let text = "{\"a\": \"x//y\", // note\n \"b\": \"q\\\"//\" // end\n}";
+    assert_eq!(
+        strip_line_comments(text),
+        "{\"a\": \"x//y\",\n \"b\": \"q\\\"//\"\n}"
+    );
+}
+
+#[test]
+fn getappinfo_vector() {
+    let info = parse_app_info(StatusCode::OK, &answer("getappinfo.json")).unwrap();
+    assert_eq!(info.name, "售货机");
+    assert_eq!(info.description, "星星街边售货机物联卡");
+    let counts = info.card_counts;
+    assert_eq!(
+        (
+            counts.china_mobile,
+            counts.china_telecom,
+            counts.china_unicom
+        ),
+        (10, 10, 10)
+    );
+    assert_eq!(counts.get(Operator::ChinaTelecom), 10);
+    assert_eq!(counts.total(), 30);
+}
+
+#[test]
+fn getcardlist_vector() {
+    let page = parse_card_list(StatusCode::OK, &answer("getcardlist.json")).unwrap();
+    assert!(page.rejected.is_empty(), "{:?}", page.rejected);
+    use CardKind::Single;
+    use CardStatus::Inactive;
+    use Operator::ChinaMobile;
+    let unknown = || NetworkStatus::Other("0".into());
+    let expected = vec![
+        card(
+            "898602B7091701054333",
+            "1064878384333",
+            ChinaMobile,
+            Single,
+            Inactive,
+            NetworkStatus::Off,
+            "14.970",
+            "30.000",
+        ),
+        card(
+            "898607B0101730318875",
+            "1064706584079",
+            ChinaMobile,
+            Single,
+            Inactive,
+            unknown(),
+            "14.170",
+            "30.000",
+        ),
+        card(
+            "898607B0101730321069",
+            "1064706586274",
+            ChinaMobile,
+            Single,
+            Inactive,
+            unknown(),
+            "12.170",
+            "30.000",
+        ),
+    ];
+    assert_eq!(page.cards, expected);
+    for (card, used) in page.cards.iter().zip(["14.970", "14.170", "12.170"]) {
+        assert_amounts(card, used, "30.000");
+    }
+    assert_eq!(page.len(), 3);
+}
+
+#[test]
+fn getcardinfo_vector_as_published_is_a_clear_parse_error() {
+    for body in [
+        answer("getcardinfo.json"),
+        vector("getcardinfo.json").into_bytes(),
+    ] {
+        let e = parse_card_info(StatusCode::OK, &body).unwrap_err();
+        assert!(matches!(e, TencentError::NotJson { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("getcardinfo answer is not valid JSON: "),
+            "{text}"
+        );
+    }
+    // The stripped text fails exactly where the comma is missing.
+    let e = parse_card_info(StatusCode::OK, &answer("getcardinfo.json")).unwrap_err();
+    assert!(e.to_string().contains("line 13"), "{e}");
+}
+
+#[test]
+fn getcardinfo_vector_repaired() {
+    let info = parse_card_info(StatusCode::OK, &answer("getcardinfo.repaired.json")).unwrap();
+    assert_eq!(
+        info.card,
+        card(
+            "898602B7091701054333",
+            "1064878384333",
+            Operator::ChinaMobile,
+            CardKind::Single,
+            CardStatus::Inactive,
+            NetworkStatus::Off,
+            "14.970",
+            "30.000",
+        )
+    );
+    assert_amounts(&info.card, "14.970", "30.000");
+    assert_eq!(info.product_id.as_deref(), Some("xxxxxxxxxxxxxxxxx"));
+    assert_eq!(info.pool_id.as_deref(), Some("yyyyyyyyyyyyyyyy"));
+    let expires = info.product_expires_at.unwrap();
+    assert_eq!(expires.timestamp(), 1506494258);
+    assert_eq!(expires.to_rfc3339(), "2017-09-27T14:37:38+08:00");
+}
+
+#[test]
+fn repaired_copy_differs_from_the_original_only_by_the_comma() {
+    let original = vector("getcardinfo.json");
+    let repaired = vector("getcardinfo.repaired.json");
+    let differing: Vec<(&str, &str)> = original
+        .lines()
+        .zip(repaired.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(differing.len(), 1, "{differing:?}");
+    let (a, b) = differing[0];
+    assert_eq!(a.replacen("30.000 ", "30.000,", 1), b);
+    assert_eq!(original.lines().count(), repaired.lines().count());
+}
+
+/// The spec's request examples: a built request has the same fields, with
+/// the same JSON types (the examples' `sig` used an unpublished appkey, so
+/// only its form is compared).
+#[test]
+fn built_requests_match_the_spec_request_shapes() {
+    let api = api();
+    let random = Random::new(1).unwrap();
+    let iccid = Iccid::parse("898602B7091701054333").unwrap();
+    let query = CardListQuery {
+        filter: OperatorFilter::Only(Operator::ChinaMobile),
+        limit: Limit::new(20).unwrap(),
+        offset: 0,
+    };
+    let built = [
+        ("getappinfo", api.app_info(TIME, random).unwrap()),
+        ("getcardlist", api.card_list(&query, TIME, random).unwrap()),
+        ("getcardinfo", api.card_info(&iccid, TIME, random).unwrap()),
+    ];
+    for (command, request) in built {
+        let body = check_envelope(&receive(&request), command);
+        let example: Value = serde_json::from_str(&strip_line_comments(&vector(&format!(
+            "{command}.request.json"
+        ))))
+        .unwrap();
+        let example = example.as_object().unwrap();
+        let keys = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&body), keys(example), "{command}");
+        for (key, value) in example {
+            let ours = &body[key];
+            let same_type = std::mem::discriminant(ours) == std::mem::discriminant(value);
+            assert!(same_type, "{command}.{key}: {ours} vs {value}");
+            if key != "sig" {
+                assert_eq!(ours, value, "{command}.{key}");
+            }
+        }
+    }
+}
