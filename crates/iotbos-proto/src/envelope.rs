@@ -1,0 +1,203 @@
+//! The envelope around every IoTBOS answer:
+//! `{"status": 1|0, "info": string|null, "data": …, "createtime": "…"}`.
+
+use std::borrow::Cow;
+
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::{redact_text, IotbosError};
+
+/// How much of an error body is kept in [`IotbosError::HttpStatus`]: enough
+/// to recognise an IIS or proxy error page, short enough for a log line.
+const SNIPPET_BYTES: usize = 200;
+
+/// The envelope's fields, borrowed. `data` stays raw until the status says
+/// what it holds (a refusal may carry anything there).
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    status: &'a RawValue,
+    #[serde(borrow, default)]
+    info: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    createtime: Option<&'a RawValue>,
+}
+
+/// A successful (`status` 1) answer's contents, still raw.
+#[derive(Debug)]
+pub(crate) struct Accepted<'a> {
+    /// `data`, absent when missing or `null`.
+    pub data: Option<&'a RawValue>,
+    /// `createtime`, absent when missing or `null`.
+    pub createtime: Option<&'a RawValue>,
+}
+
+/// Checks the HTTP status and the envelope; returns what a successful
+/// answer carries.
+pub(crate) fn open<'a>(
+    call: &'static str,
+    status: StatusCode,
+    body: &'a [u8],
+) -> Result<Accepted<'a>, IotbosError> {
+    if !status.is_success() {
+        return Err(IotbosError::HttpStatus {
+            call,
+            status,
+            body_snippet: snippet(body),
+        });
+    }
+    let envelope: Envelope<'a> = serde_json::from_slice(body).map_err(json_error(call))?;
+    match envelope.status.get() {
+        "1" => Ok(Accepted {
+            data: envelope.data,
+            createtime: envelope.createtime,
+        }),
+        "0" => Err(IotbosError::Refused {
+            call,
+            info: envelope.info.map(text),
+        }),
+        other => Err(IotbosError::UnexpectedStatus {
+            call,
+            status: other.to_owned(),
+            info: envelope.info.map(text),
+        }),
+    }
+}
+
+/// Sorts a `serde_json` error into "not JSON" and "not the documented shape".
+pub(crate) fn json_error(call: &'static str) -> impl Fn(serde_json::Error) -> IotbosError {
+    move |source| match source.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            IotbosError::InvalidJson { call, source }
+        }
+        serde_json::error::Category::Data | serde_json::error::Category::Io => {
+            IotbosError::UnexpectedShape { call, source }
+        }
+    }
+}
+
+/// A JSON value as text: a string's contents unescaped, anything else
+/// (`info` is documented as a string, but a server may send a number) as
+/// its JSON text. `null` never gets here: serde maps it to `None`.
+pub(crate) fn text(raw: &RawValue) -> String {
+    serde_json::from_str::<Cow<'_, str>>(raw.get())
+        .map_or_else(|_| raw.get().to_owned(), Cow::into_owned)
+}
+
+/// The start of an error body for humans: lossy UTF-8, credentials redacted.
+fn snippet(body: &[u8]) -> String {
+    let head = &body[..body.len().min(SNIPPET_BYTES)];
+    let mut shown = redact_text(&String::from_utf8_lossy(head));
+    if body.len() > SNIPPET_BYTES {
+        shown.push('…');
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_ok(body: &str) -> Result<Option<String>, IotbosError> {
+        open("usage", StatusCode::OK, body.as_bytes()).map(|a| a.data.map(|d| d.get().to_owned()))
+    }
+
+    #[test]
+    fn status_one_opens_the_data() {
+        let data = open_ok(r#"{"status":1,"info":null,"data":{"date":[]},"createtime":"x"}"#);
+        assert_eq!(data.unwrap().as_deref(), Some(r#"{"date":[]}"#));
+        assert_eq!(open_ok(r#"{"status":1,"data":null}"#).unwrap(), None);
+    }
+
+    #[test]
+    fn status_zero_keeps_info_verbatim() {
+        let e =
+            open_ok(r#"{"status":0,"info":"accessToken 已过期 \"x\"","data":null}"#).unwrap_err();
+        assert!(e.is_refused());
+        match e {
+            IotbosError::Refused { call, info } => {
+                assert_eq!(call, "usage");
+                assert_eq!(info.as_deref(), Some("accessToken 已过期 \"x\""));
+            }
+            other => panic!("{other}"),
+        }
+        let e = open_ok(r#"{"status":0,"info":null,"data":"whatever"}"#).unwrap_err();
+        assert!(matches!(e, IotbosError::Refused { info: None, .. }), "{e}");
+        assert!(e.to_string().contains("no info given"), "{e}");
+        let e = open_ok(r#"{"status":0,"info":42}"#).unwrap_err();
+        assert!(
+            matches!(e, IotbosError::Refused { info: Some(ref i), .. } if i == "42"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn other_statuses_are_kept() {
+        for status in ["2", "-1", "\"1\"", "1.0", "true", "null"] {
+            let e = open_ok(&format!(r#"{{"status":{status},"info":"i"}}"#)).unwrap_err();
+            match e {
+                IotbosError::UnexpectedStatus {
+                    status: kept, info, ..
+                } => {
+                    assert_eq!(kept, status);
+                    assert_eq!(info.as_deref(), Some("i"));
+                }
+                other => panic!("{status}: {other}"),
+            }
+        }
+    }
+
+    #[test]
+    fn broken_bodies_name_the_call() {
+        let e = open_ok("{\"status\":").unwrap_err();
+        assert!(matches!(e, IotbosError::InvalidJson { .. }));
+        assert!(
+            e.to_string()
+                .starts_with("usage answer is not valid JSON: "),
+            "{e}"
+        );
+        let e = open_ok("<html>").unwrap_err();
+        assert!(matches!(e, IotbosError::InvalidJson { .. }), "{e}");
+        for shape in ["[]", "5", "\"text\"", r#"{"info":null}"#] {
+            let e = open_ok(shape).unwrap_err();
+            assert!(
+                matches!(e, IotbosError::UnexpectedShape { .. }),
+                "{shape}: {e}"
+            );
+            assert!(
+                e.to_string().starts_with("usage answer does not have"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn http_errors_keep_a_redacted_snippet() {
+        let page = format!(
+            "<h1>404.15 Query String Too Long</h1> /Api/TerminalInfo/Exceed?cardIdNums=1&accessToken=SENTINEL {}",
+            "x".repeat(500)
+        );
+        let e = open("usage", StatusCode::NOT_FOUND, page.as_bytes()).unwrap_err();
+        match &e {
+            IotbosError::HttpStatus {
+                status,
+                body_snippet,
+                ..
+            } => {
+                assert_eq!(*status, StatusCode::NOT_FOUND);
+                assert!(body_snippet.starts_with("<h1>404.15"));
+                assert!(body_snippet.ends_with('…'));
+                assert!(body_snippet.chars().count() <= SNIPPET_BYTES + 1);
+            }
+            other => panic!("{other}"),
+        }
+        assert!(!e.to_string().contains("SENTINEL"), "{e}");
+        // A multi-byte character cut by the limit does not panic.
+        let cut = "密".repeat(100);
+        assert!(open("plan", StatusCode::BAD_GATEWAY, cut.as_bytes()).is_err());
+    }
+}
