@@ -1,0 +1,219 @@
+//! Model values → wire JSON (written here by hand, not by the crate) →
+//! parser → the same model values.
+
+use http::StatusCode;
+use iotcard_model::{
+    china_standard_time, CardKind, CardStatus, DataAmount, Decimal, Iccid, Msisdn, NetworkStatus,
+    Operator,
+};
+use proptest::prelude::*;
+use tencent_proto::{parse_card_info, parse_card_list, CardBrief, ReportedMsisdn, Teleoperator};
+
+/// A card as the test thinks of it, with the wire codes it will be sent as.
+#[derive(Clone, Debug)]
+struct GenCard {
+    iccid: String,
+    msisdn: String,
+    operator: i64,
+    kind: i64,
+    status: i64,
+    network: i64,
+    /// Thousandths of a MB.
+    used: i64,
+    total: i64,
+    quoted_amounts: bool,
+}
+
+fn gen_card() -> impl Strategy<Value = GenCard> {
+    (
+        "89[0-9]{4}[0-9A-Fa-f]{13,14}",
+        prop_oneof![
+            3 => "1[0-9]{10,14}",
+            1 => Just(String::new()),
+            1 => "[0-9]{1,5}",
+        ],
+        (-2i64..6, -1i64..4, -1i64..5, -1i64..4),
+        (0i64..100_000_000_000, 0i64..100_000_000_000, any::<bool>()),
+    )
+        .prop_map(
+            |(iccid, msisdn, (operator, kind, status, network), (used, total, quoted_amounts))| {
+                GenCard {
+                    iccid,
+                    msisdn,
+                    operator,
+                    kind,
+                    status,
+                    network,
+                    used,
+                    total,
+                    quoted_amounts,
+                }
+            },
+        )
+}
+
+/// `1234567` thousandths → `1234.567`, always three places like the spec.
+fn three_places(thousandths: i64) -> String {
+    format!("{}.{:03}", thousandths / 1000, thousandths % 1000)
+}
+
+/// The record's fields as wire text, in a shuffled order, with an unknown
+/// field mixed in.
+fn wire_fields(card: &GenCard) -> Vec<String> {
+    let amount = |t| {
+        if card.quoted_amounts {
+            format!("\"{}\"", three_places(t))
+        } else {
+            three_places(t)
+        }
+    };
+    vec![
+        format!("\"iccid\": \"{}\"", card.iccid),
+        format!("\"msisdn\": \"{}\"", card.msisdn),
+        format!("\"teleoperator\": {}", card.operator),
+        format!("\"type\": {}", card.kind),
+        format!("\"card_status\": {}", card.status),
+        format!("\"network_status\": {}", card.network),
+        format!("\"data_used_in_period\": {}", amount(card.used)),
+        format!("\"data_total_in_period\": {}", amount(card.total)),
+        "\"not_in_the_spec\": {\"x\": [1, 2.5, null]}".to_owned(),
+    ]
+}
+
+/// What the parser must make of it, mapped here from the spec's tables.
+fn expected(card: &GenCard) -> CardBrief {
+    let operator = match card.operator {
+        1 => Teleoperator::Known(Operator::ChinaMobile),
+        2 => Teleoperator::Known(Operator::ChinaTelecom),
+        3 => Teleoperator::Known(Operator::ChinaUnicom),
+        other => Teleoperator::Unknown(other),
+    };
+    let kind = match card.kind {
+        1 => CardKind::Single,
+        2 => CardKind::Pooled,
+        other => CardKind::Other(other.to_string()),
+    };
+    let status = match card.status {
+        1 => CardStatus::Inactive,
+        2 => CardStatus::Active,
+        3 => CardStatus::Suspended,
+        other => CardStatus::Other(other.to_string()),
+    };
+    let network = match card.network {
+        1 => NetworkStatus::Off,
+        2 => NetworkStatus::On,
+        other => NetworkStatus::Other(other.to_string()),
+    };
+    let msisdn = match card.msisdn.len() {
+        0 => None,
+        11..=15 => Some(ReportedMsisdn::Valid(Msisdn::parse(&card.msisdn).unwrap())),
+        _ => Some(ReportedMsisdn::Unrecognized(card.msisdn.clone())),
+    };
+    CardBrief {
+        iccid: Iccid::parse(&card.iccid.to_ascii_uppercase()).unwrap(),
+        msisdn,
+        operator,
+        kind,
+        status,
+        network,
+        data_used_in_period: DataAmount::mb(Decimal::new(card.used, 3)),
+        data_total_in_period: DataAmount::mb(Decimal::new(card.total, 3)),
+    }
+}
+
+fn assert_same(parsed: &CardBrief, card: &GenCard) {
+    assert_eq!(parsed, &expected(card));
+    // Equal decimals may differ in scale; the wire's three places must stay.
+    assert_eq!(
+        parsed.data_used_in_period.amount.to_string(),
+        three_places(card.used)
+    );
+    assert_eq!(
+        parsed.data_total_in_period.amount.to_string(),
+        three_places(card.total)
+    );
+    let left = parsed.remaining().data_left.unwrap();
+    assert_eq!(left.amount, Decimal::new(card.total - card.used, 3));
+}
+
+proptest! {
+    #[test]
+    fn card_lists(cards in prop::collection::vec(gen_card(), 0..20), seed in any::<u64>()) {
+        let records: Vec<String> = cards
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut fields = wire_fields(c);
+                let n = fields.len() as u64;
+                fields.rotate_left((seed.wrapping_add(i as u64) % n) as usize);
+                format!("{{{}}}", fields.join(", "))
+            })
+            .collect();
+        let body = format!(
+            "{{\"code\": 0, \"message\": \"OK\", \"data\": {{\"card_brief_infos\": [{}]}}}}",
+            records.join(",\n")
+        );
+        let page = parse_card_list(StatusCode::OK, body.as_bytes()).unwrap();
+        prop_assert!(page.rejected.is_empty(), "{:?}", page.rejected);
+        prop_assert_eq!(page.cards.len(), cards.len());
+        for (parsed, card) in page.cards.iter().zip(&cards) {
+            assert_same(parsed, card);
+        }
+    }
+
+    #[test]
+    fn card_infos(
+        card in gen_card(),
+        product_id in "[0-9a-z]{0,20}",
+        pool_id in "[0-9a-z]{0,20}",
+        expires in 0i64..4_102_444_800,
+    ) {
+        let mut fields = wire_fields(&card);
+        fields.push(format!("\"product_id\": \"{product_id}\""));
+        fields.push(format!("\"pool_id\": \"{pool_id}\""));
+        fields.push(format!("\"product_expired_time\": {expires}"));
+        fields.reverse();
+        let body = format!("{{\"code\": 0, \"message\": \"OK\", \"data\": {{{}}}}}", fields.join(", "));
+        let info = parse_card_info(StatusCode::OK, body.as_bytes()).unwrap();
+        assert_same(&info.card, &card);
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        prop_assert_eq!(&info.product_id, &non_empty(&product_id));
+        prop_assert_eq!(&info.pool_id, &non_empty(&pool_id));
+        let at = info.product_expires_at.unwrap();
+        prop_assert_eq!(at.timestamp(), expires);
+        prop_assert_eq!(at.offset(), &china_standard_time());
+        let snapshot = info.to_snapshot();
+        prop_assert_eq!(snapshot.expires_at, Some(at));
+        prop_assert_eq!(snapshot.plan.unwrap().product_id, non_empty(&product_id));
+    }
+
+    #[test]
+    fn one_bad_record_does_not_sink_the_page(
+        cards in prop::collection::vec(gen_card(), 1..10),
+        bad_at in any::<prop::sample::Index>(),
+    ) {
+        let bad = bad_at.index(cards.len());
+        let records: Vec<String> = cards
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut fields = wire_fields(c);
+                if i == bad {
+                    fields[0] = "\"iccid\": \"not-an-iccid\"".to_owned();
+                }
+                format!("{{{}}}", fields.join(","))
+            })
+            .collect();
+        let body = format!("{{\"code\":0,\"data\":{{\"card_brief_infos\":[{}]}}}}", records.join(","));
+        let page = parse_card_list(StatusCode::OK, body.as_bytes()).unwrap();
+        prop_assert_eq!(page.len(), cards.len());
+        prop_assert_eq!(page.rejected.len(), 1);
+        prop_assert_eq!(page.rejected[0].index, bad);
+        let reason = page.rejected[0].error.to_string();
+        prop_assert!(reason.contains("iccid") && reason.contains("not-an-iccid"), "{}", reason);
+        let good: Vec<&GenCard> = cards.iter().enumerate().filter(|(i, _)| *i != bad).map(|(_, c)| c).collect();
+        for (parsed, card) in page.cards.iter().zip(good) {
+            assert_same(parsed, card);
+        }
+    }
+}
