@@ -25,7 +25,8 @@ pub(crate) fn send_error(url: String, error: hyper_util::client::legacy::Error) 
             source: tls.clone(),
         };
     }
-    let detail = detail_of(&error);
+    // hyper-util's own message ("client error (Connect)") only repeats the variant.
+    let detail = std::error::Error::source(&error).map_or_else(|| error.to_string(), detail_of);
     if error.is_connect() {
         return TransportError::Connect {
             url,

@@ -108,9 +108,11 @@ impl Transport for HttpTransport {
             let started = Instant::now();
             let exchange = self.exchange(request, &url);
             let outcome = match self.inner.settings.request_timeout {
-                Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or_else(|_| {
-                    Err(classify::timeout(url.clone(), TimeoutPhase::Request, limit))
-                }),
+                Some(limit) => tokio::time::timeout(limit, exchange)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(classify::timeout(url.clone(), TimeoutPhase::Request, limit))
+                    }),
                 None => exchange.await,
             };
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -94,4 +94,53 @@ mod tests {
         assert!(!warns("https://sys.iotbos.com/"));
         assert!(!warns("https://192.0.2.1/"));
     }
+
+    #[test]
+    fn warns_once_per_host_and_port() {
+        use std::sync::{Arc, Mutex};
+
+        #[derive(Clone, Default)]
+        struct Capture(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Capture {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let warnings = PlaintextWarnings::default();
+        tracing::subscriber::with_default(subscriber, || {
+            for url in [
+                "http://sys.iotbos.com/Api/token?account=a&password=SENTINEL",
+                "http://sys.iotbos.com/Api/TerminalInfo/Exceed?accessToken=SENTINEL",
+                "http://sys.iotbos.com:8080/Api/token",
+                "http://localhost/Api/token",
+                "https://sys.iotbos.com/Api/token",
+            ] {
+                warnings.check(&url.parse().unwrap());
+            }
+        });
+        let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+        let warned: Vec<&str> = text.lines().filter(|l| l.contains("WARN")).collect();
+        assert_eq!(warned.len(), 2, "{text}");
+        assert!(
+            warned[0].trim_end().ends_with("host=sys.iotbos.com"),
+            "{text}"
+        );
+        assert!(
+            warned[1].trim_end().ends_with("host=sys.iotbos.com:8080"),
+            "{text}"
+        );
+        assert!(text.contains("unencrypted"), "{text}");
+        assert!(!text.contains("SENTINEL"), "{text}");
+    }
 }

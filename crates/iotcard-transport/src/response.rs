@@ -50,7 +50,10 @@ impl Response {
 
     /// [`Response::retry_after`] with the current time given, so the date form is testable.
     pub fn retry_after_at(&self, now: SystemTime) -> Option<Duration> {
-        parse_retry_after(self.headers.get(http::header::RETRY_AFTER)?.to_str().ok()?, now)
+        parse_retry_after(
+            self.headers.get(http::header::RETRY_AFTER)?.to_str().ok()?,
+            now,
+        )
     }
 
     /// `Ok(self)` for a 2xx answer, otherwise a [`TransportError::Status`] keeping the status,
@@ -103,7 +106,10 @@ mod tests {
     #[test]
     fn seconds_form() {
         let now = SystemTime::UNIX_EPOCH;
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
         assert_eq!(
             parse_retry_after("99999999999999999999999", now),

@@ -85,7 +85,10 @@ fn native_roots() -> Result<RootCertStore, TransportError> {
     let mut store = RootCertStore::empty();
     let (added, ignored) = store.add_parsable_certificates(found.certs);
     if ignored > 0 {
-        tracing::debug!(ignored, "platform certificates rustls cannot use were skipped");
+        tracing::debug!(
+            ignored,
+            "platform certificates rustls cannot use were skipped"
+        );
     }
     if added == 0 {
         let why = found
@@ -121,10 +124,7 @@ fn add_pem(
     let mut count = 0usize;
     for item in CertificateDer::pem_slice_iter(&text) {
         let der = item.map_err(|e| {
-            TransportError::config(
-                format!("{name}: not valid PEM: {e}"),
-                Some(Box::new(e)),
-            )
+            TransportError::config(format!("{name}: not valid PEM: {e}"), Some(Box::new(e)))
         })?;
         store.add(der).map_err(|e| {
             TransportError::config(
@@ -176,8 +176,13 @@ mod tests {
 
     #[test]
     fn extra_only_without_extras_is_refused() {
-        let error = client_config(Roots::ExtraOnly, &[]).unwrap_err().to_string();
-        assert!(error.contains("no trusted certificate authorities"), "{error}");
+        let error = client_config(Roots::ExtraOnly, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("no trusted certificate authorities"),
+            "{error}"
+        );
     }
 
     #[test]
