@@ -154,4 +154,11 @@ mod tests {
         assert!(!printed.contains("sentinel-token"), "{printed}");
         assert!(printed.contains("body_len"), "{printed}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_header_text_is_read_without_panicking(value in "\\PC{0,40}") {
+            let _ = parse_retry_after(&value, SystemTime::now());
+        }
+    }
 }

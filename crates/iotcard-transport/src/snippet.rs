@@ -114,4 +114,21 @@ mod tests {
         assert!(text.ends_with("ok"), "{text}");
         assert_eq!(scrub("é sig=ü€x& ñ"), "é sig=***& ñ");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_gives_a_bounded_snippet(body in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let text = body_snippet(&body);
+            // Lossy decoding may widen a byte to three, "***" may replace a short value.
+            proptest::prop_assert!(text.len() <= SNIPPET_LIMIT * 3 + 3);
+            proptest::prop_assert!(!text.chars().any(char::is_control));
+        }
+
+        #[test]
+        fn sig_values_never_survive(value in "[0-9a-f]{8,64}", prefix in "[ -~]{0,40}") {
+            let body = format!(r#"{prefix}{{"sig":"{value}","time":"1"}}"#);
+            let text = body_snippet(body.as_bytes());
+            proptest::prop_assert!(!text.contains(&value), "{}", text);
+        }
+    }
 }
