@@ -71,6 +71,10 @@ mod signature;
 mod snapshot;
 mod wire_value;
 
+/// The `http` crate whose `Request` and `StatusCode` this API speaks,
+/// re-exported so callers name the very same version.
+pub use http;
+
 pub use app_info::{parse_app_info, AppInfo, CardCounts};
 pub use card::{CardBrief, ReportedMsisdn};
 pub use card_info::{parse_card_info, CardInfo};

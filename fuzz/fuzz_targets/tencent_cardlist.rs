@@ -1,0 +1,45 @@
+//! `getcardlist` pages: any bytes give a page or an error, never a panic, and
+//! whatever page comes out drives the pager without a panic or a stall.
+#![no_main]
+
+use tencent_proto::http::StatusCode;
+use tencent_proto::{CardListPager, Limit, OperatorFilter, TencentError};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let page = match tencent_proto::parse_card_list(StatusCode::OK, data) {
+        Ok(page) => page,
+        Err(e) => {
+            assert!(e.to_string().starts_with("getcardlist "));
+            return;
+        }
+    };
+    for card in &page.cards {
+        let _ = card.to_snapshot();
+    }
+    let len = page.len();
+    for limit in [1, len.clamp(1, 20), 20] {
+        let Ok(limit) = Limit::new(limit as u64) else {
+            continue;
+        };
+        let limit_len = usize::from(limit.get());
+        let mut pager = CardListPager::new(OperatorFilter::All, limit);
+        let asked = pager.next_query().map(|q| q.offset);
+        assert_eq!(asked, Some(0));
+        match pager.record(&page) {
+            Ok(()) if len < limit_len => assert!(pager.next_query().is_none()),
+            Ok(()) => {
+                // A full page: the next one starts right after it, and the
+                // same page again is caught instead of paging forever.
+                assert_eq!(pager.next_query().map(|q| q.offset), Some(len as u32));
+                let again = pager.record(&page);
+                assert!(matches!(again, Err(TencentError::PageRepeated { .. })));
+                assert!(pager.next_query().is_none());
+            }
+            Err(TencentError::PageTooLong { .. }) => {
+                assert!(len > limit_len);
+                assert!(pager.next_query().is_none());
+            }
+            Err(other) => panic!("unexpected pager error {other}"),
+        }
+    }
+});
