@@ -1,0 +1,226 @@
+//! Everything the simulator knows about one card, derived from the seed and
+//! the card's index alone. Both the wire answers and the public ground truth
+//! ([`super::SimCard`]) are computed from these facts.
+
+use iotcard_model::Operator;
+
+use super::hash::card_hash;
+use super::ids::{self, SerialMap, ICCID_LEN, NUMBER_LEN};
+use super::plans::{plan_for, PlanDef};
+use crate::clock::{cst_month_end, month_period};
+
+/// Operators repeat with this period over indices, so per-operator counts and
+/// the n-th card of an operator are O(1) (Tencent `getappinfo`/`getcardlist`).
+pub(crate) const OPERATOR_PATTERN: [Operator; 10] = {
+    use Operator::{ChinaMobile as M, ChinaTelecom as T, ChinaUnicom as U};
+    [M, T, M, U, M, M, T, M, U, M]
+};
+
+/// Where a card is in its life; each platform names it in its own words.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Lifecycle {
+    Active,
+    Testing,
+    Silent,
+    Disabled,
+    /// A state neither platform documents (IoTBOS text 已停机, Tencent 9).
+    Stopped,
+}
+
+impl Lifecycle {
+    /// IoTBOS `TerminalState`.
+    pub(crate) fn terminal_state(self) -> &'static str {
+        match self {
+            Lifecycle::Active => "已激活",
+            Lifecycle::Testing => "测试期",
+            Lifecycle::Silent => "静默期",
+            Lifecycle::Disabled => "已禁用",
+            Lifecycle::Stopped => "已停机",
+        }
+    }
+
+    /// Tencent `card_status`: 1 not activated, 2 activated, 3 suspended, 9 undocumented.
+    pub(crate) fn tencent_status(self) -> u8 {
+        match self {
+            Lifecycle::Active => 2,
+            Lifecycle::Testing | Lifecycle::Silent => 1,
+            Lifecycle::Disabled => 3,
+            Lifecycle::Stopped => 9,
+        }
+    }
+}
+
+/// IoTBOS per-card `State` codes.
+pub(crate) const STATE_FOUND: u8 = 1;
+pub(crate) const STATE_NO_DATA: u8 = 2;
+/// Undocumented; the simulator sends it rarely so clients prove they keep it.
+pub(crate) const STATE_UNDOCUMENTED: u8 = 3;
+
+// Hash lanes: one independent stream per property.
+const LANE_STYLE: u64 = 1;
+const LANE_LIFECYCLE: u64 = 2;
+const LANE_CODES: u64 = 3;
+const LANE_PLAN: u64 = 4;
+const LANE_FLOW: u64 = 5;
+const LANE_SMS: u64 = 6;
+const LANE_EXPIRY: u64 = 7;
+const LANE_STATES: u64 = 8;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct CardFacts {
+    pub(crate) index: u64,
+    pub(crate) operator: Operator,
+    pub(crate) number: [u8; NUMBER_LEN],
+    pub(crate) iccid: [u8; ICCID_LEN],
+    pub(crate) lifecycle: Lifecycle,
+    /// Tencent `type`: 1 single, 2 pooled, 3 undocumented.
+    pub(crate) kind_code: u8,
+    /// Tencent `network_status`: 1 off, 2 on, 0 undocumented (as in the spec's example).
+    pub(crate) network_code: u8,
+    pub(crate) plan: &'static PlanDef,
+    /// Decimal places of IoTBOS `UseFlow`/`ResidualFlow` for this card (0 or 2).
+    pub(crate) flow_scale: u8,
+    /// Data the card uses over a whole month, in KB (can exceed the plan).
+    pub(crate) month_flow_kb: u64,
+    /// Text messages the card receives over a whole month.
+    pub(crate) month_sms: i64,
+    /// IoTBOS `State` per call, in [`super::IotbosCall`] order.
+    pub(crate) states: [u8; 5],
+    /// Service/plan expiry, Unix seconds (a month's last second, UTC+8).
+    pub(crate) expires_at: i64,
+    /// The data pool of a pooled card.
+    pub(crate) pool: Option<u64>,
+}
+
+impl CardFacts {
+    pub(crate) fn derive(seed: u64, serials: &SerialMap, index: u64) -> Self {
+        let h = |lane| card_hash(seed, index, lane);
+        let operator = OPERATOR_PATTERN[(index % 10) as usize];
+        let serial = serials.serial(index);
+
+        let lifecycle = match h(LANE_LIFECYCLE) % 1000 {
+            0..=699 => Lifecycle::Active,
+            700..=779 => Lifecycle::Testing,
+            780..=859 => Lifecycle::Silent,
+            860..=959 => Lifecycle::Disabled,
+            _ => Lifecycle::Stopped,
+        };
+        let codes = h(LANE_CODES);
+        let kind_code = match codes % 1000 {
+            0..=899 => 1,
+            900..=994 => 2,
+            _ => 3,
+        };
+        let network_code = match ((codes >> 16) % 10, lifecycle) {
+            (0, _) => 0,
+            (_, Lifecycle::Active) => 2,
+            _ => 1,
+        };
+
+        let plan_hash = h(LANE_PLAN);
+        let plan = plan_for(operator, plan_hash);
+        let flow_scale = if (plan_hash >> 20) % 5 == 0 { 2 } else { 0 };
+
+        let flow = h(LANE_FLOW);
+        let month_flow_kb = if plan.default_flow > 0 {
+            let plan_kb = plan.default_flow as u64 * 1000;
+            let per_mille = if flow % 10 == 0 {
+                1000 + (flow >> 8) % 600 // one card in ten overruns its plan
+            } else {
+                50 + (flow >> 8) % 950
+            };
+            plan_kb * per_mille / 1000
+        } else {
+            (flow >> 8) % 10_000_000
+        };
+        let month_sms = (h(LANE_SMS) % (2 * plan.default_sms as u64 + 6)) as i64;
+
+        let expiry = h(LANE_EXPIRY);
+        let months_ahead = (expiry % 36) as u32;
+        let expires_at = cst_month_end(2026 + i64::from(months_ahead / 12), 1 + months_ahead % 12);
+
+        let state_hash = h(LANE_STATES);
+        let mut states = [STATE_FOUND; 5];
+        for (call, state) in states.iter_mut().enumerate() {
+            *state = match (state_hash >> (call * 12)) % 1000 {
+                0..=29 => STATE_NO_DATA,
+                30..=32 => STATE_UNDOCUMENTED,
+                _ => STATE_FOUND,
+            };
+        }
+
+        Self {
+            index,
+            operator,
+            number: ids::number(serial),
+            iccid: ids::iccid(operator, serial, h(LANE_STYLE)),
+            lifecycle,
+            kind_code,
+            network_code,
+            plan,
+            flow_scale,
+            month_flow_kb,
+            month_sms,
+            states,
+            expires_at,
+            pool: (kind_code == 2)
+                .then(|| card_hash(seed, index / 500, LANE_STYLE) % 1_000_000_000_000),
+        }
+    }
+
+    /// Tencent `teleoperator`.
+    pub(crate) fn teleoperator(&self) -> u8 {
+        match self.operator {
+            Operator::ChinaMobile => 1,
+            Operator::ChinaTelecom => 2,
+            Operator::ChinaUnicom => 3,
+        }
+    }
+
+    /// Data used this period at `at` (Unix seconds), in KB: the month's
+    /// usage spread evenly over the month, so a poller sees it grow.
+    pub(crate) fn used_kb(&self, at: i64) -> u64 {
+        let (start, len) = month_period(at);
+        let elapsed = (at - start).clamp(0, len);
+        (u128::from(self.month_flow_kb) * elapsed as u128 / len as u128) as u64
+    }
+
+    /// Text messages received this period at `at`.
+    pub(crate) fn sms_used(&self, at: i64) -> i64 {
+        let (start, len) = month_period(at);
+        let elapsed = (at - start).clamp(0, len);
+        (i128::from(self.month_sms) * i128::from(elapsed) / i128::from(len)) as i64
+    }
+
+    /// IoTBOS `UseFlow` at `at`, in units of 10^-`flow_scale`.
+    pub(crate) fn use_flow_units(&self, at: i64) -> i64 {
+        let kb = self.used_kb(at) as i64;
+        if self.flow_scale == 0 {
+            kb / 1000
+        } else {
+            kb / 10
+        }
+    }
+
+    /// IoTBOS `ResidualFlow` at `at` (negative once overrun), same units.
+    pub(crate) fn residual_flow_units(&self, at: i64) -> i64 {
+        self.plan.default_flow * 10i64.pow(u32::from(self.flow_scale)) - self.use_flow_units(at)
+    }
+
+    /// Tencent `data_total_in_period`, in thousandths of a MB.
+    pub(crate) fn data_total_milli_mb(&self) -> i64 {
+        self.plan.default_flow * 1000
+    }
+
+    /// Tencent `pool_id` of a pooled card (16 characters); single cards
+    /// answer an empty string.
+    pub(crate) fn pool_id(&self) -> Option<[u8; 16]> {
+        let mut v = self.pool?;
+        let mut out = *b"pool000000000000";
+        for slot in out[4..].iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        Some(out)
+    }
+}

@@ -1,0 +1,203 @@
+//! The IoTBOS platform: `GET /Api/token` and the five
+//! `GET /Api/TerminalInfo/*` calls, strictly.
+//!
+//! Refusals use the platform's envelope (`status: 0` and an `info` text).
+//! A refused login or data call is HTTP 200, as the platform's own
+//! envelope implies; a wrong method is HTTP 405 (with `Allow: GET`) and an
+//! unknown path HTTP 404, each with the same envelope.
+
+mod render;
+mod tokens;
+
+use std::borrow::Cow;
+
+use http::{Method, StatusCode};
+use iotcard_model::Secret;
+
+pub(crate) use tokens::{TokenCheck, Tokens};
+
+use crate::fleet::IotbosCall;
+use crate::reply::Reply;
+use crate::shared::Shared;
+use crate::stats::{Call, FaultKind, Refusal};
+
+/// The `info` texts of refusals (Chinese as the platform writes, with an
+/// English gloss for operators reading a log).
+pub(crate) mod info {
+    /// Login without `account` or `password`.
+    pub(crate) const LOGIN_MISSING: &str = "账号和密码不能为空 (account and password are required)";
+    /// Login with wrong credentials.
+    pub(crate) const LOGIN_WRONG: &str = "账号或密码错误 (wrong account or password)";
+    /// Data call without `accessToken`.
+    pub(crate) const TOKEN_MISSING: &str = "accessToken不能为空 (accessToken is required)";
+    /// Data call with a token never issued.
+    pub(crate) const TOKEN_UNKNOWN: &str = "accessToken无效 (unknown accessToken)";
+    /// Data call with an expired token.
+    pub(crate) const TOKEN_EXPIRED: &str = "accessToken已过期 (accessToken expired)";
+    /// Data call with a revoked token.
+    pub(crate) const TOKEN_REVOKED: &str = "accessToken已失效 (accessToken revoked)";
+    /// Data call without `cardIdNums`.
+    pub(crate) const NUMBERS_MISSING: &str = "cardIdNums不能为空 (cardIdNums is required)";
+    /// Any method but GET.
+    pub(crate) const WRONG_METHOD: &str = "请求方式错误，仅支持GET (only GET is allowed)";
+    /// No such path.
+    pub(crate) const UNKNOWN_PATH: &str = "接口不存在 (no such API)";
+}
+
+/// A known IoTBOS path.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Route {
+    Login,
+    Data(IotbosCall),
+}
+
+impl Route {
+    /// The path's route; paths are exact and case-sensitive.
+    pub(crate) fn of(path: &str) -> Option<Self> {
+        if path == "/Api/token" {
+            return Some(Route::Login);
+        }
+        IotbosCall::ALL
+            .into_iter()
+            .find(|c| c.path() == path)
+            .map(Route::Data)
+    }
+
+    pub(crate) fn counter(route: Option<Self>) -> Call {
+        match route {
+            None => Call::Unroutable,
+            Some(Route::Login) => Call::IotbosLogin,
+            Some(Route::Data(IotbosCall::Usage)) => Call::IotbosUsage,
+            Some(Route::Data(IotbosCall::Remaining)) => Call::IotbosRemaining,
+            Some(Route::Data(IotbosCall::Expiry)) => Call::IotbosExpiry,
+            Some(Route::Data(IotbosCall::State)) => Call::IotbosState,
+            Some(Route::Data(IotbosCall::Plan)) => Call::IotbosPlan,
+        }
+    }
+}
+
+/// The query parameters the platform reads; the first occurrence of each wins.
+#[derive(Default)]
+struct Query<'q> {
+    account: Option<Cow<'q, str>>,
+    password: Option<Cow<'q, str>>,
+    access_token: Option<Cow<'q, str>>,
+    card_numbers: Option<Cow<'q, str>>,
+}
+
+impl<'q> Query<'q> {
+    fn parse(query: Option<&'q str>) -> Self {
+        let mut q = Query::default();
+        for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            let slot = match &*key {
+                "account" => &mut q.account,
+                "password" => &mut q.password,
+                "accessToken" => &mut q.access_token,
+                "cardIdNums" => &mut q.card_numbers,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        q
+    }
+}
+
+/// Answers one IoTBOS request.
+pub(crate) fn handle(
+    shared: &Shared,
+    route: Option<Route>,
+    method: &Method,
+    query: Option<&str>,
+    revoke_token: bool,
+) -> Reply {
+    let now = shared.clock.unix_seconds();
+    let refuse = |reason: Refusal, status: StatusCode, text: &str| {
+        shared.stats.refusal(reason);
+        Reply {
+            status,
+            body: render::refusal(text, now),
+            allow: (status == StatusCode::METHOD_NOT_ALLOWED).then_some("GET"),
+        }
+    };
+    let Some(route) = route else {
+        return refuse(
+            Refusal::UnknownPath,
+            StatusCode::NOT_FOUND,
+            info::UNKNOWN_PATH,
+        );
+    };
+    if method != Method::GET {
+        return refuse(
+            Refusal::WrongMethod,
+            StatusCode::METHOD_NOT_ALLOWED,
+            info::WRONG_METHOD,
+        );
+    }
+    let q = Query::parse(query);
+    match route {
+        Route::Login => {
+            let (Some(account), Some(password)) = (q.account, q.password) else {
+                return refuse(Refusal::BadCredentials, StatusCode::OK, info::LOGIN_MISSING);
+            };
+            let creds = &shared.credentials;
+            // Compare the password as a Secret: constant time in its length.
+            let password_ok = Secret::new(password.into_owned()) == creds.iotbos_password;
+            if account != creds.iotbos_account.as_str() || !password_ok {
+                return refuse(Refusal::BadCredentials, StatusCode::OK, info::LOGIN_WRONG);
+            }
+            let token = shared.tokens.issue();
+            shared.stats.login();
+            // The wire has whole seconds: expiresTime − createtime is the
+            // lifetime rounded down (the server enforces the exact one).
+            let ttl = i64::try_from(shared.tokens.ttl().as_secs()).unwrap_or(i64::MAX);
+            Reply::ok(render::login(&token, now, now.saturating_add(ttl)))
+        }
+        Route::Data(call) => {
+            let Some(token) = q.access_token else {
+                return refuse(Refusal::TokenMissing, StatusCode::OK, info::TOKEN_MISSING);
+            };
+            let (verdict, revoked_now) = shared.tokens.check(&token, revoke_token);
+            if revoked_now {
+                shared.stats.fault(FaultKind::TokenRevoked);
+            }
+            match verdict {
+                TokenCheck::Valid => {}
+                TokenCheck::Unknown => {
+                    return refuse(Refusal::TokenUnknown, StatusCode::OK, info::TOKEN_UNKNOWN)
+                }
+                TokenCheck::Expired => {
+                    return refuse(Refusal::TokenExpired, StatusCode::OK, info::TOKEN_EXPIRED)
+                }
+                TokenCheck::Revoked => {
+                    return refuse(Refusal::TokenRevoked, StatusCode::OK, info::TOKEN_REVOKED)
+                }
+            }
+            let numbers = match q.card_numbers {
+                Some(n) if !n.is_empty() => n,
+                _ => {
+                    return refuse(
+                        Refusal::MissingCardNumbers,
+                        StatusCode::OK,
+                        info::NUMBERS_MISSING,
+                    )
+                }
+            };
+            // Split on commas exactly as given: an empty piece is a number
+            // nobody has (State 0), and a number asked twice is answered
+            // twice, in place.
+            let count = numbers.split(',').count();
+            if count > shared.iotbos_max_batch {
+                let text = format!(
+                    "号码数量超过上限{max} (at most {max} numbers per call, got {count})",
+                    max = shared.iotbos_max_batch
+                );
+                return refuse(Refusal::TooManyNumbers, StatusCode::OK, &text);
+            }
+            shared.stats.cards(count as u64);
+            let fleet = &shared.fleet;
+            Reply::ok(render::batch(call, numbers.split(','), count, now, |num| {
+                fleet.facts_by_number(num.as_bytes())
+            }))
+        }
+    }
+}
