@@ -1,0 +1,379 @@
+//! The TOML config file: where it is, and its layout.
+//!
+//! ```toml
+//! provider = "iotbos"
+//! ca_file = "/path/to/extra-roots.pem"
+//! [iotbos]
+//! endpoint = "http://sys.iotbos.com"
+//! account = "…"
+//! password = "…"
+//! [tencent]
+//! endpoint = "https://yun.tim.qq.com"
+//! sdkappid = "…"
+//! appkey = "…"
+//! [profiles.NAME]        # provider, ca_file
+//! [profiles.NAME.iotbos] # the same keys again
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use iotcard_model::Secret;
+use serde::{Deserialize, Deserializer};
+
+use super::env::{self, Env};
+use crate::error::CliError;
+use crate::provider::Provider;
+
+/// Keys a `[iotbos]` table may hold.
+pub const IOTBOS_KEYS: &[&str] = &["endpoint", "account", "password"];
+/// Keys a `[tencent]` table may hold.
+pub const TENCENT_KEYS: &[&str] = &["endpoint", "sdkappid", "appkey"];
+
+/// A value from the file, kept as a [`Secret`] whichever key it is under,
+/// so no `Debug` of the parsed file shows a password.
+#[derive(Clone, Debug)]
+pub struct FileValue(Secret);
+
+impl FileValue {
+    /// The text of the value.
+    pub fn text(&self) -> &str {
+        self.0.expose()
+    }
+}
+
+impl<'de> Deserialize<'de> for FileValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Accepts strings and integers (`sdkappid = 1400009099`). Every error
+        // names the expected type only: serde's default messages quote the
+        // value, and the value may be a password.
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = FileValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FileValue, E> {
+                Ok(FileValue(Secret::new(v)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FileValue, E> {
+                Ok(FileValue(Secret::new(v.to_string())))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FileValue, E> {
+                Ok(FileValue(Secret::new(v.to_string())))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<FileValue, E> {
+                Err(E::custom(
+                    "expected a string, found a number (quote the value)",
+                ))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<FileValue, E> {
+                Err(E::custom("expected a string, found a boolean"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The settings of one layer: the top of the file, or one profile.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// Default platform.
+    pub provider: Option<String>,
+    /// Extra trusted CA certificates.
+    pub ca_file: Option<PathBuf>,
+    /// `[iotbos]`.
+    pub iotbos: Option<BTreeMap<String, FileValue>>,
+    /// `[tencent]`.
+    pub tencent: Option<BTreeMap<String, FileValue>>,
+}
+
+impl Layer {
+    /// The table of one platform, if the layer has it.
+    pub fn table(&self, provider: Provider) -> Option<&BTreeMap<String, FileValue>> {
+        match provider {
+            Provider::Iotbos => self.iotbos.as_ref(),
+            Provider::Tencent => self.tencent.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    provider: Option<String>,
+    ca_file: Option<PathBuf>,
+    iotbos: Option<BTreeMap<String, FileValue>>,
+    tencent: Option<BTreeMap<String, FileValue>>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Layer>,
+}
+
+/// A parsed config file.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The top-level settings.
+    pub base: Layer,
+    /// Named profiles.
+    pub profiles: BTreeMap<String, Layer>,
+}
+
+impl ConfigFile {
+    /// Parses `text`, read from `path`, and checks every table's keys.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, CliError> {
+        let doc: Document = toml::from_str(text).map_err(|e| CliError::ConfigParse {
+            path: path.to_owned(),
+            line: e.span().map(|s| line_of(text.as_bytes(), s.start)),
+            message: e.message().trim_end().to_owned(),
+        })?;
+        let file = ConfigFile {
+            path: path.to_owned(),
+            base: Layer {
+                provider: doc.provider,
+                ca_file: doc.ca_file,
+                iotbos: doc.iotbos,
+                tencent: doc.tencent,
+            },
+            profiles: doc.profiles,
+        };
+        file.check_keys()?;
+        Ok(file)
+    }
+
+    fn check_keys(&self) -> Result<(), CliError> {
+        let layers = std::iter::once((String::new(), &self.base)).chain(
+            self.profiles
+                .iter()
+                .map(|(name, layer)| (format!("profiles.{name}."), layer)),
+        );
+        for (prefix, layer) in layers {
+            for (provider, allowed) in [
+                (Provider::Iotbos, IOTBOS_KEYS),
+                (Provider::Tencent, TENCENT_KEYS),
+            ] {
+                let Some(table) = layer.table(provider) else {
+                    continue;
+                };
+                if let Some(key) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
+                    return Err(CliError::ConfigParse {
+                        path: self.path.clone(),
+                        line: None,
+                        message: format!(
+                            "unknown key `{key}` under [{prefix}{}] (expected {})",
+                            provider.key(),
+                            allowed.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+fn line_of(text: &[u8], offset: usize) -> usize {
+    text.iter().take(offset).filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Where the config file is, and whether someone asked for it by name.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Location {
+    /// The path.
+    pub path: PathBuf,
+    /// Named by `--config` or `IOTCARD_CONFIG`: then it must exist.
+    pub explicit: bool,
+}
+
+/// `--config FILE`, else `IOTCARD_CONFIG`, else
+/// `$XDG_CONFIG_HOME/iotcard/config.toml`, else `~/.config/iotcard/config.toml`.
+pub fn locate(flag: Option<&Path>, env: &Env) -> Option<Location> {
+    if let Some(path) = flag {
+        return Some(Location {
+            path: path.to_owned(),
+            explicit: true,
+        });
+    }
+    if let Some(path) = env.get(env::CONFIG) {
+        return Some(Location {
+            path: path.into(),
+            explicit: true,
+        });
+    }
+    // The XDG spec says relative values are invalid and must be ignored.
+    let xdg = env
+        .get("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let base = xdg.or_else(|| env.get("HOME").map(|h| Path::new(h).join(".config")))?;
+    Some(Location {
+        path: base.join("iotcard").join("config.toml"),
+        explicit: false,
+    })
+}
+
+/// Reads the file at `location`. A missing default file is no file; a
+/// missing named file is an error.
+pub fn load(location: &Location) -> Result<Option<ConfigFile>, CliError> {
+    let text = match std::fs::read_to_string(&location.path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !location.explicit => {
+            return Ok(None)
+        }
+        Err(source) => {
+            return Err(CliError::ConfigRead {
+                path: location.path.clone(),
+                source,
+            })
+        }
+    };
+    let file = ConfigFile::parse(&location.path, &text)?;
+    warn_if_readable_by_others(&file);
+    Ok(Some(file))
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(file: &ConfigFile) {
+    use std::os::unix::fs::PermissionsExt;
+    let holds_secret = std::iter::once(&file.base)
+        .chain(file.profiles.values())
+        .flat_map(|l| [l.table(Provider::Iotbos), l.table(Provider::Tencent)])
+        .flatten()
+        .any(|t| t.contains_key("password") || t.contains_key("appkey"));
+    let mode = std::fs::metadata(&file.path).map(|m| m.permissions().mode());
+    if holds_secret && mode.is_ok_and(|m| m & 0o077 != 0) {
+        tracing::warn!(
+            path = %file.path.display(),
+            "the config file holds credentials and other users may read it; run chmod 600 on it"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_: &ConfigFile) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"
+provider = "iotbos"
+ca_file = "roots.pem"
+[iotbos]
+endpoint = "http://localhost:25853"
+account = "shop"
+password = "SENTINEL-pw"
+[tencent]
+sdkappid = 1400009099
+appkey = "SENTINEL-key"
+[profiles.second]
+provider = "tencent"
+[profiles.second.tencent]
+sdkappid = "1400000002"
+"#;
+
+    #[test]
+    fn parses_the_documented_layout() {
+        let f = ConfigFile::parse(Path::new("c.toml"), FULL).unwrap();
+        assert_eq!(f.base.provider.as_deref(), Some("iotbos"));
+        assert_eq!(f.base.ca_file, Some(PathBuf::from("roots.pem")));
+        let iotbos = f.base.table(Provider::Iotbos).unwrap();
+        assert_eq!(iotbos["account"].text(), "shop");
+        let tencent = f.base.table(Provider::Tencent).unwrap();
+        assert_eq!(
+            tencent["sdkappid"].text(),
+            "1400009099",
+            "integers accepted"
+        );
+        let second = &f.profiles["second"];
+        assert_eq!(second.provider.as_deref(), Some("tencent"));
+        assert_eq!(
+            second.table(Provider::Tencent).unwrap()["sdkappid"].text(),
+            "1400000002"
+        );
+        assert!(second.table(Provider::Iotbos).is_none());
+        let shown = format!("{f:?}");
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+    }
+
+    #[test]
+    fn typos_are_named() {
+        let top = ConfigFile::parse(Path::new("c.toml"), "iotbox = 1\n").unwrap_err();
+        assert!(top.to_string().contains("iotbox"), "{top}");
+        let key = ConfigFile::parse(Path::new("c.toml"), "[iotbos]\npasword = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(key.contains("`pasword` under [iotbos]"), "{key}");
+        assert!(key.contains("endpoint, account, password"), "{key}");
+        let profile = ConfigFile::parse(Path::new("c.toml"), "[profiles.a.tencent]\nkey = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(profile.contains("[profiles.a.tencent]"), "{profile}");
+    }
+
+    #[test]
+    fn parse_errors_never_quote_the_line() {
+        let text = "[iotbos]\naccount = \"a\"\npassword = SENTINEL-unquoted\n";
+        let err = ConfigFile::parse(Path::new("c.toml"), text).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+        assert!(shown.contains("line 3"), "{shown}");
+        for typed in ["password = 1.5", "password = true"] {
+            let err = ConfigFile::parse(Path::new("c.toml"), &format!("[iotbos]\n{typed}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains("1.5") && !err.contains("true"), "{err}");
+        }
+    }
+
+    #[test]
+    fn location_order() {
+        let env = Env::from_pairs([
+            ("HOME", "/home/me"),
+            ("XDG_CONFIG_HOME", "/xdg"),
+            (env::CONFIG, "/etc/iotcard.toml"),
+        ]);
+        let flag = locate(Some(Path::new("flag.toml")), &env).unwrap();
+        assert_eq!((flag.path, flag.explicit), ("flag.toml".into(), true));
+        let by_env = locate(None, &env).unwrap();
+        assert_eq!(
+            (by_env.path, by_env.explicit),
+            ("/etc/iotcard.toml".into(), true)
+        );
+        let xdg = locate(
+            None,
+            &Env::from_pairs([("HOME", "/home/me"), ("XDG_CONFIG_HOME", "/xdg")]),
+        );
+        assert_eq!(xdg.unwrap().path, PathBuf::from("/xdg/iotcard/config.toml"));
+        let relative_xdg = locate(
+            None,
+            &Env::from_pairs([("HOME", "/home/me"), ("XDG_CONFIG_HOME", "rel")]),
+        );
+        assert_eq!(
+            relative_xdg.unwrap().path,
+            PathBuf::from("/home/me/.config/iotcard/config.toml")
+        );
+        assert_eq!(locate(None, &Env::default()), None);
+    }
+
+    #[test]
+    fn missing_default_is_fine_missing_named_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.toml");
+        let default = Location {
+            path: path.clone(),
+            explicit: false,
+        };
+        assert!(load(&default).unwrap().is_none());
+        let named = Location {
+            path,
+            explicit: true,
+        };
+        let err = load(&named).unwrap_err().to_string();
+        assert!(err.contains("absent.toml"), "{err}");
+    }
+}

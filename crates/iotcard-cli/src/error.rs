@@ -1,0 +1,195 @@
+//! Everything that can stop a command, each with the exit status it means.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::exit::Exit;
+use crate::provider::Provider;
+
+/// Why a command stopped. The message is shown on stderr as `iotcard: <message>`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A setting has no value anywhere it may come from.
+    #[error("{setting} is not set: {hint}")]
+    MissingSetting {
+        /// The setting, as an operator calls it ("IoTBOS password").
+        setting: &'static str,
+        /// Where it may come from.
+        hint: String,
+    },
+
+    /// A setting has a value that cannot work.
+    #[error("{setting} {shown} (from {origin}) {reason}")]
+    InvalidSetting {
+        /// The setting, as an operator calls it.
+        setting: &'static str,
+        /// The value as it may be shown (never a secret).
+        shown: String,
+        /// Where the value came from (an environment variable or a file table).
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Neither or both platforms are configured and none was chosen.
+    #[error("{0}")]
+    NoProvider(String),
+
+    /// An explicitly named config file could not be read.
+    #[error("cannot read config file {}: {source}", path.display())]
+    ConfigRead {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+
+    /// The config file is not valid TOML or not the documented layout.
+    ///
+    /// Holds the parser's message and position only: the parser's full
+    /// rendering quotes the offending line, which may hold a password.
+    #[error(
+        "config file {} is not valid{}: {message}",
+        path.display(),
+        line.map(|l| format!(" (line {l})")).unwrap_or_default()
+    )]
+    ConfigParse {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line of the problem, when the parser knows it.
+        line: Option<usize>,
+        /// The parser's message, without the quoted source line.
+        message: String,
+    },
+
+    /// `--profile NAME` names no profile.
+    #[error("unknown profile {name:?}: {known}")]
+    UnknownProfile {
+        /// The profile asked for.
+        name: String,
+        /// What the file does define.
+        known: String,
+    },
+
+    /// The chosen platform has no call for this command.
+    #[error("`{command}` is not offered by {provider}: {why}")]
+    NotOffered {
+        /// The command.
+        command: &'static str,
+        /// The platform.
+        provider: Provider,
+        /// What it lacks and what to do instead.
+        why: &'static str,
+    },
+
+    /// A card number cannot be valid for the chosen platform.
+    #[error("{}invalid card number {value:?} for {provider}: {reason}", at.as_deref().unwrap_or(""))]
+    InvalidCard {
+        /// The value as given.
+        value: String,
+        /// The platform it was meant for.
+        provider: Provider,
+        /// Why it cannot be valid.
+        reason: String,
+        /// Where it was read (`numbers.txt line 7: `), when not an argument.
+        at: Option<String>,
+    },
+
+    /// Card numbers were asked for but none were given.
+    #[error("no card numbers given: {0}")]
+    NoCards(String),
+
+    /// Card numbers could not be read.
+    #[error("cannot read card numbers from {from}: {source}")]
+    ReadCards {
+        /// The file, or standard input.
+        from: String,
+        /// Why.
+        source: io::Error,
+    },
+
+    /// The command's platform side is not wired yet (phase 1 of the CLI:
+    /// the facade crate has not landed).
+    #[error("`{0}` needs the iotcard-facade clients, which are not in this build yet")]
+    Pending(&'static str),
+
+    /// Writing the records failed (disk full, closed pipe, …).
+    #[error("cannot write the output to {to}: {source}")]
+    WriteOutput {
+        /// Standard output or the file.
+        to: String,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+impl CliError {
+    /// The exit status this error means.
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::MissingSetting { .. }
+            | CliError::InvalidSetting { .. }
+            | CliError::NoProvider(_)
+            | CliError::ConfigRead { .. }
+            | CliError::ConfigParse { .. }
+            | CliError::UnknownProfile { .. }
+            | CliError::NotOffered { .. }
+            | CliError::InvalidCard { .. }
+            | CliError::NoCards(_)
+            | CliError::ReadCards { .. } => Exit::Usage,
+            CliError::WriteOutput { .. } | CliError::Pending(_) => Exit::Failed,
+        }
+    }
+
+    /// Whether this is stdout closing under us (`iotcard … | head`), which
+    /// is the reader's choice, not a failure worth a message.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, CliError::WriteOutput { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_and_input_mistakes_are_usage_errors() {
+        let not_offered = CliError::NotOffered {
+            command: "cards",
+            provider: Provider::Iotbos,
+            why: "no such call",
+        };
+        assert_eq!(not_offered.exit(), Exit::Usage);
+        assert_eq!(
+            not_offered.to_string(),
+            "`cards` is not offered by IoTBOS: no such call"
+        );
+        let bad = CliError::InvalidCard {
+            value: "12ab".into(),
+            provider: Provider::Iotbos,
+            reason: "must be digits".into(),
+            at: Some("numbers.txt line 3: ".into()),
+        };
+        assert_eq!(bad.exit(), Exit::Usage);
+        assert_eq!(
+            bad.to_string(),
+            "numbers.txt line 3: invalid card number \"12ab\" for IoTBOS: must be digits"
+        );
+    }
+
+    #[test]
+    fn closed_pipe_is_recognised() {
+        let closed = CliError::WriteOutput {
+            to: "standard output".into(),
+            source: io::ErrorKind::BrokenPipe.into(),
+        };
+        assert!(closed.is_closed_pipe());
+        assert_eq!(closed.exit(), Exit::Failed);
+        let full = CliError::WriteOutput {
+            to: "out.jsonl".into(),
+            source: io::Error::other("disk full"),
+        };
+        assert!(!full.is_closed_pipe());
+    }
+}
