@@ -1,0 +1,98 @@
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
+
+use iotbos_proto::{Endpoint, DEFAULT_BATCH_SIZE, DEFAULT_TOKEN_MARGIN};
+use iotcard_model::Secret;
+
+use super::client::{IotbosClient, IotbosInner};
+use crate::sender::Sender;
+use crate::settings::{common_builder_methods, CommonSettings};
+use crate::token::TokenCache;
+use crate::Error;
+
+/// Configures an [`IotbosClient`].
+#[derive(Debug, Default)]
+pub struct IotbosClientBuilder {
+    endpoint: Option<String>,
+    account: Option<String>,
+    password: Option<Secret>,
+    batch_size: Option<usize>,
+    token_margin: Option<Duration>,
+    common: CommonSettings,
+}
+
+impl IotbosClientBuilder {
+    /// The base URL (default `http://sys.iotbos.com`).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+    /// The account to log in with.
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+    /// The password to log in with.
+    pub fn password(mut self, password: Secret) -> Self {
+        self.password = Some(password);
+        self
+    }
+    /// Card numbers per call (default [`iotbos_proto::DEFAULT_BATCH_SIZE`];
+    /// see there why).
+    pub fn batch_size(mut self, cards: usize) -> Self {
+        self.batch_size = Some(cards);
+        self
+    }
+    /// How long before the token's end to stop using it (default
+    /// [`iotbos_proto::DEFAULT_TOKEN_MARGIN`], never more than half the
+    /// token's lifetime).
+    pub fn token_margin(mut self, margin: Duration) -> Self {
+        self.token_margin = Some(margin);
+        self
+    }
+
+    common_builder_methods!();
+
+    /// Checks the settings and builds the client. Nothing is sent yet: the
+    /// first call logs in.
+    pub fn build(self) -> Result<IotbosClient, Error> {
+        self.common.validate()?;
+        let endpoint = match &self.endpoint {
+            Some(url) => Endpoint::parse(url)?,
+            None => Endpoint::default(),
+        };
+        let account = self
+            .account
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| Error::Config("IoTBOS account is not set".into()))?;
+        let password = self
+            .password
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| Error::Config("IoTBOS password is not set".into()))?;
+        let batch_size = match self.batch_size {
+            None => DEFAULT_BATCH_SIZE,
+            Some(n) => NonZeroUsize::new(n)
+                .ok_or_else(|| Error::Config("batch size must be at least 1".into()))?,
+        };
+        let sender = Sender::new(
+            "iotbos",
+            self.common.transport()?,
+            self.common.retry.clone(),
+            self.common.rate_limiter(),
+            self.common.concurrency,
+        );
+        Ok(IotbosClient {
+            inner: Arc::new(IotbosInner {
+                endpoint,
+                account,
+                password,
+                batch_size,
+                concurrency: self.common.concurrency,
+                token_margin: self.token_margin.unwrap_or(DEFAULT_TOKEN_MARGIN),
+                sender,
+                tokens: TokenCache::new(),
+            }),
+        })
+    }
+}

@@ -1,0 +1,260 @@
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::stream::{self, Stream, StreamExt};
+use iotbos_proto::{
+    login_request, parse_login, AccessToken, BatchPlan, CardAnswers, Endpoint, ExpiryQuery,
+    PlanQuery, Query, RemainingQuery, StateQuery, UsageQuery,
+};
+use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Secret, Usage};
+use tokio::time::Instant;
+
+use super::snapshot::merge_snapshots;
+use crate::report::from_iotbos;
+use crate::sender::{CallInfo, Sender};
+use crate::token::{Lease, TokenCache};
+use crate::{CardReport, Error, SharedError};
+
+/// Every card of a call, each with its value or why it has none.
+pub type IotbosReports<T> = Vec<CardReport<CardNumber, T>>;
+
+/// A client for IoTBOS: logs in on first use, keeps the token for its
+/// lifetime, splits any number of cards into batches and runs them with
+/// bounded concurrency, retries what is retryable, and returns one result per
+/// distinct card in the caller's order.
+///
+/// Cheap to clone: clones share the token, the limits and the connections.
+#[derive(Debug, Clone)]
+pub struct IotbosClient {
+    pub(super) inner: Arc<IotbosInner>,
+}
+
+#[derive(Debug)]
+pub(super) struct IotbosInner {
+    pub endpoint: Endpoint,
+    pub account: String,
+    pub password: Secret,
+    pub batch_size: NonZeroUsize,
+    pub concurrency: usize,
+    pub token_margin: Duration,
+    pub sender: Sender,
+    pub tokens: TokenCache<AccessToken, SharedError>,
+}
+
+impl IotbosClient {
+    /// Starts configuring a client.
+    pub fn builder() -> super::IotbosClientBuilder {
+        super::IotbosClientBuilder::default()
+    }
+
+    /// SMS and data used this month, per card.
+    pub async fn usage(&self, cards: impl IntoIterator<Item = CardNumber>) -> IotbosReports<Usage> {
+        self.query::<UsageQuery>(cards).await
+    }
+
+    /// SMS and data left this month, per card (data may be negative when
+    /// overrun).
+    pub async fn remaining(
+        &self,
+        cards: impl IntoIterator<Item = CardNumber>,
+    ) -> IotbosReports<Remaining> {
+        self.query::<RemainingQuery>(cards).await
+    }
+
+    /// Status and expiry date, per card.
+    pub async fn expiry(
+        &self,
+        cards: impl IntoIterator<Item = CardNumber>,
+    ) -> IotbosReports<Expiry> {
+        self.query::<ExpiryQuery>(cards).await
+    }
+
+    /// Current status, per card.
+    pub async fn state(
+        &self,
+        cards: impl IntoIterator<Item = CardNumber>,
+    ) -> IotbosReports<CardStatus> {
+        self.query::<StateQuery>(cards).await
+    }
+
+    /// Tariff: name, fee, included and overage prices, per card.
+    pub async fn plan(&self, cards: impl IntoIterator<Item = CardNumber>) -> IotbosReports<Plan> {
+        self.query::<PlanQuery>(cards).await
+    }
+
+    /// All five calls merged into one snapshot per card.
+    pub async fn card(
+        &self,
+        cards: impl IntoIterator<Item = CardNumber>,
+    ) -> IotbosReports<CardSnapshot> {
+        let plan = BatchPlan::new(cards, self.inner.batch_size);
+        let batches: Vec<Vec<CardNumber>> = plan.batches().map(|b| b.cards().to_vec()).collect();
+        stream::iter(batches)
+            .map(|batch| async move { self.card_batch(batch).await })
+            .buffered(self.inner.concurrency)
+            .flat_map(stream::iter)
+            .collect()
+            .await
+    }
+
+    /// [`IotbosClient::card`] as a stream, for fleets too large to hold: the
+    /// input is read lazily, batches run with bounded concurrency, and
+    /// results come out in input order. Memory stays bounded by batch size ×
+    /// concurrency, so repeats are dropped within a batch only.
+    pub fn card_stream<I>(
+        &self,
+        cards: I,
+    ) -> impl Stream<Item = CardReport<CardNumber, CardSnapshot>> + Send + 'static
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        let client = self.clone();
+        let size = self.inner.batch_size.get();
+        let concurrency = self.inner.concurrency;
+        let mut input = cards.into_iter();
+        let chunks = stream::iter(std::iter::from_fn(move || {
+            let chunk: Vec<CardNumber> = input.by_ref().take(size).collect();
+            (!chunk.is_empty()).then_some(chunk)
+        }));
+        chunks
+            .map(move |chunk| {
+                let client = client.clone();
+                async move { client.card_batch(chunk).await }
+            })
+            .buffered(concurrency)
+            .flat_map(stream::iter)
+    }
+
+    /// How many times this client has logged in.
+    pub fn logins(&self) -> u64 {
+        self.inner.tokens.logins()
+    }
+
+    /// Tokens left in the retry budget.
+    pub fn retry_budget_available(&self) -> u32 {
+        self.inner.sender.budget().available()
+    }
+
+    async fn query<Q: Query>(
+        &self,
+        cards: impl IntoIterator<Item = CardNumber>,
+    ) -> IotbosReports<Q::Payload> {
+        let plan = BatchPlan::new(cards, self.inner.batch_size);
+        // Batches go by index: a closure over `Batch<'_>` would tie the
+        // future's lifetime to a higher-ranked one and lose `Send`.
+        let plan = &plan;
+        let answers: Vec<_> = stream::iter(0..plan.batches().len())
+            .map(|index| async move {
+                let cards = plan.batch(index).map(|b| b.cards()).unwrap_or_default();
+                (index, self.query_batch::<Q>(cards).await)
+            })
+            .buffer_unordered(self.inner.concurrency)
+            .collect()
+            .await;
+        let mut assembler = plan.assembler::<Q::Payload, SharedError>();
+        for (index, answer) in answers {
+            let Some(batch) = plan.batch(index) else {
+                continue;
+            };
+            match answer {
+                Ok(a) => assembler.record(batch, a),
+                Err(e) => assembler.fail(batch, Arc::new(e)),
+            }
+        }
+        let done = assembler.finish();
+        for stray in &done.strays {
+            tracing::warn!(call = Q::CALL.name(), "{stray}");
+        }
+        done.results
+            .into_iter()
+            .map(|(card, result)| CardReport {
+                card,
+                result: from_iotbos(result),
+            })
+            .collect()
+    }
+
+    /// One batch of one call: asks with the cached token; a refusal
+    /// (`status` 0, perhaps an expired token) logs in again once and asks
+    /// once more before the refusal is reported.
+    async fn query_batch<Q: Query>(
+        &self,
+        cards: &[CardNumber],
+    ) -> Result<CardAnswers<Q::Payload>, Error> {
+        let inner = &self.inner;
+        let mut fresh_login = false;
+        loop {
+            let lease = self.token().await?;
+            let info = CallInfo {
+                call: Q::CALL.name(),
+                batch_size: cards.len(),
+            };
+            let answer = inner
+                .sender
+                .execute(
+                    info,
+                    || Ok(Q::CALL.request(&inner.endpoint, cards, &lease.value)?),
+                    |r| Ok(Q::parse(r.status, &r.body)?),
+                )
+                .await;
+            match answer {
+                Err(e) if e.is_refused() && !fresh_login => {
+                    tracing::debug!(call = Q::CALL.name(), "refused; logging in again once");
+                    inner.tokens.invalidate(lease.generation);
+                    fresh_login = true;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The five calls for one batch, merged per card.
+    async fn card_batch(
+        &self,
+        batch: Vec<CardNumber>,
+    ) -> Vec<CardReport<CardNumber, CardSnapshot>> {
+        let (usage, remaining, expiry, state, plan) = tokio::join!(
+            self.query::<UsageQuery>(batch.iter().cloned()),
+            self.query::<RemainingQuery>(batch.iter().cloned()),
+            self.query::<ExpiryQuery>(batch.iter().cloned()),
+            self.query::<StateQuery>(batch.iter().cloned()),
+            self.query::<PlanQuery>(batch.iter().cloned()),
+        );
+        merge_snapshots(usage, remaining, expiry, state, plan)
+    }
+
+    async fn token(&self) -> Result<Lease<AccessToken>, Error> {
+        self.inner
+            .tokens
+            .get(|| self.login())
+            .await
+            .map_err(Error::Login)
+    }
+
+    async fn login(&self) -> Result<(AccessToken, Instant), SharedError> {
+        let inner = &self.inner;
+        let login = inner
+            .sender
+            .execute(
+                CallInfo {
+                    call: "login",
+                    batch_size: 0,
+                },
+                || {
+                    Ok(login_request(
+                        &inner.endpoint,
+                        &inner.account,
+                        &inner.password,
+                    )?)
+                },
+                |r| Ok(parse_login(r.status, &r.body)?),
+            )
+            .await
+            .map_err(Arc::new)?;
+        let until = login.usable_until(Instant::now(), inner.token_margin);
+        tracing::debug!(lifetime = ?login.lifetime(), "logged in");
+        Ok((login.into_token(), until))
+    }
+}

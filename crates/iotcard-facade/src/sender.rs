@@ -1,0 +1,189 @@
+//! One request, sent with the client's limits and retried by its policy.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use iotcard_transport::{Response, Transport, TransportError};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+use crate::classify::retryable;
+use crate::rate::RateLimiter;
+use crate::retry::{RetryBudget, RetryConfig};
+use crate::Error;
+
+/// The limits one client shares between all its tasks.
+#[derive(Debug)]
+pub(crate) struct Sender {
+    transport: Arc<dyn Transport>,
+    retry: RetryConfig,
+    budget: RetryBudget,
+    rate: Option<RateLimiter>,
+    in_flight: Semaphore,
+    rng: Mutex<StdRng>,
+    provider: &'static str,
+}
+
+/// What one request is, for logs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallInfo {
+    pub call: &'static str,
+    pub batch_size: usize,
+}
+
+impl Sender {
+    pub(crate) fn new(
+        provider: &'static str,
+        transport: Arc<dyn Transport>,
+        retry: RetryConfig,
+        rate: Option<RateLimiter>,
+        concurrency: usize,
+    ) -> Self {
+        Self {
+            transport,
+            budget: RetryBudget::new(&retry),
+            retry,
+            rate,
+            in_flight: Semaphore::new(concurrency.max(1)),
+            rng: Mutex::new(StdRng::from_entropy()),
+            provider,
+        }
+    }
+
+    pub(crate) fn budget(&self) -> &RetryBudget {
+        &self.budget
+    }
+
+    /// Sends the request `build` makes (again for each attempt: a Tencent
+    /// request must be signed with a fresh time and random) and reads the
+    /// answer with `parse`, retrying what is retryable.
+    pub(crate) async fn execute<T>(
+        &self,
+        info: CallInfo,
+        mut build: impl FnMut() -> Result<http::Request<Bytes>, Error>,
+        parse: impl Fn(&Response) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let span = tracing::debug_span!(
+            "iotcard.call",
+            provider = self.provider,
+            call = info.call,
+            batch_size = info.batch_size,
+        );
+        async {
+            let mut attempt: u32 = 0;
+            loop {
+                attempt += 1;
+                let outcome = self.attempt(info, attempt, build()?, &parse).await;
+                let error = match outcome {
+                    Ok(value) => {
+                        self.budget.on_success();
+                        return Ok(value);
+                    }
+                    Err(e) => e,
+                };
+                let Some(kind) = retryable(&error) else {
+                    return Err(error);
+                };
+                let call = format!("{} {}", self.provider, info.call);
+                if attempt >= self.retry.max_attempts {
+                    return Err(if attempt == 1 {
+                        error
+                    } else {
+                        Error::AttemptsExhausted {
+                            call,
+                            attempts: attempt,
+                            last: Box::new(error),
+                        }
+                    });
+                }
+                let server_wait = match &error {
+                    Error::Transport(t) => t.retry_after(),
+                    _ => None,
+                };
+                if let Some(after) = server_wait {
+                    if after > self.retry.max_retry_after {
+                        return Err(Error::RetryAfterTooLong {
+                            call,
+                            after,
+                            limit: self.retry.max_retry_after,
+                            last: Box::new(error),
+                        });
+                    }
+                }
+                if !self.budget.try_acquire(kind) {
+                    return Err(Error::RetryBudgetExhausted {
+                        call,
+                        attempts: attempt,
+                        last: Box::new(error),
+                    });
+                }
+                let backoff = {
+                    let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+                    self.retry.backoff(attempt - 1, &mut *rng)
+                };
+                let wait = server_wait.map_or(backoff, |after| after.max(backoff));
+                tracing::debug!(attempt, ?wait, error = %error, "retrying");
+                tokio::time::sleep(wait).await;
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn attempt<T>(
+        &self,
+        info: CallInfo,
+        attempt: u32,
+        request: http::Request<Bytes>,
+        parse: &impl Fn(&Response) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        // The permit bounds requests in flight across every task of the
+        // client; a closed semaphore cannot happen (it is never closed).
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| Error::Config("client is shutting down".into()))?;
+        if let Some(rate) = &self.rate {
+            rate.acquire().await;
+        }
+        let uri = request.uri().clone();
+        let started = tokio::time::Instant::now();
+        let result = self.transport.send(request).await;
+        let latency: Duration = started.elapsed();
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(call = info.call, attempt, ?latency, error = %e, "send failed");
+                return Err(e.into());
+            }
+        };
+        tracing::debug!(
+            call = info.call,
+            attempt,
+            ?latency,
+            status = response.status.as_u16(),
+            "answer"
+        );
+        if response.status.is_success() {
+            return parse(&response);
+        }
+        let status_error = TransportError::from_status(&uri, &response);
+        if status_error.is_retryable() {
+            return Err(status_error.into());
+        }
+        // A 4xx may still carry the platform's envelope (a refused token or
+        // signature): its verbatim message says more than the status does.
+        let as_if_ok = Response {
+            status: http::StatusCode::OK,
+            ..response
+        };
+        match parse(&as_if_ok) {
+            Err(refusal) if refusal.is_refused() => Err(refusal),
+            _ => Err(status_error.into()),
+        }
+    }
+}
