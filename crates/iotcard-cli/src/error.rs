@@ -114,6 +114,14 @@ pub enum CliError {
     #[error("`{0}` needs the iotcard-facade clients, which are not in this build yet")]
     Pending(&'static str),
 
+    /// The simulator could not start.
+    #[error("the simulator cannot start: {}", with_sources(.0))]
+    Simulator(#[source] iotcard_sim::SimError),
+
+    /// The async runtime could not start (out of threads or file handles).
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] io::Error),
+
     /// Writing the records failed (disk full, closed pipe, …).
     #[error("cannot write the output to {to}: {source}")]
     WriteOutput {
@@ -138,7 +146,14 @@ impl CliError {
             | CliError::InvalidCard { .. }
             | CliError::NoCards(_)
             | CliError::ReadCards { .. } => Exit::Usage,
-            CliError::WriteOutput { .. } | CliError::Pending(_) => Exit::Failed,
+            CliError::Simulator(e) => match e {
+                iotcard_sim::SimError::InvalidSetting { .. }
+                | iotcard_sim::SimError::FleetTooLarge { .. } => Exit::Usage,
+                _ => Exit::Failed,
+            },
+            CliError::WriteOutput { .. } | CliError::Runtime(_) | CliError::Pending(_) => {
+                Exit::Failed
+            }
         }
     }
 
@@ -147,6 +162,23 @@ impl CliError {
     pub fn is_closed_pipe(&self) -> bool {
         matches!(self, CliError::WriteOutput { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
     }
+}
+
+/// `error: source: source…`: the whole chain, for errors whose own
+/// message leaves the cause to `source()` (as the library crates' do).
+pub fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(source) = next {
+        let shown = source.to_string();
+        // Some errors repeat their source in their own message.
+        if !text.ends_with(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        next = source.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -176,6 +208,21 @@ mod tests {
             bad.to_string(),
             "numbers.txt line 3: invalid card number \"12ab\" for IoTBOS: must be digits"
         );
+    }
+
+    #[test]
+    fn sources_are_chained_once() {
+        let bind = iotcard_sim::SimError::Bind {
+            platform: "IoTBOS",
+            addr: "127.0.0.1:80".parse().unwrap(),
+            source: io::Error::new(io::ErrorKind::PermissionDenied, "permission denied"),
+        };
+        let e = CliError::Simulator(bind);
+        assert_eq!(
+            e.to_string(),
+            "the simulator cannot start: cannot listen for IoTBOS on 127.0.0.1:80: permission denied"
+        );
+        assert_eq!(e.exit(), Exit::Failed);
     }
 
     #[test]

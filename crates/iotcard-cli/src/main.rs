@@ -11,6 +11,7 @@ mod logging;
 mod output;
 mod progress;
 mod provider;
+mod signals;
 
 use std::process::ExitCode;
 

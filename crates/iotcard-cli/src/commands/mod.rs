@@ -2,6 +2,7 @@
 
 mod completions;
 mod prepare;
+mod sim;
 
 use crate::cli::{Cli, Command};
 use crate::config::Env;
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
     let Cli { global, command } = cli;
     let (name, query) = match &command {
         Command::Completions { shell } => return completions::write(*shell),
+        Command::Sim(args) => return sim::run(args),
         Command::Usage(_) => ("usage", Query::PerCard),
         Command::Remaining(_) => ("remaining", Query::PerCard),
         Command::Expiry(_) => ("expiry", Query::PerCard),
@@ -23,7 +25,6 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Cards(_) => ("cards", Query::Cards),
         Command::Account => ("account", Query::Account),
         Command::Export(_) => ("export", Query::Export),
-        Command::Sim(_) => ("sim", Query::PerCard),
         Command::Demo => ("demo", Query::PerCard),
     };
     let settings = prepare::settings_for(&global, Env::from_process(), name, query)?;
@@ -38,4 +39,12 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         tracing::info!(cards = cards.len(), command = name, "numbers checked");
     }
     Err(CliError::Pending(name))
+}
+
+/// The runtime of the commands that talk to a platform or serve one.
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
 }
