@@ -88,10 +88,22 @@ pub(crate) fn text(raw: &RawValue) -> String {
         .map_or_else(|_| raw.get().to_owned(), Cow::into_owned)
 }
 
-/// The start of an error body for humans: lossy UTF-8, credentials redacted.
+/// The start of an error body for humans, fit for one log line: lossy
+/// UTF-8, whitespace as spaces, characters that would print as escapes
+/// replaced by `�` (so the quoted message stays short), credentials
+/// redacted.
 fn snippet(body: &[u8]) -> String {
     let head = &body[..body.len().min(SNIPPET_BYTES)];
-    let mut shown = redact_text(&String::from_utf8_lossy(head));
+    let text: String = String::from_utf8_lossy(head)
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => c,
+            c if c.is_whitespace() => ' ',
+            c if c.escape_debug().count() > 1 => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect();
+    let mut shown = redact_text(&text);
     if body.len() > SNIPPET_BYTES {
         shown.push('…');
     }
@@ -199,5 +211,16 @@ mod tests {
         // A multi-byte character cut by the limit does not panic.
         let cut = "密".repeat(100);
         assert!(open("plan", StatusCode::BAD_GATEWAY, cut.as_bytes()).is_err());
+        // Control bytes and line breaks do not blow the message up.
+        let noisy: Vec<u8> = (0u8..=255).cycle().take(1000).collect();
+        let e = open("plan", StatusCode::BAD_GATEWAY, &noisy)
+            .unwrap_err()
+            .to_string();
+        assert!(e.chars().count() < 600, "{e}");
+        let e = open("plan", StatusCode::BAD_GATEWAY, b"line one\r\nline\ttwo").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "plan answer has HTTP status 502 Bad Gateway: \"line one  line two\""
+        );
     }
 }

@@ -7,8 +7,9 @@ use crate::date::DateError;
 /// Everything that can go wrong building an IoTBOS request or reading an
 /// answer.
 ///
-/// Each variant names the call (`"login"`, `"usage"`, `"remaining"`,
-/// `"expiry"`, `"state"`, `"plan"`) and keeps what the provider sent
+/// Every variant but [`IotbosError::InvalidEndpoint`] names the call
+/// (`"login"`, `"usage"`, `"remaining"`, `"expiry"`, `"state"`, `"plan"`),
+/// and its message starts with that name; what the provider sent is kept
 /// verbatim. None of them ever holds a credential.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -68,7 +69,7 @@ pub enum IotbosError {
     /// The envelope's `status` was 0: the provider refused the call. For a
     /// data call this may mean an expired `accessToken` (the provider does
     /// not document it): log in again once before giving up.
-    #[error("IoTBOS refused the {call} call: {}", info.as_deref().unwrap_or("(no info given)"))]
+    #[error("{call} call refused by IoTBOS: {}", info.as_deref().unwrap_or("(no info given)"))]
     Refused {
         /// Which call.
         call: &'static str,

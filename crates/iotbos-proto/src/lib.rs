@@ -56,6 +56,9 @@
 //! crate's test vectors (`tests/vectors/`).
 #![deny(missing_docs)]
 
+/// The `http` crate whose types the builders and parsers use.
+pub use http;
+
 mod answers;
 mod assemble;
 mod batch;

@@ -1,0 +1,164 @@
+//! The batch planner and the assembler: every number asked once, in the
+//! caller's order, in calls no larger than the setting, and every number
+//! accounted for in the end, whatever the server answers and in whatever
+//! order.
+
+use std::collections::HashSet;
+use std::num::NonZeroUsize;
+
+use http::StatusCode;
+use iotbos_proto::{parse_usage, AccessToken, BatchPlan, Call, CardResult, Endpoint, Stray};
+use iotcard_model::{CardNumber, Outcome};
+use proptest::prelude::*;
+
+/// Numbers from a small pool, so that repeats are common.
+fn numbers() -> impl Strategy<Value = Vec<CardNumber>> {
+    prop::collection::vec(0u64..40, 0..120).prop_map(|picks| {
+        picks
+            .into_iter()
+            .map(|n| CardNumber::parse(&format!("{}", 10_600_000_000_000u64 + n)).unwrap())
+            .collect()
+    })
+}
+
+/// The distinct numbers in first-occurrence order, computed the slow way.
+fn first_occurrences(input: &[CardNumber]) -> Vec<CardNumber> {
+    let mut out: Vec<CardNumber> = Vec::new();
+    for card in input {
+        if !out.contains(card) {
+            out.push(card.clone());
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn covers_every_number_once_in_order_within_the_limit(input in numbers(), max in 1usize..12) {
+        let max = NonZeroUsize::new(max).unwrap();
+        let plan = BatchPlan::new(input.clone(), max);
+        let expected = first_occurrences(&input);
+        prop_assert_eq!(plan.cards(), &expected[..]);
+        prop_assert_eq!(plan.repeats_dropped(), input.len() - expected.len());
+
+        let batches: Vec<_> = plan.batches().collect();
+        prop_assert_eq!(batches.len(), expected.len().div_ceil(max.get()));
+        let mut asked = Vec::new();
+        for (i, batch) in batches.iter().enumerate() {
+            prop_assert_eq!(batch.index(), i);
+            prop_assert!(!batch.cards().is_empty());
+            prop_assert!(batch.cards().len() <= max.get());
+            if i + 1 < batches.len() {
+                prop_assert_eq!(batch.cards().len(), max.get(), "only the last batch is short");
+            }
+            // The request carries exactly the batch, in order.
+            let request = batch.request(Call::Usage, &Endpoint::default(), &AccessToken::new("t")).unwrap();
+            let query = request.uri().query().unwrap().to_owned();
+            let nums = form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "cardIdNums")
+                .map(|(_, v)| v.into_owned())
+                .unwrap();
+            let sent: Vec<&str> = nums.split(',').collect();
+            let batch_nums: Vec<&str> = batch.cards().iter().map(CardNumber::as_str).collect();
+            prop_assert_eq!(sent, batch_nums);
+            asked.extend_from_slice(batch.cards());
+        }
+        prop_assert_eq!(asked, expected);
+    }
+
+    /// The server answers each batch for a subset of its cards, in any
+    /// order, sometimes twice, sometimes for cards of other batches, and
+    /// one batch may fail outright: every card still ends up with exactly
+    /// the right result, in the caller's order.
+    #[test]
+    fn assembles_by_number_whatever_the_server_does(
+        input in numbers(),
+        max in 1usize..9,
+        answered in prop::collection::vec(any::<bool>(), 40),
+        codes in prop::collection::vec(-1i64..4, 40),
+        shuffle_seed in any::<u64>(),
+        failed_batch in proptest::option::of(0usize..20),
+        repeat_first in any::<bool>(),
+        foreign in any::<bool>(),
+    ) {
+        let plan = BatchPlan::new(input, NonZeroUsize::new(max).unwrap());
+        let mut assembler = plan.assembler::<_, String>();
+        // The pool index of a card: its last two digits.
+        let pool_index = |card: &CardNumber| -> usize {
+            card.as_str()[card.as_str().len() - 2..].parse().unwrap()
+        };
+        // The outsider (not from the pool) is answered as found.
+        let code = |card: &CardNumber| codes.get(pool_index(card)).copied().unwrap_or(1);
+        let mut expected_strays = 0;
+        let batches: Vec<_> = plan.batches().collect();
+        // Answers arrive in reverse order.
+        for batch in batches.iter().rev() {
+            if failed_batch == Some(batch.index()) {
+                assembler.fail(*batch, format!("batch {} failed", batch.index()));
+                continue;
+            }
+            let mut listed: Vec<&CardNumber> =
+                batch.cards().iter().filter(|c| answered[pool_index(c)]).collect();
+            // A deterministic shuffle: rotate by the seed.
+            if !listed.is_empty() {
+                let by = (shuffle_seed % listed.len() as u64) as usize;
+                listed.rotate_left(by);
+            }
+            if repeat_first && !listed.is_empty() {
+                listed.push(listed[0]);
+                expected_strays += 1;
+            }
+            let outsider = CardNumber::parse("19999999999").unwrap();
+            if foreign {
+                listed.push(&outsider);
+                expected_strays += 1;
+            }
+            let entries: Vec<String> = listed
+                .iter()
+                .map(|c| format!(r#"{{"num":"{c}","State":{},"Exceed":{{"UseFlow":1.50}}}}"#, code(c)))
+                .collect();
+            let body = format!(r#"{{"status":1,"info":null,"data":{{"date":[{}]}}}}"#, entries.join(","));
+            let answers = parse_usage(StatusCode::OK, body.as_bytes()).unwrap();
+            assembler.record(*batch, answers);
+        }
+        let done = assembler.finish();
+        prop_assert_eq!(done.strays.len(), expected_strays);
+        let expected_kinds = done
+            .strays
+            .iter()
+            .all(|s| matches!(s, Stray::Repeated { .. } | Stray::NotAsked { .. }));
+        prop_assert!(expected_kinds, "{:?}", done.strays);
+        let cards: Vec<CardNumber> = done.results.iter().map(|(c, _)| c.clone()).collect();
+        prop_assert_eq!(&cards[..], plan.cards());
+        let unique: HashSet<_> = cards.iter().collect();
+        prop_assert_eq!(unique.len(), cards.len());
+        for (position, (card, result)) in done.results.iter().enumerate() {
+            let batch = position / max;
+            match result {
+                CardResult::Failed(e) => {
+                    prop_assert_eq!(failed_batch, Some(batch));
+                    prop_assert_eq!(e, &format!("batch {batch} failed"));
+                }
+                CardResult::Missing => {
+                    prop_assert!(failed_batch != Some(batch));
+                    prop_assert!(!answered[pool_index(card)]);
+                }
+                CardResult::Answered(answer) => {
+                    prop_assert!(answered[pool_index(card)]);
+                    let want = match code(card) {
+                        0 => Outcome::NotFound,
+                        1 => Outcome::Found,
+                        2 => Outcome::NoData,
+                        other => Outcome::Unknown(other),
+                    };
+                    prop_assert_eq!(answer.outcome, want);
+                    let flow = answer.payload.as_ref().and_then(|u| u.data_used).unwrap();
+                    prop_assert_eq!(flow.amount.to_string(), "1.50");
+                }
+                CardResult::Unreadable(e) => prop_assert!(false, "unexpected {}", e),
+            }
+        }
+    }
+}
