@@ -45,6 +45,7 @@ enum Last<E> {
     Failed {
         completion: u64,
         error: E,
+        at: Instant,
     },
     Succeeded,
 }
@@ -59,6 +60,11 @@ pub struct TokenCache<T, E> {
     attempts: AtomicU64,
     completions: AtomicU64,
     generation: AtomicU64,
+    /// How long a failure that `sticky` says will recur is handed out
+    /// again instead of logging in (a wrong password stays wrong: a job
+    /// of 20,000 batches must not knock 20,000 times).
+    hold: std::time::Duration,
+    sticky: fn(&E) -> bool,
 }
 
 impl<T, E: Clone> Default for TokenCache<T, E> {
@@ -76,6 +82,18 @@ impl<T, E: Clone> TokenCache<T, E> {
             attempts: AtomicU64::new(0),
             completions: AtomicU64::new(0),
             generation: AtomicU64::new(0),
+            hold: std::time::Duration::ZERO,
+            sticky: |_| false,
+        }
+    }
+
+    /// A cache that, for `hold` after a login failure for which `sticky`
+    /// is true, returns that failure without logging in again.
+    pub fn with_failure_hold(hold: std::time::Duration, sticky: fn(&E) -> bool) -> Self {
+        Self {
+            hold,
+            sticky,
+            ..Self::new()
         }
     }
 
@@ -106,8 +124,14 @@ impl<T, E: Clone> TokenCache<T, E> {
         }
         // A login finished while we queued and it failed: share its error
         // rather than knocking again at once.
-        if let Last::Failed { completion, error } = &*last {
-            if *completion > seen {
+        if let Last::Failed {
+            completion,
+            error,
+            at,
+        } = &*last
+        {
+            let held = (self.sticky)(error) && at.elapsed() < self.hold;
+            if *completion > seen || held {
                 return Err(error.clone());
             }
         }
@@ -132,6 +156,7 @@ impl<T, E: Clone> TokenCache<T, E> {
                 *last = Last::Failed {
                     completion,
                     error: error.clone(),
+                    at: Instant::now(),
                 };
                 Err(error)
             }
@@ -208,6 +233,25 @@ mod tests {
             assert_eq!(&*t.await.unwrap().unwrap_err(), "refused");
         }
         assert_eq!(logins.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sticky_failure_is_held_then_tried_again() {
+        let cache = TokenCache::<u32, Arc<str>>::with_failure_hold(Duration::from_secs(5), |e| {
+            &**e == "refused"
+        });
+        let n = AtomicUsize::new(0);
+        let login = || async {
+            n.fetch_add(1, Ordering::SeqCst);
+            Err::<(u32, Instant), _>(Arc::from("refused"))
+        };
+        for _ in 0..10 {
+            assert!(cache.get(login).await.is_err());
+        }
+        assert_eq!(n.load(Ordering::SeqCst), 1, "held");
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert!(cache.get(login).await.is_err());
+        assert_eq!(n.load(Ordering::SeqCst), 2, "tried again after the hold");
     }
 
     #[tokio::test(start_paused = true)]

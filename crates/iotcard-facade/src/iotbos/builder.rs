@@ -11,6 +11,9 @@ use crate::settings::{common_builder_methods, CommonSettings};
 use crate::token::TokenCache;
 use crate::Error;
 
+/// How long a refused login is reported without asking again.
+const REFUSED_LOGIN_HOLD: Duration = Duration::from_secs(30);
+
 /// Configures an [`IotbosClient`].
 #[derive(Debug, Default)]
 pub struct IotbosClientBuilder {
@@ -91,7 +94,12 @@ impl IotbosClientBuilder {
                 concurrency: self.common.concurrency,
                 token_margin: self.token_margin.unwrap_or(DEFAULT_TOKEN_MARGIN),
                 sender,
-                tokens: TokenCache::new(),
+                // A refused login (wrong account or password) will be
+                // refused again: hand it out for a while instead of asking.
+                tokens: TokenCache::with_failure_hold(
+                    REFUSED_LOGIN_HOLD,
+                    |e: &crate::SharedError| e.is_refused(),
+                ),
             }),
         })
     }
