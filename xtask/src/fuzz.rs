@@ -92,6 +92,7 @@ impl Options {
 struct Report {
     target: String,
     runs: Option<u64>,
+    runs_per_second: Option<u64>,
     took: Duration,
     corpus: usize,
     crash: Option<String>,
@@ -155,24 +156,25 @@ pub fn run(options: &Options) -> Result<(), Failure> {
     }
 
     println!(
-        "\n{:<20} {:>12} {:>10} {:>8}  result",
-        "target", "runs", "runs/s", "corpus"
+        "\n{:<20} {:>12} {:>10} {:>8} {:>8}  result",
+        "target", "runs", "runs/s", "corpus", "wall"
     );
     for report in &reports {
         let runs = report
             .runs
             .map_or_else(|| "?".to_owned(), |runs| runs.to_string());
-        let rate = report.runs.map_or_else(
-            || "?".to_owned(),
-            |runs| format!("{:.0}", runs as f64 / report.took.as_secs_f64().max(0.001)),
-        );
+        let rate = report
+            .runs_per_second
+            .map_or_else(|| "?".to_owned(), |rate| rate.to_string());
         let result = match &report.crash {
             None => "no crash".to_owned(),
             Some(artifact) => format!("CRASH: {artifact}"),
         };
         println!(
-            "{:<20} {runs:>12} {rate:>10} {:>8}  {result}",
-            report.target, report.corpus
+            "{:<20} {runs:>12} {rate:>10} {:>8} {:>8}  {result}",
+            report.target,
+            report.corpus,
+            run::seconds(report.took)
         );
     }
     let crashed: Vec<&str> = reports
@@ -233,6 +235,8 @@ fn run_target(
     let took = started.elapsed();
     let output = fs::read_to_string(log).unwrap_or_default();
     let runs = final_runs(&output);
+    let runs_per_second =
+        final_stat(&output, "stat::average_exec_per_sec:").filter(|rate| *rate > 0);
 
     let crash = if status.success() {
         None
@@ -257,6 +261,7 @@ fn run_target(
     Ok(Report {
         target: target.to_owned(),
         runs,
+        runs_per_second,
         took,
         corpus: count_files(corpus),
         crash,
@@ -265,16 +270,23 @@ fn run_target(
 
 /// libFuzzer's closing count: `stat::number_of_executed_units: N`, or `Done N runs`.
 fn final_runs(output: &str) -> Option<u64> {
-    output.lines().rev().find_map(|line| {
-        if let Some(count) = line.strip_prefix("stat::number_of_executed_units:") {
-            return count.trim().parse().ok();
-        }
-        line.strip_prefix("Done ")?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
+    final_stat(output, "stat::number_of_executed_units:").or_else(|| {
+        output.lines().rev().find_map(|line| {
+            line.strip_prefix("Done ")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
     })
+}
+
+/// One of the `stat::…: N` lines that `-print_final_stats=1` adds at the end.
+fn final_stat(output: &str, key: &str) -> Option<u64> {
+    output
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix(key)?.trim().parse().ok())
 }
 
 /// The input libFuzzer saved for a crash, leak or hang.
@@ -415,6 +427,11 @@ name  =  "tencent_appinfo"
         assert_eq!(final_runs(with_stats), Some(406_220));
         assert_eq!(final_runs("Done 17 runs in 1 second(s)\n"), Some(17));
         assert_eq!(final_runs("==1==ERROR: AddressSanitizer\n"), None);
+        let stats = "stat::number_of_executed_units: 4183\nstat::average_exec_per_sec:     36929\n";
+        assert_eq!(
+            final_stat(stats, "stat::average_exec_per_sec:"),
+            Some(36_929)
+        );
     }
 
     #[test]
