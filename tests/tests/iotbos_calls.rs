@@ -1,0 +1,230 @@
+//! Every IoTBOS call end to end against the simulator, each card's answer
+//! compared with the fleet's ground truth at a frozen clock.
+
+use std::collections::HashSet;
+use std::fmt::Debug;
+
+use iotcard_facade::{CardPlatform, CardReport, IotbosClient, IOTBOS_CAPABILITIES};
+use iotcard_model::{CardNumber, CardSnapshot, Instant, Outcome};
+use iotcard_sim::{Fleet, IotbosCall, RunningSimulator};
+use iotcard_tests::expect::{self, Answer};
+use iotcard_tests::fixtures::{self, frozen_at};
+
+/// Big enough that every kind of per-card outcome (found, no data, the
+/// undocumented 3) occurs for every call; checked by `the_fleet_covers_every_outcome`.
+const CARDS: u64 = 2000;
+const BATCH: usize = 50;
+
+async fn start() -> (RunningSimulator, IotbosClient) {
+    let sim = fixtures::simulator()
+        .cards(CARDS)
+        .start()
+        .await
+        .expect("simulator starts");
+    let client = fixtures::iotbos(&sim)
+        .batch_size(BATCH)
+        .build()
+        .expect("client builds");
+    (sim, client)
+}
+
+/// The numbers a caller asks for: the fleet in an order of its own (by
+/// number, not by index), some numbers the fleet does not have, all-digit
+/// ICCIDs (IoTBOS takes those too), and repeats scattered through.
+fn asked(fleet: &Fleet) -> Vec<CardNumber> {
+    let mut numbers: Vec<CardNumber> = fleet.numbers().collect();
+    numbers.sort();
+    let outsiders = fixtures::numbers_outside(fleet, 7);
+    let iccids: Vec<CardNumber> = fleet
+        .iccids()
+        .filter_map(|i| CardNumber::parse(i.as_str()).ok())
+        .take(5)
+        .collect();
+    assert_eq!(iccids.len(), 5, "the fleet has all-digit ICCIDs");
+    let mut asked = Vec::new();
+    for (i, n) in numbers.iter().enumerate() {
+        asked.push(n.clone());
+        if i % 97 == 0 {
+            asked.push(numbers[i / 2].clone()); // a repeat of an earlier one
+        }
+        if i % 301 == 0 {
+            asked.push(outsiders[(i / 301) % outsiders.len()].clone());
+        }
+        if i % 401 == 0 {
+            asked.push(iccids[(i / 401) % iccids.len()].clone());
+        }
+    }
+    asked.push(numbers[0].clone());
+    asked
+}
+
+/// The distinct numbers of `asked`, first occurrence first.
+fn distinct(asked: &[CardNumber]) -> Vec<CardNumber> {
+    let mut seen = HashSet::new();
+    asked.iter().filter(|n| seen.insert(*n)).cloned().collect()
+}
+
+fn batches(cards: usize) -> u64 {
+    cards.div_ceil(BATCH) as u64
+}
+
+/// One report per distinct number, in the caller's order, each equal to the
+/// truth.
+fn check<T: Clone + PartialEq + Debug>(
+    reports: &[CardReport<CardNumber, T>],
+    expected_order: &[CardNumber],
+    truth: impl Fn(&CardNumber) -> Answer<T>,
+) {
+    let got: Vec<&CardNumber> = reports.iter().map(|r| &r.card).collect();
+    let want: Vec<&CardNumber> = expected_order.iter().collect();
+    assert_eq!(
+        got, want,
+        "one report per distinct card, in the caller's order"
+    );
+    for report in reports {
+        assert_eq!(
+            Answer::of(&report.result),
+            truth(&report.card),
+            "card {}",
+            report.card
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fleet_covers_every_outcome() {
+    let fleet = fixtures::simulator().cards(CARDS).fleet().expect("fleet");
+    for call in IotbosCall::ALL {
+        let outcomes: HashSet<String> = fleet
+            .cards()
+            .map(|c| c.outcome(call).kind().to_owned())
+            .collect();
+        for kind in ["found", "no_data", "unknown"] {
+            assert!(outcomes.contains(kind), "{call:?} has no {kind} card");
+        }
+    }
+    let overrun = fleet
+        .cards()
+        .filter(|c| c.outcome(IotbosCall::Remaining) == Outcome::Found)
+        .any(|c| {
+            c.remaining(&frozen_at())
+                .data_left
+                .is_some_and(|d| d.amount.is_sign_negative())
+        });
+    assert!(overrun, "some card has overrun its data");
+    let undocumented_status = fleet
+        .cards()
+        .any(|c| matches!(c.iotbos_status(), iotcard_model::CardStatus::Other(_)));
+    assert!(
+        undocumented_status,
+        "some card has an undocumented TerminalState"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_remaining_expiry_state_plan_match_the_fleet() {
+    let (sim, client) = start().await;
+    let fleet = sim.fleet();
+    let at: Instant = sim.now();
+    assert_eq!(at, frozen_at());
+    let asked = asked(fleet);
+    let order = distinct(&asked);
+    assert!(order.len() < asked.len(), "the input has repeats");
+
+    check(&client.usage(asked.clone()).await, &order, |n| {
+        expect::usage(fleet, n, &at)
+    });
+    check(&client.remaining(asked.clone()).await, &order, |n| {
+        expect::remaining(fleet, n, &at)
+    });
+    check(&client.expiry(asked.clone()).await, &order, |n| {
+        expect::expiry(fleet, n)
+    });
+    check(&client.state(asked.clone()).await, &order, |n| {
+        expect::state(fleet, n)
+    });
+    check(&client.plan(asked.clone()).await, &order, |n| {
+        expect::plan(fleet, n)
+    });
+
+    // Each distinct number asked once per call, in full batches; one login.
+    let stats = sim.stats();
+    let per_call = batches(order.len());
+    assert_eq!(stats.requests.iotbos_usage, per_call);
+    assert_eq!(stats.requests.iotbos_remaining, per_call);
+    assert_eq!(stats.requests.iotbos_expiry, per_call);
+    assert_eq!(stats.requests.iotbos_state, per_call);
+    assert_eq!(stats.requests.iotbos_plan, per_call);
+    assert_eq!(stats.cards_answered, 5 * order.len() as u64);
+    assert_eq!((stats.logins, client.logins()), (1, 1));
+    assert_eq!(stats.refusals.total(), 0, "{:?}", stats.refusals);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_merges_the_five_calls_per_card() {
+    let (sim, client) = start().await;
+    let fleet = sim.fleet();
+    let at = sim.now();
+    let asked = asked(fleet);
+    let order = distinct(&asked);
+
+    let reports = client.card(asked.clone()).await;
+    check(&reports, &order, |n| expect::iotbos_snapshot(fleet, n, &at));
+    let stats = sim.stats();
+    assert_eq!(stats.requests.iotbos_usage, batches(order.len()));
+    assert_eq!(stats.requests.iotbos_plan, batches(order.len()));
+    assert_eq!(stats.logins, 1);
+
+    // The stream gives the same reports, in input order (repeats are
+    // dropped within a batch only; the input here has none).
+    let streamed: Vec<_> =
+        futures::StreamExt::collect::<Vec<_>>(client.card_stream(order.clone())).await;
+    check(&streamed, &order, |n| {
+        expect::iotbos_snapshot(fleet, n, &at)
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_to_ask_sends_nothing() {
+    let (sim, client) = start().await;
+    assert!(client.usage(Vec::new()).await.is_empty());
+    assert!(client.card(Vec::new()).await.is_empty());
+    assert_eq!(sim.stats().requests.total(), 0, "not even a login");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshots_through_the_neutral_trait() {
+    let (sim, client) = start().await;
+    let fleet = sim.fleet();
+    let at = sim.now();
+    let platform: &dyn CardPlatform = &client;
+    assert_eq!(platform.capabilities(), IOTBOS_CAPABILITIES);
+    assert!(platform.capabilities().sms && !platform.capabilities().list_cards);
+
+    let mut numbers: Vec<CardNumber> = fleet.numbers().take(120).collect();
+    numbers.reverse();
+    numbers.extend(fixtures::numbers_outside(fleet, 2));
+    let mut asked: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
+    asked.push(asked[3].clone());
+
+    let reports = platform.snapshots(asked).await.expect("valid numbers");
+    let got: Vec<&str> = reports.iter().map(|r| r.card.as_str()).collect();
+    let want: Vec<&str> = numbers.iter().map(|n| n.as_str()).collect();
+    assert_eq!(got, want);
+    for (report, number) in reports.iter().zip(&numbers) {
+        let want: Answer<CardSnapshot> = expect::iotbos_snapshot(fleet, number, &at);
+        assert_eq!(Answer::of(&report.result), want, "card {number}");
+        if let Ok(snapshot) = &report.result {
+            // What IoTBOS cannot answer is always absent.
+            assert_eq!(
+                (
+                    &snapshot.iccid,
+                    &snapshot.msisdn,
+                    &snapshot.operator,
+                    &snapshot.network
+                ),
+                (&None, &None, &None, &None)
+            );
+        }
+    }
+}
