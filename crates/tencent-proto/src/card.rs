@@ -13,9 +13,9 @@ use crate::{Command, TencentError};
 
 /// A card's phone number as the platform reported it.
 ///
-/// A value that is not a valid MSISDN is kept verbatim rather than failing
-/// the card (or the whole page of 20): the number is informational, the
-/// ICCID is what identifies the card.
+/// A value that is not a valid MSISDN (or not even a string: a bare JSON
+/// number is read as its digits) is kept verbatim rather than failing the
+/// card: the number is informational, the ICCID is what identifies the card.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum ReportedMsisdn {
     /// A well-formed MSISDN.
@@ -25,13 +25,20 @@ pub enum ReportedMsisdn {
 }
 
 impl ReportedMsisdn {
-    fn from_wire(text: &str) -> Option<Self> {
+    /// `None` for `null` or `""`; a string's content; any other token's text.
+    fn from_wire(raw: &RawValue) -> Option<Self> {
+        let token = raw.get();
+        let text = match serde_json::from_str::<Option<Cow<'_, str>>>(token) {
+            Ok(Some(text)) => text,
+            Ok(None) => return None,
+            Err(_) => Cow::Borrowed(token),
+        };
         if text.is_empty() {
             return None;
         }
-        Some(match Msisdn::parse(text) {
+        Some(match Msisdn::parse(&text) {
             Ok(m) => ReportedMsisdn::Valid(m),
-            Err(_) => ReportedMsisdn::Unrecognized(text.to_owned()),
+            Err(_) => ReportedMsisdn::Unrecognized(text.into_owned()),
         })
     }
 
@@ -63,7 +70,8 @@ impl fmt::Display for ReportedMsisdn {
 pub struct CardBrief {
     /// `iccid`.
     pub iccid: Iccid,
-    /// `msisdn`; `None` when absent, `null` or empty.
+    /// `msisdn`; `None` when absent, `null` or empty, kept verbatim when not
+    /// a valid MSISDN.
     pub msisdn: Option<ReportedMsisdn>,
     /// `teleoperator`.
     pub operator: Teleoperator,
@@ -86,7 +94,7 @@ pub(crate) struct WireCard<'a> {
     #[serde(borrow)]
     iccid: Cow<'a, str>,
     #[serde(borrow, default)]
-    msisdn: Option<Cow<'a, str>>,
+    msisdn: Option<&'a RawValue>,
     #[serde(borrow)]
     teleoperator: &'a RawValue,
     #[serde(borrow, rename = "type")]
@@ -116,7 +124,7 @@ impl CardBrief {
         })?;
         Ok(Self {
             iccid,
-            msisdn: wire.msisdn.as_deref().and_then(ReportedMsisdn::from_wire),
+            msisdn: wire.msisdn.and_then(ReportedMsisdn::from_wire),
             operator: Teleoperator::from_code(integer(command, "teleoperator", wire.teleoperator)?),
             kind: card_kind(integer(command, "type", wire.kind)?),
             status: card_status(integer(command, "card_status", wire.card_status)?),
@@ -132,5 +140,28 @@ impl CardBrief {
                 wire.data_total_in_period,
             )?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msisdn(token: &str) -> Option<ReportedMsisdn> {
+        ReportedMsisdn::from_wire(&RawValue::from_string(token.to_owned()).unwrap())
+    }
+
+    #[test]
+    fn msisdn_forms() {
+        let valid = |s: &str| Some(ReportedMsisdn::Valid(Msisdn::parse(s).unwrap()));
+        assert_eq!(msisdn("\"1064878384333\""), valid("1064878384333"));
+        assert_eq!(msisdn("1064878384333"), valid("1064878384333"));
+        assert_eq!(msisdn("\"\\u0031064878384333\""), valid("1064878384333"));
+        assert_eq!(msisdn("null"), None);
+        assert_eq!(msisdn("\"\""), None);
+        let kept = |s: &str| Some(ReportedMsisdn::Unrecognized(s.to_owned()));
+        assert_eq!(msisdn("\"+86 138\""), kept("+86 138"));
+        assert_eq!(msisdn("[1]"), kept("[1]"));
+        assert_eq!(msisdn("\"+86 138\"").unwrap().msisdn(), None);
     }
 }
