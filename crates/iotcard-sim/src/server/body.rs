@@ -12,6 +12,10 @@ use tokio::time::Sleep;
 /// Pieces a trickled body is cut into.
 const TRICKLE_PIECES: usize = 20;
 
+/// How long a truncated body waits before failing, for what was sent to
+/// leave the server's buffers.
+const FLUSH_PAUSE: Duration = Duration::from_millis(20);
+
 /// Why a body stopped before its end (the truncation fault).
 #[derive(Debug)]
 pub(crate) struct BodyCut;
@@ -29,9 +33,14 @@ impl std::error::Error for BodyCut {}
 pub(crate) enum SimBody {
     /// All at once.
     Whole(Option<Bytes>),
-    /// Declares `declared` bytes, sends `sent`, then fails, which makes the
-    /// server close the connection (HTTP/1) or reset the stream (HTTP/2).
-    Truncated { sent: Option<Bytes>, declared: u64 },
+    /// Declares `declared` bytes, sends `sent`, waits for it to go out,
+    /// then fails, which makes the server close the connection (HTTP/1) or
+    /// reset the stream (HTTP/2).
+    Truncated {
+        sent: Option<Bytes>,
+        declared: u64,
+        flush: Option<Pin<Box<Sleep>>>,
+    },
     /// Sends `rest` a piece at a time, waiting `pause` before each.
     Trickle {
         rest: Bytes,
@@ -53,6 +62,7 @@ impl SimBody {
         SimBody::Truncated {
             sent: Some(full.slice(..full.len() / 2)),
             declared,
+            flush: None,
         }
     }
 
@@ -80,10 +90,19 @@ impl Body for SimBody {
     ) -> Poll<Option<Result<Frame<Bytes>, BodyCut>>> {
         match self.get_mut() {
             SimBody::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            SimBody::Truncated { sent, .. } => match sent.take() {
-                Some(part) => Poll::Ready(Some(Ok(Frame::data(part)))),
-                None => Poll::Ready(Some(Err(BodyCut))),
-            },
+            SimBody::Truncated { sent, flush, .. } => {
+                if let Some(part) = sent.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(part))));
+                }
+                // Failing at once would make the server drop the connection
+                // with the head and the first half still in its buffer; a
+                // pause lets them out first.
+                let pause = flush.get_or_insert_with(|| Box::pin(tokio::time::sleep(FLUSH_PAUSE)));
+                match pause.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(()) => Poll::Ready(Some(Err(BodyCut))),
+                }
+            }
             SimBody::Trickle {
                 rest,
                 piece,

@@ -199,6 +199,15 @@ fn answer(
             "请求包过大 (body larger than 64 KiB)",
         ));
     };
+    // Derived deserializers also take a JSON array for a struct; the
+    // platform wants an object.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(refused(
+            Refusal::Body,
+            codes::BODY,
+            "请求包解析失败 (body is not a JSON object)",
+        ));
+    }
     let fields: Fields<'_> = serde_json::from_slice(body).map_err(|e| {
         refused(
             Refusal::Body,
