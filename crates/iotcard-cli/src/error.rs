@@ -109,11 +109,6 @@ pub enum CliError {
         source: io::Error,
     },
 
-    /// The command's platform side is not wired yet (phase 1 of the CLI:
-    /// the facade crate has not landed).
-    #[error("`{0}` needs the iotcard-facade clients, which are not in this build yet")]
-    Pending(&'static str),
-
     /// The simulator could not start.
     #[error("the simulator cannot start: {}", with_sources(.0))]
     Simulator(#[source] iotcard_sim::SimError),
@@ -121,6 +116,29 @@ pub enum CliError {
     /// The async runtime could not start (out of threads or file handles).
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] io::Error),
+
+    /// The facade refused the settings (an endpoint it cannot use, a CA
+    /// file without certificates…); nothing was sent.
+    #[error("cannot set up the {provider} client: {source}")]
+    ClientSetup {
+        /// The platform.
+        provider: Provider,
+        /// The facade's reason.
+        source: iotcard_facade::Error,
+    },
+
+    /// A call that is not per card (the account, the card list) failed.
+    #[error("{what} failed: {}", with_hint(source))]
+    Platform {
+        /// What was asked (`Tencent getappinfo`).
+        what: String,
+        /// The facade's error, after retries.
+        source: iotcard_facade::Error,
+    },
+
+    /// A step of the demo did not end as the tour expects.
+    #[error("the demo went wrong: {0}")]
+    Demo(String),
 
     /// Writing the records failed (disk full, closed pipe, …).
     #[error("cannot write the output to {to}: {source}")]
@@ -143,6 +161,7 @@ impl CliError {
             | CliError::ConfigParse { .. }
             | CliError::UnknownProfile { .. }
             | CliError::NotOffered { .. }
+            | CliError::ClientSetup { .. }
             | CliError::InvalidCard { .. }
             | CliError::NoCards(_)
             | CliError::ReadCards { .. } => Exit::Usage,
@@ -151,9 +170,10 @@ impl CliError {
                 | iotcard_sim::SimError::FleetTooLarge { .. } => Exit::Usage,
                 _ => Exit::Failed,
             },
-            CliError::WriteOutput { .. } | CliError::Runtime(_) | CliError::Pending(_) => {
-                Exit::Failed
-            }
+            CliError::WriteOutput { .. }
+            | CliError::Runtime(_)
+            | CliError::Platform { .. }
+            | CliError::Demo(_) => Exit::Failed,
         }
     }
 
@@ -161,6 +181,19 @@ impl CliError {
     /// is the reader's choice, not a failure worth a message.
     pub fn is_closed_pipe(&self) -> bool {
         matches!(self, CliError::WriteOutput { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// A platform failure's message, with what to do when the cause is a
+/// certificate this machine does not trust.
+pub fn with_hint(error: &iotcard_facade::Error) -> String {
+    if error.is_untrusted_certificate() {
+        format!(
+            "{error} (the server's certificate is not trusted: set IOTCARD_CA_FILE, or \
+             `ca_file` in the config file, to a PEM file of its CA)"
+        )
+    } else {
+        error.to_string()
     }
 }
 

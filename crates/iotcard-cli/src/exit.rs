@@ -14,6 +14,8 @@ pub enum Exit {
     Usage,
     /// The platform or the network failed.
     Failed,
+    /// Stopped by Ctrl-C (or SIGTERM); the records written are complete.
+    Interrupted,
 }
 
 impl Exit {
@@ -24,6 +26,7 @@ impl Exit {
             Exit::Usage => 2,
             Exit::Incomplete => 3,
             Exit::Failed => 4,
+            Exit::Interrupted => 130,
         }
     }
 }
@@ -35,7 +38,7 @@ impl From<Exit> for ExitCode {
 }
 
 /// How the records of one run turned out.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Tally {
     /// Cards answered with values.
     pub answered: u64,
@@ -45,21 +48,42 @@ pub struct Tally {
     pub no_data: u64,
     /// Cards answered with an outcome code the platform documents nowhere.
     pub unknown: u64,
+    /// Cards the platform refused with one of its (undocumented) codes.
+    pub refused: u64,
     /// Cards whose request failed (network, server, refused credentials).
     pub failed: u64,
+    /// The first few distinct failure messages, for stderr.
+    pub failures: Vec<String>,
 }
+
+/// Distinct failure messages kept for the summary: enough to show a
+/// pattern, few enough to read.
+const FAILURES_SHOWN: usize = 3;
 
 impl Tally {
     /// Records written so far.
     pub fn total(&self) -> u64 {
-        self.answered + self.not_found + self.no_data + self.unknown + self.failed
+        self.answered + self.not_found + self.no_data + self.unknown + self.refused + self.failed
+    }
+
+    /// Remembers why a card failed, if this reason is new.
+    pub fn note_failure(&mut self, message: &str) {
+        if self.failures.len() < FAILURES_SHOWN && !self.failures.iter().any(|m| m == message) {
+            self.failures.push(message.to_owned());
+        }
     }
 
     /// The exit status: failures outrank gaps, gaps outrank success.
+    ///
+    /// A card refused with a platform code (Tencent documents none; its
+    /// `getcardinfo` refuses an ICCID it does not hold) is a gap when the
+    /// platform answered other cards of the run, and a failure when it
+    /// refused every card: then the credentials or the request are at fault.
     pub fn exit(&self) -> Exit {
-        if self.failed > 0 {
+        let refused_all = self.refused > 0 && self.refused == self.total();
+        if self.failed > 0 || refused_all {
             Exit::Failed
-        } else if self.not_found + self.no_data + self.unknown > 0 {
+        } else if self.not_found + self.no_data + self.unknown + self.refused > 0 {
             Exit::Incomplete
         } else {
             Exit::Success
@@ -73,6 +97,7 @@ impl Tally {
             (self.not_found, "not found"),
             (self.no_data, "without data"),
             (self.unknown, "with an unknown answer"),
+            (self.refused, "refused"),
             (self.failed, "failed"),
         ]
         .iter()
@@ -98,8 +123,15 @@ mod tests {
     #[test]
     fn codes_are_the_documented_ones() {
         assert_eq!(
-            [Exit::Success, Exit::Usage, Exit::Incomplete, Exit::Failed].map(Exit::code),
-            [0, 2, 3, 4]
+            [
+                Exit::Success,
+                Exit::Usage,
+                Exit::Incomplete,
+                Exit::Failed,
+                Exit::Interrupted
+            ]
+            .map(Exit::code),
+            [0, 2, 3, 4, 130]
         );
     }
 
@@ -124,5 +156,29 @@ mod tests {
             ..Tally::default()
         };
         assert_eq!(only_unknown.exit(), Exit::Incomplete);
+    }
+
+    #[test]
+    fn refusals_are_gaps_unless_every_card_was_refused() {
+        let some = Tally {
+            answered: 2,
+            refused: 1,
+            ..Tally::default()
+        };
+        assert_eq!(some.exit(), Exit::Incomplete);
+        let all = Tally {
+            refused: 3,
+            ..Tally::default()
+        };
+        assert_eq!(all.exit(), Exit::Failed);
+    }
+
+    #[test]
+    fn failure_messages_are_kept_distinct_and_few() {
+        let mut t = Tally::default();
+        for m in ["a", "b", "a", "c", "d"] {
+            t.note_failure(m);
+        }
+        assert_eq!(t.failures, ["a", "b", "c"]);
     }
 }

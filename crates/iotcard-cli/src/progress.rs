@@ -23,6 +23,11 @@ impl Progress {
         Self::with_visibility(total, std::io::stderr().is_terminal())
     }
 
+    /// A bar that is never drawn (short runs).
+    pub fn hidden() -> Self {
+        Self::with_visibility(None, false)
+    }
+
     fn with_visibility(total: Option<u64>, visible: bool) -> Self {
         let target = if visible {
             ProgressDrawTarget::stderr()
@@ -53,21 +58,6 @@ impl Progress {
         self.bar.inc(cards);
     }
 
-    /// Cards counted so far.
-    pub fn position(&self) -> u64 {
-        self.bar.position()
-    }
-
-    /// Whether anything is drawn.
-    pub fn is_visible(&self) -> bool {
-        !self.bar.is_hidden()
-    }
-
-    /// Runs `f` (which writes to stderr) with the bar out of the way.
-    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.bar.suspend(f)
-    }
-
     /// Removes the bar from the terminal, and says how many cards it counted
     /// (clearing moves indicatif's own count to the total).
     pub fn finish(&self) -> u64 {
@@ -91,10 +81,9 @@ mod tests {
     #[test]
     fn hidden_when_not_a_terminal_but_still_counting() {
         let p = Progress::with_visibility(Some(10), false);
-        assert!(!p.is_visible());
+        assert!(p.bar.is_hidden());
         p.advance(3);
         p.advance(4);
-        assert_eq!(p.position(), 7);
         assert_eq!(p.finish(), 7);
     }
 }

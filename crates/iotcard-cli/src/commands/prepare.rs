@@ -55,6 +55,14 @@ impl Cards {
         })
     }
 
+    /// Each card as asked, in order.
+    pub fn asked(&self) -> Vec<&str> {
+        match self {
+            Cards::Iotbos(c) => c.iter().map(|a| a.asked.as_str()).collect(),
+            Cards::Tencent(c) => c.iter().map(|a| a.asked.as_str()).collect(),
+        }
+    }
+
     /// How many distinct cards.
     pub fn len(&self) -> usize {
         match self {

@@ -38,12 +38,12 @@ pub fn builder(args: &SimArgs) -> SimulatorBuilder {
 }
 
 /// Runs `sim`.
-pub fn run(args: &SimArgs) -> Result<Exit, CliError> {
+pub async fn run(args: &SimArgs) -> Result<Exit, CliError> {
     let builder = builder(args);
     if args.list_numbers {
         return list_numbers(&builder);
     }
-    super::runtime()?.block_on(serve(builder))
+    serve(builder).await
 }
 
 /// Prints the fleet's IoTBOS numbers, one per line.

@@ -81,6 +81,16 @@ pub const CARD: Columns = &[
     "error_message",
 ];
 
+/// `account`.
+pub const ACCOUNT: Columns = &[
+    "name",
+    "description",
+    "cards_china_mobile",
+    "cards_china_telecom",
+    "cards_china_unicom",
+    "cards_total",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,7 +141,7 @@ mod tests {
         let error: CardRecord<'_, T> = CardRecord {
             card: "1064804085884",
             answer: Answer::Error {
-                error: RecordError::failed("x"),
+                error: RecordError::new(crate::output::record::ErrorKind::Failed, "x"),
             },
         };
         let mut keys: Vec<String> = Vec::new();
@@ -170,6 +180,28 @@ mod tests {
             },
         );
         assert_columns(PLAN, &plan());
+    }
+
+    #[test]
+    fn account_columns_match_its_record() {
+        let record = crate::output::record::AccountRecord {
+            name: "售货机".into(),
+            description: "d".into(),
+            cards: crate::output::record::CardCountsRecord {
+                china_mobile: 1,
+                china_telecom: 2,
+                china_unicom: 3,
+                total: 6,
+            },
+        };
+        let mut keys: Vec<String> = flatten(&serde_json::to_value(&record).unwrap())
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        keys.sort();
+        let mut expected = ACCOUNT.to_vec();
+        expected.sort();
+        assert_eq!(keys, expected);
     }
 
     #[test]

@@ -1,10 +1,8 @@
 //! The records the commands write: one per card, with the card as asked
 //! and either its values or an error.
 
-use iotcard_model::{CardStatus, NetworkStatus, Outcome};
+use iotcard_model::{CardStatus, NetworkStatus};
 use serde::Serialize;
-
-use crate::provider::Provider;
 
 /// One card's record: `{"card": "…", <values…>}` or
 /// `{"card": "…", "error": {"kind": "…", "message": "…"}}`.
@@ -49,41 +47,18 @@ pub enum ErrorKind {
     NoData,
     /// The platform answered with a code its documentation does not define.
     Unknown,
+    /// The platform refused this card with one of its own error codes
+    /// (Tencent, whose codes are undocumented, refuses an unknown ICCID so).
+    Refused,
     /// The request for this card failed (network, server, credentials).
     Failed,
 }
 
 impl RecordError {
-    /// The error for a per-card outcome, or `None` for [`Outcome::Found`].
-    /// `what` names the data asked for ("usage information").
-    pub fn from_outcome(outcome: Outcome, provider: Provider, what: &str) -> Option<Self> {
-        let (kind, message) = match outcome {
-            Outcome::Found => return None,
-            Outcome::NotFound => (
-                ErrorKind::NotFound,
-                format!("{provider} does not know this card on this account"),
-            ),
-            Outcome::NoData => (
-                ErrorKind::NoData,
-                format!("{provider} has no {what} for this card"),
-            ),
-            Outcome::Unknown(code) => (
-                ErrorKind::Unknown,
-                format!("{provider} answered with state {code}, which its documentation does not define"),
-            ),
-            // `Outcome` may grow: a new outcome is a gap, never a crash.
-            other => (
-                ErrorKind::Unknown,
-                format!("{provider} answered {other}"),
-            ),
-        };
-        Some(RecordError { kind, message })
-    }
-
-    /// The error for a card whose request failed.
-    pub fn failed(message: impl Into<String>) -> Self {
+    /// An error of `kind` saying `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         RecordError {
-            kind: ErrorKind::Failed,
+            kind,
             message: message.into(),
         }
     }
@@ -97,6 +72,30 @@ pub struct StatusValues {
     pub status: Option<CardStatus>,
     /// Data network on or off (Tencent only).
     pub network: Option<NetworkStatus>,
+}
+
+/// The record of `account`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct AccountRecord {
+    /// The account's name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Cards per operator, and in all.
+    pub cards: CardCountsRecord,
+}
+
+/// Cards per operator.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+pub struct CardCountsRecord {
+    /// China Mobile.
+    pub china_mobile: u64,
+    /// China Telecom.
+    pub china_telecom: u64,
+    /// China Unicom.
+    pub china_unicom: u64,
+    /// All three.
+    pub total: u64,
 }
 
 #[cfg(test)]
@@ -122,9 +121,10 @@ mod tests {
 
     #[test]
     fn errors_have_a_kind_and_a_message() {
-        let error =
-            RecordError::from_outcome(Outcome::NoData, Provider::Iotbos, "usage information")
-                .unwrap();
+        let error = RecordError::new(
+            ErrorKind::NoData,
+            "IoTBOS has no usage information for this card",
+        );
         let record: CardRecord<'_, Usage> = CardRecord {
             card: "1064804085884",
             answer: Answer::Error { error },
@@ -133,16 +133,16 @@ mod tests {
             serde_json::to_string(&record).unwrap(),
             r#"{"card":"1064804085884","error":{"kind":"no_data","message":"IoTBOS has no usage information for this card"}}"#
         );
-        assert!(RecordError::from_outcome(Outcome::Found, Provider::Iotbos, "x").is_none());
-        let unknown =
-            RecordError::from_outcome(Outcome::Unknown(7), Provider::Iotbos, "x").unwrap();
-        assert_eq!(unknown.kind, ErrorKind::Unknown);
-        assert!(unknown.message.contains("state 7"));
+        let kinds = [
+            ErrorKind::NotFound,
+            ErrorKind::Unknown,
+            ErrorKind::Refused,
+            ErrorKind::Failed,
+        ]
+        .map(|k| serde_json::to_string(&k).unwrap());
         assert_eq!(
-            RecordError::from_outcome(Outcome::NotFound, Provider::Tencent, "x")
-                .unwrap()
-                .kind,
-            ErrorKind::NotFound
+            kinds,
+            ["\"not_found\"", "\"unknown\"", "\"refused\"", "\"failed\""]
         );
     }
 }

@@ -141,9 +141,14 @@ impl<W: Write> TableRows<W> {
         if self.rows.is_empty() {
             return Ok(());
         }
-        // The first column (the card) always shows; others only if filled.
+        // The first column (the card) always shows; others only if filled,
+        // and not when they merely repeat it (Tencent names cards by ICCID).
         let shown: Vec<usize> = (0..self.planned.len())
-            .filter(|&i| i == 0 || self.rows.iter().any(|r| !r[i].is_empty()))
+            .filter(|&i| {
+                i == 0
+                    || (self.rows.iter().any(|r| !r[i].is_empty())
+                        && self.rows.iter().any(|r| r[i] != r[0]))
+            })
             .collect();
         let widths: Vec<usize> = shown
             .iter()
@@ -281,6 +286,21 @@ mod tests {
         assert_eq!(out.matches("CARD").count(), 2);
         assert!(!out.contains('\u{1b}'));
         assert!(out.contains("a [31mred"));
+    }
+
+    #[test]
+    fn a_column_repeating_the_card_is_left_out() {
+        let out = render(
+            columns::CARD,
+            CHUNK,
+            &[
+                json!({"card": "898602B7091701054333", "iccid": "898602B7091701054333", "status": "active"}),
+            ],
+        );
+        assert_eq!(
+            out,
+            "CARD                  STATUS\n898602B7091701054333  active\n"
+        );
     }
 
     #[test]

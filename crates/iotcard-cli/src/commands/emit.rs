@@ -1,0 +1,424 @@
+//! Where records go, and how each card's result becomes one record and
+//! one count in the tally.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+
+use iotcard_facade::{CardProblem, Error};
+use iotcard_model::CardSnapshot;
+use serde::Serialize;
+use tencent_proto::TencentError;
+
+use crate::cli::OutputFormat;
+use crate::error::{with_hint, CliError};
+use crate::exit::Tally;
+use crate::output::flatten::flatten;
+use crate::output::record::{Answer, CardRecord, ErrorKind, RecordError};
+use crate::output::{default_format, Columns, RecordWriter};
+use crate::provider::Provider;
+
+/// Big enough that a write is a handful of records, small enough that a
+/// reader sees progress.
+const BUFFER: usize = 64 * 1024;
+
+/// A record sink: standard output or a file.
+pub struct Out {
+    writer: RecordWriter<Box<dyn Write>>,
+    to: String,
+}
+
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Out")
+            .field("to", &self.to)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Out {
+    /// Records to standard output, as a table on a terminal unless
+    /// `format` says otherwise.
+    pub fn stdout(format: Option<OutputFormat>, columns: Columns) -> Self {
+        let format = default_format(format, io::stdout().is_terminal());
+        let sink: Box<dyn Write> = Box::new(BufWriter::with_capacity(BUFFER, io::stdout()));
+        Out {
+            writer: RecordWriter::new(format, columns, sink),
+            to: "standard output".into(),
+        }
+    }
+
+    /// Records to a new file at `path` (JSON lines unless `format` says
+    /// otherwise).
+    pub fn file(
+        path: &Path,
+        format: Option<OutputFormat>,
+        columns: Columns,
+    ) -> Result<Self, CliError> {
+        let to = path.display().to_string();
+        let file = File::create(path).map_err(|source| CliError::WriteOutput {
+            to: to.clone(),
+            source,
+        })?;
+        let sink: Box<dyn Write> = Box::new(BufWriter::with_capacity(BUFFER, file));
+        Ok(Out {
+            writer: RecordWriter::new(default_format(format, false), columns, sink),
+            to,
+        })
+    }
+
+    /// Records to `sink`.
+    #[cfg(test)]
+    pub fn to_writer(
+        sink: Box<dyn Write>,
+        format: OutputFormat,
+        columns: Columns,
+        to: &str,
+    ) -> Self {
+        Out {
+            writer: RecordWriter::new(format, columns, sink),
+            to: to.into(),
+        }
+    }
+
+    fn failed(&self, source: io::Error) -> CliError {
+        CliError::WriteOutput {
+            to: self.to.clone(),
+            source,
+        }
+    }
+
+    /// Writes one record.
+    pub fn write<R: Serialize + ?Sized>(&mut self, record: &R) -> Result<(), CliError> {
+        self.writer.write(record).map_err(|e| self.failed(e))
+    }
+
+    /// Pushes the records written so far to the sink.
+    pub fn flush(&mut self) -> Result<(), CliError> {
+        self.writer.flush().map_err(|e| self.failed(e))
+    }
+
+    /// Where the records go, for messages.
+    pub fn name(&self) -> &str {
+        &self.to
+    }
+
+    /// Completes the output and flushes it.
+    pub fn finish(self) -> Result<(), CliError> {
+        let to = self.to;
+        self.writer
+            .finish()
+            .map(drop)
+            .map_err(|source| CliError::WriteOutput { to, source })
+    }
+}
+
+/// Writes each card's result as a record and counts it.
+#[derive(Debug)]
+pub struct Emitter {
+    out: Out,
+    tally: Tally,
+    provider: Provider,
+}
+
+impl Emitter {
+    /// Records of `provider`'s answers, to `out`.
+    pub fn new(out: Out, provider: Provider) -> Self {
+        Emitter {
+            out,
+            tally: Tally::default(),
+            provider,
+        }
+    }
+
+    /// A card answered with `values`.
+    pub fn values<V: Serialize>(&mut self, card: &str, values: &V) -> Result<(), CliError> {
+        self.out.write(&CardRecord {
+            card,
+            answer: Answer::Values(values),
+        })?;
+        self.tally.answered += 1;
+        Ok(())
+    }
+
+    /// A record that is not about one card (the account).
+    pub fn record<R: Serialize>(&mut self, record: &R) -> Result<(), CliError> {
+        self.out.write(record)?;
+        self.tally.answered += 1;
+        Ok(())
+    }
+
+    /// A card answered with a whole snapshot, named as asked.
+    pub fn snapshot(&mut self, card: &str, mut snapshot: CardSnapshot) -> Result<(), CliError> {
+        card.clone_into(&mut snapshot.card);
+        self.out.write(&snapshot)?;
+        self.tally.answered += 1;
+        Ok(())
+    }
+
+    /// A card without values. `what` names what was asked ("usage information").
+    pub fn problem<T: Serialize>(
+        &mut self,
+        card: &str,
+        problem: &CardProblem<T>,
+        what: &str,
+    ) -> Result<(), CliError> {
+        let error = record_error(self.provider, problem, what);
+        self.error(card, error)
+    }
+
+    /// A card without values, for a reason the caller words.
+    pub fn error(&mut self, card: &str, error: RecordError) -> Result<(), CliError> {
+        let t = &mut self.tally;
+        match error.kind {
+            ErrorKind::NotFound => t.not_found += 1,
+            ErrorKind::NoData => t.no_data += 1,
+            ErrorKind::Unknown => t.unknown += 1,
+            ErrorKind::Refused => t.refused += 1,
+            ErrorKind::Failed => {
+                t.failed += 1;
+                t.note_failure(&error.message);
+            }
+        }
+        self.out.write(&CardRecord::<'_, ()> {
+            card,
+            answer: Answer::Error { error },
+        })
+    }
+
+    /// A card's result: its values (through `values`) or its problem.
+    pub fn result<T: Serialize, V: Serialize>(
+        &mut self,
+        card: &str,
+        result: Result<T, CardProblem<T>>,
+        values: impl FnOnce(T) -> V,
+        what: &str,
+    ) -> Result<(), CliError> {
+        match result {
+            Ok(v) => self.values(card, &values(v)),
+            Err(problem) => self.problem(card, &problem, what),
+        }
+    }
+
+    /// Counts a failure that has no card to carry it (a page of the card
+    /// list that could not be read).
+    pub fn failure_without_card(&mut self, message: &str) {
+        self.tally.failed += 1;
+        self.tally.note_failure(message);
+    }
+
+    /// Records written so far.
+    pub fn written(&self) -> u64 {
+        self.tally.total()
+    }
+
+    /// Pushes the records written so far to the sink.
+    pub fn flush(&mut self) -> Result<(), CliError> {
+        self.out.flush()
+    }
+
+    /// Where the records go, for messages.
+    pub fn destination(&self) -> &str {
+        self.out.name()
+    }
+
+    /// Completes the output; the tally decides the exit status.
+    pub fn finish(self) -> Result<Tally, CliError> {
+        self.out.finish()?;
+        Ok(self.tally)
+    }
+}
+
+/// The record error for a card's problem.
+pub fn record_error<T: Serialize>(
+    provider: Provider,
+    problem: &CardProblem<T>,
+    what: &str,
+) -> RecordError {
+    match problem {
+        CardProblem::NotFound => RecordError::new(
+            ErrorKind::NotFound,
+            format!("{provider} does not know this card on this account"),
+        ),
+        CardProblem::NoData { partial } => RecordError::new(
+            ErrorKind::NoData,
+            format!(
+                "{provider} has no {what} for this card{}",
+                note(partial.as_ref())
+            ),
+        ),
+        CardProblem::UnknownOutcome { code, partial } => RecordError::new(
+            ErrorKind::Unknown,
+            format!(
+                "{provider} answered with state {code}, which its documentation does not define{}",
+                note(partial.as_ref())
+            ),
+        ),
+        CardProblem::Failed(e) => match e.root() {
+            Error::Tencent(refusal @ TencentError::Refused { .. }) => {
+                RecordError::new(ErrorKind::Refused, format!("Tencent: {refusal}"))
+            }
+            _ => RecordError::new(ErrorKind::Failed, with_hint(e)),
+        },
+        other => RecordError::new(ErrorKind::Failed, other.to_string()),
+    }
+}
+
+/// ` (it reported status=disabled)`: what the platform sent beside "no
+/// data", so a status that came with it is not lost.
+fn note<T: Serialize>(partial: Option<&T>) -> String {
+    let Some(value) = partial.and_then(|p| serde_json::to_value(p).ok()) else {
+        return String::new();
+    };
+    let leaves = flatten(&value);
+    if leaves.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from(" (it reported ");
+    for (i, (name, value)) in leaves.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        if name.is_empty() {
+            text.push_str(value);
+        } else {
+            let _ = write!(text, "{name}={value}");
+        }
+    }
+    text.push(')');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::columns;
+    use iotcard_model::{CardStatus, Expiry, Usage};
+    use std::sync::{Arc, Mutex};
+
+    /// A sink the test can read after the emitter is done.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_outcome_is_one_record_and_one_count() {
+        let sink = Shared::default();
+        let out = Out::to_writer(
+            Box::new(sink.clone()),
+            OutputFormat::Jsonl,
+            columns::EXPIRY,
+            "test",
+        );
+        let mut e = Emitter::new(out, Provider::Iotbos);
+        let disabled = Expiry {
+            status: Some(CardStatus::Disabled),
+            expires_at: None,
+        };
+        e.result("1", Ok(disabled.clone()), |v| v, "expiry date")
+            .unwrap();
+        e.result(
+            "2",
+            Err(CardProblem::NoData {
+                partial: Some(disabled),
+            }),
+            |v| v,
+            "expiry date",
+        )
+        .unwrap();
+        e.problem::<Expiry>("3", &CardProblem::NotFound, "expiry date")
+            .unwrap();
+        e.problem::<Expiry>(
+            "4",
+            &CardProblem::UnknownOutcome {
+                code: 7,
+                partial: None,
+            },
+            "x",
+        )
+        .unwrap();
+        e.problem::<Expiry>("5", &CardProblem::Missing, "x")
+            .unwrap();
+        let tally = e.finish().unwrap();
+        assert_eq!(
+            (
+                tally.answered,
+                tally.no_data,
+                tally.not_found,
+                tally.unknown,
+                tally.failed
+            ),
+            (1, 1, 1, 1, 1)
+        );
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["status"], "disabled");
+        assert_eq!(lines[1]["error"]["kind"], "no_data");
+        assert_eq!(
+            lines[1]["error"]["message"],
+            "IoTBOS has no expiry date for this card (it reported status=disabled)"
+        );
+        assert_eq!(lines[2]["error"]["kind"], "not_found");
+        assert_eq!(lines[3]["error"]["kind"], "unknown");
+        assert_eq!(lines[4]["error"]["kind"], "failed");
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| l["card"].as_str().unwrap())
+                .collect::<String>(),
+            "12345"
+        );
+    }
+
+    #[test]
+    fn tencent_refusals_keep_the_code_and_message() {
+        let refusal = Error::Tencent(TencentError::Refused {
+            command: tencent_proto::Command::GetCardInfo,
+            code: 1012,
+            message: "卡片不存在".into(),
+        });
+        let e = record_error::<Usage>(
+            Provider::Tencent,
+            &CardProblem::Failed(Arc::new(refusal)),
+            "x",
+        );
+        assert_eq!(e.kind, ErrorKind::Refused);
+        assert!(
+            e.message.contains("1012") && e.message.contains("卡片不存在"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn snapshots_are_named_as_asked() {
+        let sink = Shared::default();
+        let out = Out::to_writer(
+            Box::new(sink.clone()),
+            OutputFormat::Json,
+            columns::CARD,
+            "test",
+        );
+        let mut e = Emitter::new(out, Provider::Tencent);
+        let snapshot = CardSnapshot {
+            card: "898602B7091701054333".into(),
+            ..CardSnapshot::default()
+        };
+        e.snapshot("898602b7091701054333", snapshot).unwrap();
+        e.finish().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&sink.0.lock().unwrap()).unwrap();
+        assert_eq!(json[0]["card"], "898602b7091701054333");
+    }
+}
