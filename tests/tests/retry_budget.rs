@@ -1,0 +1,218 @@
+//! A server that keeps failing makes the clients give up quickly, with the
+//! last error, without hammering it; refusals are never retried.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use iotcard_facade::{CardProblem, Error, RetryConfig, TencentClient};
+use iotcard_model::{CardNumber, Iccid, Secret};
+use iotcard_sim::Faults;
+use iotcard_tests::fixtures;
+use iotcard_transport::{Response, ScriptedTransport};
+
+fn always_failing() -> Faults {
+    Faults {
+        server_error: 1.0,
+        ..Faults::default()
+    }
+}
+
+/// The status of the last failure behind `error`, which must be a 5xx.
+fn last_server_error(error: &Error) -> u16 {
+    let Error::Transport(t) = error.root() else {
+        panic!("root is not a transport error: {error:?}");
+    };
+    let status = t.status().unwrap_or_else(|| panic!("no status: {t:?}"));
+    assert!(status.is_server_error(), "{status}");
+    status.as_u16()
+}
+
+fn scripted_503() -> Arc<ScriptedTransport> {
+    Arc::new(ScriptedTransport::from_fn(|_| {
+        Ok(Response::new(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "<html><body>503 Service Unavailable</body></html>",
+        ))
+    }))
+}
+
+fn tencent_on(transport: Arc<ScriptedTransport>, retry: RetryConfig) -> TencentClient {
+    TencentClient::builder()
+        .endpoint("https://127.0.0.1:9")
+        .sdkappid("1400000001")
+        .appkey(Secret::new("k"))
+        .transport(transport)
+        .retry(retry)
+        .build()
+        .expect("client builds")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iotbos_gives_up_after_max_attempts_with_the_last_5xx() {
+    let sim = fixtures::simulator()
+        .cards(100)
+        .faults(always_failing())
+        .start()
+        .await
+        .expect("simulator starts");
+    // The default policy, real backoff included.
+    let client = fixtures::iotbos(&sim)
+        .retry(RetryConfig::default())
+        .build()
+        .expect("client builds");
+    let numbers: Vec<CardNumber> = sim.fleet().numbers().collect();
+
+    let started = Instant::now();
+    let reports = client.usage(numbers.clone()).await;
+    let took = started.elapsed();
+
+    assert_eq!(reports.len(), numbers.len(), "every card is reported");
+    for report in &reports {
+        let Err(CardProblem::Failed(error)) = &report.result else {
+            panic!("{}: {:?}", report.card, report.result);
+        };
+        let Error::Login(login) = &**error else {
+            panic!("not a login failure: {error:?}");
+        };
+        let Error::AttemptsExhausted { attempts, last, .. } = &**login else {
+            panic!("not exhausted attempts: {login:?}");
+        };
+        assert_eq!(*attempts, RetryConfig::default().max_attempts);
+        let status = last_server_error(last);
+        let text = error.to_string();
+        assert!(text.contains(&status.to_string()), "{text}");
+        assert!(text.contains("4 attempts"), "{text}");
+    }
+    let stats = sim.stats();
+    assert_eq!(
+        stats.requests.iotbos_login,
+        u64::from(RetryConfig::default().max_attempts),
+        "one login shared by every batch, tried max_attempts times"
+    );
+    assert_eq!(stats.requests.iotbos_usage, 0);
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tencent_spends_its_budget_then_stops_retrying() {
+    let sim = fixtures::simulator()
+        .cards(200)
+        .faults(always_failing())
+        .start()
+        .await
+        .expect("simulator starts");
+    let retry = RetryConfig {
+        base_delay: Duration::from_millis(5),
+        ..RetryConfig::default()
+    };
+    let client = fixtures::tencent(&sim)
+        .retry(retry.clone())
+        .build()
+        .expect("client builds");
+    let iccids: Vec<Iccid> = sim.fleet().iccids().collect();
+
+    let started = Instant::now();
+    let reports = client.cards_info(iccids.clone()).await;
+    let took = started.elapsed();
+
+    assert_eq!(reports.len(), iccids.len());
+    let mut exhausted_budget = 0;
+    for report in &reports {
+        let Err(CardProblem::Failed(error)) = &report.result else {
+            panic!("{}: {:?}", report.card, report.result);
+        };
+        match &**error {
+            Error::AttemptsExhausted { last, .. } => {
+                last_server_error(last);
+            }
+            Error::RetryBudgetExhausted { last, .. } => {
+                last_server_error(last);
+                exhausted_budget += 1;
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(error.to_string().contains("getcardinfo"), "{error}");
+    }
+    assert!(exhausted_budget > 0, "the budget ran out");
+    assert_eq!(client.retry_budget_available(), 0);
+    // The budget pays for `capacity / cost` retries in all; after that every
+    // card is asked once.
+    let sent = sim.stats().requests.tencent_getcardinfo;
+    let retries = u64::from(retry.budget_capacity / retry.retry_cost);
+    assert_eq!(sent, iccids.len() as u64 + retries, "{sent} requests");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[tokio::test]
+async fn the_budget_is_shared_and_reports_the_last_error() {
+    let transport = scripted_503();
+    let client = tencent_on(
+        transport.clone(),
+        RetryConfig {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(1),
+            budget_capacity: 20,
+            retry_cost: 5,
+            ..RetryConfig::default()
+        },
+    );
+    // 20 tokens: the first call retries 3 times (15), the second once (5),
+    // the third not at all.
+    let mut attempts = Vec::new();
+    for _ in 0..3 {
+        let error = client.account().await.expect_err("always 503");
+        assert_eq!(last_server_error(&error), 503);
+        assert!(error.to_string().contains("503"), "{error}");
+        match error {
+            Error::AttemptsExhausted { attempts: n, .. } => attempts.push(("attempts", n)),
+            Error::RetryBudgetExhausted { attempts: n, .. } => attempts.push(("budget", n)),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(attempts, [("attempts", 4), ("budget", 2), ("budget", 1)]);
+    assert_eq!(transport.request_count(), 4 + 2 + 1);
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_allowed_is_reported_at_once() {
+    let sim = fixtures::simulator()
+        .cards(10)
+        .faults(Faults {
+            too_many_requests: 1.0,
+            retry_after: Duration::from_secs(120),
+            ..Faults::default()
+        })
+        .start()
+        .await
+        .expect("simulator starts");
+    let client = fixtures::tencent(&sim).build().expect("client builds");
+    let started = Instant::now();
+    let error = client.account().await.expect_err("always 429");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let Error::RetryAfterTooLong { after, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*after, Duration::from_secs(120));
+    assert!(error.to_string().contains("429"), "{error}");
+    assert_eq!(sim.stats().requests.tencent_getappinfo, 1);
+}
+
+#[tokio::test]
+async fn a_refused_signature_is_not_retried() {
+    let sim = fixtures::simulator()
+        .cards(10)
+        .start()
+        .await
+        .expect("simulator starts");
+    let client = fixtures::tencent(&sim)
+        .appkey(Secret::new("not-the-appkey"))
+        .build()
+        .expect("client builds");
+    let error = client.account().await.expect_err("wrong appkey");
+    assert!(error.is_refused(), "{error:?}");
+    let code = iotcard_sim::tencent_codes::SIG_MISMATCH.to_string();
+    assert!(error.to_string().contains(&code), "{error}");
+    let stats = sim.stats();
+    assert_eq!(stats.requests.tencent_getappinfo, 1);
+    assert_eq!(stats.refusals.sig_mismatch, 1);
+}
