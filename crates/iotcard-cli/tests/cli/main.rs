@@ -1,0 +1,12 @@
+//! The `iotcard` binary run as a process against the simulator: every
+//! command on both platforms, every output format, exit statuses,
+//! configuration, standard input, export and its interruption, `sim`,
+//! `demo`, and that no credential ever reaches stdout or stderr.
+
+mod config;
+mod exits;
+mod export;
+mod queries;
+mod secrets;
+mod sim_and_demo;
+mod support;
