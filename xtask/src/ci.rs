@@ -6,6 +6,7 @@ use std::fs;
 use crate::fuzz;
 use crate::layering;
 use crate::run::{self, Failure, Steps};
+use crate::tally::Tally;
 
 /// Seconds per fuzz target in the CI smoke run unless the environment says otherwise.
 const DEFAULT_FUZZ_SECONDS: u64 = 10;
@@ -13,16 +14,23 @@ const DEFAULT_FUZZ_SECONDS: u64 = 10;
 /// Every check, in order, stopping at the first failure.
 pub fn ci() -> Result<(), Failure> {
     let mut steps = Steps::default();
-    let outcome = ci_steps(&mut steps);
+    let mut tally = None;
+    let outcome = ci_steps(&mut steps, &mut tally);
     steps.print_summary();
+    if let Some(tally) = tally {
+        println!("tests: {tally}");
+    }
     outcome
 }
 
-fn ci_steps(steps: &mut Steps) -> Result<(), Failure> {
+fn ci_steps(steps: &mut Steps, tally: &mut Option<Tally>) -> Result<(), Failure> {
     steps.run("fmt", fmt)?;
     steps.run("deps", layering::check)?;
     steps.run("clippy", clippy)?;
-    steps.run("test", test)?;
+    steps.run("test", || {
+        *tally = Some(test_suite()?);
+        Ok(())
+    })?;
     steps.run("doc", doc)?;
     fuzz_smoke(steps)?;
     // Issue 6 adds `cargo xtask bench --quick` (an end-to-end smoke under a
@@ -89,9 +97,16 @@ fn clippy() -> Result<(), Failure> {
     run::status(command)
 }
 
-/// The test suite: nextest for unit and integration tests, then the doctests,
-/// which nextest does not run.
+/// `cargo xtask test`: the suite, closing with the combined count.
 pub fn test() -> Result<(), Failure> {
+    let tally = test_suite()?;
+    println!("\ntests: {tally}");
+    Ok(())
+}
+
+/// The test suite: nextest for unit and integration tests, then the doctests,
+/// which nextest does not run. Returns what the two runners counted.
+fn test_suite() -> Result<Tally, Failure> {
     if !run::has_cargo_plugin("nextest") {
         return Err(Failure::new(
             "cargo-nextest is not installed; install it with `cargo install cargo-nextest --locked`",
@@ -99,10 +114,14 @@ pub fn test() -> Result<(), Failure> {
     }
     let mut nextest = run::cargo();
     nextest.args(["nextest", "run", "--workspace"]);
-    run::status(nextest)?;
+    let mut tally = Tally::from_output(&run::echoed(nextest)?);
     let mut doctests = run::cargo();
     doctests.args(["test", "--workspace", "--doc"]);
-    run::status(doctests)
+    tally += Tally::from_output(&run::echoed(doctests)?);
+    if tally.passed == 0 {
+        return Err(Failure::new("the test runners reported no test passing"));
+    }
+    Ok(tally)
 }
 
 fn doc() -> Result<(), Failure> {

@@ -6,6 +6,7 @@ mod ci;
 mod fuzz;
 mod layering;
 mod run;
+mod tally;
 
 use std::process::ExitCode;
 

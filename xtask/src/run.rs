@@ -1,8 +1,10 @@
 //! Running cargo and other tools from the workspace root, and timing steps.
 
 use std::fmt;
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::thread;
 use std::time::{Duration, Instant};
 
 /// Why a task failed, in words meant for the person reading the CI log.
@@ -47,6 +49,58 @@ pub fn status(mut command: Command) -> Result<(), Failure> {
     } else {
         Err(Failure::new(format!("`{line}` exited with {status}")))
     }
+}
+
+/// Runs `command`, echoing its standard output and error as they come, and
+/// returns both as one text (for reading the runner's summary lines); a
+/// non-zero exit is a failure naming it.
+pub fn echoed(mut command: Command) -> Result<String, Failure> {
+    let line = describe(&command);
+    println!("$ {line}");
+    let start_failure =
+        |error: io::Error| Failure::new(format!("could not start `{line}`: {error}"));
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(start_failure)?;
+    let stdout = child
+        .stdout
+        .take()
+        .map(|out| thread::spawn(move || echo(out, io::stdout())));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|err| thread::spawn(move || echo(err, io::stderr())));
+    let mut text = String::new();
+    for reader in [stdout, stderr].into_iter().flatten() {
+        text.push_str(&reader.join().unwrap_or_default());
+    }
+    let status = child.wait().map_err(start_failure)?;
+    if status.success() {
+        Ok(text)
+    } else {
+        Err(Failure::new(format!("`{line}` exited with {status}")))
+    }
+}
+
+/// Copies `from` to `to` line by line and returns what it copied.
+fn echo(from: impl Read, mut to: impl Write) -> String {
+    let mut copied = String::new();
+    let mut reader = BufReader::new(from);
+    let mut line = Vec::new();
+    while reader
+        .read_until(b'\n', &mut line)
+        .is_ok_and(|read| read > 0)
+    {
+        // A closed terminal must not stop the child: keep draining its output.
+        let _ = to.write_all(&line);
+        let _ = to.flush();
+        copied.push_str(&String::from_utf8_lossy(&line));
+        line.clear();
+    }
+    copied
 }
 
 /// Runs `command` and returns its standard output; a non-zero exit is a
