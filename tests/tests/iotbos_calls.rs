@@ -228,3 +228,37 @@ async fn snapshots_through_the_neutral_trait() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_batch_reports_the_providers_words_on_each_card() {
+    let sim = fixtures::simulator()
+        .cards(40)
+        .iotbos_max_batch(10)
+        .start()
+        .await
+        .expect("simulator starts");
+    let client = fixtures::iotbos(&sim)
+        .batch_size(20)
+        .build()
+        .expect("client builds");
+    let numbers: Vec<CardNumber> = sim.fleet().numbers().collect();
+    let reports = client.plan(numbers.clone()).await;
+    assert_eq!(reports.len(), numbers.len());
+    for report in &reports {
+        let Err(iotcard_facade::CardProblem::Failed(error)) = &report.result else {
+            panic!("{}: {:?}", report.card, report.result);
+        };
+        assert!(error.is_refused(), "{error:?}");
+        let text = error.to_string();
+        assert!(
+            text.contains("号码数量超过上限10 (at most 10 numbers per call, got "),
+            "the provider's info, verbatim: {text}"
+        );
+    }
+    let stats = sim.stats();
+    // A refusal may mean a stale token: one new login, one more try per
+    // batch (two batches here), then the refusal stands.
+    assert_eq!(stats.requests.iotbos_plan, 2 * 2);
+    assert_eq!(stats.refusals.too_many_numbers, 4);
+    assert!((2..=3).contains(&stats.logins), "{} logins", stats.logins);
+}

@@ -216,3 +216,55 @@ async fn a_refused_signature_is_not_retried() {
     assert_eq!(stats.requests.tencent_getappinfo, 1);
     assert_eq!(stats.refusals.sig_mismatch, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_that_fails_ends_with_the_error() {
+    let sim = fixtures::simulator()
+        .cards(100)
+        .start()
+        .await
+        .expect("simulator starts");
+    let client = fixtures::tencent(&sim).build().expect("client builds");
+    let mut cards = Box::pin(client.cards(tencent_proto::OperatorFilter::All));
+    // The first page arrives; then the server dies.
+    for _ in 0..20 {
+        futures::StreamExt::next(&mut cards)
+            .await
+            .expect("a card")
+            .expect("the first page answers");
+    }
+    sim.set_faults(always_failing()).expect("valid faults");
+    let rest: Vec<_> = futures::StreamExt::collect(cards).await;
+    assert_eq!(rest.len(), 1, "the stream ends with the error: {rest:?}");
+    let error = rest
+        .into_iter()
+        .next()
+        .and_then(Result::err)
+        .expect("an error");
+    last_server_error(&error);
+}
+
+/// A detailed listing whose list call fails must not look like an account
+/// with no cards: the caller has to be able to tell "no more cards" from
+/// "could not list the rest".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detailed_listing_that_fails_is_not_silently_short() {
+    let sim = fixtures::simulator()
+        .cards(100)
+        .faults(always_failing())
+        .start()
+        .await
+        .expect("simulator starts");
+    let client = fixtures::tencent(&sim).build().expect("client builds");
+    let reports: Vec<_> =
+        futures::StreamExt::collect(client.cards_detailed(tencent_proto::OperatorFilter::All))
+            .await;
+    assert!(sim.stats().requests.tencent_getcardlist > 0);
+    assert!(
+        reports.iter().any(|r| r.result.is_err()),
+        "the listing failed after {} requests, yet cards_detailed ended as if the \
+         account had {} cards and reported no failure",
+        sim.stats().requests.tencent_getcardlist,
+        reports.len()
+    );
+}
