@@ -23,7 +23,7 @@ commands:
   deps                          layering check: the sans-IO crates pull no I/O crate,
                                 lower layers never depend on higher ones
   fuzz --seconds N [TARGET...]  run each cargo-fuzz target (all by default) for N seconds
-       [--sanitizer address|none]  (default none: our crates forbid unsafe code)
+       [--sanitizer address|none]  (default address; none runs faster)
 
 environment:
   IOTCARD_CI_FUZZ_SECONDS       seconds per fuzz target in `ci` (default 10, 0 skips the fuzz smoke)
