@@ -105,6 +105,30 @@ pub(crate) fn month_period(unix_seconds: i64) -> (i64, i64) {
     (start * DAY - CST_OFFSET_SECONDS, (end - start) * DAY)
 }
 
+/// Where an instant lies in its billing period, computed once per answer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Period {
+    elapsed: i64,
+    len: i64,
+}
+
+impl Period {
+    pub(crate) fn at(unix_seconds: i64) -> Self {
+        let (start, len) = month_period(unix_seconds);
+        Self {
+            elapsed: (unix_seconds - start).clamp(0, len),
+            len,
+        }
+    }
+
+    /// The part of `whole` (a month's amount, at most about 10^12) used so
+    /// far: the period's usage grows evenly from its start.
+    pub(crate) fn share(&self, whole: i64) -> i64 {
+        // elapsed < 2^22 and whole < 2^40, so the product fits in an i64.
+        whole * self.elapsed / self.len
+    }
+}
+
 /// The last second of a month in UTC+8 (`YYYY/MM/last 23:59:59`), as Unix seconds.
 pub(crate) fn cst_month_end(year: i64, month: u32) -> i64 {
     let (next_year, next_month) = if month == 12 {

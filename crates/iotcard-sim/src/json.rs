@@ -81,6 +81,13 @@ impl JsonBuf {
     pub(crate) fn string(&mut self, text: &str) -> &mut Self {
         self.out.push(b'"');
         let bytes = text.as_bytes();
+        // The common case (card numbers, plan names) needs no escape; one
+        // branch-free scan finds out.
+        if bytes.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\') {
+            self.out.extend_from_slice(bytes);
+            self.out.push(b'"');
+            return self;
+        }
         let mut start = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let escape: &[u8] = match b {

@@ -104,6 +104,7 @@ mod faults;
 mod fleet;
 mod iotbos;
 mod json;
+mod query;
 mod reply;
 mod running;
 mod server;

@@ -1,13 +1,17 @@
 //! Everything the simulator knows about one card, derived from the seed and
 //! the card's index alone. Both the wire answers and the public ground truth
 //! ([`super::SimCard`]) are computed from these facts.
+//!
+//! Deriving is on the hot path (every card of every answer), so only what
+//! most answers need is computed up front; identifiers, expiry and pool
+//! are computed when asked for.
 
 use iotcard_model::Operator;
 
-use super::hash::card_hash;
-use super::ids::{self, SerialMap, ICCID_LEN, NUMBER_LEN};
+use super::hash::{card_root, lane};
+use super::ids::{self, ICCID_LEN, NUMBER_LEN};
 use super::plans::{plan_for, PlanDef};
-use crate::clock::{cst_month_end, month_period};
+use crate::clock::{cst_month_end, Period};
 
 /// Operators repeat with this period over indices, so per-operator counts and
 /// the n-th card of an operator are O(1) (Tencent `getappinfo`/`getcardlist`).
@@ -65,13 +69,18 @@ const LANE_FLOW: u64 = 5;
 const LANE_SMS: u64 = 6;
 const LANE_EXPIRY: u64 = 7;
 const LANE_STATES: u64 = 8;
+const LANE_POOL: u64 = 9;
+
+/// Cards per data pool.
+const POOL_SIZE: u64 = 500;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct CardFacts {
     pub(crate) index: u64,
+    seed: u64,
+    serial: u64,
+    root: u64,
     pub(crate) operator: Operator,
-    pub(crate) number: [u8; NUMBER_LEN],
-    pub(crate) iccid: [u8; ICCID_LEN],
     pub(crate) lifecycle: Lifecycle,
     /// Tencent `type`: 1 single, 2 pooled, 3 undocumented.
     pub(crate) kind_code: u8,
@@ -81,22 +90,18 @@ pub(crate) struct CardFacts {
     /// Decimal places of IoTBOS `UseFlow`/`ResidualFlow` for this card (0 or 2).
     pub(crate) flow_scale: u8,
     /// Data the card uses over a whole month, in KB (can exceed the plan).
-    pub(crate) month_flow_kb: u64,
+    pub(crate) month_flow_kb: i64,
     /// Text messages the card receives over a whole month.
     pub(crate) month_sms: i64,
     /// IoTBOS `State` per call, in [`super::IotbosCall`] order.
     pub(crate) states: [u8; 5],
-    /// Service/plan expiry, Unix seconds (a month's last second, UTC+8).
-    pub(crate) expires_at: i64,
-    /// The data pool of a pooled card.
-    pub(crate) pool: Option<u64>,
 }
 
 impl CardFacts {
-    pub(crate) fn derive(seed: u64, serials: &SerialMap, index: u64) -> Self {
-        let h = |lane| card_hash(seed, index, lane);
+    pub(crate) fn derive(seed: u64, index: u64, serial: u64) -> Self {
+        let root = card_root(seed, index);
+        let h = |l| lane(root, l);
         let operator = OPERATOR_PATTERN[(index % 10) as usize];
-        let serial = serials.serial(index);
 
         let lifecycle = match h(LANE_LIFECYCLE) % 1000 {
             0..=699 => Lifecycle::Active,
@@ -129,15 +134,11 @@ impl CardFacts {
             } else {
                 50 + (flow >> 8) % 950
             };
-            plan_kb * per_mille / 1000
+            (plan_kb * per_mille / 1000) as i64
         } else {
-            (flow >> 8) % 10_000_000
+            ((flow >> 8) % 10_000_000) as i64
         };
         let month_sms = (h(LANE_SMS) % (2 * plan.default_sms as u64 + 6)) as i64;
-
-        let expiry = h(LANE_EXPIRY);
-        let months_ahead = (expiry % 36) as u32;
-        let expires_at = cst_month_end(2026 + i64::from(months_ahead / 12), 1 + months_ahead % 12);
 
         let state_hash = h(LANE_STATES);
         let mut states = [STATE_FOUND; 5];
@@ -151,9 +152,10 @@ impl CardFacts {
 
         Self {
             index,
+            seed,
+            serial,
+            root,
             operator,
-            number: ids::number(serial),
-            iccid: ids::iccid(operator, serial, h(LANE_STYLE)),
             lifecycle,
             kind_code,
             network_code,
@@ -162,10 +164,24 @@ impl CardFacts {
             month_flow_kb,
             month_sms,
             states,
-            expires_at,
-            pool: (kind_code == 2)
-                .then(|| card_hash(seed, index / 500, LANE_STYLE) % 1_000_000_000_000),
         }
+    }
+
+    /// The MSISDN, which is also the IoTBOS card number.
+    pub(crate) fn number(&self) -> [u8; NUMBER_LEN] {
+        ids::number(self.serial)
+    }
+
+    /// The ICCID.
+    pub(crate) fn iccid(&self) -> [u8; ICCID_LEN] {
+        ids::iccid(self.operator, self.serial, lane(self.root, LANE_STYLE))
+    }
+
+    /// Service/plan expiry, Unix seconds: the last second of a month
+    /// (UTC+8) between 2026 and 2028.
+    pub(crate) fn expires_at(&self) -> i64 {
+        let months_ahead = (lane(self.root, LANE_EXPIRY) % 36) as u32;
+        cst_month_end(2026 + i64::from(months_ahead / 12), 1 + months_ahead % 12)
     }
 
     /// Tencent `teleoperator`.
@@ -177,24 +193,20 @@ impl CardFacts {
         }
     }
 
-    /// Data used this period at `at` (Unix seconds), in KB: the month's
-    /// usage spread evenly over the month, so a poller sees it grow.
-    pub(crate) fn used_kb(&self, at: i64) -> u64 {
-        let (start, len) = month_period(at);
-        let elapsed = (at - start).clamp(0, len);
-        (u128::from(self.month_flow_kb) * elapsed as u128 / len as u128) as u64
+    /// Data used this period, in KB: the month's usage spread evenly over
+    /// the month, so a poller sees it grow.
+    pub(crate) fn used_kb(&self, period: &Period) -> i64 {
+        period.share(self.month_flow_kb)
     }
 
-    /// Text messages received this period at `at`.
-    pub(crate) fn sms_used(&self, at: i64) -> i64 {
-        let (start, len) = month_period(at);
-        let elapsed = (at - start).clamp(0, len);
-        (i128::from(self.month_sms) * i128::from(elapsed) / i128::from(len)) as i64
+    /// Text messages received this period.
+    pub(crate) fn sms_used(&self, period: &Period) -> i64 {
+        period.share(self.month_sms)
     }
 
-    /// IoTBOS `UseFlow` at `at`, in units of 10^-`flow_scale`.
-    pub(crate) fn use_flow_units(&self, at: i64) -> i64 {
-        let kb = self.used_kb(at) as i64;
+    /// IoTBOS `UseFlow`, in units of 10^-`flow_scale`.
+    pub(crate) fn use_flow_units(&self, period: &Period) -> i64 {
+        let kb = self.used_kb(period);
         if self.flow_scale == 0 {
             kb / 1000
         } else {
@@ -202,9 +214,9 @@ impl CardFacts {
         }
     }
 
-    /// IoTBOS `ResidualFlow` at `at` (negative once overrun), same units.
-    pub(crate) fn residual_flow_units(&self, at: i64) -> i64 {
-        self.plan.default_flow * 10i64.pow(u32::from(self.flow_scale)) - self.use_flow_units(at)
+    /// IoTBOS `ResidualFlow` (negative once overrun), same units.
+    pub(crate) fn residual_flow_units(&self, period: &Period) -> i64 {
+        self.plan.default_flow * 10i64.pow(u32::from(self.flow_scale)) - self.use_flow_units(period)
     }
 
     /// Tencent `data_total_in_period`, in thousandths of a MB.
@@ -212,10 +224,15 @@ impl CardFacts {
         self.plan.default_flow * 1000
     }
 
-    /// Tencent `pool_id` of a pooled card (16 characters); single cards
-    /// answer an empty string.
+    /// Tencent `pool_id` of a pooled card (16 characters, shared by the
+    /// pooled cards of one block of indices); single cards answer an empty
+    /// string.
     pub(crate) fn pool_id(&self) -> Option<[u8; 16]> {
-        let mut v = self.pool?;
+        if self.kind_code != 2 {
+            return None;
+        }
+        let mut v =
+            lane(card_root(self.seed, self.index / POOL_SIZE), LANE_POOL) % 1_000_000_000_000;
         let mut out = *b"pool000000000000";
         for slot in out[4..].iter_mut().rev() {
             *slot = b'0' + (v % 10) as u8;

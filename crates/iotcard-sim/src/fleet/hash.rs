@@ -10,7 +10,12 @@ pub(crate) fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The independent stream `lane` of hashes for card `index` under `seed`.
-pub(crate) fn card_hash(seed: u64, index: u64, lane: u64) -> u64 {
-    mix(mix(seed ^ mix(index)) ^ lane.wrapping_mul(0xD6E8_FEB8_6659_FD93))
+/// The root of every hash of card `index` under `seed`.
+pub(crate) fn card_root(seed: u64, index: u64) -> u64 {
+    mix(seed ^ mix(index))
+}
+
+/// The independent stream `lane` of a card's hashes, from its root.
+pub(crate) fn lane(root: u64, lane: u64) -> u64 {
+    mix(root ^ lane.wrapping_mul(0xD6E8_FEB8_6659_FD93))
 }

@@ -42,14 +42,15 @@ impl SerialMap {
         }
     }
 
+    // Every operand is below 10^9, so products stay below 10^18 < 2^63:
+    // u64 arithmetic, no 128-bit division on the hot path.
     pub(crate) fn serial(&self, index: u64) -> u64 {
-        let v = u128::from(self.mul) * u128::from(index % SERIAL_SPACE) + u128::from(self.add);
-        (v % u128::from(SERIAL_SPACE)) as u64
+        (self.mul * (index % SERIAL_SPACE) + self.add) % SERIAL_SPACE
     }
 
     pub(crate) fn index(&self, serial: u64) -> u64 {
-        let shifted = (serial + SERIAL_SPACE - self.add) % SERIAL_SPACE;
-        (u128::from(shifted) * u128::from(self.inv) % u128::from(SERIAL_SPACE)) as u64
+        let shifted = (serial % SERIAL_SPACE + SERIAL_SPACE - self.add) % SERIAL_SPACE;
+        shifted * self.inv % SERIAL_SPACE
     }
 }
 

@@ -166,7 +166,7 @@ impl Fleet {
     }
 
     pub(crate) fn facts(&self, index: u64) -> Option<CardFacts> {
-        (index < self.len).then(|| CardFacts::derive(self.seed, &self.serials, index))
+        (index < self.len).then(|| CardFacts::derive(self.seed, index, self.serials.serial(index)))
     }
 
     /// The card IoTBOS finds for a `cardIdNums` entry.
@@ -181,7 +181,7 @@ impl Fleet {
     pub(crate) fn facts_by_iccid(&self, iccid: &[u8]) -> Option<CardFacts> {
         let serial = ids::serial_of_iccid(iccid)?;
         let facts = self.facts(self.serials.index(serial))?;
-        facts.iccid.eq_ignore_ascii_case(iccid).then_some(facts)
+        facts.iccid().eq_ignore_ascii_case(iccid).then_some(facts)
     }
 }
 

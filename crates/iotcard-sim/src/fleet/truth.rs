@@ -8,7 +8,7 @@ use iotcard_model::{
 };
 
 use super::facts::{CardFacts, Lifecycle, STATE_FOUND, STATE_NO_DATA};
-use crate::clock::cst_instant;
+use crate::clock::{cst_instant, Period};
 
 /// The five IoTBOS data calls.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -86,13 +86,14 @@ fn text(bytes: &[u8]) -> &str {
 
 impl SimCard {
     pub(crate) fn new(facts: CardFacts) -> Self {
-        let number = text(&facts.number);
+        let number = facts.number();
+        let number = text(&number);
         // The fleet only makes identifiers that are valid by construction;
         // the unit tests check every shape, so these cannot fail.
         Self {
             number: CardNumber::parse(number).expect("fleet numbers are 13 digits"),
             msisdn: Msisdn::parse(number).expect("fleet numbers are 13 digits"),
-            iccid: Iccid::parse(text(&facts.iccid))
+            iccid: Iccid::parse(text(&facts.iccid()))
                 .expect("fleet ICCIDs are 20 characters from 89"),
             facts,
         }
@@ -148,11 +149,11 @@ impl SimCard {
 
     /// IoTBOS usage this month (`Exceed`) at `at`.
     pub fn usage(&self, at: &Instant) -> Usage {
-        let t = at.timestamp();
+        let t = Period::at(at.timestamp());
         Usage {
-            sms_used: Some(SmsCount(self.facts.sms_used(t))),
+            sms_used: Some(SmsCount(self.facts.sms_used(&t))),
             data_used: Some(DataAmount::provider_unit(Decimal::new(
-                self.facts.use_flow_units(t),
+                self.facts.use_flow_units(&t),
                 u32::from(self.facts.flow_scale),
             ))),
         }
@@ -160,13 +161,13 @@ impl SimCard {
 
     /// IoTBOS remainder this month (`Surplus`) at `at`; negative once overrun.
     pub fn remaining(&self, at: &Instant) -> Remaining {
-        let t = at.timestamp();
+        let t = Period::at(at.timestamp());
         Remaining {
             sms_left: Some(SmsCount(
-                self.facts.plan.default_sms - self.facts.sms_used(t),
+                self.facts.plan.default_sms - self.facts.sms_used(&t),
             )),
             data_left: Some(DataAmount::provider_unit(Decimal::new(
-                self.facts.residual_flow_units(t),
+                self.facts.residual_flow_units(&t),
                 u32::from(self.facts.flow_scale),
             ))),
         }
@@ -178,7 +179,7 @@ impl SimCard {
         Expiry {
             status: Some(self.iotbos_status()),
             expires_at: (self.facts.lifecycle == Lifecycle::Active)
-                .then(|| cst_instant(self.facts.expires_at)),
+                .then(|| cst_instant(self.facts.expires_at())),
         }
     }
 
@@ -237,7 +238,10 @@ impl SimCard {
 
     /// Tencent `data_used_in_period` at `at` (MB, three places).
     pub fn data_used_in_period(&self, at: &Instant) -> DataAmount {
-        DataAmount::mb(Decimal::new(self.facts.used_kb(at.timestamp()) as i64, 3))
+        DataAmount::mb(Decimal::new(
+            self.facts.used_kb(&Period::at(at.timestamp())),
+            3,
+        ))
     }
 
     /// Tencent `data_total_in_period` (MB, three places).
@@ -260,7 +264,7 @@ impl SimCard {
 
     /// Tencent `product_expired_time`, as an instant in UTC+8.
     pub fn product_expired_at(&self) -> Instant {
-        cst_instant(self.facts.expires_at)
+        cst_instant(self.facts.expires_at())
     }
 }
 

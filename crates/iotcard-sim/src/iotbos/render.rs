@@ -3,6 +3,7 @@
 //! (sic), mixed-case keys, UTC+8 `YYYY/MM/DD HH:MM:SS` dates, decimals with
 //! the provider's digits, and `null` payloads for cards without data.
 
+use crate::clock::Period;
 use crate::fleet::{CardFacts, IotbosCall, Lifecycle, STATE_FOUND, STATE_NO_DATA};
 use crate::json::JsonBuf;
 
@@ -41,28 +42,37 @@ fn entry_size(call: IotbosCall) -> usize {
     }
 }
 
-/// A data call's answer: one entry per asked number, in the order asked.
-/// `lookup` finds the card for an asked number.
+/// A data call's answer: one entry per asked number, in the order asked,
+/// with how many there were; or, past `max` numbers, `Err` with the count
+/// (rendering and counting in one pass over the numbers). `lookup` finds
+/// the card for an asked number; `expected` numbers size the buffer.
 pub(crate) fn batch<'a>(
     call: IotbosCall,
-    asked: impl Iterator<Item = &'a str>,
-    count: usize,
+    asked: impl Iterator<Item = &'a str> + Clone,
+    expected: usize,
+    max: usize,
     now: i64,
     mut lookup: impl FnMut(&str) -> Option<CardFacts>,
-) -> Vec<u8> {
-    let mut b = JsonBuf::with_capacity(96 + count * entry_size(call));
+) -> Result<(Vec<u8>, usize), usize> {
+    let mut b = JsonBuf::with_capacity(96 + expected.min(max) * entry_size(call));
     b.raw("{\"status\":1,\"info\":null,\"data\":{\"date\":[");
-    for (i, num) in asked.enumerate() {
-        if i > 0 {
+    let period = Period::at(now);
+    let mut count = 0;
+    for num in asked.clone() {
+        if count == max {
+            return Err(max + asked.skip(max).count());
+        }
+        if count > 0 {
             b.raw(",");
         }
-        entry(&mut b, call, num, lookup(num).as_ref(), now);
+        entry(&mut b, call, num, lookup(num).as_ref(), period);
+        count += 1;
     }
     b.raw("]},\"createtime\":").cst_datetime(now).raw("}");
-    b.into_bytes()
+    Ok((b.into_bytes(), count))
 }
 
-fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>, now: i64) {
+fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>, period: Period) {
     // State 0 for a number not in the fleet; otherwise the card's own
     // per-call state (1, 2, or the undocumented 3).
     let state = card.map_or(0, |c| c.states[call.slot()]);
@@ -77,9 +87,9 @@ fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>,
             match found {
                 Some(c) => {
                     b.raw("{\"ReceivesSmsNum\":")
-                        .int(c.sms_used(now))
+                        .int(c.sms_used(&period))
                         .raw(",\"UseFlow\":")
-                        .decimal(c.use_flow_units(now), c.flow_scale)
+                        .decimal(c.use_flow_units(&period), c.flow_scale)
                         .raw("}");
                 }
                 None => {
@@ -92,9 +102,9 @@ fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>,
             match found {
                 Some(c) => {
                     b.raw("{\"ResidualReceivesSms\":")
-                        .int(c.plan.default_sms - c.sms_used(now))
+                        .int(c.plan.default_sms - c.sms_used(&period))
                         .raw(",\"ResidualFlow\":")
-                        .decimal(c.residual_flow_units(now), c.flow_scale)
+                        .decimal(c.residual_flow_units(&period), c.flow_scale)
                         .raw("}");
                 }
                 None => {
@@ -113,7 +123,7 @@ fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>,
             };
             b.raw(",\"ExpireDate\":");
             match found.filter(|c| c.lifecycle == Lifecycle::Active) {
-                Some(c) => b.cst_datetime(c.expires_at),
+                Some(c) => b.cst_datetime(c.expires_at()),
                 None => b.raw("null"),
             };
         }

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use http::{Method, StatusCode};
 use iotcard_model::Operator;
 
-use crate::clock::system_unix_seconds;
+use crate::clock::{system_unix_seconds, Period};
 use crate::reply::Reply;
 use crate::shared::Shared;
 use crate::stats::{Call, Refusal};
@@ -160,7 +160,7 @@ fn answer(
     let creds = &shared.credentials;
     let mut sdkappid = None;
     let mut random = None;
-    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+    for (key, value) in crate::query::pairs(query.unwrap_or_default()) {
         match &*key {
             "sdkappid" => sdkappid = sdkappid.or(Some(value)),
             "random" => random = random.or(Some(value)),
@@ -262,7 +262,7 @@ fn answer(
         ));
     }
 
-    let now = shared.clock.unix_seconds();
+    let period = Period::at(shared.clock.unix_seconds());
     let fleet = &shared.fleet;
     match command {
         Command::AppInfo => {
@@ -321,7 +321,7 @@ fn answer(
             let page = fleet
                 .list_indices(operator, offset, limit as u64)
                 .filter_map(|i| fleet.facts(i));
-            let (body, n) = render::card_list(page, now);
+            let (body, n) = render::card_list(page, period);
             shared.stats.cards(n);
             Ok(Reply::ok(body))
         }
@@ -341,7 +341,7 @@ fn answer(
                 )
             })?;
             shared.stats.cards(1);
-            Ok(Reply::ok(render::card_info(&card, now)))
+            Ok(Reply::ok(render::card_info(&card, period)))
         }
     }
 }

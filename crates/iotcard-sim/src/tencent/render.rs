@@ -2,6 +2,7 @@
 //! keys, integer codes, MB amounts with three decimals (`14.970`), Unix
 //! seconds for `product_expired_time`.
 
+use crate::clock::Period;
 use crate::fleet::CardFacts;
 use crate::json::JsonBuf;
 
@@ -37,7 +38,7 @@ pub(crate) fn app_info(name: &str, description: &str, counts: [u64; 3]) -> Vec<u
 }
 
 /// `getcardlist`: one page of brief card entries.
-pub(crate) fn card_list(cards: impl Iterator<Item = CardFacts>, now: i64) -> (Vec<u8>, u64) {
+pub(crate) fn card_list(cards: impl Iterator<Item = CardFacts>, period: Period) -> (Vec<u8>, u64) {
     let mut b = JsonBuf::with_capacity(64 + 20 * 240);
     b.raw(OK_HEAD).raw("{\"card_brief_infos\":[");
     let mut n = 0u64;
@@ -45,7 +46,7 @@ pub(crate) fn card_list(cards: impl Iterator<Item = CardFacts>, now: i64) -> (Ve
         if n > 0 {
             b.raw(",");
         }
-        brief_fields(&mut b, &card, now);
+        brief_fields(&mut b, &card, period);
         b.raw("}");
         n += 1;
     }
@@ -54,10 +55,10 @@ pub(crate) fn card_list(cards: impl Iterator<Item = CardFacts>, now: i64) -> (Ve
 }
 
 /// `getcardinfo`: the brief entry plus product, pool and expiry.
-pub(crate) fn card_info(card: &CardFacts, now: i64) -> Vec<u8> {
+pub(crate) fn card_info(card: &CardFacts, period: Period) -> Vec<u8> {
     let mut b = JsonBuf::with_capacity(400);
     b.raw(OK_HEAD);
-    brief_fields(&mut b, card, now);
+    brief_fields(&mut b, card, period);
     b.raw(",\"product_id\":").string(card.plan.product_id);
     b.raw(",\"pool_id\":");
     match card.pool_id() {
@@ -65,17 +66,17 @@ pub(crate) fn card_info(card: &CardFacts, now: i64) -> Vec<u8> {
         None => b.raw("\"\""),
     };
     b.raw(",\"product_expired_time\":")
-        .int(card.expires_at)
+        .int(card.expires_at())
         .raw("}}");
     b.into_bytes()
 }
 
 /// `{"iccid":…,"data_total_in_period":…` — the object left open.
-fn brief_fields(b: &mut JsonBuf, card: &CardFacts, now: i64) {
+fn brief_fields(b: &mut JsonBuf, card: &CardFacts, period: Period) {
     b.raw("{\"iccid\":")
-        .ascii_string(&card.iccid)
+        .ascii_string(&card.iccid())
         .raw(",\"msisdn\":")
-        .ascii_string(&card.number)
+        .ascii_string(&card.number())
         .raw(",\"teleoperator\":")
         .uint(u64::from(card.teleoperator()))
         .raw(",\"type\":")
@@ -85,7 +86,7 @@ fn brief_fields(b: &mut JsonBuf, card: &CardFacts, now: i64) {
         .raw(",\"network_status\":")
         .uint(u64::from(card.network_code))
         .raw(",\"data_used_in_period\":")
-        .decimal(card.used_kb(now) as i64, 3)
+        .decimal(card.used_kb(&period), 3)
         .raw(",\"data_total_in_period\":")
         .decimal(card.data_total_milli_mb(), 3);
 }
