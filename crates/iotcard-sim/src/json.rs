@@ -224,6 +224,22 @@ mod tests {
         assert_eq!(serde_json::from_str::<String>(&json).unwrap(), text);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn decimals_read_back_exactly(units in proptest::prelude::any::<i64>(), scale in 0u8..=6) {
+            let text = render(|b| { b.decimal(units, scale); });
+            let read = iotcard_model::decimal::parse_exact(&text).unwrap();
+            proptest::prop_assert_eq!(read, iotcard_model::Decimal::new(units, u32::from(scale)));
+            proptest::prop_assert_eq!(read.scale(), u32::from(scale));
+        }
+
+        #[test]
+        fn strings_read_back_exactly(text in proptest::prelude::any::<String>()) {
+            let json = render(|b| { b.string(&text); });
+            proptest::prop_assert_eq!(serde_json::from_str::<String>(&json).unwrap(), text);
+        }
+    }
+
     #[test]
     fn dates_match_chrono() {
         use chrono::TimeZone;

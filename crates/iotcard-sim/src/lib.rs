@@ -66,7 +66,8 @@
 //!   and the five `GET /Api/TerminalInfo/*` calls with `cardIdNums` and
 //!   `accessToken`. Tokens live for [`SimulatorBuilder::token_ttl`] on the
 //!   real monotonic clock. Refusals are `{"status":0,"info":…}`: HTTP 200
-//!   for a refused login or data call (wrong credentials, missing, unknown,
+//!   for a refused login or data call (texts in [`iotbos_info`]: wrong
+//!   credentials, missing, unknown,
 //!   expired or revoked token, missing `cardIdNums`, more numbers than
 //!   [`SimulatorBuilder::iotbos_max_batch`]), HTTP 405 with `Allow: GET`
 //!   for another method, HTTP 404 for an unknown path. Per-card entries come
@@ -117,6 +118,7 @@ pub use credentials::SimCredentials;
 pub use error::SimError;
 pub use faults::{Faults, Latency};
 pub use fleet::{Fleet, IotbosCall, SimCard, TencentCodes};
+pub use iotbos::info as iotbos_info;
 pub use iotcard_model::Outcome;
 pub use running::RunningSimulator;
 pub use stats::{FaultCounts, RefusalCounts, RequestCounts, StatsSnapshot};

@@ -19,12 +19,14 @@ fn decode(text: &str) -> Cow<'_, str> {
     if !text.bytes().any(|b| b == b'%' || b == b'+') {
         return Cow::Borrowed(text);
     }
-    // The slow path: the reference decoder (lossy on invalid UTF-8).
-    let mut decoded = String::with_capacity(text.len());
-    for (piece, _) in form_urlencoded::parse(text.as_bytes()) {
-        decoded.push_str(&piece);
-    }
-    Cow::Owned(decoded)
+    // The slow path, as form_urlencoded decodes: `+` is a space, then
+    // `%XX`, then UTF-8 with replacement characters for invalid bytes.
+    let plus_as_space: Vec<u8> = text
+        .bytes()
+        .map(|b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let bytes: Cow<'_, [u8]> = percent_encoding::percent_decode(&plus_as_space).into();
+    Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[cfg(test)]
@@ -51,5 +53,16 @@ mod tests {
         }
         let (_, v) = pairs("cardIdNums=1,2,3").next().unwrap();
         assert!(matches!(v, Cow::Borrowed(_)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn always_agrees_with_form_urlencoded(q in "([a-zA-Z0-9%+=&,._~-]|%[0-9a-fA-F]{2}|.){0,60}") {
+            let ours: Vec<(String, String)> = pairs(&q).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            let reference: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            proptest::prop_assert_eq!(ours, reference);
+        }
     }
 }

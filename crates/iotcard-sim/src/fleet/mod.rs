@@ -97,14 +97,21 @@ impl Fleet {
         self.facts_by_iccid(iccid.as_bytes()).map(|f| f.index)
     }
 
-    /// Every card's IoTBOS number, in index order (for `iotcard sim --list-numbers`).
+    /// Every card's IoTBOS number (its MSISDN), in index order (for
+    /// `iotcard sim --list-numbers`). Lazy: nothing is held.
     pub fn numbers(&self) -> impl Iterator<Item = CardNumber> + '_ {
-        (0..self.len).filter_map(|i| self.card(i).map(|c| c.number().clone()))
+        (0..self.len).filter_map(|i| {
+            let number = ids::number(self.serials.serial(i));
+            CardNumber::parse(std::str::from_utf8(&number).ok()?).ok()
+        })
     }
 
-    /// Every card's ICCID, in index order.
+    /// Every card's ICCID, in index order. Lazy: nothing is held.
     pub fn iccids(&self) -> impl Iterator<Item = Iccid> + '_ {
-        (0..self.len).filter_map(|i| self.card(i).map(|c| c.iccid().clone()))
+        (0..self.len).filter_map(|i| {
+            let iccid = self.facts(i)?.iccid();
+            Iccid::parse(std::str::from_utf8(&iccid).ok()?).ok()
+        })
     }
 
     /// Every card, in index order.
@@ -257,6 +264,43 @@ mod tests {
         assert!(fleet
             .list(Some(Operator::ChinaUnicom), u64::MAX - 1, 20)
             .is_empty());
+    }
+
+    #[test]
+    fn listings_match_the_cards() {
+        let fleet = Fleet::new(8, 300).unwrap();
+        let numbers: Vec<CardNumber> = fleet.numbers().collect();
+        let iccids: Vec<Iccid> = fleet.iccids().collect();
+        assert_eq!((numbers.len(), iccids.len()), (300, 300));
+        for card in fleet.cards() {
+            assert_eq!(&numbers[card.index() as usize], card.number());
+            assert_eq!(&iccids[card.index() as usize], card.iccid());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_card_of_any_fleet_is_found_by_its_identifiers(
+            seed in proptest::prelude::any::<u64>(),
+            len in 1u64..=Fleet::MAX_CARDS,
+            at in proptest::prelude::any::<u64>(),
+        ) {
+            let fleet = Fleet::new(seed, len).unwrap();
+            let card = fleet.card(at % len).unwrap();
+            proptest::prop_assert_eq!(fleet.index_of_number(card.number().as_str()), Some(card.index()));
+            proptest::prop_assert_eq!(fleet.index_of_msisdn(card.msisdn().as_str()), Some(card.index()));
+            proptest::prop_assert_eq!(fleet.index_of_iccid(card.iccid().as_str()), Some(card.index()));
+        }
+
+        #[test]
+        fn lookups_never_panic(text in ".{0,30}", digits in "[0-9A-Z]{13,20}") {
+            let fleet = Fleet::new(0, 1_000_000).unwrap();
+            for t in [text.as_str(), digits.as_str()] {
+                let _ = fleet.index_of_number(t);
+                let _ = fleet.index_of_msisdn(t);
+                let _ = fleet.index_of_iccid(t);
+            }
+        }
     }
 
     #[test]

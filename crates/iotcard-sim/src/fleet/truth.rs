@@ -173,8 +173,10 @@ impl SimCard {
         }
     }
 
-    /// IoTBOS `ExpireDate` answer: the status, and the date only when the
-    /// card is activated (`null` otherwise, as the spec says).
+    /// IoTBOS `ExpireDate` answer for `State: 1`: the status, and the date
+    /// only when the card is activated (`null` otherwise, as the spec says).
+    /// A `State: 2` answer carries the same status with a `null` date (as
+    /// the spec's example); other states carry neither.
     pub fn expiry(&self) -> Expiry {
         Expiry {
             status: Some(self.iotbos_status()),

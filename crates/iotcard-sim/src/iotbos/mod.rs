@@ -21,27 +21,29 @@ use crate::reply::Reply;
 use crate::shared::Shared;
 use crate::stats::{Call, FaultKind, Refusal};
 
-/// The `info` texts of refusals (Chinese as the platform writes, with an
-/// English gloss for operators reading a log).
-pub(crate) mod info {
+/// The simulator's IoTBOS refusal texts (`info`), Chinese as the platform
+/// writes, with an English gloss for operators reading a log. The platform
+/// documents none; a refused batch over the limit says
+/// `号码数量超过上限N (at most N numbers per call, got M)`.
+pub mod info {
     /// Login without `account` or `password`.
-    pub(crate) const LOGIN_MISSING: &str = "账号和密码不能为空 (account and password are required)";
+    pub const LOGIN_MISSING: &str = "账号和密码不能为空 (account and password are required)";
     /// Login with wrong credentials.
-    pub(crate) const LOGIN_WRONG: &str = "账号或密码错误 (wrong account or password)";
+    pub const LOGIN_WRONG: &str = "账号或密码错误 (wrong account or password)";
     /// Data call without `accessToken`.
-    pub(crate) const TOKEN_MISSING: &str = "accessToken不能为空 (accessToken is required)";
+    pub const TOKEN_MISSING: &str = "accessToken不能为空 (accessToken is required)";
     /// Data call with a token never issued.
-    pub(crate) const TOKEN_UNKNOWN: &str = "accessToken无效 (unknown accessToken)";
+    pub const TOKEN_UNKNOWN: &str = "accessToken无效 (unknown accessToken)";
     /// Data call with an expired token.
-    pub(crate) const TOKEN_EXPIRED: &str = "accessToken已过期 (accessToken expired)";
+    pub const TOKEN_EXPIRED: &str = "accessToken已过期 (accessToken expired)";
     /// Data call with a revoked token.
-    pub(crate) const TOKEN_REVOKED: &str = "accessToken已失效 (accessToken revoked)";
+    pub const TOKEN_REVOKED: &str = "accessToken已失效 (accessToken revoked)";
     /// Data call without `cardIdNums`.
-    pub(crate) const NUMBERS_MISSING: &str = "cardIdNums不能为空 (cardIdNums is required)";
+    pub const NUMBERS_MISSING: &str = "cardIdNums不能为空 (cardIdNums is required)";
     /// Any method but GET.
-    pub(crate) const WRONG_METHOD: &str = "请求方式错误，仅支持GET (only GET is allowed)";
+    pub const WRONG_METHOD: &str = "请求方式错误，仅支持GET (only GET is allowed)";
     /// No such path.
-    pub(crate) const UNKNOWN_PATH: &str = "接口不存在 (no such API)";
+    pub const UNKNOWN_PATH: &str = "接口不存在 (no such API)";
 }
 
 /// A known IoTBOS path.
