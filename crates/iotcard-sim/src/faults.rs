@@ -46,12 +46,15 @@ pub struct Faults {
     pub too_many_requests: f64,
     /// The `Retry-After` a 429 carries, in whole seconds (rounded up).
     pub retry_after: Duration,
-    /// Rate of connections reset (TCP RST) before the answer is sent.
+    /// Rate of connections reset (TCP RST) before the answer is sent (on
+    /// HTTP/2 that ends every stream of the connection).
     pub reset: f64,
-    /// Rate of answers whose body stops short of its `Content-Length`, then
-    /// the connection closes.
+    /// Rate of answers whose body stops short of its `Content-Length`
+    /// (half of it is sent), then the connection closes (HTTP/2: the
+    /// stream is reset).
     pub truncated: f64,
-    /// Rate of answers with a complete body that is not valid JSON.
+    /// Rate of answers with a complete body (matching `Content-Length`)
+    /// that is not valid JSON: the first half of the true answer.
     pub malformed: f64,
     /// Rate of answers whose body arrives slowly in small pieces.
     pub trickle: f64,
