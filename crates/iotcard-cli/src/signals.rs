@@ -1,8 +1,9 @@
-//! Ctrl-C (and SIGTERM): the one way a long run is told to stop.
+//! Ctrl-C (and SIGTERM, SIGHUP): the ways a long run is told to stop.
 
 /// Resolves when the process is asked to stop: SIGINT (Ctrl-C) or, on
-/// Unix, SIGTERM. If no handler can be installed it never resolves, so the
-/// run simply continues to its end as it would without one.
+/// Unix, SIGTERM or SIGHUP (its terminal closed). If no handler can be
+/// installed it never resolves, so the run simply continues to its end as
+/// it would without one.
 pub async fn interrupted() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -10,19 +11,25 @@ pub async fn interrupted() {
         }
     };
     #[cfg(unix)]
-    let term = async {
+    let others = async {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+        let wait = |kind| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = wait(SignalKind::terminate()) => {}
+            () = wait(SignalKind::hangup()) => {}
         }
     };
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
+    let others = std::future::pending::<()>();
     tokio::select! {
         () = ctrl_c => {}
-        () = term => {}
+        () = others => {}
     }
 }
