@@ -227,7 +227,17 @@ async fn every_tencent_call(client: &TencentClient, iccids: &[Iccid], out: &mut 
         }
     }
     let detailed: Vec<_> = client.cards_detailed(OperatorFilter::All).collect().await;
-    failed += out.reports(&detailed);
+    let mut reports = Vec::new();
+    for item in detailed {
+        match item {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                out.error(&e);
+                failed += 1;
+            }
+        }
+    }
+    failed += out.reports(&reports);
     let strings = iccids.iter().map(|i| i.to_string()).collect();
     match client.snapshots(strings).await {
         Ok(reports) => failed += out.reports(&reports),

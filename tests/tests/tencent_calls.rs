@@ -203,6 +203,7 @@ async fn detailed_listing_matches_the_fleet() {
     let op = Operator::ChinaUnicom;
     let details: Vec<(Iccid, Answer<CardInfo>)> = client
         .cards_detailed(OperatorFilter::Only(op))
+        .map(|r| r.expect("the listing does not fail"))
         .map(|r| (r.card.clone(), Answer::of(&r.result)))
         .collect()
         .await;

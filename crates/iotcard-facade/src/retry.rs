@@ -103,21 +103,30 @@ impl RetryBudget {
     /// Takes the tokens one retry after `kind` costs; `false` (and nothing
     /// taken) when the bucket cannot pay, meaning: do not retry.
     pub fn try_acquire(&self, kind: FailureKind) -> bool {
-        let cost = match kind {
-            FailureKind::Timeout => self.timeout_retry_cost,
-            FailureKind::Other => self.retry_cost,
-        };
+        let cost = self.cost(kind);
         self.tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
             .is_ok()
     }
 
-    /// Gives one token back after a success, up to the capacity.
-    pub fn on_success(&self) {
+    /// What one retry after `kind` costs.
+    pub fn cost(&self, kind: FailureKind) -> u32 {
+        match kind {
+            FailureKind::Timeout => self.timeout_retry_cost,
+            FailureKind::Other => self.retry_cost,
+        }
+    }
+
+    /// Gives tokens back after a success, up to the capacity: 1 for a
+    /// first-attempt success, or what the last retry took when the request
+    /// succeeded only after retrying (as the AWS standard mode does, so a
+    /// transient fault that was overcome costs nothing in the long run).
+    pub fn on_success(&self, last_retry_cost: Option<u32>) {
+        let refund = last_retry_cost.unwrap_or(1);
         let _ = self
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                (t < self.capacity).then_some(t + 1)
+                (t < self.capacity).then_some(t.saturating_add(refund).min(self.capacity))
             });
     }
 
@@ -164,8 +173,16 @@ mod tests {
         assert!(budget.try_acquire(FailureKind::Other)); // 0 left
         assert!(!budget.try_acquire(FailureKind::Other));
         assert_eq!(budget.available(), 0);
+        budget.on_success(Some(5));
+        assert_eq!(
+            budget.available(),
+            5,
+            "a retried success returns its retry's cost"
+        );
+        budget.on_success(None);
+        assert_eq!(budget.available(), 6, "a first-attempt success returns one");
         for _ in 0..100 {
-            budget.on_success();
+            budget.on_success(Some(10));
         }
         assert_eq!(budget.available(), 20, "refill stops at capacity");
     }

@@ -74,12 +74,13 @@ impl Sender {
         );
         async {
             let mut attempt: u32 = 0;
+            let mut last_retry_cost = None;
             loop {
                 attempt += 1;
                 let outcome = self.attempt(info, attempt, build()?, &parse).await;
                 let error = match outcome {
                     Ok(value) => {
-                        self.budget.on_success();
+                        self.budget.on_success(last_retry_cost);
                         return Ok(value);
                     }
                     Err(e) => e,
@@ -113,6 +114,7 @@ impl Sender {
                         });
                     }
                 }
+                last_retry_cost = Some(self.budget.cost(kind));
                 if !self.budget.try_acquire(kind) {
                     return Err(Error::RetryBudgetExhausted {
                         call,

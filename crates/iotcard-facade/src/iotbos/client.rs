@@ -90,12 +90,16 @@ impl IotbosClient {
     ) -> IotbosReports<CardSnapshot> {
         let plan = BatchPlan::new(cards, self.inner.batch_size);
         let batches: Vec<Vec<CardNumber>> = plan.batches().map(|b| b.cards().to_vec()).collect();
-        stream::iter(batches)
-            .map(|batch| async move { self.card_batch(batch).await })
-            .buffered(self.inner.concurrency)
-            .flat_map(stream::iter)
-            .collect()
-            .await
+        // Unordered, then put back: one batch waiting out a Retry-After
+        // must not hold the others up.
+        let mut done: Vec<(usize, Vec<CardReport<CardNumber, CardSnapshot>>)> =
+            stream::iter(batches.into_iter().enumerate())
+                .map(|(i, batch)| async move { (i, self.card_batch(batch).await) })
+                .buffer_unordered(self.inner.concurrency)
+                .collect()
+                .await;
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().flat_map(|(_, reports)| reports).collect()
     }
 
     /// [`IotbosClient::card`] as a stream, for fleets too large to hold: the
@@ -112,7 +116,11 @@ impl IotbosClient {
     {
         let client = self.clone();
         let size = self.inner.batch_size.get();
-        let concurrency = self.inner.concurrency;
+        // A window of several batches per request slot: results leave in
+        // input order, and a batch stuck behind a Retry-After stalls the
+        // stream only once the whole window is done. The client's semaphore
+        // still bounds requests in flight; memory stays window × batch.
+        let window = self.inner.concurrency.saturating_mul(4).max(1);
         let mut input = cards.into_iter();
         let chunks = stream::iter(std::iter::from_fn(move || {
             let chunk: Vec<CardNumber> = input.by_ref().take(size).collect();
@@ -123,7 +131,7 @@ impl IotbosClient {
                 let client = client.clone();
                 async move { client.card_batch(chunk).await }
             })
-            .buffered(concurrency)
+            .buffered(window)
             .flat_map(stream::iter)
     }
 

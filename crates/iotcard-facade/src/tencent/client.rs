@@ -167,37 +167,33 @@ impl TencentClient {
 
     /// Every card of one operator (or all) with its details: the list is
     /// paged lazily and `getcardinfo` fanned out with bounded concurrency,
-    /// in list order.
+    /// in list order. A failed page or an unreadable list record comes out
+    /// as an `Err` item where it happened (after a failed page the stream
+    /// ends), so a listing cut short never looks like a complete one.
     pub fn cards_detailed(
         &self,
         filter: OperatorFilter,
-    ) -> impl Stream<Item = CardReport<Iccid, CardInfo>> + Send + 'static {
+    ) -> impl Stream<Item = Result<CardReport<Iccid, CardInfo>, Error>> + Send + 'static {
         let client = self.clone();
-        let concurrency = self.inner.concurrency;
+        // Several pages' worth in flight keeps one slow card from stalling
+        // the rest; the client's semaphore still bounds requests.
+        let window = self.inner.concurrency.saturating_mul(4).max(1);
         self.cards(filter)
             .map(move |brief| {
                 let client = client.clone();
                 async move {
-                    match brief {
-                        Ok(brief) => {
-                            let result = client
-                                .card(&brief.iccid)
-                                .await
-                                .map_err(|e| CardProblem::Failed(Arc::new(e)));
-                            Some(CardReport {
-                                card: brief.iccid,
-                                result,
-                            })
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "card list failed");
-                            None
-                        }
-                    }
+                    let brief = brief?;
+                    let result = client
+                        .card(&brief.iccid)
+                        .await
+                        .map_err(|e| CardProblem::Failed(Arc::new(e)));
+                    Ok(CardReport {
+                        card: brief.iccid,
+                        result,
+                    })
                 }
             })
-            .buffered(concurrency)
-            .filter_map(futures::future::ready)
+            .buffered(window)
     }
 
     /// Tokens left in the retry budget.
