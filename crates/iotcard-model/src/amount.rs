@@ -157,7 +157,9 @@ impl fmt::Display for DataAmount {
 }
 
 /// A number of text messages. Signed: a remainder can go below zero.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct SmsCount(pub i64);
 
@@ -182,7 +184,10 @@ mod tests {
         }
         let from_int: Money = serde_json::from_str("3").unwrap();
         assert_eq!(from_int.to_string(), "3");
-        assert!(serde_json::from_str::<Money>("1.5").is_err(), "floats refused");
+        assert!(
+            serde_json::from_str::<Money>("1.5").is_err(),
+            "floats refused"
+        );
     }
 
     #[test]

@@ -172,7 +172,12 @@ mod tests {
 
     #[test]
     fn outcome_names() {
-        for o in [Outcome::Found, Outcome::NotFound, Outcome::NoData, Outcome::Unknown(-7)] {
+        for o in [
+            Outcome::Found,
+            Outcome::NotFound,
+            Outcome::NoData,
+            Outcome::Unknown(-7),
+        ] {
             let json = serde_json::to_string(&o).unwrap();
             assert_eq!(serde_json::from_str::<Outcome>(&json).unwrap(), o);
         }

@@ -96,7 +96,9 @@ pub fn deserialize_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Deci
     match raw {
         None => Ok(None),
         Some(r) if r.get() == "null" => Ok(None),
-        Some(r) => from_raw(r.get()).map(Some).map_err(serde::de::Error::custom),
+        Some(r) => from_raw(r.get())
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }
 
@@ -148,7 +150,16 @@ mod tests {
 
     #[test]
     fn refuses_non_numbers() {
-        for bad in ["true", "\"abc\"", "[]", "{}", "\"\"", "\"1.\"", "1e999", "\"1e99999999999999999999\""] {
+        for bad in [
+            "true",
+            "\"abc\"",
+            "[]",
+            "{}",
+            "\"\"",
+            "\"1.\"",
+            "1e999",
+            "\"1e99999999999999999999\"",
+        ] {
             let e = probe(&format!("{{\"v\":{bad}}}"));
             assert!(e.is_err(), "{bad} should fail");
         }

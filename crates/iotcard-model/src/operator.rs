@@ -75,6 +75,10 @@ mod tests {
             assert_eq!(serde_json::from_str::<Operator>(&json).unwrap(), op);
         }
         assert_eq!("Unicom".parse::<Operator>().unwrap(), Operator::ChinaUnicom);
-        assert!("vodafone".parse::<Operator>().unwrap_err().to_string().contains("vodafone"));
+        assert!("vodafone"
+            .parse::<Operator>()
+            .unwrap_err()
+            .to_string()
+            .contains("vodafone"));
     }
 }

@@ -92,7 +92,11 @@ mod tests {
     #[test]
     fn never_shown() {
         let s = Secret::new("SENTINEL-pw");
-        let shown = format!("{s} {s:?} {:?} {}", Some(&s), serde_json::to_string(&s).unwrap());
+        let shown = format!(
+            "{s} {s:?} {:?} {}",
+            Some(&s),
+            serde_json::to_string(&s).unwrap()
+        );
         assert!(!shown.contains("SENTINEL"), "{shown}");
         let back: Secret = serde_json::from_str("\"SENTINEL-pw\"").unwrap();
         assert_eq!(back, s);

@@ -191,7 +191,10 @@ mod tests {
             let json = serde_json::to_string(&s).unwrap();
             assert_eq!(serde_json::from_str::<CardStatus>(&json).unwrap(), s);
         }
-        assert_eq!(serde_json::to_string(&CardStatus::Silent).unwrap(), "\"silent\"");
+        assert_eq!(
+            serde_json::to_string(&CardStatus::Silent).unwrap(),
+            "\"silent\""
+        );
         assert_eq!(NetworkStatus::Other("0".into()).to_string(), "0");
     }
 }
