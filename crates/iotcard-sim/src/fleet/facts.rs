@@ -74,6 +74,9 @@ const LANE_POOL: u64 = 9;
 /// Cards per data pool.
 const POOL_SIZE: u64 = 500;
 
+/// One card, as a handful of words: every property is computed from the
+/// card's root hash when asked for, so an answer pays only for the fields
+/// it renders.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct CardFacts {
     pub(crate) index: u64,
@@ -81,53 +84,69 @@ pub(crate) struct CardFacts {
     serial: u64,
     root: u64,
     pub(crate) operator: Operator,
-    pub(crate) lifecycle: Lifecycle,
-    /// Tencent `type`: 1 single, 2 pooled, 3 undocumented.
-    pub(crate) kind_code: u8,
-    /// Tencent `network_status`: 1 off, 2 on, 0 undocumented (as in the spec's example).
-    pub(crate) network_code: u8,
-    pub(crate) plan: &'static PlanDef,
-    /// Decimal places of IoTBOS `UseFlow`/`ResidualFlow` for this card (0 or 2).
-    pub(crate) flow_scale: u8,
-    /// Data the card uses over a whole month, in KB (can exceed the plan).
-    pub(crate) month_flow_kb: i64,
-    /// Text messages the card receives over a whole month.
-    pub(crate) month_sms: i64,
-    /// IoTBOS `State` per call, in [`super::IotbosCall`] order.
-    pub(crate) states: [u8; 5],
 }
 
 impl CardFacts {
     pub(crate) fn derive(seed: u64, index: u64, serial: u64) -> Self {
-        let root = card_root(seed, index);
-        let h = |l| lane(root, l);
-        let operator = OPERATOR_PATTERN[(index % 10) as usize];
+        Self {
+            index,
+            seed,
+            serial,
+            root: card_root(seed, index),
+            operator: OPERATOR_PATTERN[(index % 10) as usize],
+        }
+    }
 
-        let lifecycle = match h(LANE_LIFECYCLE) % 1000 {
+    fn lane(&self, l: u64) -> u64 {
+        lane(self.root, l)
+    }
+
+    pub(crate) fn lifecycle(&self) -> Lifecycle {
+        match self.lane(LANE_LIFECYCLE) % 1000 {
             0..=699 => Lifecycle::Active,
             700..=779 => Lifecycle::Testing,
             780..=859 => Lifecycle::Silent,
             860..=959 => Lifecycle::Disabled,
             _ => Lifecycle::Stopped,
-        };
-        let codes = h(LANE_CODES);
-        let kind_code = match codes % 1000 {
+        }
+    }
+
+    /// Tencent `type`: 1 single, 2 pooled, 3 undocumented.
+    pub(crate) fn kind_code(&self) -> u8 {
+        match self.lane(LANE_CODES) % 1000 {
             0..=899 => 1,
             900..=994 => 2,
             _ => 3,
-        };
-        let network_code = match ((codes >> 16) % 10, lifecycle) {
+        }
+    }
+
+    /// Tencent `network_status`: 1 off, 2 on, 0 undocumented (as in the spec's example).
+    pub(crate) fn network_code(&self) -> u8 {
+        match ((self.lane(LANE_CODES) >> 16) % 10, self.lifecycle()) {
             (0, _) => 0,
             (_, Lifecycle::Active) => 2,
             _ => 1,
-        };
+        }
+    }
 
-        let plan_hash = h(LANE_PLAN);
-        let plan = plan_for(operator, plan_hash);
-        let flow_scale = if (plan_hash >> 20) % 5 == 0 { 2 } else { 0 };
+    pub(crate) fn plan(&self) -> &'static PlanDef {
+        plan_for(self.operator, self.lane(LANE_PLAN))
+    }
 
-        let flow = h(LANE_FLOW);
-        let month_flow_kb = if plan.default_flow > 0 {
+    /// Decimal places of IoTBOS `UseFlow`/`ResidualFlow` for this card (0 or 2).
+    pub(crate) fn flow_scale(&self) -> u8 {
+        if (self.lane(LANE_PLAN) >> 20) % 5 == 0 {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// Data the card uses over a whole month, in KB (can exceed the plan).
+    pub(crate) fn month_flow_kb(&self) -> i64 {
+        let flow = self.lane(LANE_FLOW);
+        let plan = self.plan();
+        if plan.default_flow > 0 {
             let plan_kb = plan.default_flow as u64 * 1000;
             let per_mille = if flow % 10 == 0 {
                 1000 + (flow >> 8) % 600 // one card in ten overruns its plan
@@ -137,33 +156,20 @@ impl CardFacts {
             (plan_kb * per_mille / 1000) as i64
         } else {
             ((flow >> 8) % 10_000_000) as i64
-        };
-        let month_sms = (h(LANE_SMS) % (2 * plan.default_sms as u64 + 6)) as i64;
-
-        let state_hash = h(LANE_STATES);
-        let mut states = [STATE_FOUND; 5];
-        for (call, state) in states.iter_mut().enumerate() {
-            *state = match (state_hash >> (call * 12)) % 1000 {
-                0..=29 => STATE_NO_DATA,
-                30..=32 => STATE_UNDOCUMENTED,
-                _ => STATE_FOUND,
-            };
         }
+    }
 
-        Self {
-            index,
-            seed,
-            serial,
-            root,
-            operator,
-            lifecycle,
-            kind_code,
-            network_code,
-            plan,
-            flow_scale,
-            month_flow_kb,
-            month_sms,
-            states,
+    /// Text messages the card receives over a whole month.
+    pub(crate) fn month_sms(&self) -> i64 {
+        (self.lane(LANE_SMS) % (2 * self.plan().default_sms as u64 + 6)) as i64
+    }
+
+    /// IoTBOS `State` for a call (by [`super::IotbosCall`] slot).
+    pub(crate) fn state(&self, slot: usize) -> u8 {
+        match (self.lane(LANE_STATES) >> (slot * 12)) % 1000 {
+            0..=29 => STATE_NO_DATA,
+            30..=32 => STATE_UNDOCUMENTED,
+            _ => STATE_FOUND,
         }
     }
 
@@ -196,18 +202,18 @@ impl CardFacts {
     /// Data used this period, in KB: the month's usage spread evenly over
     /// the month, so a poller sees it grow.
     pub(crate) fn used_kb(&self, period: &Period) -> i64 {
-        period.share(self.month_flow_kb)
+        period.share(self.month_flow_kb())
     }
 
     /// Text messages received this period.
     pub(crate) fn sms_used(&self, period: &Period) -> i64 {
-        period.share(self.month_sms)
+        period.share(self.month_sms())
     }
 
     /// IoTBOS `UseFlow`, in units of 10^-`flow_scale`.
     pub(crate) fn use_flow_units(&self, period: &Period) -> i64 {
         let kb = self.used_kb(period);
-        if self.flow_scale == 0 {
+        if self.flow_scale() == 0 {
             kb / 1000
         } else {
             kb / 10
@@ -216,19 +222,20 @@ impl CardFacts {
 
     /// IoTBOS `ResidualFlow` (negative once overrun), same units.
     pub(crate) fn residual_flow_units(&self, period: &Period) -> i64 {
-        self.plan.default_flow * 10i64.pow(u32::from(self.flow_scale)) - self.use_flow_units(period)
+        self.plan().default_flow * 10i64.pow(u32::from(self.flow_scale()))
+            - self.use_flow_units(period)
     }
 
     /// Tencent `data_total_in_period`, in thousandths of a MB.
     pub(crate) fn data_total_milli_mb(&self) -> i64 {
-        self.plan.default_flow * 1000
+        self.plan().default_flow * 1000
     }
 
     /// Tencent `pool_id` of a pooled card (16 characters, shared by the
     /// pooled cards of one block of indices); single cards answer an empty
     /// string.
     pub(crate) fn pool_id(&self) -> Option<[u8; 16]> {
-        if self.kind_code != 2 {
+        if self.kind_code() != 2 {
             return None;
         }
         let mut v =

@@ -123,7 +123,7 @@ impl SimCard {
     /// IoTBOS per-card `State` for this call, as an outcome (3, which the
     /// simulator sends rarely, is `Unknown(3)`).
     pub fn outcome(&self, call: IotbosCall) -> Outcome {
-        match self.facts.states[call.slot()] {
+        match self.facts.state(call.slot()) {
             STATE_FOUND => Outcome::Found,
             STATE_NO_DATA => Outcome::NoData,
             other => Outcome::Unknown(i64::from(other)),
@@ -133,12 +133,12 @@ impl SimCard {
     /// IoTBOS `TerminalState` text (one of the documented four, or the
     /// undocumented `已停机`).
     pub fn terminal_state(&self) -> &'static str {
-        self.facts.lifecycle.terminal_state()
+        self.facts.lifecycle().terminal_state()
     }
 
     /// The status IoTBOS reports (`TerminalState`, typed; unknown text kept).
     pub fn iotbos_status(&self) -> CardStatus {
-        match self.facts.lifecycle {
+        match self.facts.lifecycle() {
             Lifecycle::Active => CardStatus::Active,
             Lifecycle::Testing => CardStatus::Testing,
             Lifecycle::Silent => CardStatus::Silent,
@@ -154,7 +154,7 @@ impl SimCard {
             sms_used: Some(SmsCount(self.facts.sms_used(&t))),
             data_used: Some(DataAmount::provider_unit(Decimal::new(
                 self.facts.use_flow_units(&t),
-                u32::from(self.facts.flow_scale),
+                u32::from(self.facts.flow_scale()),
             ))),
         }
     }
@@ -164,11 +164,11 @@ impl SimCard {
         let t = Period::at(at.timestamp());
         Remaining {
             sms_left: Some(SmsCount(
-                self.facts.plan.default_sms - self.facts.sms_used(&t),
+                self.facts.plan().default_sms - self.facts.sms_used(&t),
             )),
             data_left: Some(DataAmount::provider_unit(Decimal::new(
                 self.facts.residual_flow_units(&t),
-                u32::from(self.facts.flow_scale),
+                u32::from(self.facts.flow_scale()),
             ))),
         }
     }
@@ -180,14 +180,14 @@ impl SimCard {
     pub fn expiry(&self) -> Expiry {
         Expiry {
             status: Some(self.iotbos_status()),
-            expires_at: (self.facts.lifecycle == Lifecycle::Active)
+            expires_at: (self.facts.lifecycle() == Lifecycle::Active)
                 .then(|| cst_instant(self.facts.expires_at())),
         }
     }
 
     /// IoTBOS tariff (`ServicePackage`), amounts with the provider's digits.
     pub fn plan(&self) -> Plan {
-        let p = self.facts.plan;
+        let p = self.facts.plan();
         Plan {
             name: Some(p.name.to_owned()),
             monthly_fee: Some(Money::from_yuan(Decimal::new(p.cost_fen, 2))),
@@ -204,15 +204,15 @@ impl SimCard {
     pub fn tencent_codes(&self) -> TencentCodes {
         TencentCodes {
             teleoperator: self.facts.teleoperator(),
-            kind: self.facts.kind_code,
-            card_status: self.facts.lifecycle.tencent_status(),
-            network_status: self.facts.network_code,
+            kind: self.facts.kind_code(),
+            card_status: self.facts.lifecycle().tencent_status(),
+            network_status: self.facts.network_code(),
         }
     }
 
     /// Single or pooled (Tencent `type`; unknown codes kept as text).
     pub fn kind(&self) -> CardKind {
-        match self.facts.kind_code {
+        match self.facts.kind_code() {
             1 => CardKind::Single,
             2 => CardKind::Pooled,
             other => CardKind::Other(other.to_string()),
@@ -221,7 +221,7 @@ impl SimCard {
 
     /// The status Tencent reports (`card_status`, typed; unknown codes kept as text).
     pub fn tencent_status(&self) -> CardStatus {
-        match self.facts.lifecycle.tencent_status() {
+        match self.facts.lifecycle().tencent_status() {
             1 => CardStatus::Inactive,
             2 => CardStatus::Active,
             3 => CardStatus::Suspended,
@@ -231,7 +231,7 @@ impl SimCard {
 
     /// Tencent `network_status`, typed; unknown codes kept as text.
     pub fn network(&self) -> NetworkStatus {
-        match self.facts.network_code {
+        match self.facts.network_code() {
             1 => NetworkStatus::Off,
             2 => NetworkStatus::On,
             other => NetworkStatus::Other(other.to_string()),
@@ -253,7 +253,7 @@ impl SimCard {
 
     /// Tencent `product_id`.
     pub fn product_id(&self) -> &'static str {
-        self.facts.plan.product_id
+        self.facts.plan().product_id
     }
 
     /// Tencent `pool_id`: 16 characters for a pooled card, `""` for a single one.
@@ -326,7 +326,7 @@ mod tests {
         let fleet = Fleet::new(5, 50).unwrap();
         let card = (0..50)
             .filter_map(|i| fleet.card(i))
-            .max_by_key(|c| c.facts.month_flow_kb)
+            .max_by_key(|c| c.facts.month_flow_kb())
             .unwrap();
         let early = crate::clock::cst_instant(1_514_736_000 + 86_400);
         let late = crate::clock::cst_instant(1_514_736_000 + 20 * 86_400);

@@ -75,7 +75,7 @@ pub(crate) fn batch<'a>(
 fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>, period: Period) {
     // State 0 for a number not in the fleet; otherwise the card's own
     // per-call state (1, 2, or the undocumented 3).
-    let state = card.map_or(0, |c| c.states[call.slot()]);
+    let state = card.map_or(0, |c| c.state(call.slot()));
     b.raw("{\"num\":")
         .string(num)
         .raw(",\"State\":")
@@ -89,7 +89,7 @@ fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>,
                     b.raw("{\"ReceivesSmsNum\":")
                         .int(c.sms_used(&period))
                         .raw(",\"UseFlow\":")
-                        .decimal(c.use_flow_units(&period), c.flow_scale)
+                        .decimal(c.use_flow_units(&period), c.flow_scale())
                         .raw("}");
                 }
                 None => {
@@ -102,9 +102,9 @@ fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>,
             match found {
                 Some(c) => {
                     b.raw("{\"ResidualReceivesSms\":")
-                        .int(c.plan.default_sms - c.sms_used(&period))
+                        .int(c.plan().default_sms - c.sms_used(&period))
                         .raw(",\"ResidualFlow\":")
-                        .decimal(c.residual_flow_units(&period), c.flow_scale)
+                        .decimal(c.residual_flow_units(&period), c.flow_scale())
                         .raw("}");
                 }
                 None => {
@@ -118,11 +118,11 @@ fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>,
             let status_shown = card.filter(|_| state == STATE_FOUND || state == STATE_NO_DATA);
             b.raw(",\"TerminalState\":");
             match status_shown {
-                Some(c) => b.string(c.lifecycle.terminal_state()),
+                Some(c) => b.string(c.lifecycle().terminal_state()),
                 None => b.raw("null"),
             };
             b.raw(",\"ExpireDate\":");
-            match found.filter(|c| c.lifecycle == Lifecycle::Active) {
+            match found.filter(|c| c.lifecycle() == Lifecycle::Active) {
                 Some(c) => b.cst_datetime(c.expires_at()),
                 None => b.raw("null"),
             };
@@ -130,7 +130,7 @@ fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>,
         IotbosCall::State => {
             b.raw(",\"TerminalState\":");
             match found {
-                Some(c) => b.string(c.lifecycle.terminal_state()),
+                Some(c) => b.string(c.lifecycle().terminal_state()),
                 None => b.raw("null"),
             };
         }
@@ -138,7 +138,7 @@ fn entry(b: &mut JsonBuf, call: IotbosCall, num: &str, card: Option<&CardFacts>,
             b.raw(",\"ServicePackage\":");
             match found {
                 Some(c) => {
-                    let p = c.plan;
+                    let p = c.plan();
                     b.raw("{\"ServiceName\":")
                         .string(p.name)
                         .raw(",\"Cost\":")

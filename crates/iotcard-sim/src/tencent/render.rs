@@ -59,7 +59,7 @@ pub(crate) fn card_info(card: &CardFacts, period: Period) -> Vec<u8> {
     let mut b = JsonBuf::with_capacity(400);
     b.raw(OK_HEAD);
     brief_fields(&mut b, card, period);
-    b.raw(",\"product_id\":").string(card.plan.product_id);
+    b.raw(",\"product_id\":").string(card.plan().product_id);
     b.raw(",\"pool_id\":");
     match card.pool_id() {
         Some(id) => b.ascii_string(&id),
@@ -80,11 +80,11 @@ fn brief_fields(b: &mut JsonBuf, card: &CardFacts, period: Period) {
         .raw(",\"teleoperator\":")
         .uint(u64::from(card.teleoperator()))
         .raw(",\"type\":")
-        .uint(u64::from(card.kind_code))
+        .uint(u64::from(card.kind_code()))
         .raw(",\"card_status\":")
-        .uint(u64::from(card.lifecycle.tencent_status()))
+        .uint(u64::from(card.lifecycle().tencent_status()))
         .raw(",\"network_status\":")
-        .uint(u64::from(card.network_code))
+        .uint(u64::from(card.network_code()))
         .raw(",\"data_used_in_period\":")
         .decimal(card.used_kb(&period), 3)
         .raw(",\"data_total_in_period\":")
