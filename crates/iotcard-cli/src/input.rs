@@ -340,4 +340,23 @@ mod tests {
         assert!(e.to_string().contains("f.txt (after line 1)"), "{e}");
         assert!(r.next().is_none());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_input_gives_trimmed_numbers_or_a_read_error(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            for item in NumberReader::new(Cursor::new(bytes), "f") {
+                match item {
+                    Ok(raw) => {
+                        proptest::prop_assert!(!raw.text.is_empty());
+                        proptest::prop_assert_eq!(raw.text.trim(), raw.text.as_str());
+                        proptest::prop_assert!(!raw.text.contains(',') && !raw.text.contains('\n'));
+                        // Checking never panics either.
+                        let _ = check::<CardNumber>(raw.clone());
+                        let _ = check::<Iccid>(raw);
+                    }
+                    Err(e) => proptest::prop_assert_eq!(e.exit(), crate::exit::Exit::Usage),
+                }
+            }
+        }
+    }
 }

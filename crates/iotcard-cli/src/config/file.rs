@@ -376,4 +376,11 @@ sdkappid = "1400000002"
         let err = load(&named).unwrap_err().to_string();
         assert!(err.contains("absent.toml"), "{err}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_fails_cleanly(text in "(\\PC|\n|=|\\[|\\]|\"){0,200}") {
+            let _ = ConfigFile::parse(Path::new("c.toml"), &text);
+        }
+    }
 }

@@ -119,4 +119,17 @@ mod tests {
         let w = CsvRows::new(&["card", "status"], Vec::new());
         assert_eq!(w.finish().unwrap(), b"card,status\n");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_round_trips_through_csv(fields in proptest::collection::vec(".*", 3)) {
+            let mut w = CsvRows::new(&["a", "b", "c"], Vec::new());
+            w.write(&json!({"a": fields[0], "b": fields[1], "c": fields[2]})).unwrap();
+            let out = w.finish().unwrap();
+            let mut reader = csv::ReaderBuilder::new().from_reader(out.as_slice());
+            let row = reader.records().next().unwrap().unwrap();
+            let back: Vec<&str> = row.iter().collect();
+            proptest::prop_assert_eq!(back, fields.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+    }
 }

@@ -312,4 +312,16 @@ mod tests {
             assert!(!is_number(s), "{s}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_makes_one_clean_line_per_row(cells in proptest::collection::vec(".*", 1..6)) {
+            let records: Vec<_> = cells.iter().map(|c| json!({"card": c, "status": c})).collect();
+            let out = render(columns::STATUS, 2, &records);
+            proptest::prop_assert!(out.chars().all(|c| c == '\n' || !c.is_control()));
+            let blocks = records.len().div_ceil(2);
+            // Rows, one header per block, one blank line between blocks.
+            proptest::prop_assert_eq!(out.lines().count(), records.len() + blocks + blocks - 1);
+        }
+    }
 }
