@@ -251,6 +251,13 @@ impl SimCard {
         DataAmount::mb(Decimal::new(self.facts.data_total_milli_mb(), 3))
     }
 
+    /// What is left of the period's data on Tencent: total minus used,
+    /// exactly (MB, three places; negative once overrun).
+    pub fn data_left_in_period(&self, at: &Instant) -> DataAmount {
+        let used = self.facts.used_kb(&Period::at(at.timestamp()));
+        DataAmount::mb(Decimal::new(self.facts.data_total_milli_mb() - used, 3))
+    }
+
     /// Tencent `product_id`.
     pub fn product_id(&self) -> &'static str {
         self.facts.plan().product_id
