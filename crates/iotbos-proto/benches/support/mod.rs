@@ -1,0 +1,4 @@
+//! Bench inputs and the baseline they are measured against.
+
+pub mod baseline;
+pub mod wire;
