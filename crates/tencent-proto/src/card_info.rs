@@ -6,7 +6,7 @@ use http::StatusCode;
 use iotcard_model::Instant;
 
 use crate::card::WireCard;
-use crate::envelope::{open, shape};
+use crate::envelope::{open, open_typed, shape};
 use crate::wire_value::unix_instant;
 use crate::{CardBrief, Command, TencentError};
 
@@ -40,9 +40,18 @@ fn non_empty(text: Option<&Cow<'_, str>>) -> Option<String> {
 /// assert!(e.to_string().starts_with("getcardinfo answer is not valid JSON"));
 /// ```
 pub fn parse_card_info(status: StatusCode, body: &[u8]) -> Result<CardInfo, TencentError> {
+    // One pass for the common case; anything amiss is read again the
+    // careful way, which names the problem.
+    if let Some(info) = open_typed(COMMAND, status, body).and_then(|wire| read(&wire).ok()) {
+        return Ok(info);
+    }
     let data = open(COMMAND, status, body)?;
     let wire: WireCard<'_> = shape(COMMAND, data)?;
-    let card = CardBrief::from_wire(COMMAND, &wire)?;
+    read(&wire)
+}
+
+fn read(wire: &WireCard<'_>) -> Result<CardInfo, TencentError> {
+    let card = CardBrief::from_wire(COMMAND, wire)?;
     let product_expires_at = wire
         .product_expired_time
         .map(|raw| unix_instant(COMMAND, "product_expired_time", raw))
@@ -53,4 +62,54 @@ pub fn parse_card_info(status: StatusCode, body: &[u8]) -> Result<CardInfo, Tenc
         pool_id: non_empty(wire.pool_id.as_ref()),
         product_expires_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_pass_read_agrees_with_the_careful_one_or_steps_aside() {
+        let card = r#""iccid":"898602B7091701054333","msisdn":"1064878384333","teleoperator":1,"type":1,"card_status":2,"network_status":2,"data_used_in_period":14.970,"data_total_in_period":30.000"#;
+        for (body, typed_takes_it) in [
+            (
+                format!(
+                    r#"{{"code":0,"message":"OK","data":{{{card},"product_id":"p1","pool_id":"","product_expired_time":1506494258}}}}"#
+                ),
+                true,
+            ),
+            (
+                format!(
+                    r#"{{"code":0,"data":{{{card},"product_id":null,"product_expired_time":"1506494258"}}}}"#
+                ),
+                true,
+            ),
+            (
+                format!(r#"{{"code":0,"data":{{{card},"product_expired_time":-1}}}}"#),
+                false,
+            ),
+            (
+                format!(r#"{{"code":0,"data":{{{card},"product_expired_time":1.5}}}}"#),
+                false,
+            ),
+            (
+                format!(r#"{{"code":4,"message":"no such card","data":{{{card}}}}}"#),
+                false,
+            ),
+            (r#"{"code":0,"data":null}"#.to_owned(), false),
+        ] {
+            let careful = (|| {
+                let data = open(COMMAND, StatusCode::OK, body.as_bytes())?;
+                read(&shape::<WireCard<'_>>(COMMAND, data)?)
+            })();
+            let typed = open_typed::<WireCard<'_>>(COMMAND, StatusCode::OK, body.as_bytes())
+                .and_then(|wire| read(&wire).ok());
+            assert_eq!(typed.is_some(), typed_takes_it, "{body}");
+            if let Some(typed) = typed {
+                assert_eq!(Some(&typed), careful.as_ref().ok(), "{body}");
+            }
+            let public = parse_card_info(StatusCode::OK, body.as_bytes());
+            assert_eq!(format!("{public:?}"), format!("{careful:?}"), "{body}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::card::WireCard;
-use crate::envelope::{open, shape};
+use crate::envelope::{open, open_typed, shape};
 use crate::{CardBrief, Command, TencentError};
 
 const COMMAND: Command = Command::GetCardList;
@@ -65,6 +65,37 @@ struct WireCardList<'a> {
 /// # Ok::<(), tencent_proto::TencentError>(())
 /// ```
 pub fn parse_card_list(status: StatusCode, body: &[u8]) -> Result<CardList, TencentError> {
+    match open_typed::<TypedCardList<'_>>(COMMAND, status, body).and_then(read_every_card) {
+        Some(page) => Ok(page),
+        None => parse_card_list_careful(status, body),
+    }
+}
+
+/// [`WireCardList`] with its records read in the same pass.
+#[derive(Deserialize)]
+struct TypedCardList<'a> {
+    #[serde(borrow, default)]
+    card_brief_infos: Option<Vec<WireCard<'a>>>,
+}
+
+/// The page when every record reads; `None` leaves a page with a bad record
+/// to the careful path, which keeps that record's text.
+fn read_every_card(list: TypedCardList<'_>) -> Option<CardList> {
+    let cards = list
+        .card_brief_infos
+        .unwrap_or_default()
+        .iter()
+        .map(|wire| CardBrief::from_wire(COMMAND, wire).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some(CardList {
+        cards,
+        rejected: Vec::new(),
+    })
+}
+
+/// Reads the envelope, then the list, then each record on its own, so that
+/// every problem is named and a bad record costs only itself.
+fn parse_card_list_careful(status: StatusCode, body: &[u8]) -> Result<CardList, TencentError> {
     let data = open(COMMAND, status, body)?;
     let list: WireCardList<'_> = shape(COMMAND, data)?;
     let records = list.card_brief_infos.unwrap_or_default();
@@ -85,4 +116,90 @@ pub fn parse_card_list(status: StatusCode, body: &[u8]) -> Result<CardList, Tenc
         }
     }
     Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"iccid":"898602B7091701054333","msisdn":"1064878384333","teleoperator":1,"type":1,"card_status":2,"network_status":0,"data_used_in_period":14.970,"data_total_in_period":30.000}"#;
+    const ODD: &str = r#"{"network_status":"2","iccid":"89860\u0030B7091701054334","msisdn":1064878384334,"teleoperator":9,"type":2,"card_status":3,"data_used_in_period":"1.5","data_total_in_period":0,"extra":[{}]}"#;
+    const BAD_ICCID: &str = r#"{"iccid":"1234","teleoperator":1,"type":1,"card_status":1,"network_status":1,"data_used_in_period":0,"data_total_in_period":0}"#;
+    const NO_STATUS: &str = r#"{"iccid":"898602B7091701054335","teleoperator":1,"type":1,"network_status":1,"data_used_in_period":0,"data_total_in_period":0}"#;
+
+    /// The one-pass read when it takes the body, and the careful one, both
+    /// shown with `Debug` (errors have no `PartialEq`).
+    fn both_ways(status: StatusCode, body: &[u8]) -> (Option<String>, String) {
+        let typed = open_typed::<TypedCardList<'_>>(COMMAND, status, body)
+            .and_then(read_every_card)
+            .map(|page| format!("{:?}", Ok::<_, TencentError>(page)));
+        (
+            typed,
+            format!("{:?}", parse_card_list_careful(status, body)),
+        )
+    }
+
+    fn page(records: &[&str]) -> String {
+        format!(
+            r#"{{"code":0,"message":"OK","data":{{"card_brief_infos":[{}]}}}}"#,
+            records.join(",")
+        )
+    }
+
+    #[test]
+    fn the_one_pass_read_agrees_with_the_careful_one_or_steps_aside() {
+        let ok = StatusCode::OK;
+        for (status, body, typed_takes_it) in [
+            (ok, page(&[ODD, GOOD, GOOD]), true),
+            (ok, page(&[]), true),
+            (
+                ok,
+                r#"{"data":{"card_brief_infos":null},"code":"0"}"#.to_owned(),
+                true,
+            ),
+            (ok, r#"{"code":0,"data":{}}"#.to_owned(), true),
+            // A record the model refuses, one serde cannot read, a refusal,
+            // no data, an HTTP error, a repeated key: the careful path.
+            (ok, page(&[GOOD, BAD_ICCID, GOOD]), false),
+            (ok, page(&[GOOD, NO_STATUS]), false),
+            (
+                ok,
+                r#"{"code":1001,"message":"sig","data":{}}"#.to_owned(),
+                false,
+            ),
+            (ok, r#"{"code":0,"data":null}"#.to_owned(), false),
+            (StatusCode::BAD_GATEWAY, page(&[GOOD]), false),
+            (ok, r#"{"code":0,"code":0,"data":{}}"#.to_owned(), false),
+            (ok, r#"{"code":0,"message":7,"data":{}}"#.to_owned(), false),
+        ] {
+            let (typed, careful) = both_ways(status, body.as_bytes());
+            assert_eq!(typed.is_some(), typed_takes_it, "{body}");
+            if let Some(typed) = typed {
+                assert_eq!(typed, careful, "{body}");
+            }
+            let public = format!("{:?}", parse_card_list(status, body.as_bytes()));
+            assert_eq!(public, careful, "{body}");
+        }
+        let mut not_utf8 = page(&[GOOD]).into_bytes();
+        not_utf8.extend_from_slice(b" \xff");
+        assert_eq!(both_ways(StatusCode::OK, &not_utf8).0, None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn both_reads_give_the_same_page(
+            records in proptest::collection::vec(0usize..4, 0..20)
+        ) {
+            let forms = [GOOD, ODD, BAD_ICCID, NO_STATUS];
+            let chosen: Vec<&str> = records.iter().map(|&i| forms[i]).collect();
+            let body = page(&chosen);
+            let (typed, careful) = both_ways(StatusCode::OK, body.as_bytes());
+            proptest::prop_assert_eq!(typed.is_some(), records.iter().all(|&i| i < 2));
+            if let Some(typed) = typed {
+                proptest::prop_assert_eq!(typed, careful.clone());
+            }
+            let public = format!("{:?}", parse_card_list(StatusCode::OK, body.as_bytes()));
+            proptest::prop_assert_eq!(public, careful);
+        }
+    }
 }
