@@ -82,7 +82,10 @@ impl Call {
             if i > 0 {
                 query.push(',');
             }
-            query.extend(utf8_percent_encode(card.as_str(), QUERY_VALUE));
+            // A `CardNumber` is ASCII digits by construction: nothing to
+            // escape, and running the escaper over them was half the cost
+            // of building the request.
+            query.push_str(card.as_str());
         }
         query.push_str("&accessToken=");
         query.extend(token);
