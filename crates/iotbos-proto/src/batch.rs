@@ -53,20 +53,24 @@ pub struct BatchPlan {
 impl BatchPlan {
     /// Plans calls of at most `max` numbers for `cards`.
     pub fn new(cards: impl IntoIterator<Item = CardNumber>, max: NonZeroUsize) -> Self {
-        let cards = cards.into_iter();
-        let mut seen = HashSet::with_capacity(cards.size_hint().0);
-        let mut distinct = Vec::with_capacity(cards.size_hint().0);
-        let mut repeats = 0;
-        for card in cards {
-            if seen.contains(&card) {
-                repeats += 1;
-            } else {
-                seen.insert(card.clone());
-                distinct.push(card);
-            }
-        }
+        // Each number is hashed once and never copied: the set borrows the
+        // numbers, and the list is filtered only when it has repeats.
+        let cards: Vec<CardNumber> = cards.into_iter().collect();
+        let mut seen = HashSet::with_capacity(cards.len());
+        let first: Vec<bool> = cards.iter().map(|c| seen.insert(c.as_str())).collect();
+        drop(seen);
+        let repeats = first.iter().filter(|&&first| !first).count();
+        let cards = if repeats == 0 {
+            cards
+        } else {
+            cards
+                .into_iter()
+                .zip(first)
+                .filter_map(|(card, first)| first.then_some(card))
+                .collect()
+        };
         Self {
-            cards: distinct,
+            cards,
             max,
             repeats,
         }
