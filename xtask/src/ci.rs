@@ -3,6 +3,7 @@
 
 use std::fs;
 
+use crate::bench;
 use crate::fuzz;
 use crate::layering;
 use crate::run::{self, Failure, Steps};
@@ -33,8 +34,11 @@ fn ci_steps(steps: &mut Steps, tally: &mut Option<Tally>) -> Result<(), Failure>
     })?;
     steps.run("doc", doc)?;
     fuzz_smoke(steps)?;
-    // Issue 6 adds `cargo xtask bench --quick` (an end-to-end smoke under a
-    // minute) as the next step here, once that subcommand exists.
+    // End to end against the simulator in its own process, under a minute:
+    // fails only if throughput falls under half of what the latency allows.
+    steps.run("bench", || {
+        bench::Options::parse(&["--quick".to_owned()]).and_then(|options| bench::run(&options))
+    })?;
     Ok(())
 }
 

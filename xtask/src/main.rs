@@ -2,10 +2,12 @@
 //! `.cargo/config.toml`. Standard library only, so it builds in seconds on a
 //! fresh clone before anything else.
 
+mod bench;
 mod ci;
 mod fuzz;
 mod layering;
 mod run;
+mod soak;
 mod tally;
 
 use std::process::ExitCode;
@@ -17,13 +19,27 @@ usage: cargo xtask <command>
 
 commands:
   ci                            everything .ci/run checks, in order, failing fast:
-                                fmt, deps, clippy, test, doc, fuzz smoke
+                                fmt, deps, clippy, test, doc, fuzz smoke, bench --quick
   test                          the test suite: cargo nextest run --workspace,
                                 then cargo test --workspace --doc (nextest skips doctests)
   deps                          layering check: the sans-IO crates pull no I/O crate,
                                 lower layers never depend on higher ones
   fuzz --seconds N [TARGET...]  run each cargo-fuzz target (all by default) for N seconds
        [--sanitizer address|none]  (default address; none runs faster)
+  bench [--quick] [--cards N] [--batch B] [--concurrency C] [--latency-ms L]
+        [--export-cards M] [--export-latency-ms L2]
+                                end to end against `iotcard sim` in its own process
+                                (defaults N=200000, B=100, C=16, L=20; --quick: N=20000,
+                                no export runs): the facade and a reqwest + serde_json::Value
+                                baseline poll the same cards; cards/s against the bound
+                                C x B / L, client CPU per card, peak RSS; then peak RSS of
+                                `iotcard export` of M/10 and M cards (M=1000000, L2=0).
+                                Fails on a missed target; --quick only under 0.5 of the bound
+  soak [--cards N] [--batch B] [--concurrency C] [--latency-ms L]
+                                export N cards (100000) against a simulator with faults
+                                (5xx, resets, truncation, malformed, 429, 5 s tokens) and
+                                against a clean one: every card once with the clean value,
+                                no panic, attempts per call bounded, wall within 3x clean
 
 environment:
   IOTCARD_CI_FUZZ_SECONDS       seconds per fuzz target in `ci` (default 10, 0 skips the fuzz smoke)
@@ -36,6 +52,8 @@ fn main() -> ExitCode {
         Some("test") => no_more_args(&args[1..]).and_then(|()| ci::test()),
         Some("deps") => no_more_args(&args[1..]).and_then(|()| layering::check()),
         Some("fuzz") => fuzz::Options::parse(&args[1..]).and_then(|options| fuzz::run(&options)),
+        Some("bench") => bench::Options::parse(&args[1..]).and_then(|options| bench::run(&options)),
+        Some("soak") => soak::Options::parse(&args[1..]).and_then(|options| soak::run(&options)),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(())

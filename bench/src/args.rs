@@ -1,0 +1,74 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// End-to-end measurements of iotcard against the simulator.
+#[derive(Debug, Parser)]
+#[command(name = "iotcard-bench", version)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Poll the usage of every card in a file through IotbosClient::usage.
+    Facade(PollArgs),
+    /// Poll the same cards with reqwest + serde_json::Value, by hand.
+    Baseline(PollArgs),
+    /// Run a command and report its peak resident memory and CPU time.
+    PeakRss {
+        /// The command and its arguments (after `--`).
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+    /// Print a simulator's `GET /__sim/stats` as one flat JSON object
+    /// (`requests.iotbos_usage`, `faults.reset`, …).
+    SimStats {
+        /// The simulator's IoTBOS base URL.
+        #[arg(long, env = "IOTCARD_IOTBOS_ENDPOINT")]
+        endpoint: String,
+    },
+    /// Check a soak export against a clean export of the same cards.
+    Compare(CompareArgs),
+}
+
+/// What to poll, and how.
+#[derive(Debug, clap::Args)]
+pub struct PollArgs {
+    /// A file of card numbers, one per line.
+    #[arg(long)]
+    pub numbers: PathBuf,
+    /// Card numbers per request.
+    #[arg(long)]
+    pub batch: usize,
+    /// Requests in flight at once.
+    #[arg(long)]
+    pub concurrency: usize,
+    /// The IoTBOS base URL.
+    #[arg(long, env = "IOTCARD_IOTBOS_ENDPOINT")]
+    pub endpoint: String,
+    /// The IoTBOS account.
+    #[arg(long, env = "IOTCARD_IOTBOS_ACCOUNT")]
+    pub account: String,
+    /// The IoTBOS password (best given in the environment, where a process
+    /// list does not show it).
+    #[arg(long, env = "IOTCARD_IOTBOS_PASSWORD", hide_env_values = true)]
+    pub password: String,
+}
+
+/// The files `compare` reads.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The card numbers both exports were asked for, one per line.
+    #[arg(long)]
+    pub numbers: PathBuf,
+    /// The export from a fault-free simulator.
+    #[arg(long)]
+    pub reference: PathBuf,
+    /// The export under faults.
+    #[arg(long)]
+    pub candidate: PathBuf,
+}
