@@ -224,5 +224,16 @@ mod props {
         fn parse_exact_never_panics(s in "\\PC{0,40}") {
             let _ = crate::decimal::parse_exact(&s);
         }
+
+        #[test]
+        fn parse_exact_keeps_any_plain_decimal(int in "-?[0-9]{1,20}", frac in proptest::option::of("[0-9]{1,8}")) {
+            let text = match &frac { Some(f) => format!("{int}.{f}"), None => int.clone() };
+            if let Ok(d) = crate::decimal::parse_exact(&text) {
+                // Same digits back, leading zeros aside.
+                let want = Decimal::from_str_exact(&text).unwrap();
+                prop_assert_eq!(d, want);
+                prop_assert_eq!(d.scale(), want.scale());
+            }
+        }
     }
 }

@@ -30,6 +30,51 @@ const MAX_EXPONENT: i64 = 28;
 /// assert!(parse_exact("1,00").is_err());
 /// ```
 pub fn parse_exact(text: &str) -> Result<Decimal, ModelError> {
+    if let Some(value) = parse_plain(text.as_bytes()) {
+        return Ok(value);
+    }
+    parse_general(text)
+}
+
+/// The common case, by hand: `-?digits(.digits)?` with at most 18 digits,
+/// which fits a `u64` mantissa exactly. Anything else (exponents, spaces,
+/// long numbers, malformed text) returns `None` for the general path to
+/// accept or to explain.
+fn parse_plain(bytes: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match bytes.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut scale: Option<u32> = None;
+    let mut count = 0;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+                if let Some(s) = scale.as_mut() {
+                    *s += 1;
+                }
+            }
+            // A point needs digits on both sides.
+            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => scale = Some(0),
+            _ => return None,
+        }
+    }
+    if count > 18 {
+        return None;
+    }
+    let signed = i64::try_from(mantissa).ok()?;
+    let mut value = Decimal::new(signed, scale.unwrap_or(0));
+    value.set_sign_negative(negative && mantissa != 0);
+    Some(value)
+}
+
+fn parse_general(text: &str) -> Result<Decimal, ModelError> {
     let err = |reason: String| ModelError::InvalidDecimal {
         input: text.to_owned(),
         reason,
@@ -164,5 +209,42 @@ mod tests {
             assert!(e.is_err(), "{bad} should fail");
         }
         assert!(probe("{\"v\":123456789012345678901234567890123}").is_err());
+    }
+
+    #[test]
+    fn fast_and_general_paths_agree() {
+        for text in [
+            "0",
+            "-0",
+            "1.00",
+            "-8359",
+            "14.970",
+            "0.10",
+            "007",
+            "123456789012345678",
+            "1234567890123456789",
+            "-999999999999999999.5",
+            "1.",
+            ".5",
+            "-",
+            "1..2",
+            "1.2.3",
+            "+1",
+            " 1",
+            "1e3",
+            "",
+        ] {
+            let general = parse_general(text).ok();
+            let fast = parse_plain(text.as_bytes());
+            if let Some(f) = fast {
+                assert_eq!(Some(f), general, "{text}");
+                assert_eq!(
+                    f.to_string(),
+                    general.unwrap().to_string(),
+                    "{text}: same scale"
+                );
+            }
+            assert_eq!(parse_exact(text).ok(), general, "{text}");
+        }
     }
 }
