@@ -39,6 +39,9 @@ pub struct Options {
     pub latency_ms: u64,
     pub export_cards: u64,
     pub export_latency_ms: u64,
+    /// Polls per client, interleaved (facade, baseline, facade, …); the
+    /// table gives each figure's median.
+    pub runs: u64,
 }
 
 impl Options {
@@ -52,6 +55,7 @@ impl Options {
             latency_ms: 20,
             export_cards: 1_000_000,
             export_latency_ms: 0,
+            runs: if quick { 1 } else { 3 },
         };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
@@ -63,13 +67,15 @@ impl Options {
                 "--latency-ms" => &mut options.latency_ms,
                 "--export-cards" => &mut options.export_cards,
                 "--export-latency-ms" => &mut options.export_latency_ms,
+                "--runs" => &mut options.runs,
                 other => return Err(Failure::new(format!("bench: unknown argument `{other}`"))),
             };
             *slot = whole_number(flag, rest.next())?;
         }
-        if options.batch == 0 || options.concurrency == 0 || options.cards == 0 {
+        if options.batch == 0 || options.concurrency == 0 || options.cards == 0 || options.runs == 0
+        {
             return Err(Failure::new(
-                "bench: --cards, --batch and --concurrency must be at least 1",
+                "bench: --cards, --batch, --concurrency and --runs must be at least 1",
             ));
         }
         if options.latency_ms == 0 {
@@ -252,6 +258,28 @@ struct Poll {
 }
 
 impl Poll {
+    /// Each figure's median over `polls` (not one poll's figures).
+    fn median(polls: &[Poll]) -> Poll {
+        let of = |f: fn(&Poll) -> f64| median(polls.iter().map(f).collect());
+        Poll {
+            answered: polls
+                .iter()
+                .map(|p| p.answered)
+                .fold(f64::INFINITY, f64::min),
+            wall_s: of(|p| p.wall_s),
+            cards_per_s: of(|p| p.cards_per_s),
+            user_s: of(|p| p.user_s),
+            sys_s: of(|p| p.sys_s),
+            cpu_us_per_card: of(|p| p.cpu_us_per_card),
+            peak_rss_mib: of(|p| p.peak_rss_mib),
+        }
+    }
+
+    /// User plus system CPU of the poll, seconds.
+    fn cpu_s(&self) -> f64 {
+        self.user_s + self.sys_s
+    }
+
     fn read(line: &Object) -> Result<Self, Failure> {
         Ok(Self {
             answered: line.num("answered")?,
@@ -262,6 +290,17 @@ impl Poll {
             cpu_us_per_card: line.num("cpu_us_per_card")?,
             peak_rss_mib: line.num("peak_rss_kib")? / 1024.0,
         })
+    }
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
 }
 
@@ -308,29 +347,25 @@ pub fn run(options: &Options) -> Result<(), Failure> {
     let numbers = scratch.file("numbers.txt");
     write_numbers(&bins.iotcard, options.cards, &numbers)?;
 
-    let (ours, baseline) = {
+    let requests = options.cards.div_ceil(options.batch);
+    let floor_numbers = scratch.file("numbers-floor.txt");
+    let (ours, baseline, floor) = {
         let sim = SimProcess::start(
             &bins.iotcard,
             &SimSpec::clean(options.cards, options.latency_ms),
         )?;
-        let poll_args = |who: &'static str| {
-            vec![
-                who.to_owned(),
-                "--numbers".into(),
-                numbers.display().to_string(),
-                "--batch".into(),
-                options.batch.to_string(),
-                "--concurrency".into(),
-                options.concurrency.to_string(),
-            ]
+        let (ours, baseline) = polls(&bins, &sim, &numbers, options.batch, options)?;
+        // The same number of requests with one card each: what a request
+        // costs whatever it carries (runtime, HTTP, kernel), and what the
+        // latency allows when answers take no time to read.
+        let floor = if options.quick {
+            None
+        } else {
+            head(&numbers, requests, &floor_numbers)?;
+            Some(polls(&bins, &sim, &floor_numbers, 1, options)?)
         };
-        let args = poll_args("facade");
-        let ours = bins.bench_line(&sim, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
-        let args = poll_args("baseline");
-        let baseline =
-            bins.bench_line(&sim, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
         sim.stop();
-        (Poll::read(&ours)?, Poll::read(&baseline)?)
+        (ours, baseline, floor)
     };
     for (who, poll) in [("facade", &ours), ("baseline", &baseline)] {
         if poll.answered < options.cards as f64 {
@@ -350,10 +385,19 @@ pub fn run(options: &Options) -> Result<(), Failure> {
 
     let bound = (options.concurrency * options.batch) as f64 * 1000.0 / options.latency_ms as f64;
     let ratio = ours.cards_per_s / bound;
-    let rows = table(options, bound, &ours, &baseline, exports.as_ref());
+    let mut rows = table(options, bound, &ours, &baseline, exports.as_ref());
+    if let Some(floor) = &floor {
+        let at = rows
+            .iter()
+            .position(|r| r.0.starts_with("CPU per card, ours"))
+            .map_or(rows.len(), |i| i + 1);
+        let split = floor_rows(options, requests, (&ours, &baseline), floor);
+        rows.splice(at..at, split);
+    }
     println!(
-        "\nend to end: N = {} cards, B = {}, C = {}, L = {} ms; bound C × B / L = {:.0} cards/s",
-        options.cards, options.batch, options.concurrency, options.latency_ms, bound
+        "\nend to end: N = {} cards, B = {}, C = {}, L = {} ms; bound C × B / L = {:.0} cards/s; \
+         medians of {} interleaved polls per client",
+        options.cards, options.batch, options.concurrency, options.latency_ms, bound, options.runs
     );
     println!(
         "machine: {}; load average before {load_before}, after {load_after}",
@@ -385,6 +429,72 @@ pub fn run(options: &Options) -> Result<(), Failure> {
             missed.join("; ")
         )))
     }
+}
+
+/// `options.runs` polls of `numbers` per client at batch size `batch`,
+/// interleaved; each client's medians.
+fn polls(
+    bins: &Binaries,
+    sim: &SimProcess,
+    numbers: &Path,
+    batch: u64,
+    options: &Options,
+) -> Result<(Poll, Poll), Failure> {
+    let (mut ours, mut baseline) = (Vec::new(), Vec::new());
+    for _ in 0..options.runs {
+        for (who, into) in [("facade", &mut ours), ("baseline", &mut baseline)] {
+            let args = [
+                who.to_owned(),
+                "--numbers".into(),
+                numbers.display().to_string(),
+                "--batch".into(),
+                batch.to_string(),
+                "--concurrency".into(),
+                options.concurrency.to_string(),
+            ];
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            into.push(Poll::read(&bins.bench_line(sim, &args)?)?);
+        }
+    }
+    Ok((Poll::median(&ours), Poll::median(&baseline)))
+}
+
+/// CPU split into what every request costs (measured at one card per
+/// request) and what each card adds on top, for both clients.
+fn floor_rows(
+    options: &Options,
+    requests: u64,
+    at_b: (&Poll, &Poll),
+    floor: &(Poll, Poll),
+) -> Vec<Row> {
+    let info =
+        |name: &str, a: String, b: String| Row(name.into(), a, b, String::new(), Verdict::Info);
+    let per_request = |p: &Poll| p.cpu_s() * 1e6 / requests as f64;
+    let per_card = |p: &Poll, f: &Poll| (per_request(p) - per_request(f)) / options.batch as f64;
+    let (ours, base) = (per_card(at_b.0, &floor.0), per_card(at_b.1, &floor.1));
+    let floor_bound = options.concurrency as f64 * 1000.0 / options.latency_ms as f64;
+    vec![
+        info(
+            "  of which per request (CPU µs/request at B = 1)",
+            format!("{:.0}", per_request(&floor.0)),
+            format!("{:.0}", per_request(&floor.1)),
+        ),
+        info(
+            "  of which per card (µs, above the per-request cost)",
+            format!("{ours:.2}"),
+            format!("{base:.2}"),
+        ),
+        info(
+            "  per-card part, ours / baseline",
+            format!("{:.2}", ours / base),
+            String::new(),
+        ),
+        info(
+            "throughput / bound at B = 1 (the latency floor)",
+            format!("{:.3}", floor.0.cards_per_s / floor_bound),
+            format!("{:.3}", floor.1.cards_per_s / floor_bound),
+        ),
+    ]
 }
 
 /// The two exports (the smaller first) under `peak-rss`.
@@ -456,7 +566,7 @@ fn table(
     };
     let mut rows = vec![
         info(
-            "cards answered",
+            "cards answered (fewest of the runs)",
             format!("{:.0}", ours.answered),
             format!("{:.0}", baseline.answered),
         ),

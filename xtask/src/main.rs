@@ -27,13 +27,14 @@ commands:
   fuzz --seconds N [TARGET...]  run each cargo-fuzz target (all by default) for N seconds
        [--sanitizer address|none]  (default address; none runs faster)
   bench [--quick] [--cards N] [--batch B] [--concurrency C] [--latency-ms L]
-        [--export-cards M] [--export-latency-ms L2]
+        [--export-cards M] [--export-latency-ms L2] [--runs R]
                                 end to end against `iotcard sim` in its own process
                                 (defaults N=200000, B=100, C=16, L=20; --quick: N=20000,
                                 no export runs): the facade and a reqwest + serde_json::Value
                                 baseline poll the same cards; cards/s against the bound
                                 C x B / L, client CPU per card, peak RSS; then peak RSS of
                                 `iotcard export` of M/10 and M cards (M=1000000, L2=0).
+                                Medians of R interleaved polls per client (3; --quick 1).
                                 Fails on a missed target; --quick only under 0.5 of the bound
   soak [--cards N] [--batch B] [--concurrency C] [--latency-ms L]
                                 export N cards (100000) against a simulator with faults
