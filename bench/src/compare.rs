@@ -1,6 +1,7 @@
 //! `compare`: a soak export against a clean export of the same cards.
 //!
-//! `iotcard sim` has no flag to freeze its fleet clock, so usage grows
+//! `iotcard sim` runs with a real fleet clock unless `--freeze-clock` is given (the
+//! soak freezes it, and then demands no movement at all); with a real clock usage grows
 //! between the two runs, and even within one record: the usage and the
 //! remaining call of a batch are answered at different instants (seconds
 //! apart when one of them is retried), so "used + left" is not a constant

@@ -310,6 +310,17 @@ pub struct SimArgs {
     /// Print the fleet's IoTBOS card numbers, one per line, and exit
     #[arg(long)]
     pub list_numbers: bool,
+    /// Stop the fleet clock at this RFC 3339 instant (2026-11-01T00:00:00+08:00):
+    /// usage no longer grows, so two runs answer alike
+    #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+    pub freeze_clock: Option<iotcard_model::Instant>,
+}
+
+/// Parses an RFC 3339 instant, keeping its offset.
+fn parse_instant(s: &str) -> Result<iotcard_model::Instant, String> {
+    chrono::DateTime::parse_from_rfc3339(s.trim()).map_err(|e| {
+        format!("{s:?} is not an RFC 3339 instant such as 2026-11-01T00:00:00+08:00: {e}")
+    })
 }
 
 /// Parses a requests-per-second ceiling: a positive, finite number.
@@ -385,6 +396,18 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sim_clock_freezes_at_an_rfc3339_instant_and_names_a_bad_one() {
+        let cli = parse(&["sim", "--freeze-clock", "2026-11-01T00:00:00+08:00"]).unwrap();
+        let Command::Sim(args) = cli.command else {
+            panic!("not sim: {:?}", cli.command)
+        };
+        let at = args.freeze_clock.expect("frozen");
+        assert_eq!(at.to_rfc3339(), "2026-11-01T00:00:00+08:00");
+        let err = parse(&["sim", "--freeze-clock", "2026/11/01"]).unwrap_err();
+        assert!(err.to_string().contains("not an RFC 3339 instant"), "{err}");
     }
 
     #[test]

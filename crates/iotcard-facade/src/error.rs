@@ -99,6 +99,18 @@ impl Error {
         matches!(self.root(), Error::Transport(t) if t.is_untrusted_certificate())
     }
 
+    /// Whether the call spent every attempt on retryable failures, so asking
+    /// again later may succeed. (A dry retry budget is not such a case: it
+    /// says the server is failing across the board, and asking again is what
+    /// the budget exists to prevent.)
+    pub fn attempts_exhausted(&self) -> bool {
+        match self {
+            Error::AttemptsExhausted { .. } => true,
+            Error::Login(inner) => inner.attempts_exhausted(),
+            _ => false,
+        }
+    }
+
     /// Whether the root cause is the provider refusing the call (a refused
     /// login, a refused signature, an undocumented error code).
     pub fn is_refused(&self) -> bool {

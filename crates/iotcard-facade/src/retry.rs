@@ -32,11 +32,22 @@ pub struct RetryConfig {
     pub retry_cost: u32,
     /// Tokens one retry after a timeout takes (timeouts cost the server more).
     pub timeout_retry_cost: u32,
+    /// Rounds per batch of cards, the first included (1 = never ask again):
+    /// a batch whose request still failed after every attempt is asked again from a fresh start (new backoff, a
+    /// fresh token) before its cards are reported failed. Attempts per batch
+    /// call are at most `batch_rounds × max_attempts`; a refusal or an
+    /// answer that can never succeed ends the batch at once.
+    ///
+    /// Why a second round by default: under a burst of faults (a quarter of
+    /// requests failing), 4 attempts still lose about 1 batch call in 300,
+    /// and one lost call loses every card of its batch for the whole poll.
+    pub batch_rounds: u32,
 }
 
 impl Default for RetryConfig {
-    /// 4 attempts, 50 ms base, 5 s cap, and the AWS standard budget
-    /// (500 tokens, 5 a retry, 10 a timeout retry, 1 back per success).
+    /// 4 attempts, 50 ms base, 5 s cap, the AWS standard budget (500
+    /// tokens, 5 a retry, 10 a timeout retry, 1 back per success), and 2
+    /// rounds per batch.
     fn default() -> Self {
         Self {
             max_attempts: 4,
@@ -46,6 +57,7 @@ impl Default for RetryConfig {
             budget_capacity: 500,
             retry_cost: 5,
             timeout_retry_cost: 10,
+            batch_rounds: 2,
         }
     }
 }
@@ -55,6 +67,7 @@ impl RetryConfig {
     pub fn disabled() -> Self {
         Self {
             max_attempts: 1,
+            batch_rounds: 1,
             ..Self::default()
         }
     }

@@ -57,6 +57,10 @@ impl Sender {
         &self.budget
     }
 
+    pub(crate) fn retry(&self) -> &RetryConfig {
+        &self.retry
+    }
+
     /// Sends the request `build` makes (again for each attempt: a Tencent
     /// request must be signed with a fresh time and random) and reads the
     /// answer with `parse`, retrying what is retryable.

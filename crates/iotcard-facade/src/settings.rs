@@ -45,6 +45,9 @@ impl CommonSettings {
         if self.retry.max_attempts == 0 {
             return Err(Error::Config("max_attempts must be at least 1".into()));
         }
+        if self.retry.batch_rounds == 0 {
+            return Err(Error::Config("batch_rounds must be at least 1".into()));
+        }
         if let Some(rate) = self.rate {
             if RateLimiter::new(rate).is_none() {
                 return Err(Error::Config(format!(

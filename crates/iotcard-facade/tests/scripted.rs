@@ -219,7 +219,11 @@ async fn attempts_are_bounded_and_the_last_error_kept() {
     }));
     let client = iotbos(transport.clone(), fast_retry());
     let reports = client.usage(numbers(1)).await;
-    assert_eq!(transport.request_count(), 1 + 4, "login + max_attempts");
+    assert_eq!(
+        transport.request_count(),
+        1 + 2 * 4,
+        "login + batch_rounds × max_attempts"
+    );
     let Err(CardProblem::Failed(e)) = &reports[0].result else {
         panic!()
     };
@@ -367,4 +371,47 @@ async fn a_refused_signature_is_not_retried() {
         "{e}"
     );
     assert_eq!(transport.request_count(), 1);
+}
+
+#[tokio::test]
+async fn a_batch_that_spent_every_attempt_is_asked_once_more() {
+    // Five failures in a row outlast one round of four attempts; the second
+    // round's second attempt succeeds, and no card is lost.
+    let failures = AtomicUsize::new(0);
+    let transport = Arc::new(ScriptedTransport::from_fn(move |req| {
+        if req.uri().path() == "/Api/token" {
+            return Ok(Response::new(StatusCode::OK, login_ok(0)));
+        }
+        if failures.fetch_add(1, Ordering::SeqCst) < 5 {
+            return Ok(Response::new(StatusCode::BAD_GATEWAY, "flaky"));
+        }
+        let cards = query(req, "cardIdNums").unwrap_or_default();
+        Ok(Response::new(StatusCode::OK, usage_ok(&cards)))
+    }));
+    let client = iotbos(transport.clone(), fast_retry());
+    let reports = client.usage(numbers(1)).await;
+    assert!(reports[0].result.is_ok(), "{:?}", reports[0].result);
+    assert_eq!(
+        transport.request_count(),
+        1 + 4 + 2,
+        "login + a round + two"
+    );
+}
+
+#[tokio::test]
+async fn one_round_means_a_batch_is_never_asked_again() {
+    let transport = Arc::new(ScriptedTransport::from_fn(|req| {
+        if req.uri().path() == "/Api/token" {
+            return Ok(Response::new(StatusCode::OK, login_ok(0)));
+        }
+        Ok(Response::new(StatusCode::SERVICE_UNAVAILABLE, "down"))
+    }));
+    let retry = RetryConfig {
+        batch_rounds: 1,
+        ..fast_retry()
+    };
+    let client = iotbos(transport.clone(), retry);
+    let reports = client.usage(numbers(1)).await;
+    assert!(reports[0].result.is_err());
+    assert_eq!(transport.request_count(), 1 + 4, "login + max_attempts");
 }

@@ -32,6 +32,11 @@ pub struct Faults {
     pub malformed: f64,
 }
 
+/// Where every simulator the xtask starts stops its fleet clock: usage does
+/// not grow between two runs or two calls, so the soak's faulted export must
+/// equal the clean one field for field.
+const FROZEN_AT: &str = "2026-11-01T00:00:00+08:00";
+
 /// What simulator to start.
 #[derive(Clone, Debug)]
 pub struct SimSpec {
@@ -60,6 +65,8 @@ impl SimSpec {
             self.latency_ms.to_string(),
             "--seed".into(),
             SEED.to_string(),
+            "--freeze-clock".into(),
+            FROZEN_AT.into(),
         ];
         if let Some(ttl) = self.token_ttl_s {
             args.extend(["--token-ttl".into(), ttl.to_string()]);

@@ -34,7 +34,7 @@ pub fn builder(args: &SimArgs) -> SimulatorBuilder {
     if let Some(ttl) = args.token_ttl {
         builder = builder.token_ttl(Duration::from_secs(ttl));
     }
-    builder
+    builder.freeze_clock(args.freeze_clock)
 }
 
 /// Runs `sim`.

@@ -180,7 +180,18 @@ impl IotbosClient {
         cards: Vec<CardNumber>,
     ) -> IotbosReports<Q::Payload> {
         let plan = BatchPlan::new(cards, self.inner.batch_size);
-        let answer = self.query_batch::<Q>(plan.cards()).await;
+        let mut answer = self.query_batch::<Q>(plan.cards()).await;
+        let mut round = 1;
+        while round < self.inner.sender.retry().batch_rounds {
+            match &answer {
+                Err(e) if e.attempts_exhausted() => {
+                    round += 1;
+                    tracing::debug!(call = Q::CALL.name(), batch = index, round, error = %e, "asking the batch again");
+                    answer = self.query_batch::<Q>(plan.cards()).await;
+                }
+                _ => break,
+            }
+        }
         let mut assembler = plan.assembler::<Q::Payload, SharedError>();
         if let Some(batch) = plan.batch(0) {
             match answer {

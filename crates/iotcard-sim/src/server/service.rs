@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use super::body::SimBody;
 use super::io::ConnControl;
 use super::Platform;
-use crate::faults::Fault;
+use crate::faults::{Decision, Fault};
 use crate::reply::Reply;
 use crate::shared::Shared;
 use crate::stats::FaultKind;
@@ -40,6 +40,7 @@ pub(crate) async fn respond(
     control: Arc<ConnControl>,
     req: Request<Incoming>,
 ) -> Result<Response<SimBody>, ConnectionReset> {
+    let arrival = tokio::time::Instant::now();
     let path = req.uri().path();
     if path == STATS_PATH {
         return Ok(stats(&shared, req.method()));
@@ -52,23 +53,50 @@ pub(crate) async fn respond(
     });
 
     let decision = shared.faults.decide();
+    let answer = answer(
+        &shared,
+        platform,
+        req,
+        iotbos_route,
+        tencent_command,
+        decision,
+    )
+    .await;
     if !decision.delay.is_zero() {
         shared.stats.fault(FaultKind::Delayed);
-        tokio::time::sleep(decision.delay).await;
+        // Counted from arrival, so the work of answering hides inside the
+        // latency, as on a real server whose response time is the latency:
+        // the bench's bound C × B / L then holds the sim to its word.
+        tokio::time::sleep_until(arrival + decision.delay).await;
     }
-    match decision.fault {
-        Some(Fault::Reset) => {
+    match answer {
+        Some(response) => Ok(response),
+        None => {
             shared.stats.fault(FaultKind::Reset);
             control.reset();
-            return Err(ConnectionReset);
+            Err(ConnectionReset)
         }
+    }
+}
+
+/// The answer the decided faults let out, or `None` for a reset.
+async fn answer(
+    shared: &Shared,
+    platform: Platform,
+    req: Request<Incoming>,
+    iotbos_route: Option<iotbos::Route>,
+    tencent_command: Option<tencent::Command>,
+    decision: Decision,
+) -> Option<Response<SimBody>> {
+    match decision.fault {
+        Some(Fault::Reset) => return None,
         Some(Fault::ServerError(status)) => {
             shared.stats.fault(FaultKind::ServerError);
-            return Ok(gateway_page(status, None));
+            return Some(gateway_page(status, None));
         }
         Some(Fault::TooManyRequests { retry_after_secs }) => {
             shared.stats.fault(FaultKind::TooManyRequests);
-            return Ok(gateway_page(
+            return Some(gateway_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(retry_after_secs),
             ));
@@ -79,13 +107,13 @@ pub(crate) async fn respond(
     let (parts, body) = req.into_parts();
     let reply = match platform {
         Platform::Iotbos => iotbos::handle(
-            &shared,
+            shared,
             iotbos_route,
             &parts.method,
             parts.uri.query(),
             decision.revoke_token,
         ),
-        Platform::Tencent => match tencent::route(&shared, tencent_command, &parts.method) {
+        Platform::Tencent => match tencent::route(shared, tencent_command, &parts.method) {
             Err(refusal) => refusal,
             Ok(command) => {
                 let bytes = Limited::new(body, tencent::MAX_BODY)
@@ -93,11 +121,11 @@ pub(crate) async fn respond(
                     .await
                     .ok()
                     .map(|collected| collected.to_bytes());
-                tencent::handle(&shared, command, parts.uri.query(), bytes.as_deref())
+                tencent::handle(shared, command, parts.uri.query(), bytes.as_deref())
             }
         },
     };
-    Ok(send(&shared, reply, decision.fault))
+    Some(send(shared, reply, decision.fault))
 }
 
 /// The reply as the decided fault lets it out.
