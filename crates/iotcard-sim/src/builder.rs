@@ -11,6 +11,7 @@ use crate::clock::FleetClock;
 use crate::faults::{FaultInjector, Faults, Latency};
 use crate::iotbos::Tokens;
 use crate::running::{Endpoint, RunningSimulator};
+use crate::server::delay::PreciseDelays;
 use crate::server::{self, Platform};
 use crate::shared::Shared;
 use crate::stats::Stats;
@@ -256,6 +257,7 @@ impl SimulatorBuilder {
             tokens: Tokens::new(self.seed, self.token_ttl),
             credentials,
             iotbos_max_batch: self.iotbos_max_batch,
+            delays: PreciseDelays::default(),
         });
         let (stop, shutdown) = watch::channel(false);
         let acceptor = |on: bool| on.then(|| tls.acceptor.clone());

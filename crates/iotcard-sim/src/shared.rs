@@ -1,6 +1,7 @@
 use crate::clock::FleetClock;
 use crate::faults::FaultInjector;
 use crate::iotbos::Tokens;
+use crate::server::delay::PreciseDelays;
 use crate::stats::Stats;
 use crate::{Fleet, SimCredentials};
 
@@ -15,6 +16,8 @@ pub(crate) struct Shared {
     pub(crate) credentials: SimCredentials,
     /// Most numbers one IoTBOS call may carry.
     pub(crate) iotbos_max_batch: usize,
+    /// Where added latency is waited out.
+    pub(crate) delays: PreciseDelays,
 }
 
 #[cfg(test)]
@@ -38,6 +41,7 @@ pub(crate) mod tests {
             tokens: Tokens::new(1, Duration::from_secs(60)),
             credentials: SimCredentials::from_seed(1),
             iotbos_max_batch: 1000,
+            delays: PreciseDelays::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Listeners: accept, optional TLS, HTTP/1.1 or HTTP/2, graceful shutdown.
 
 mod body;
+pub(crate) mod delay;
 mod io;
 mod service;
 pub(crate) mod tls;

@@ -65,9 +65,10 @@ pub(crate) async fn respond(
     if !decision.delay.is_zero() {
         shared.stats.fault(FaultKind::Delayed);
         // Counted from arrival, so the work of answering hides inside the
-        // latency, as on a real server whose response time is the latency:
-        // the bench's bound C × B / L then holds the sim to its word.
-        tokio::time::sleep_until(arrival + decision.delay).await;
+        // latency, as on a real server whose response time is the latency,
+        // and waited out precisely (see `delay`): the bench's bound
+        // C × B / L then holds the simulator to its word.
+        shared.delays.sleep_until(arrival + decision.delay).await;
     }
     match answer {
         Some(response) => Ok(response),
