@@ -2,6 +2,9 @@
 //! order.
 
 use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
+
 use std::fmt;
 
 use iotcard_model::CardNumber;
@@ -107,26 +110,39 @@ pub struct Assembled<T, E> {
 #[derive(Debug)]
 pub struct Assembler<'p, T, E> {
     plan: &'p BatchPlan,
-    position: HashMap<&'p CardNumber, usize>,
+    /// Built on the first answer entry that is not where its number was
+    /// asked: answers usually list cards in the order asked, and then each
+    /// entry is checked against its own position only (still by number).
+    position: Option<HashMap<&'p CardNumber, usize, RandomState>>,
     slots: Vec<Option<CardResult<T, E>>>,
     strays: Vec<Stray>,
 }
 
 impl<'p, T, E> Assembler<'p, T, E> {
     pub(crate) fn new(plan: &'p BatchPlan) -> Self {
-        let position = plan
-            .cards()
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c, i))
-            .collect();
         let slots = std::iter::repeat_with(|| None).take(plan.len()).collect();
         Self {
             plan,
-            position,
+            position: None,
             slots,
             strays: Vec::new(),
         }
+    }
+
+    /// Where `card` is in the plan: the position it would have as the
+    /// `nth` entry of an answer in asked order, if the number there is
+    /// this one, else wherever the plan holds it.
+    fn locate(&mut self, card: &CardNumber, hint: usize) -> Option<usize> {
+        let cards = self.plan.cards();
+        if cards.get(hint) == Some(card) {
+            return Some(hint);
+        }
+        let position = self.position.get_or_insert_with(|| {
+            let mut map = HashMap::with_capacity_and_hasher(cards.len(), RandomState::default());
+            map.extend(cards.iter().enumerate().map(|(i, c)| (c, i)));
+            map
+        });
+        position.get(card).copied()
     }
 
     /// Records the answer to `batch` (a batch of this plan). Each entry
@@ -135,9 +151,9 @@ impl<'p, T, E> Assembler<'p, T, E> {
     pub fn record(&mut self, batch: Batch<'_>, answers: CardAnswers<T>) {
         let index = batch.index();
         let asked = self.plan.range(index);
-        for (card, result) in answers.cards {
-            match self.position.get(&card) {
-                Some(&pos) if asked.contains(&pos) => match &mut self.slots[pos] {
+        for (nth, (card, result)) in answers.cards.into_iter().enumerate() {
+            match self.locate(&card, asked.start.saturating_add(nth)) {
+                Some(pos) if asked.contains(&pos) => match &mut self.slots[pos] {
                     slot @ None => {
                         *slot = Some(match result {
                             Ok(answer) => CardResult::Answered(answer),
@@ -193,6 +209,18 @@ impl<'p, T, E> Assembler<'p, T, E> {
             results,
             strays: self.strays,
         }
+    }
+
+    /// As [`Assembler::finish`], but the results alone, in the plan's
+    /// order, without a copy of each number: pair them with
+    /// [`BatchPlan::into_cards`].
+    pub fn finish_results(self) -> (Vec<CardResult<T, E>>, Vec<Stray>) {
+        let results = self
+            .slots
+            .into_iter()
+            .map(|slot| slot.unwrap_or(CardResult::Missing))
+            .collect();
+        (results, self.strays)
     }
 }
 
@@ -306,5 +334,47 @@ mod tests {
             ]
         );
         assert!(done.strays.is_empty());
+    }
+
+    #[test]
+    fn an_entry_past_the_batch_is_not_taken_for_the_next_batchs_card() {
+        // Batch 0 asked 1 and 2; its answer lists a third entry, card 3,
+        // which sits exactly where a third card of batch 0 would: it is
+        // still batch 1's card, not batch 0's.
+        let plan = BatchPlan::new([1, 2, 3, 4].map(card), NonZeroUsize::new(2).unwrap());
+        let batches: Vec<_> = plan.batches().collect();
+        let mut asm = plan.assembler::<u32, &str>();
+        let extra = CardAnswers {
+            cards: vec![found(1, 10), found(2, 20), found(3, 99)],
+            unattributed: vec![],
+        };
+        asm.record(batches[0], extra);
+        let in_order = CardAnswers {
+            cards: vec![found(3, 30), found(4, 40)],
+            unattributed: vec![],
+        };
+        asm.record(batches[1], in_order);
+        let payloads = |results: &[CardResult<u32, &str>]| -> Vec<Option<u32>> {
+            results
+                .iter()
+                .map(|r| match r {
+                    CardResult::Answered(a) => a.payload,
+                    _ => None,
+                })
+                .collect()
+        };
+        let (results, strays) = asm.finish_results();
+        assert_eq!(
+            payloads(&results),
+            vec![Some(10), Some(20), Some(30), Some(40)]
+        );
+        assert_eq!(
+            strays,
+            vec![Stray::NotAsked {
+                batch: 0,
+                card: card(3)
+            }]
+        );
+        assert_eq!(plan.into_cards(), [1, 2, 3, 4].map(card).to_vec());
     }
 }

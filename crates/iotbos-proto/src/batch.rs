@@ -1,6 +1,9 @@
 //! Splitting a list of cards into data calls.
 
 use std::collections::HashSet;
+
+use foldhash::fast::RandomState;
+
 use std::num::NonZeroUsize;
 
 use bytes::Bytes;
@@ -56,7 +59,7 @@ impl BatchPlan {
         // Each number is hashed once and never copied: the set borrows the
         // numbers, and the list is filtered only when it has repeats.
         let cards: Vec<CardNumber> = cards.into_iter().collect();
-        let mut seen = HashSet::with_capacity(cards.len());
+        let mut seen = HashSet::with_capacity_and_hasher(cards.len(), RandomState::default());
         let first: Vec<bool> = cards.iter().map(|c| seen.insert(c.as_str())).collect();
         drop(seen);
         let repeats = first.iter().filter(|&&first| !first).count();
@@ -79,6 +82,12 @@ impl BatchPlan {
     /// The distinct numbers, in the caller's order.
     pub fn cards(&self) -> &[CardNumber] {
         &self.cards
+    }
+
+    /// The distinct numbers, in the caller's order, given back (to pair
+    /// with [`Assembler::finish_results`] without copying a number).
+    pub fn into_cards(self) -> Vec<CardNumber> {
+        self.cards
     }
 
     /// How many distinct numbers.

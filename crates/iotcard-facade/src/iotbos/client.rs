@@ -3,6 +3,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
+use foldhash::fast::RandomState;
 use futures::stream::{self, Stream, StreamExt};
 use iotbos_proto::{
     login_request, parse_login, AccessToken, BatchPlan, CardAnswers, Endpoint, ExpiryQuery,
@@ -199,12 +200,13 @@ impl IotbosClient {
                 Err(e) => assembler.fail(batch, Arc::new(e)),
             }
         }
-        let done = assembler.finish();
-        for stray in &done.strays {
+        let (results, strays) = assembler.finish_results();
+        for stray in &strays {
             tracing::warn!(call = Q::CALL.name(), batch = index, "{stray}");
         }
-        done.results
+        plan.into_cards()
             .into_iter()
+            .zip(results)
             .map(|(card, result)| CardReport {
                 card,
                 result: from_iotbos(result),
@@ -303,7 +305,7 @@ fn distinct_batches(
 ) -> Vec<Vec<CardNumber>> {
     let cards: Vec<CardNumber> = cards.into_iter().collect();
     let first: Vec<bool> = {
-        let mut seen = HashSet::with_capacity(cards.len());
+        let mut seen = HashSet::with_capacity_and_hasher(cards.len(), RandomState::default());
         cards.iter().map(|c| seen.insert(c.as_str())).collect()
     };
     let mut distinct = cards
