@@ -60,7 +60,7 @@ impl BatchPlan {
         // numbers, and the list is filtered only when it has repeats.
         let cards: Vec<CardNumber> = cards.into_iter().collect();
         let mut seen = HashSet::with_capacity_and_hasher(cards.len(), RandomState::default());
-        let first: Vec<bool> = cards.iter().map(|c| seen.insert(c.as_str())).collect();
+        let first: Vec<bool> = cards.iter().map(|c| seen.insert(c)).collect();
         drop(seen);
         let repeats = first.iter().filter(|&&first| !first).count();
         let cards = if repeats == 0 {

@@ -202,10 +202,19 @@ impl fmt::Debug for CardNumber {
     }
 }
 
-// Hash and order follow the text, as they did when it was a `String`.
+impl CardNumber {
+    fn digits(&self) -> &[u8] {
+        &self.digits[..usize::from(self.len)]
+    }
+}
+
+// Hash and order follow the text, as they did when it was a `String`, but
+// read the bytes directly (hashing is hot, and `as_str` re-checks UTF-8):
+// `str` hashes its bytes then 0xff, and orders ASCII as its bytes.
 impl std::hash::Hash for CardNumber {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        state.write(self.digits());
+        state.write_u8(0xff);
     }
 }
 
@@ -217,7 +226,7 @@ impl PartialOrd for CardNumber {
 
 impl Ord for CardNumber {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
+        self.digits().cmp(other.digits())
     }
 }
 

@@ -306,7 +306,7 @@ fn distinct_batches(
     let cards: Vec<CardNumber> = cards.into_iter().collect();
     let first: Vec<bool> = {
         let mut seen = HashSet::with_capacity_and_hasher(cards.len(), RandomState::default());
-        cards.iter().map(|c| seen.insert(c.as_str())).collect()
+        cards.iter().map(|c| seen.insert(c)).collect()
     };
     let mut distinct = cards
         .into_iter()
