@@ -12,11 +12,19 @@ use iotbos_proto::{
 use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Secret, Usage};
 use tokio::time::Instant;
 
+use super::ordered::ordered;
 use super::snapshot::merge_snapshots;
 use crate::report::from_iotbos;
 use crate::sender::{CallInfo, Sender};
 use crate::token::{Lease, TokenCache};
 use crate::{CardReport, Error, SharedError};
+
+/// Batches [`IotbosClient::card_stream`] runs at once, per request slot
+/// (each batch is five calls).
+const RUNNING_PER_SLOT: usize = 4;
+/// Batches [`IotbosClient::card_stream`] holds, running or finished and
+/// waiting for an earlier one, per request slot.
+const WINDOW_PER_SLOT: usize = 16;
 
 /// Every card of a call, each with its value or why it has none.
 pub type IotbosReports<T> = Vec<CardReport<CardNumber, T>>;
@@ -118,23 +126,25 @@ impl IotbosClient {
     {
         let client = self.clone();
         let size = self.inner.batch_size.get();
-        // A window of several batches per request slot: results leave in
-        // input order, and a batch stuck behind a Retry-After stalls the
-        // stream only once the whole window is done. The client's semaphore
-        // still bounds requests in flight; memory stays window × batch.
-        let window = self.inner.concurrency.saturating_mul(4).max(1);
+        // Results leave in input order. A batch stuck behind a Retry-After
+        // (a second or more) must not stop the rest: up to `window` batches
+        // are held, finished or not, so the stream stalls only when the
+        // whole window waits on its head. Only `running` batches run at
+        // once, so a failed request's retry queues behind a few first
+        // attempts, not hundreds, while it holds retry budget. Memory stays
+        // window × batch (export of 1,000,000 cards: see BENCHMARKS.md).
+        let running = self.inner.concurrency.saturating_mul(RUNNING_PER_SLOT);
+        let window = self.inner.concurrency.saturating_mul(WINDOW_PER_SLOT);
         let mut input = cards.into_iter();
-        let chunks = stream::iter(std::iter::from_fn(move || {
+        let chunks = std::iter::from_fn(move || {
             let chunk: Vec<CardNumber> = input.by_ref().take(size).collect();
             (!chunk.is_empty()).then_some(chunk)
-        }));
-        chunks
-            .map(move |chunk| {
-                let client = client.clone();
-                async move { client.card_batch(chunk).await }
-            })
-            .buffered(window)
-            .flat_map(stream::iter)
+        });
+        ordered(chunks, running, window, move |chunk| {
+            let client = client.clone();
+            async move { client.card_batch(chunk).await }
+        })
+        .flat_map(stream::iter)
     }
 
     /// How many times this client has logged in.

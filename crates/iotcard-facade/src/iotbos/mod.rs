@@ -2,6 +2,7 @@
 
 mod builder;
 mod client;
+mod ordered;
 mod snapshot;
 
 pub use builder::IotbosClientBuilder;
