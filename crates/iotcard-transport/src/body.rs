@@ -6,6 +6,7 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
+use crate::url::RedactedUrl;
 use crate::{classify, TimeoutPhase, TransportError};
 
 /// Limits applied while reading one body.
@@ -23,10 +24,10 @@ pub(crate) async fn read_to_end(
     mut body: Incoming,
     content_length: Option<u64>,
     limits: BodyLimits,
-    url: &str,
+    url: &RedactedUrl,
 ) -> Result<Bytes, TransportError> {
     let too_large = || TransportError::BodyTooLarge {
-        url: url.to_owned(),
+        url: url.to_string(),
         limit: limits.max_size,
     };
     let declared = match content_length {
@@ -41,11 +42,11 @@ pub(crate) async fn read_to_end(
         let next = match limits.idle {
             Some(idle) => tokio::time::timeout(idle, body.frame())
                 .await
-                .map_err(|_| classify::timeout(url.to_owned(), TimeoutPhase::Body, idle))?,
+                .map_err(|_| classify::timeout(url.to_string(), TimeoutPhase::Body, idle))?,
             None => body.frame().await,
         };
         let Some(frame) = next else { break };
-        let frame = frame.map_err(|e| classify::body_error(url.to_owned(), e))?;
+        let frame = frame.map_err(|e| classify::body_error(url.to_string(), e))?;
         // Trailers carry nothing the protocols use; only data frames count.
         if let Ok(data) = frame.into_data() {
             if collected.len() + data.len() > limits.max_size {

@@ -17,6 +17,7 @@ use crate::builder::Settings;
 use crate::connect::ConnectTimeout;
 use crate::plaintext::PlaintextWarnings;
 use crate::tls::Roots;
+use crate::url::RedactedUrl;
 use crate::{classify, HttpTransportBuilder, Response, TimeoutPhase, Transport, TransportError};
 
 type Connector = ConnectTimeout<HttpsConnector<HttpConnector>>;
@@ -52,14 +53,14 @@ impl HttpTransport {
     async fn exchange(
         &self,
         request: http::Request<Full<Bytes>>,
-        url: &str,
+        url: &RedactedUrl,
     ) -> Result<Response, TransportError> {
         let answer = self
             .inner
             .client
             .request(request)
             .await
-            .map_err(|e| classify::send_error(url.to_owned(), e))?;
+            .map_err(|e| classify::send_error(url.to_string(), e))?;
         let (head, body) = answer.into_parts();
         tracing::trace!(status = head.status.as_u16(), version = ?head.version, "answer head");
         let content_length = head
@@ -92,7 +93,7 @@ fn check_sendable(uri: &http::Uri) -> Result<(), &'static str> {
 #[async_trait]
 impl Transport for HttpTransport {
     async fn send(&self, request: http::Request<Bytes>) -> Result<Response, TransportError> {
-        let url = iotbos_proto::redact_uri(request.uri());
+        let url = RedactedUrl::new(request.uri());
         if let Err(reason) = check_sendable(request.uri()) {
             return Err(TransportError::invalid_request(request.uri(), reason));
         }
@@ -111,7 +112,11 @@ impl Transport for HttpTransport {
                 Some(limit) => tokio::time::timeout(limit, exchange)
                     .await
                     .unwrap_or_else(|_| {
-                        Err(classify::timeout(url.clone(), TimeoutPhase::Request, limit))
+                        Err(classify::timeout(
+                            url.to_string(),
+                            TimeoutPhase::Request,
+                            limit,
+                        ))
                     }),
                 None => exchange.await,
             };

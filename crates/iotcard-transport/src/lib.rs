@@ -56,6 +56,7 @@ mod response;
 mod scripted;
 mod snippet;
 mod tls;
+mod url;
 
 use std::sync::Arc;
 
