@@ -12,7 +12,7 @@ use iotbos_proto::{
 use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Secret, Usage};
 use tokio::time::Instant;
 
-use super::ordered::ordered;
+use super::ordered::{ordered, Limits};
 use super::snapshot::merge_snapshots;
 use crate::report::from_iotbos;
 use crate::sender::{CallInfo, Sender};
@@ -23,8 +23,13 @@ use crate::{CardReport, Error, SharedError};
 /// (each batch is five calls).
 const RUNNING_PER_SLOT: usize = 4;
 /// Batches [`IotbosClient::card_stream`] holds, running or finished and
-/// waiting for an earlier one, per request slot.
+/// waiting for an earlier one, per request slot, once the head batch has
+/// waited [`HEAD_PATIENCE`].
 const WINDOW_PER_SLOT: usize = 16;
+/// How long the head batch of [`IotbosClient::card_stream`] may wait before
+/// later batches may pile up past the running ones: longer than an ordinary
+/// batch takes, shorter than any `Retry-After` (whole seconds).
+const HEAD_PATIENCE: Duration = Duration::from_millis(200);
 
 /// Every card of a call, each with its value or why it has none.
 pub type IotbosReports<T> = Vec<CardReport<CardNumber, T>>;
@@ -126,21 +131,23 @@ impl IotbosClient {
     {
         let client = self.clone();
         let size = self.inner.batch_size.get();
-        // Results leave in input order. A batch stuck behind a Retry-After
-        // (a second or more) must not stop the rest: up to `window` batches
-        // are held, finished or not, so the stream stalls only when the
-        // whole window waits on its head. Only `running` batches run at
-        // once, so a failed request's retry queues behind a few first
-        // attempts, not hundreds, while it holds retry budget. Memory stays
-        // window × batch (export of 1,000,000 cards: see BENCHMARKS.md).
-        let running = self.inner.concurrency.saturating_mul(RUNNING_PER_SLOT);
-        let window = self.inner.concurrency.saturating_mul(WINDOW_PER_SLOT);
+        // Results leave in input order. At most `running` batches run;
+        // while the head batch is young, finished ones waiting for it count
+        // against that too, so memory stays `running` × batch. A head stuck
+        // behind a Retry-After (a second or more) or a retry's backoff must
+        // not stop the rest: once it has waited `patience`, up to `window`
+        // batches are held (export memory: see BENCHMARKS.md).
+        let limits = Limits {
+            running: self.inner.concurrency.saturating_mul(RUNNING_PER_SLOT),
+            window: self.inner.concurrency.saturating_mul(WINDOW_PER_SLOT),
+            patience: HEAD_PATIENCE,
+        };
         let mut input = cards.into_iter();
         let chunks = std::iter::from_fn(move || {
             let chunk: Vec<CardNumber> = input.by_ref().take(size).collect();
             (!chunk.is_empty()).then_some(chunk)
         });
-        ordered(chunks, running, window, move |chunk| {
+        ordered(chunks, limits, move |chunk| {
             let client = client.clone();
             async move { client.card_batch(chunk).await }
         })

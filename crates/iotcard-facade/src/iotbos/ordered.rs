@@ -6,35 +6,49 @@
 //! new jobs from starting once `n` are queued behind it. Widening `n` is no
 //! cure: every job it admits starts its requests, and the retries of failed
 //! ones then queue behind hundreds of first attempts while holding retry
-//! budget, which a soak with a quarter of requests failing emptied. Here
-//! the two limits are apart: at most `running` jobs run, and at most
-//! `window` jobs' results are held (running or finished but waiting).
+//! budget, which a soak with a quarter of requests failing emptied. Here at
+//! most `running` jobs run. Finished jobs waiting for an earlier one count
+//! against `running` too while the head is young, so in the ordinary case
+//! memory stays that of `running` jobs; once the head has waited longer
+//! than `patience` (a retry's backoff, a `Retry-After`), up to `window`
+//! jobs may be held, and the rest of the input keeps moving meanwhile.
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures::future;
 use futures::stream::{self, FuturesUnordered, Stream, StreamExt};
 
-/// Runs `job` on each item of `input` (read lazily), at most `running` at a
-/// time and at most `window` held, yielding results in input order.
-pub(super) fn ordered<I, F, Fut, T>(
-    input: I,
-    running: usize,
-    window: usize,
-    job: F,
-) -> impl Stream<Item = T>
+/// How many jobs [`ordered`] runs and holds.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Limits {
+    /// Jobs running at once.
+    pub running: usize,
+    /// Jobs held, running or finished, once the head has waited `patience`.
+    pub window: usize,
+    /// How long the head may wait before the window opens past `running`.
+    pub patience: Duration,
+}
+
+/// Runs `job` on each item of `input` (read lazily) within `limits`,
+/// yielding results in input order.
+pub(super) fn ordered<I, F, Fut, T>(input: I, limits: Limits, job: F) -> impl Stream<Item = T>
 where
     I: Iterator,
     F: FnMut(I::Item) -> Fut,
     Fut: Future<Output = T>,
 {
-    let running = running.max(1);
+    let running = limits.running.max(1);
     let state = State {
         input,
         job,
         running_max: running,
-        window: window.max(running),
+        window: limits.window.max(running),
+        patience: limits.patience,
+        head_since: Instant::now(),
         active: FuturesUnordered::new(),
         finished: BTreeMap::new(),
         next_in: 0,
@@ -44,11 +58,21 @@ where
         loop {
             if let Some(result) = s.finished.remove(&s.next_out) {
                 s.next_out += 1;
+                s.head_since = Instant::now();
                 return Some((result, s));
             }
             s.refill();
-            let (index, result) = s.active.next().await?;
-            s.finished.insert(index, result);
+            let patience_ends = s.head_since + s.patience;
+            let widened = s.hold() == s.window;
+            tokio::select! {
+                done = s.active.next() => {
+                    let (index, result) = done?;
+                    s.finished.insert(index, result);
+                }
+                // The head has waited long enough: loop to refill with
+                // the window open.
+                () = tokio::time::sleep_until(patience_ends), if !widened && !s.active.is_empty() => {}
+            }
         }
     })
 }
@@ -58,6 +82,9 @@ struct State<I, F, Fut: Future> {
     job: F,
     running_max: usize,
     window: usize,
+    patience: Duration,
+    /// When the job now at the head of the output became the head.
+    head_since: Instant,
     active: FuturesUnordered<Indexed<Fut>>,
     finished: BTreeMap<usize, Fut::Output>,
     next_in: usize,
@@ -73,10 +100,20 @@ where
     F: FnMut(I::Item) -> Fut,
     Fut: Future,
 {
+    /// How many jobs may be held now: `running` while the head is young,
+    /// the whole window once it has waited `patience`.
+    fn hold(&self) -> usize {
+        if self.head_since.elapsed() >= self.patience {
+            self.window
+        } else {
+            self.running_max
+        }
+    }
+
     /// Starts jobs while both limits allow and input remains.
     fn refill(&mut self) {
-        while self.active.len() < self.running_max
-            && self.active.len() + self.finished.len() < self.window
+        let hold = self.hold();
+        while self.active.len() < self.running_max && self.active.len() + self.finished.len() < hold
         {
             let Some(item) = self.input.next() else {
                 return;
@@ -105,7 +142,12 @@ mod tests {
         let running_now = Arc::new(AtomicUsize::new(0));
         let most_running = Arc::new(AtomicUsize::new(0));
         let (s, r, m) = (started.clone(), running_now.clone(), most_running.clone());
-        let out = ordered(0..50usize, 2, 50, move |i| {
+        let limits = Limits {
+            running: 2,
+            window: 50,
+            patience: Duration::from_millis(100),
+        };
+        let out = ordered(0..50usize, limits, move |i| {
             let (s, r, m) = (s.clone(), r.clone(), m.clone());
             async move {
                 s.fetch_add(1, Ordering::SeqCst);
@@ -133,7 +175,12 @@ mod tests {
     async fn no_more_than_the_window_is_held_while_the_head_waits() {
         let started = Arc::new(AtomicUsize::new(0));
         let s = started.clone();
-        let mut out = Box::pin(ordered(0..100usize, 4, 10, move |i| {
+        let limits = Limits {
+            running: 4,
+            window: 10,
+            patience: Duration::from_millis(100),
+        };
+        let mut out = Box::pin(ordered(0..100usize, limits, move |i| {
             s.fetch_add(1, Ordering::SeqCst);
             async move {
                 let ms = if i == 0 { 1_000 } else { 1 };
@@ -152,9 +199,39 @@ mod tests {
 
     #[tokio::test]
     async fn empty_input_ends_at_once() {
-        let out: Vec<u8> = ordered(std::iter::empty::<u8>(), 3, 9, |x| async move { x })
+        let limits = Limits {
+            running: 3,
+            window: 9,
+            patience: Duration::from_millis(1),
+        };
+        let out: Vec<u8> = ordered(std::iter::empty::<u8>(), limits, |x| async move { x })
             .collect()
             .await;
         assert!(out.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_young_head_keeps_the_hold_to_the_running_jobs() {
+        // The head takes 50 ms, under the 100 ms patience: while it runs,
+        // no more than `running` jobs are started or held.
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let limits = Limits {
+            running: 4,
+            window: 40,
+            patience: Duration::from_millis(100),
+        };
+        let mut out = Box::pin(ordered(0..100usize, limits, move |i| {
+            s.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let ms = if i == 0 { 50 } else { 1 };
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                i
+            }
+        }));
+        assert_eq!(out.next().await, Some(0));
+        assert_eq!(started.load(Ordering::SeqCst), 4, "held within running");
+        let rest: Vec<usize> = out.collect().await;
+        assert_eq!(rest, (1..100).collect::<Vec<_>>());
     }
 }
