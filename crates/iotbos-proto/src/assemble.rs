@@ -2,11 +2,9 @@
 //! order.
 
 use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
-
 use std::fmt;
 
+use foldhash::fast::RandomState;
 use iotcard_model::CardNumber;
 
 use crate::{Batch, BatchPlan, CardAnswer, CardAnswers, EntryError};

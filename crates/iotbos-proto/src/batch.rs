@@ -1,12 +1,10 @@
 //! Splitting a list of cards into data calls.
 
 use std::collections::HashSet;
-
-use foldhash::fast::RandomState;
-
 use std::num::NonZeroUsize;
 
 use bytes::Bytes;
+use foldhash::fast::RandomState;
 use http::Request;
 use iotcard_model::CardNumber;
 

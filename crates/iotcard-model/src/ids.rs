@@ -90,8 +90,7 @@ impl Iccid {
         }
         Ok(Self(s.to_ascii_uppercase()))
     }
-}
-impl Iccid {
+
     /// The identifier as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -130,8 +129,7 @@ impl Msisdn {
         }
         Ok(Self(s.to_owned()))
     }
-}
-impl Msisdn {
+
     /// The identifier as text.
     pub fn as_str(&self) -> &str {
         &self.0

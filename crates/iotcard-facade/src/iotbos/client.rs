@@ -1,9 +1,7 @@
-use std::collections::HashSet;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use foldhash::fast::RandomState;
 use futures::stream::{self, Stream, StreamExt};
 use iotbos_proto::{
     login_request, parse_login, AccessToken, BatchPlan, CardAnswers, Endpoint, ExpiryQuery,
@@ -320,15 +318,9 @@ fn distinct_batches(
     cards: impl IntoIterator<Item = CardNumber>,
     size: NonZeroUsize,
 ) -> Vec<Vec<CardNumber>> {
-    let cards: Vec<CardNumber> = cards.into_iter().collect();
-    let first: Vec<bool> = {
-        let mut seen = HashSet::with_capacity_and_hasher(cards.len(), RandomState::default());
-        cards.iter().map(|c| seen.insert(c)).collect()
-    };
-    let mut distinct = cards
-        .into_iter()
-        .zip(first)
-        .filter_map(|(card, first)| first.then_some(card));
+    // The plan drops repeats across the whole call; each batch is then
+    // planned and matched on its own (see `query`).
+    let mut distinct = BatchPlan::new(cards, size).into_cards().into_iter();
     let mut batches = Vec::new();
     loop {
         let batch: Vec<CardNumber> = distinct.by_ref().take(size.get()).collect();

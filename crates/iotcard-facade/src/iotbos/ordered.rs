@@ -17,10 +17,9 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use futures::future;
 use futures::stream::{self, FuturesUnordered, Stream, StreamExt};
+use tokio::time::Instant;
 
 /// How many jobs [`ordered`] runs and holds.
 #[derive(Clone, Copy, Debug)]
@@ -61,9 +60,8 @@ where
                 s.head_since = Instant::now();
                 return Some((result, s));
             }
-            s.refill();
+            let widened = s.refill() == s.window;
             let patience_ends = s.head_since + s.patience;
-            let widened = s.hold() == s.window;
             tokio::select! {
                 done = s.active.next() => {
                     let (index, result) = done?;
@@ -110,19 +108,21 @@ where
         }
     }
 
-    /// Starts jobs while both limits allow and input remains.
-    fn refill(&mut self) {
+    /// Starts jobs while both limits allow and input remains; returns the
+    /// hold it allowed.
+    fn refill(&mut self) -> usize {
         let hold = self.hold();
         while self.active.len() < self.running_max && self.active.len() + self.finished.len() < hold
         {
             let Some(item) = self.input.next() else {
-                return;
+                break;
             };
             let index = self.next_in;
             self.next_in += 1;
             let job = (self.job)(item);
             self.active.push(future::join(future::ready(index), job));
         }
+        hold
     }
 }
 
