@@ -119,7 +119,7 @@ pub enum CliError {
 
     /// The facade refused the settings (an endpoint it cannot use, a CA
     /// file without certificates…); nothing was sent.
-    #[error("cannot set up the {provider} client: {source}")]
+    #[error("cannot set up the {provider} client: {}", with_sources(.source))]
     ClientSetup {
         /// The platform.
         provider: Provider,
@@ -187,13 +187,14 @@ impl CliError {
 /// A platform failure's message, with what to do when the cause is a
 /// certificate this machine does not trust.
 pub fn with_hint(error: &iotcard_facade::Error) -> String {
+    let text = with_sources(error);
     if error.is_untrusted_certificate() {
         format!(
-            "{error} (the server's certificate is not trusted: set IOTCARD_CA_FILE, or \
+            "{text} (the server's certificate is not trusted: set IOTCARD_CA_FILE, or \
              `ca_file` in the config file, to a PEM file of its CA)"
         )
     } else {
-        error.to_string()
+        text
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use iotcard_facade::ProblemKind;
+
 /// What the process's exit status tells a script.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Exit {
@@ -42,68 +44,85 @@ impl From<Exit> for ExitCode {
 pub struct Tally {
     /// Cards answered with values.
     pub answered: u64,
-    /// Cards the platform does not know.
-    pub not_found: u64,
-    /// Cards the platform knows but has no data of this kind for.
-    pub no_data: u64,
-    /// Cards answered with an outcome code the platform documents nowhere.
-    pub unknown: u64,
-    /// Cards the platform refused with one of its (undocumented) codes.
-    pub refused: u64,
-    /// Cards whose request failed (network, server, refused credentials).
-    pub failed: u64,
-    /// The first few distinct failure messages, for stderr.
+    /// Cards without values, per kind of gap (indexed by
+    /// [`ProblemKind::ALL`]'s order).
+    gaps: [u64; ProblemKind::ALL.len()],
+    /// A few distinct failure messages, for stderr.
     pub failures: Vec<String>,
 }
 
-/// Distinct failure messages kept for the summary: enough to show a
-/// pattern, few enough to read.
+/// How many distinct failure messages stderr shows.
 const FAILURES_SHOWN: usize = 3;
 
+/// How each kind of gap is said in the summary line.
+fn said(kind: ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::NotFound => "not found",
+        ProblemKind::NoData => "without data",
+        ProblemKind::UnknownOutcome => "with an unknown answer",
+        ProblemKind::Unreadable => "unreadable",
+        ProblemKind::Missing => "missing from the answer",
+        _ => "failed",
+    }
+}
+
 impl Tally {
-    /// Records written so far.
+    /// Every record written.
     pub fn total(&self) -> u64 {
-        self.answered + self.not_found + self.no_data + self.unknown + self.refused + self.failed
+        self.answered + self.gaps.iter().sum::<u64>()
     }
 
-    /// Remembers why a card failed, if this reason is new.
+    /// Cards without values of `kind`.
+    pub fn of(&self, kind: ProblemKind) -> u64 {
+        ProblemKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .map_or(0, |i| self.gaps[i])
+    }
+
+    /// Counts one card without values; a failure's message is kept for
+    /// stderr.
+    pub fn count(&mut self, kind: ProblemKind, message: &str) {
+        if let Some(i) = ProblemKind::ALL.iter().position(|k| *k == kind) {
+            self.gaps[i] += 1;
+        }
+        if kind.is_failure() {
+            self.note_failure(message);
+        }
+    }
+
+    /// Remembers a failure's message, if it is new and there is room.
     pub fn note_failure(&mut self, message: &str) {
         if self.failures.len() < FAILURES_SHOWN && !self.failures.iter().any(|m| m == message) {
             self.failures.push(message.to_owned());
         }
     }
 
-    /// The exit status: failures outrank gaps, gaps outrank success.
-    ///
-    /// A card refused with a platform code (Tencent documents none; its
-    /// `getcardinfo` refuses an ICCID it does not hold) is a gap when the
-    /// platform answered other cards of the run, and a failure when it
-    /// refused every card: then the credentials or the request are at fault.
+    /// The exit status: 4 when anything failed, 3 when some cards had no
+    /// values for a reason the platform gave, 0 when all were answered.
     pub fn exit(&self) -> Exit {
-        let refused_all = self.refused > 0 && self.refused == self.total();
-        if self.failed > 0 || refused_all {
+        let failed: u64 = ProblemKind::ALL
+            .iter()
+            .filter(|k| k.is_failure())
+            .map(|k| self.of(*k))
+            .sum();
+        if failed > 0 {
             Exit::Failed
-        } else if self.not_found + self.no_data + self.unknown + self.refused > 0 {
+        } else if self.total() > self.answered {
             Exit::Incomplete
         } else {
             Exit::Success
         }
     }
 
-    /// One line for stderr when not every card was answered, e.g.
-    /// `3 of 10 cards not answered: 2 not found, 1 failed`.
+    /// `4 of 9 cards not answered: 2 not found, …`, when any was not.
     pub fn gaps(&self) -> Option<String> {
-        let parts: Vec<String> = [
-            (self.not_found, "not found"),
-            (self.no_data, "without data"),
-            (self.unknown, "with an unknown answer"),
-            (self.refused, "refused"),
-            (self.failed, "failed"),
-        ]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
-        .collect();
+        let parts: Vec<String> = ProblemKind::ALL
+            .iter()
+            .map(|k| (self.of(*k), said(*k)))
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
         if parts.is_empty() {
             return None;
         }
@@ -142,35 +161,43 @@ mod tests {
             ..Tally::default()
         };
         assert_eq!((t.exit(), t.gaps()), (Exit::Success, None));
-        t.no_data = 1;
+        t.count(ProblemKind::NoData, "");
         assert_eq!(t.exit(), Exit::Incomplete);
-        t.not_found = 2;
-        t.failed = 1;
+        t.count(ProblemKind::NotFound, "");
+        t.count(ProblemKind::NotFound, "");
+        t.count(ProblemKind::Failed, "boom");
         assert_eq!(t.exit(), Exit::Failed);
         assert_eq!(
             t.gaps().unwrap(),
             "4 of 9 cards not answered: 2 not found, 1 without data, 1 failed"
         );
-        let only_unknown = Tally {
-            unknown: 1,
-            ..Tally::default()
-        };
+        assert_eq!(t.failures, ["boom"]);
+        let mut only_unknown = Tally::default();
+        only_unknown.count(ProblemKind::UnknownOutcome, "");
         assert_eq!(only_unknown.exit(), Exit::Incomplete);
     }
 
     #[test]
-    fn refusals_are_gaps_unless_every_card_was_refused() {
-        let some = Tally {
-            answered: 2,
-            refused: 1,
-            ..Tally::default()
-        };
-        assert_eq!(some.exit(), Exit::Incomplete);
-        let all = Tally {
-            refused: 3,
-            ..Tally::default()
-        };
-        assert_eq!(all.exit(), Exit::Failed);
+    fn unreadable_and_missing_are_failures() {
+        for kind in [ProblemKind::Unreadable, ProblemKind::Missing] {
+            let mut t = Tally {
+                answered: 3,
+                ..Tally::default()
+            };
+            t.count(kind, "why");
+            assert_eq!(t.exit(), Exit::Failed, "{kind}");
+            assert_eq!(t.of(kind), 1);
+            assert_eq!(t.failures, ["why"]);
+        }
+    }
+
+    #[test]
+    fn cards_not_held_on_either_platform_are_gaps_not_failures() {
+        let mut all = Tally::default();
+        for _ in 0..3 {
+            all.count(ProblemKind::NotFound, "");
+        }
+        assert_eq!(all.exit(), Exit::Incomplete);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 use std::sync::Arc;
+use std::time::Duration;
 
+use http::StatusCode;
 use iotbos_proto::IotbosError;
 use iotcard_model::ModelError;
 use iotcard_transport::TransportError;
@@ -8,20 +10,31 @@ use thiserror::Error;
 
 /// What went wrong with a call, after retries.
 ///
-/// Provider codes and messages are kept verbatim inside the protocol errors;
-/// no variant ever holds a credential (URLs are redacted by the transport).
+/// Display shows this layer's words only; the cause is in
+/// [`source()`](std::error::Error::source), down to the transport's or the
+/// provider's verbatim text. Each error says itself what it is:
+/// [`is_transient`](Error::is_transient), [`is_timeout`](Error::is_timeout),
+/// [`is_refused`](Error::is_refused), [`status`](Error::status), the
+/// provider's [`code`](Error::provider_code) and
+/// [`message`](Error::provider_message). No variant ever holds a credential
+/// (URLs are redacted before they are kept).
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum Error {
     /// An argument cannot be valid (a card number, an ICCID, a limit);
     /// nothing was sent.
-    #[error("invalid input: {0}")]
+    #[error(transparent)]
     InvalidInput(#[from] ModelError),
-    /// The client was configured wrongly (a missing credential, a bad
-    /// endpoint, a zero batch size); nothing was sent.
-    #[error("invalid client configuration: {0}")]
-    Config(String),
-    /// Sending failed: connect, TLS, timeout, HTTP status, body.
+    /// The client was configured wrongly (a missing credential, a zero batch
+    /// size); nothing was sent.
+    #[error("invalid client configuration: {setting} {problem}")]
+    Config {
+        /// Which setting (`account`, `batch_size`, …).
+        setting: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Sending failed: connect, TLS, timeout, body.
     #[error(transparent)]
     Transport(#[from] TransportError),
     /// IoTBOS refused or answered something unreadable.
@@ -30,8 +43,8 @@ pub enum Error {
     /// Tencent refused or answered something unreadable.
     #[error(transparent)]
     Tencent(#[from] TencentError),
-    /// A retryable failure persisted through every attempt allowed.
-    #[error("{call} failed after {attempts} attempts; last error: {last}")]
+    /// A transient failure persisted through every attempt allowed.
+    #[error("{call} failed after {attempts} attempts")]
     AttemptsExhausted {
         /// Which call (`iotbos usage`, `tencent getcardinfo`, …).
         call: String,
@@ -43,9 +56,7 @@ pub enum Error {
     },
     /// The client's retry budget is spent (the server has been failing for
     /// many requests in a row), so the failure is reported without retrying.
-    #[error(
-        "{call} failed and the retry budget is spent after {attempts} attempts; last error: {last}"
-    )]
+    #[error("{call} failed and the retry budget is spent after {attempts} attempts")]
     RetryBudgetExhausted {
         /// Which call.
         call: String,
@@ -57,33 +68,35 @@ pub enum Error {
     },
     /// The server asked to wait (`Retry-After`) longer than the client is
     /// configured to.
-    #[error("{call}: the server asked to retry after {after:?}, longer than the allowed {limit:?}; last error: {last}")]
+    #[error("{call}: the server asked to retry after {after:?}, longer than the allowed {limit:?}")]
     RetryAfterTooLong {
         /// Which call.
         call: String,
         /// What the server asked.
-        after: std::time::Duration,
+        after: Duration,
         /// The configured ceiling.
-        limit: std::time::Duration,
+        limit: Duration,
         /// The failure that carried the `Retry-After`.
         #[source]
         last: Box<Error>,
     },
     /// Logging in failed, so the call could not be made.
-    #[error("IoTBOS login failed: {0}")]
-    Login(SharedError),
-    /// A call this platform does not offer.
-    #[error("{provider} does not offer {what}")]
-    NotOffered {
-        /// Which provider.
-        provider: &'static str,
-        /// What was asked for.
-        what: &'static str,
-    },
+    #[error("IoTBOS login failed")]
+    Login(#[source] SharedError),
 }
 
+/// A shared error, as handed to every card of a failed batch.
+pub type SharedError = Arc<Error>;
+
 impl Error {
-    /// The innermost failure, past the retry wrappers.
+    pub(crate) fn config(setting: &'static str, problem: impl Into<String>) -> Self {
+        Error::Config {
+            setting,
+            problem: problem.into(),
+        }
+    }
+
+    /// The innermost failure, past the retry and login wrappers.
     pub fn root(&self) -> &Error {
         match self {
             Error::AttemptsExhausted { last, .. }
@@ -94,12 +107,75 @@ impl Error {
         }
     }
 
+    /// Whether the same request may succeed if sent again: a connect
+    /// failure, a timeout, a 5xx/408/429, a broken or garbled answer. After
+    /// retries this still says whether asking again *later* may help.
+    pub fn is_transient(&self) -> bool {
+        match self.root() {
+            Error::Transport(t) => t.is_transient(),
+            Error::Iotbos(e) => e.is_transient(),
+            Error::Tencent(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+
+    /// Whether the root cause is a time limit running out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.root(), Error::Transport(t) if t.is_timeout())
+    }
+
+    /// Whether the root cause is the provider refusing the call (a refused
+    /// login, token, signature or card), in its own envelope.
+    pub fn is_refused(&self) -> bool {
+        match self.root() {
+            Error::Iotbos(e) => e.is_refused(),
+            Error::Tencent(e) => e.is_refused(),
+            _ => false,
+        }
+    }
+
+    /// Whether the root cause is Tencent saying the account does not hold
+    /// the ICCID asked about.
+    pub fn is_card_unknown(&self) -> bool {
+        matches!(self.root(), Error::Tencent(e) if e.is_card_unknown())
+    }
+
     /// Whether the root cause is a server certificate that is not trusted.
     pub fn is_untrusted_certificate(&self) -> bool {
         matches!(self.root(), Error::Transport(t) if t.is_untrusted_certificate())
     }
 
-    /// Whether the call spent every attempt on retryable failures, so asking
+    /// The HTTP status of the answer behind the root cause, if one came.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self.root() {
+            Error::Transport(t) => t.status(),
+            Error::Iotbos(e) => e.status(),
+            Error::Tencent(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// The provider's own code, verbatim (Tencent's `code`; IoTBOS's
+    /// envelope `status`).
+    pub fn provider_code(&self) -> Option<String> {
+        match self.root() {
+            Error::Iotbos(e) => e.provider_code(),
+            Error::Tencent(e) => e.provider_code(),
+            _ => None,
+        }
+    }
+
+    /// The provider's own message, verbatim (Tencent's `message`; IoTBOS's
+    /// `info`).
+    pub fn provider_message(&self) -> Option<&str> {
+        match self.root() {
+            Error::Iotbos(e) => e.provider_message(),
+            Error::Tencent(e) => e.provider_message(),
+            _ => None,
+        }
+    }
+
+    /// Whether the call spent every attempt on transient failures, so asking
     /// again later may succeed. (A dry retry budget is not such a case: it
     /// says the server is failing across the board, and asking again is what
     /// the budget exists to prevent.)
@@ -110,17 +186,56 @@ impl Error {
             _ => false,
         }
     }
-
-    /// Whether the root cause is the provider refusing the call (a refused
-    /// login, a refused signature, an undocumented error code).
-    pub fn is_refused(&self) -> bool {
-        matches!(
-            self.root(),
-            Error::Iotbos(IotbosError::Refused { .. })
-                | Error::Tencent(TencentError::Refused { .. })
-        )
-    }
 }
 
-/// A shared error, as handed to every card of a failed batch.
-pub type SharedError = Arc<Error>;
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    fn chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+        let mut out = vec![e.to_string()];
+        let mut next = e.source();
+        while let Some(cause) = next {
+            out.push(cause.to_string());
+            next = cause.source();
+        }
+        out
+    }
+
+    #[test]
+    fn wrappers_show_one_level_and_chain_to_the_provider_text() {
+        let refused = Error::Iotbos(
+            iotbos_proto::parse_login(StatusCode::OK, br#"{"status":0,"info":"wrong password"}"#)
+                .unwrap_err(),
+        );
+        assert!(refused.is_refused() && !refused.is_transient());
+        let login = Error::Login(Arc::new(refused));
+        let retried = Error::AttemptsExhausted {
+            call: "iotbos usage".into(),
+            attempts: 3,
+            last: Box::new(login),
+        };
+        let lines = chain(&retried);
+        assert_eq!(lines[0], "iotbos usage failed after 3 attempts");
+        assert_eq!(lines[1], "IoTBOS login failed");
+        assert!(lines.last().unwrap().contains("wrong password"), "{lines:?}");
+        for pair in lines.windows(2) {
+            assert!(!pair[0].contains(&pair[1]), "{pair:?} repeats its cause");
+        }
+        assert!(retried.is_refused());
+        assert_eq!(retried.provider_message(), Some("wrong password"));
+        assert!(retried.source().is_some());
+    }
+
+    #[test]
+    fn configuration_errors_name_the_setting() {
+        let e = Error::config("batch_size", "must be at least 1");
+        assert_eq!(
+            e.to_string(),
+            "invalid client configuration: batch_size must be at least 1"
+        );
+        assert!(!e.is_transient() && !e.is_refused() && e.status().is_none());
+    }
+}

@@ -1,11 +1,82 @@
-//! One trait for what every platform can answer, so a fleet job can be
-//! written once.
+//! One trait for what every platform can answer, so a fleet job is written
+//! once and run on either.
 
-use async_trait::async_trait;
-use iotcard_model::{CardNumber, CardSnapshot, Iccid};
+use std::fmt;
+use std::hash::Hash;
+use std::str::FromStr;
+
+use futures::StreamExt;
+use iotcard_model::{
+    CardNumber, CardSnapshot, Expiry, Iccid, ModelError, Plan, Remaining, Status, Usage,
+};
 use serde::Serialize;
+use tencent_proto::OperatorFilter;
 
-use crate::{CardReport, Error, IotbosClient, TencentClient};
+use crate::{CardReport, CardStream, IotbosClient, TencentClient, TryCardStream};
+
+/// A card platform iotcard speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Provider {
+    /// IoTBOS (`sys.iotbos.com`).
+    Iotbos,
+    /// Tencent IoT card (`yun.tim.qq.com`).
+    Tencent,
+}
+
+impl Provider {
+    /// Every provider.
+    pub const ALL: [Provider; 2] = [Provider::Iotbos, Provider::Tencent];
+
+    /// `iotbos` or `tencent`: the name in flags, the environment and files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Iotbos => "iotbos",
+            Provider::Tencent => "tencent",
+        }
+    }
+
+    /// The name an operator knows the platform by.
+    pub fn title(self) -> &'static str {
+        match self {
+            Provider::Iotbos => "IoTBOS",
+            Provider::Tencent => "Tencent IoT card",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Provider {
+    type Err = ModelError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| s.trim().eq_ignore_ascii_case(p.as_str()))
+            .ok_or_else(|| ModelError::UnknownName {
+                what: "provider",
+                input: s.to_owned(),
+                expected: "iotbos, tencent",
+            })
+    }
+}
+
+/// Which identifier a platform looks cards up by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CardKey {
+    /// A [`CardNumber`]: an MSISDN or an all-digit ICCID.
+    CardNumber,
+    /// An [`Iccid`].
+    Iccid,
+}
 
 /// What a platform can and cannot tell about a card.
 ///
@@ -15,11 +86,10 @@ use crate::{CardReport, Error, IotbosClient, TencentClient};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Capabilities {
-    /// The platform's name: `iotbos` or `tencent`.
-    pub provider: &'static str,
-    /// Which identifier it looks cards up by: `card_number` (an MSISDN or
-    /// all-digit ICCID) or `iccid`.
-    pub looks_up_by: &'static str,
+    /// The platform.
+    pub provider: Provider,
+    /// Which identifier it looks cards up by.
+    pub looks_up_by: CardKey,
     /// SMS used and left this period.
     pub sms: bool,
     /// Data used and left this period.
@@ -40,38 +110,10 @@ pub struct Capabilities {
     pub account_info: bool,
 }
 
-/// A card platform, provider-neutral.
-///
-/// ```no_run
-/// use iotcard_facade::CardPlatform;
-/// async fn report(platform: &dyn CardPlatform, cards: Vec<String>) -> Result<(), iotcard_facade::Error> {
-///     for r in platform.snapshots(cards).await? {
-///         match r.result {
-///             Ok(s) => println!("{}: {:?}", r.card, s.status),
-///             Err(problem) => println!("{}: {} ({})", r.card, problem, problem.kind()),
-///         }
-///     }
-///     Ok(())
-/// }
-/// ```
-#[async_trait]
-pub trait CardPlatform: Send + Sync + std::fmt::Debug {
-    /// What this platform can answer.
-    fn capabilities(&self) -> Capabilities;
-
-    /// A snapshot per distinct card, in the caller's order. Every card is
-    /// validated first: one that cannot be valid is an
-    /// [`Error::InvalidInput`] and nothing is sent.
-    async fn snapshots(
-        &self,
-        cards: Vec<String>,
-    ) -> Result<Vec<CardReport<String, CardSnapshot>>, Error>;
-}
-
 /// What IoTBOS answers.
 pub const IOTBOS_CAPABILITIES: Capabilities = Capabilities {
-    provider: "iotbos",
-    looks_up_by: "card_number",
+    provider: Provider::Iotbos,
+    looks_up_by: CardKey::CardNumber,
     sms: true,
     data: true,
     plan_prices: true,
@@ -85,8 +127,8 @@ pub const IOTBOS_CAPABILITIES: Capabilities = Capabilities {
 
 /// What Tencent answers.
 pub const TENCENT_CAPABILITIES: Capabilities = Capabilities {
-    provider: "tencent",
-    looks_up_by: "iccid",
+    provider: Provider::Tencent,
+    looks_up_by: CardKey::Iccid,
     sms: false,
     data: true,
     plan_prices: false,
@@ -98,57 +140,231 @@ pub const TENCENT_CAPABILITIES: Capabilities = Capabilities {
     account_info: true,
 };
 
-#[async_trait]
+/// The identifier a platform looks cards up by: validated on parse, shown
+/// as the platform holds it.
+pub trait PlatformCard:
+    Clone + Eq + Hash + fmt::Display + fmt::Debug + FromStr<Err = ModelError> + Send + Sync + 'static
+{
+}
+
+impl<T> PlatformCard for T where
+    T: Clone
+        + Eq
+        + Hash
+        + fmt::Display
+        + fmt::Debug
+        + FromStr<Err = ModelError>
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// A card platform, provider-neutral: the same questions, the same typed
+/// answers, streamed one report per distinct card in the order asked.
+///
+/// Write a job once, generic over the platform:
+///
+/// ```no_run
+/// use futures::StreamExt;
+/// use iotcard_facade::CardPlatform;
+///
+/// async fn silent_cards<P: CardPlatform>(platform: &P, cards: Vec<P::Card>) {
+///     let mut usage = platform.usage_stream(cards);
+///     while let Some(report) = usage.next().await {
+///         match report.result {
+///             Ok(u) if u.data_used.as_ref().is_some_and(|d| d.amount.is_zero()) => {
+///                 println!("{} used no data", report.card)
+///             }
+///             Ok(_) => {}
+///             Err(problem) => println!("{}: {problem} ({})", report.card, problem.kind()),
+///         }
+///     }
+/// }
+/// ```
+pub trait CardPlatform: Clone + Send + Sync + fmt::Debug + 'static {
+    /// The identifier this platform looks cards up by.
+    type Card: PlatformCard;
+
+    /// What this platform can answer.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Reads a card identifier as this platform takes it; one that cannot
+    /// be valid is refused before anything is sent.
+    fn parse_card(&self, text: &str) -> Result<Self::Card, ModelError> {
+        text.trim().parse()
+    }
+
+    /// SMS and data used this period.
+    fn usage_stream<I>(&self, cards: I) -> CardStream<Self::Card, Usage>
+    where
+        I: IntoIterator<Item = Self::Card>,
+        I::IntoIter: Send + 'static;
+
+    /// SMS and data left this period.
+    fn remaining_stream<I>(&self, cards: I) -> CardStream<Self::Card, Remaining>
+    where
+        I: IntoIterator<Item = Self::Card>,
+        I::IntoIter: Send + 'static;
+
+    /// Expiry date and the status beside it.
+    fn expiry_stream<I>(&self, cards: I) -> CardStream<Self::Card, Expiry>
+    where
+        I: IntoIterator<Item = Self::Card>,
+        I::IntoIter: Send + 'static;
+
+    /// Lifecycle status, and the data network where the platform says.
+    fn status_stream<I>(&self, cards: I) -> CardStream<Self::Card, Status>
+    where
+        I: IntoIterator<Item = Self::Card>,
+        I::IntoIter: Send + 'static;
+
+    /// The tariff.
+    fn plan_stream<I>(&self, cards: I) -> CardStream<Self::Card, Plan>
+    where
+        I: IntoIterator<Item = Self::Card>,
+        I::IntoIter: Send + 'static;
+
+    /// Everything the platform knows of each card.
+    fn snapshot_stream<I>(&self, cards: I) -> CardStream<Self::Card, CardSnapshot>
+    where
+        I: IntoIterator<Item = Self::Card>,
+        I::IntoIter: Send + 'static;
+
+    /// Every card of the account with its snapshot, where the platform can
+    /// list its cards (`None` where it cannot: IoTBOS has no listing call).
+    fn listed_snapshots(&self) -> Option<TryCardStream<CardReport<Self::Card, CardSnapshot>>>;
+}
+
 impl CardPlatform for IotbosClient {
+    type Card = CardNumber;
+
     fn capabilities(&self) -> Capabilities {
         IOTBOS_CAPABILITIES
     }
 
-    async fn snapshots(
-        &self,
-        cards: Vec<String>,
-    ) -> Result<Vec<CardReport<String, CardSnapshot>>, Error> {
-        let numbers = cards
-            .iter()
-            .map(|c| CardNumber::parse(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(self
-            .card(numbers)
-            .await
-            .into_iter()
-            .map(|r| CardReport {
-                card: r.card.to_string(),
-                result: r.result,
-            })
-            .collect())
+    fn usage_stream<I>(&self, cards: I) -> CardStream<CardNumber, Usage>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        IotbosClient::usage_stream(self, cards)
+    }
+
+    fn remaining_stream<I>(&self, cards: I) -> CardStream<CardNumber, Remaining>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        IotbosClient::remaining_stream(self, cards)
+    }
+
+    fn expiry_stream<I>(&self, cards: I) -> CardStream<CardNumber, Expiry>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        IotbosClient::expiry_stream(self, cards)
+    }
+
+    fn status_stream<I>(&self, cards: I) -> CardStream<CardNumber, Status>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        IotbosClient::status_stream(self, cards).map_values(|status| Status {
+            status: Some(status),
+            network: None,
+        })
+    }
+
+    fn plan_stream<I>(&self, cards: I) -> CardStream<CardNumber, Plan>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        IotbosClient::plan_stream(self, cards)
+    }
+
+    fn snapshot_stream<I>(&self, cards: I) -> CardStream<CardNumber, CardSnapshot>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        IotbosClient::snapshot_stream(self, cards)
+    }
+
+    fn listed_snapshots(&self) -> Option<TryCardStream<CardReport<CardNumber, CardSnapshot>>> {
+        None
     }
 }
 
-#[async_trait]
 impl CardPlatform for TencentClient {
+    type Card = Iccid;
+
     fn capabilities(&self) -> Capabilities {
         TENCENT_CAPABILITIES
     }
 
-    async fn snapshots(
-        &self,
-        cards: Vec<String>,
-    ) -> Result<Vec<CardReport<String, CardSnapshot>>, Error> {
-        let iccids = cards
-            .iter()
-            .map(|c| Iccid::parse(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(self
-            .cards_info(iccids)
-            .await
-            .into_iter()
-            .map(|r| CardReport {
-                card: r.card.to_string(),
-                result: r
-                    .result
-                    .map(|info| info.to_snapshot())
-                    .map_err(|p| p.map(|info| info.to_snapshot())),
-            })
-            .collect())
+    fn usage_stream<I>(&self, cards: I) -> CardStream<Iccid, Usage>
+    where
+        I: IntoIterator<Item = Iccid>,
+        I::IntoIter: Send + 'static,
+    {
+        self.card_info_stream(cards).map_values(|i| i.card.usage())
+    }
+
+    fn remaining_stream<I>(&self, cards: I) -> CardStream<Iccid, Remaining>
+    where
+        I: IntoIterator<Item = Iccid>,
+        I::IntoIter: Send + 'static,
+    {
+        self.card_info_stream(cards)
+            .map_values(|i| i.card.remaining())
+    }
+
+    fn expiry_stream<I>(&self, cards: I) -> CardStream<Iccid, Expiry>
+    where
+        I: IntoIterator<Item = Iccid>,
+        I::IntoIter: Send + 'static,
+    {
+        self.card_info_stream(cards).map_values(|i| Expiry {
+            status: Some(i.card.status.clone()),
+            expires_at: i.product_expires_at,
+        })
+    }
+
+    fn status_stream<I>(&self, cards: I) -> CardStream<Iccid, Status>
+    where
+        I: IntoIterator<Item = Iccid>,
+        I::IntoIter: Send + 'static,
+    {
+        self.card_info_stream(cards).map_values(|i| Status {
+            status: Some(i.card.status.clone()),
+            network: Some(i.card.network.clone()),
+        })
+    }
+
+    fn plan_stream<I>(&self, cards: I) -> CardStream<Iccid, Plan>
+    where
+        I: IntoIterator<Item = Iccid>,
+        I::IntoIter: Send + 'static,
+    {
+        self.card_info_stream(cards).map_values(|i| i.plan())
+    }
+
+    fn snapshot_stream<I>(&self, cards: I) -> CardStream<Iccid, CardSnapshot>
+    where
+        I: IntoIterator<Item = Iccid>,
+        I::IntoIter: Send + 'static,
+    {
+        TencentClient::snapshot_stream(self, cards)
+    }
+
+    fn listed_snapshots(&self) -> Option<TryCardStream<CardReport<Iccid, CardSnapshot>>> {
+        let reports = self
+            .cards_with_info(OperatorFilter::All)
+            .map(|item| item.map(|report| report.map(|info| info.to_snapshot())));
+        Some(TryCardStream::new(reports))
     }
 }

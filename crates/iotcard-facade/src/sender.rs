@@ -4,15 +4,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use iotcard_transport::{Response, Transport, TransportError};
+use iotcard_transport::{Response, Transport};
 use rand::rngs::StdRng;
-use rand::SeedableRng;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use crate::classify::retryable;
 use crate::rate::RateLimiter;
-use crate::retry::{RetryBudget, RetryConfig};
+use crate::retry::{FailureKind, RetryBudget, RetryConfig};
 use crate::Error;
 
 /// The limits one client shares between all its tasks.
@@ -41,6 +39,7 @@ impl Sender {
         retry: RetryConfig,
         rate: Option<RateLimiter>,
         concurrency: usize,
+        rng: Mutex<StdRng>,
     ) -> Self {
         Self {
             transport,
@@ -48,7 +47,7 @@ impl Sender {
             retry,
             rate,
             in_flight: Semaphore::new(concurrency.max(1)),
-            rng: Mutex::new(StdRng::from_entropy()),
+            rng,
             provider,
         }
     }
@@ -81,7 +80,7 @@ impl Sender {
             let mut last_retry_cost = None;
             loop {
                 attempt += 1;
-                let outcome = self.attempt(info, attempt, build()?, &parse).await;
+                let (outcome, server_wait) = self.attempt(info, attempt, build()?, &parse).await;
                 let error = match outcome {
                     Ok(value) => {
                         self.budget.on_success(last_retry_cost);
@@ -89,8 +88,14 @@ impl Sender {
                     }
                     Err(e) => e,
                 };
-                let Some(kind) = retryable(&error) else {
+                // The error says itself whether another attempt may help.
+                if !error.is_transient() {
                     return Err(error);
+                }
+                let kind = if error.is_timeout() {
+                    FailureKind::Timeout
+                } else {
+                    FailureKind::Other
                 };
                 let call = format!("{} {}", self.provider, info.call);
                 if attempt >= self.retry.max_attempts {
@@ -104,10 +109,6 @@ impl Sender {
                         }
                     });
                 }
-                let server_wait = match &error {
-                    Error::Transport(t) => t.retry_after(),
-                    _ => None,
-                };
                 if let Some(after) = server_wait {
                     if after > self.retry.max_retry_after {
                         return Err(Error::RetryAfterTooLong {
@@ -139,24 +140,22 @@ impl Sender {
         .await
     }
 
+    /// One attempt: the result, and the wait the answer asked for
+    /// (`Retry-After`) if it came with one.
     async fn attempt<T>(
         &self,
         info: CallInfo,
         attempt: u32,
         request: http::Request<Bytes>,
         parse: &impl Fn(&Response) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+    ) -> (Result<T, Error>, Option<Duration>) {
         // The permit bounds requests in flight across every task of the
-        // client; a closed semaphore cannot happen (it is never closed).
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| Error::Config("client is shutting down".into()))?;
+        // client. The semaphore is never closed, so `acquire` cannot fail;
+        // were it ever closed, sending without a permit beats failing.
+        let _permit = self.in_flight.acquire().await.ok();
         if let Some(rate) = &self.rate {
             rate.acquire().await;
         }
-        let uri = request.uri().clone();
         let started = tokio::time::Instant::now();
         let result = self.transport.send(request).await;
         let latency: Duration = started.elapsed();
@@ -164,7 +163,7 @@ impl Sender {
             Ok(r) => r,
             Err(e) => {
                 tracing::debug!(call = info.call, attempt, ?latency, error = %e, "send failed");
-                return Err(e.into());
+                return (Err(e.into()), None);
             }
         };
         tracing::debug!(
@@ -174,22 +173,13 @@ impl Sender {
             status = response.status.as_u16(),
             "answer"
         );
-        if response.status.is_success() {
-            return parse(&response);
-        }
-        let status_error = TransportError::from_status(&uri, &response);
-        if status_error.is_retryable() {
-            return Err(status_error.into());
-        }
-        // A 4xx may still carry the platform's envelope (a refused token or
-        // signature): its verbatim message says more than the status does.
-        let as_if_ok = Response {
-            status: http::StatusCode::OK,
-            ..response
+        // Every status goes to the parser: a 4xx may carry the platform's
+        // refusal envelope, whose verbatim message says more than the status.
+        let parsed = parse(&response);
+        let wait = match &parsed {
+            Err(_) => response.retry_after(),
+            Ok(_) => None,
         };
-        match parse(&as_if_ok) {
-            Err(refusal) if refusal.is_refused() => Err(refusal),
-            _ => Err(status_error.into()),
-        }
+        (parsed, wait)
     }
 }

@@ -3,8 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use iotcard_model::SecretNames;
 use iotcard_transport::{HttpTransport, Transport};
 
+use crate::clock::{Clock, Entropy, SystemClock};
 use crate::rate::RateLimiter;
 use crate::retry::RetryConfig;
 use crate::Error;
@@ -12,6 +14,67 @@ use crate::Error;
 /// Requests in flight per client unless set: enough to hide a provider's
 /// latency without looking like an attack to it.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Settings both clients take, set once and handed to either builder with
+/// `.tuning(…)`; each `None` keeps the builder's value.
+///
+/// ```
+/// use std::time::Duration;
+/// use iotcard_facade::{IotbosClient, Tuning};
+///
+/// let tuning = Tuning::default()
+///     .concurrency(16)
+///     .timeout(Duration::from_secs(10));
+/// let client = IotbosClient::builder()
+///     .account("alice")
+///     .password("hunter2")
+///     .tuning(tuning)
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), iotcard_facade::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Tuning {
+    /// Requests in flight at once.
+    pub concurrency: Option<usize>,
+    /// A ceiling of requests per second.
+    pub rate_limit: Option<f64>,
+    /// The whole-exchange timeout of the default transport.
+    pub timeout: Option<Duration>,
+    /// Extra trusted CA certificates (PEM) for the default transport.
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// How failed requests are retried.
+    pub retry: Option<RetryConfig>,
+}
+
+impl Tuning {
+    /// Requests in flight at once.
+    pub fn concurrency(mut self, requests: usize) -> Self {
+        self.concurrency = Some(requests);
+        self
+    }
+    /// A ceiling of requests per second.
+    pub fn rate_limit(mut self, per_second: impl Into<Option<f64>>) -> Self {
+        self.rate_limit = per_second.into();
+        self
+    }
+    /// The whole-exchange timeout of the default transport.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// Extra trusted CA certificates (PEM) for the default transport.
+    pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_ca_pem = Some(pem.into());
+        self
+    }
+    /// How failed requests are retried.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+}
 
 /// The transport and limits a client is built with.
 #[derive(Debug, Clone)]
@@ -22,6 +85,8 @@ pub(crate) struct CommonSettings {
     pub rate: Option<f64>,
     pub timeout: Duration,
     pub extra_ca_pem: Option<Vec<u8>>,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Entropy,
 }
 
 impl Default for CommonSettings {
@@ -33,6 +98,8 @@ impl Default for CommonSettings {
             rate: None,
             timeout: Duration::from_secs(30),
             extra_ca_pem: None,
+            clock: Arc::new(SystemClock),
+            entropy: Entropy::Os,
         }
     }
 }
@@ -40,33 +107,56 @@ impl Default for CommonSettings {
 impl CommonSettings {
     pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.concurrency == 0 {
-            return Err(Error::Config("concurrency must be at least 1".into()));
+            return Err(Error::config("concurrency", "must be at least 1"));
         }
         if self.retry.max_attempts == 0 {
-            return Err(Error::Config("max_attempts must be at least 1".into()));
+            return Err(Error::config("retry.max_attempts", "must be at least 1"));
         }
         if self.retry.batch_rounds == 0 {
-            return Err(Error::Config("batch_rounds must be at least 1".into()));
+            return Err(Error::config("retry.batch_rounds", "must be at least 1"));
         }
         if let Some(rate) = self.rate {
             if RateLimiter::new(rate).is_none() {
-                return Err(Error::Config(format!(
-                    "rate must be a positive number of requests per second, got {rate}"
-                )));
+                return Err(Error::config(
+                    "rate_limit",
+                    format!("must be a positive number of requests per second, got {rate}"),
+                ));
             }
         }
         Ok(())
+    }
+
+    pub(crate) fn apply(&mut self, tuning: Tuning) {
+        if let Some(n) = tuning.concurrency {
+            self.concurrency = n;
+        }
+        if tuning.rate_limit.is_some() {
+            self.rate = tuning.rate_limit;
+        }
+        if let Some(t) = tuning.timeout {
+            self.timeout = t;
+        }
+        if tuning.extra_ca_pem.is_some() {
+            self.extra_ca_pem = tuning.extra_ca_pem;
+        }
+        if let Some(retry) = tuning.retry {
+            self.retry = retry;
+        }
     }
 
     pub(crate) fn rate_limiter(&self) -> Option<RateLimiter> {
         self.rate.and_then(RateLimiter::new)
     }
 
-    pub(crate) fn transport(&self) -> Result<Arc<dyn Transport>, Error> {
+    /// The transport to send through: the one given, or an
+    /// [`HttpTransport`] that redacts the platform's `secrets` in whatever it
+    /// shows.
+    pub(crate) fn transport(&self, secrets: SecretNames) -> Result<Arc<dyn Transport>, Error> {
         if let Some(t) = &self.transport {
             return Ok(t.clone());
         }
         let mut builder = HttpTransport::builder()
+            .secret_names(secrets)
             .request_timeout(self.timeout)
             .pool_max_idle_per_host(self.concurrency.max(1));
         if let Some(pem) = &self.extra_ca_pem {
@@ -78,12 +168,9 @@ impl CommonSettings {
 
 macro_rules! common_builder_methods {
     () => {
-        /// Sends through `transport` instead of a default [`iotcard_transport::HttpTransport`].
-        pub fn transport(
-            mut self,
-            transport: std::sync::Arc<dyn iotcard_transport::Transport>,
-        ) -> Self {
-            self.common.transport = Some(transport);
+        /// Sends through `transport` instead of a default [`HttpTransport`](crate::HttpTransport).
+        pub fn transport(mut self, transport: impl crate::Transport + 'static) -> Self {
+            self.common.transport = Some(std::sync::Arc::new(transport));
             self
         }
         /// Requests in flight at once, across every task using this client
@@ -110,6 +197,21 @@ macro_rules! common_builder_methods {
         /// Extra trusted CA certificates (PEM) for the default transport.
         pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
             self.common.extra_ca_pem = Some(pem.into());
+            self
+        }
+        /// Every setting of `tuning` that is set.
+        pub fn tuning(mut self, tuning: crate::Tuning) -> Self {
+            self.common.apply(tuning);
+            self
+        }
+        /// Where wall-clock time comes from (default the system clock).
+        pub fn clock(mut self, clock: impl crate::Clock + 'static) -> Self {
+            self.common.clock = std::sync::Arc::new(clock);
+            self
+        }
+        /// Where randomness comes from (default [`Entropy::Os`](crate::Entropy::Os)).
+        pub fn entropy(mut self, entropy: crate::Entropy) -> Self {
+            self.common.entropy = entropy;
             self
         }
     };

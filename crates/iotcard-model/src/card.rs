@@ -64,6 +64,17 @@ pub struct Expiry {
     pub expires_at: Option<Instant>,
 }
 
+/// A card's status: its lifecycle status, and whether its data network is on
+/// where the platform says (Tencent).
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Status {
+    /// Lifecycle status.
+    pub status: Option<CardStatus>,
+    /// Data network on or off (Tencent only).
+    pub network: Option<NetworkStatus>,
+}
+
 /// How a provider answered for one card in a batch.
 ///
 /// Serialized as `"found"`, `"not_found"`, `"no_data"` or `"unknown:<code>"`.

@@ -39,7 +39,7 @@ mod status;
 mod time;
 
 pub use amount::{DataAmount, DataUnit, Money, SmsCount};
-pub use card::{CardSnapshot, Expiry, Outcome, Plan, Remaining, Usage};
+pub use card::{CardSnapshot, Expiry, Outcome, Plan, Remaining, Status, Usage};
 pub use error::ModelError;
 pub use ids::{CardNumber, Iccid, Msisdn};
 pub use operator::Operator;

@@ -1,11 +1,16 @@
 //! The facade client of the chosen platform, built from the settings and
-//! the tuning flags.
+//! the tuning flags, and the one place a command learns which platform it
+//! has: everything past [`Client::run`] is generic over
+//! [`CardPlatform`].
 
-use iotcard_facade::{IotbosClient, TencentClient};
+use std::future::Future;
+
+use iotcard_facade::{CardPlatform, IotbosClient, TencentClient, Tuning};
 
 use crate::cli::GlobalArgs;
 use crate::config::{Platform, Settings};
 use crate::error::CliError;
+use crate::input::CardId;
 use crate::provider::Provider;
 
 /// The client of one platform.
@@ -17,63 +22,57 @@ pub enum Client {
     Tencent(TencentClient),
 }
 
+/// A job that runs on whichever platform the settings chose.
+pub trait PlatformJob {
+    /// What the job gives back.
+    type Output;
+
+    /// Runs on `platform`.
+    fn run<P>(self, platform: &P) -> impl Future<Output = Self::Output>
+    where
+        P: CardPlatform,
+        P::Card: CardId;
+}
+
 impl Client {
     /// Builds the client for `settings`, tuned by `--batch-size`,
     /// `--concurrency`, `--rate` and `--timeout`. Nothing is sent yet.
-    pub fn build(settings: &Settings, tuning: &GlobalArgs) -> Result<Self, CliError> {
-        let ca_pem = match &settings.ca_file {
-            Some(path) => Some(std::fs::read(path).map_err(|e| CliError::InvalidSetting {
-                setting: "CA file",
-                shown: path.display().to_string(),
-                origin: "IOTCARD_CA_FILE or `ca_file`".into(),
-                reason: format!("cannot be read: {e}"),
-            })?),
-            None => None,
-        };
+    pub fn build(settings: &Settings, global: &GlobalArgs) -> Result<Self, CliError> {
+        let tuning = tuning(settings, global)?;
         let provider = settings.provider();
         let built = match &settings.platform {
             Platform::Iotbos(s) => {
                 let mut b = IotbosClient::builder()
                     .endpoint(s.endpoint.clone())
                     .account(s.account.clone())
-                    .password(s.password.clone())
-                    .rate_limit(tuning.rate);
-                if let Some(n) = tuning.batch_size {
+                    .password(s.password.clone());
+                if let Some(n) = global.batch_size {
                     b = b.batch_size(n.get());
                 }
-                if let Some(n) = tuning.concurrency {
-                    b = b.concurrency(n.get());
-                }
-                if let Some(t) = tuning.timeout {
-                    b = b.timeout(t);
-                }
-                if let Some(pem) = ca_pem {
-                    b = b.extra_ca_pem(pem);
-                }
-                b.build().map(Client::Iotbos)
+                b.tuning(tuning).build().map(Client::Iotbos)
             }
             Platform::Tencent(s) => {
-                if tuning.batch_size.is_some() {
+                if global.batch_size.is_some() {
                     tracing::info!("--batch-size is for IoTBOS; Tencent asks one card per call");
                 }
-                let mut b = TencentClient::builder()
+                TencentClient::builder()
                     .endpoint(s.endpoint.clone())
                     .sdkappid(s.sdkappid.clone())
                     .appkey(s.appkey.clone())
-                    .rate_limit(tuning.rate);
-                if let Some(n) = tuning.concurrency {
-                    b = b.concurrency(n.get());
-                }
-                if let Some(t) = tuning.timeout {
-                    b = b.timeout(t);
-                }
-                if let Some(pem) = ca_pem {
-                    b = b.extra_ca_pem(pem);
-                }
-                b.build().map(Client::Tencent)
+                    .tuning(tuning)
+                    .build()
+                    .map(Client::Tencent)
             }
         };
         built.map_err(|source| CliError::ClientSetup { provider, source })
+    }
+
+    /// Runs `job` on this client's platform.
+    pub async fn run<J: PlatformJob>(&self, job: J) -> J::Output {
+        match self {
+            Client::Iotbos(c) => job.run(c).await,
+            Client::Tencent(c) => job.run(c).await,
+        }
     }
 
     /// The platform this client talks to.
@@ -84,17 +83,35 @@ impl Client {
         }
     }
 
-    /// Cards per IoTBOS request as configured, or the facade's default; 1
-    /// for Tencent, which asks one card per call.
-    pub fn batch_size(&self, tuning: &GlobalArgs) -> usize {
+    /// Cards per IoTBOS request; 1 for Tencent, which asks one card per
+    /// call.
+    pub fn batch_size(&self) -> usize {
         match self {
-            Client::Iotbos(_) => tuning
-                .batch_size
-                .unwrap_or(iotbos_proto::DEFAULT_BATCH_SIZE)
-                .get(),
+            Client::Iotbos(c) => c.batch_size().get(),
             Client::Tencent(_) => 1,
         }
     }
+}
+
+/// The settings both platforms share, from the flags and the CA file.
+fn tuning(settings: &Settings, global: &GlobalArgs) -> Result<Tuning, CliError> {
+    let mut tuning = Tuning::default().rate_limit(global.rate);
+    if let Some(n) = global.concurrency {
+        tuning = tuning.concurrency(n.get());
+    }
+    if let Some(t) = global.timeout {
+        tuning = tuning.timeout(t);
+    }
+    if let Some(path) = &settings.ca_file {
+        let pem = std::fs::read(path).map_err(|e| CliError::InvalidSetting {
+            setting: "CA file",
+            shown: path.display().to_string(),
+            origin: "IOTCARD_CA_FILE or `ca_file`".into(),
+            reason: format!("cannot be read: {e}"),
+        })?;
+        tuning = tuning.extra_ca_pem(pem);
+    }
+    Ok(tuning)
 }
 
 #[cfg(test)]
@@ -114,10 +131,26 @@ mod tests {
         }
     }
 
-    #[test]
-    fn builds_both_clients_without_sending() {
+    struct Name;
+
+    impl PlatformJob for Name {
+        type Output = &'static str;
+
+        async fn run<P>(self, platform: &P) -> &'static str
+        where
+            P: CardPlatform,
+            P::Card: CardId,
+        {
+            platform.capabilities().provider.as_str()
+        }
+    }
+
+    #[tokio::test]
+    async fn builds_both_clients_without_sending_and_runs_jobs_on_each() {
         let c = Client::build(&iotbos("http://127.0.0.1:1"), &GlobalArgs::default()).unwrap();
         assert_eq!(c.provider(), Provider::Iotbos);
+        assert_eq!(c.run(Name).await, "iotbos");
+        assert_eq!(c.batch_size(), iotcard_facade::DEFAULT_BATCH_SIZE.get());
         let t = Settings {
             platform: Platform::Tencent(TencentSettings {
                 endpoint: "https://127.0.0.1:1".into(),
@@ -127,10 +160,8 @@ mod tests {
             ca_file: None,
         };
         let c = Client::build(&t, &GlobalArgs::default()).unwrap();
-        assert_eq!(
-            (c.provider(), c.batch_size(&GlobalArgs::default())),
-            (Provider::Tencent, 1)
-        );
+        assert_eq!((c.provider(), c.batch_size()), (Provider::Tencent, 1));
+        assert_eq!(c.run(Name).await, "tencent");
     }
 
     #[test]

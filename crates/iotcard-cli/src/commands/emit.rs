@@ -6,16 +6,14 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
-use iotcard_facade::{CardProblem, Error};
-use iotcard_model::CardSnapshot;
+use iotcard_facade::{CardProblem, CardSnapshot, ProblemKind};
 use serde::Serialize;
-use tencent_proto::TencentError;
 
 use crate::cli::OutputFormat;
 use crate::error::{with_hint, CliError};
 use crate::exit::Tally;
 use crate::output::flatten::flatten;
-use crate::output::record::{Answer, CardRecord, ErrorKind, RecordError};
+use crate::output::record::{Answer, CardRecord, RecordError};
 use crate::output::{default_format, Columns, RecordWriter};
 use crate::provider::Provider;
 
@@ -170,17 +168,7 @@ impl Emitter {
 
     /// A card without values, for a reason the caller words.
     pub fn error(&mut self, card: &str, error: RecordError) -> Result<(), CliError> {
-        let t = &mut self.tally;
-        match error.kind {
-            ErrorKind::NotFound => t.not_found += 1,
-            ErrorKind::NoData => t.no_data += 1,
-            ErrorKind::Unknown => t.unknown += 1,
-            ErrorKind::Refused => t.refused += 1,
-            ErrorKind::Failed => {
-                t.failed += 1;
-                t.note_failure(&error.message);
-            }
-        }
+        self.tally.count(error.kind, &error.message);
         self.out.write(&CardRecord::<'_, ()> {
             card,
             answer: Answer::Error { error },
@@ -204,8 +192,7 @@ impl Emitter {
     /// Counts a failure that has no card to carry it (a page of the card
     /// list that could not be read).
     pub fn failure_without_card(&mut self, message: &str) {
-        self.tally.failed += 1;
-        self.tally.note_failure(message);
+        self.tally.count(ProblemKind::Failed, message);
     }
 
     /// Records written so far.
@@ -230,39 +217,27 @@ impl Emitter {
     }
 }
 
-/// The record error for a card's problem.
+/// The record error for a card's problem: its kind as the facade names
+/// it, and a message for people.
 pub fn record_error<T: Serialize>(
     provider: Provider,
     problem: &CardProblem<T>,
     what: &str,
 ) -> RecordError {
-    match problem {
-        CardProblem::NotFound => RecordError::new(
-            ErrorKind::NotFound,
-            format!("{provider} does not know this card on this account"),
+    let message = match problem {
+        CardProblem::NotFound => format!("{provider} does not know this card on this account"),
+        CardProblem::NoData { partial } => format!(
+            "{provider} has no {what} for this card{}",
+            note(partial.as_ref())
         ),
-        CardProblem::NoData { partial } => RecordError::new(
-            ErrorKind::NoData,
-            format!(
-                "{provider} has no {what} for this card{}",
-                note(partial.as_ref())
-            ),
+        CardProblem::UnknownOutcome { code, partial } => format!(
+            "{provider} answered with state {code}, which its documentation does not define{}",
+            note(partial.as_ref())
         ),
-        CardProblem::UnknownOutcome { code, partial } => RecordError::new(
-            ErrorKind::Unknown,
-            format!(
-                "{provider} answered with state {code}, which its documentation does not define{}",
-                note(partial.as_ref())
-            ),
-        ),
-        CardProblem::Failed(e) => match e.root() {
-            Error::Tencent(refusal @ TencentError::Refused { .. }) => {
-                RecordError::new(ErrorKind::Refused, format!("Tencent: {refusal}"))
-            }
-            _ => RecordError::new(ErrorKind::Failed, with_hint(e)),
-        },
-        other => RecordError::new(ErrorKind::Failed, other.to_string()),
-    }
+        CardProblem::Failed(e) => with_hint(e),
+        other => other.to_string(),
+    };
+    RecordError::new(problem.kind(), message)
 }
 
 /// ` (it reported status=disabled)`: what the platform sent beside "no
@@ -349,16 +324,15 @@ mod tests {
         e.problem::<Expiry>("5", &CardProblem::Missing, "x")
             .unwrap();
         let tally = e.finish().unwrap();
-        assert_eq!(
-            (
-                tally.answered,
-                tally.no_data,
-                tally.not_found,
-                tally.unknown,
-                tally.failed
-            ),
-            (1, 1, 1, 1, 1)
-        );
+        assert_eq!(tally.answered, 1);
+        for kind in [
+            ProblemKind::NoData,
+            ProblemKind::NotFound,
+            ProblemKind::UnknownOutcome,
+            ProblemKind::Missing,
+        ] {
+            assert_eq!(tally.of(kind), 1, "{kind}");
+        }
         let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         let lines: Vec<serde_json::Value> = text
             .lines()
@@ -371,8 +345,8 @@ mod tests {
             "IoTBOS has no expiry date for this card (it reported status=disabled)"
         );
         assert_eq!(lines[2]["error"]["kind"], "not_found");
-        assert_eq!(lines[3]["error"]["kind"], "unknown");
-        assert_eq!(lines[4]["error"]["kind"], "failed");
+        assert_eq!(lines[3]["error"]["kind"], "unknown_outcome");
+        assert_eq!(lines[4]["error"]["kind"], "missing");
         assert_eq!(
             lines
                 .iter()
@@ -383,20 +357,29 @@ mod tests {
     }
 
     #[test]
-    fn tencent_refusals_keep_the_code_and_message() {
-        let refusal = Error::Tencent(TencentError::Refused {
-            command: tencent_proto::Command::GetCardInfo,
-            code: 1012,
-            message: "卡片不存在".into(),
-        });
+    fn failures_keep_the_whole_chain_in_their_message() {
+        let refusal = iotcard_facade::Error::Tencent(
+            tencent_proto::parse_card_info(
+                http::StatusCode::OK,
+                r#"{"code":1099,"message":"签名错误 (bad signature)"}"#.as_bytes(),
+            )
+            .unwrap_err(),
+        );
+        let wrapped = iotcard_facade::Error::AttemptsExhausted {
+            call: "tencent getcardinfo".into(),
+            attempts: 2,
+            last: Box::new(refusal),
+        };
         let e = record_error::<Usage>(
             Provider::Tencent,
-            &CardProblem::Failed(Arc::new(refusal)),
+            &CardProblem::Failed(Arc::new(wrapped)),
             "x",
         );
-        assert_eq!(e.kind, ErrorKind::Refused);
+        assert_eq!(e.kind, ProblemKind::Failed);
         assert!(
-            e.message.contains("1012") && e.message.contains("卡片不存在"),
+            e.message.starts_with("tencent getcardinfo failed after 2 attempts: ")
+                && e.message.contains("1099")
+                && e.message.contains("签名错误"),
             "{}",
             e.message
         );

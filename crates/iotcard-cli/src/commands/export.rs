@@ -14,11 +14,10 @@ use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
 
-use futures::stream::{self, Stream, StreamExt};
-use iotcard_facade::{CardProblem, CardReport, Error, IotbosClient, TencentClient};
-use iotcard_model::{CardNumber, CardSnapshot, Iccid};
-use tencent_proto::{CardInfo, OperatorFilter};
+use futures::{FutureExt, Stream, StreamExt};
+use iotcard_facade::{CardPlatform, CardReport, CardSnapshot};
 
+use super::clients::PlatformJob;
 use super::emit::Emitter;
 use super::listing::expected_cards;
 use crate::error::{with_hint, CliError};
@@ -114,123 +113,110 @@ fn numbers<T: CardId + Send + 'static>(
     Ok(Box::new(checked))
 }
 
-/// Drives `records` into `emit` until they end or Ctrl-C.
+/// Drives `records` into `emit` until they end or Ctrl-C. Output is
+/// flushed whenever the next record is not ready yet.
 async fn drain<S, F>(
-    records: S,
+    mut records: S,
     emit: &mut Emitter,
     progress: &Progress,
     mut write: F,
 ) -> Result<Stopped, CliError>
 where
-    S: Stream,
+    S: Stream + Unpin,
     F: FnMut(&mut Emitter, S::Item) -> Result<Option<String>, CliError>,
 {
-    let mut records = pin!(records);
     let mut interrupted = pin!(signals::interrupted());
     let mut stopped = Stopped::default();
+    let mut since_check = 0u32;
     loop {
-        tokio::select! {
-            biased;
-            () = &mut interrupted => {
+        // A stream that is always ready (a fast local server) still
+        // notices Ctrl-C within a few hundred records.
+        since_check += 1;
+        if since_check == 256 {
+            since_check = 0;
+            if (&mut interrupted).now_or_never().is_some() {
                 stopped.interrupted = true;
                 break;
             }
-            item = records.next() => match item {
-                None => break,
-                Some(item) => {
-                    if let Some(card) = write(emit, item)? {
-                        stopped.last = Some(card);
-                    }
-                    progress.advance(1);
-                }
-            },
         }
+        let item = match records.next().now_or_never() {
+            Some(item) => item,
+            None => {
+                emit.flush()?;
+                tokio::select! {
+                    biased;
+                    () = &mut interrupted => {
+                        stopped.interrupted = true;
+                        break;
+                    }
+                    item = records.next() => item,
+                }
+            }
+        };
+        let Some(item) = item else { break };
+        if let Some(card) = write(emit, item)? {
+            stopped.last = Some(card);
+        }
+        progress.advance(1);
     }
     Ok(stopped)
 }
 
-/// IoTBOS: every number of `source`.
-pub async fn iotbos(
-    client: &IotbosClient,
-    source: &Source,
-    emit: &mut Emitter,
-    progress: &Progress,
-) -> Result<Stopped, CliError> {
-    let stash = Stash::default();
-    let cards = numbers::<CardNumber>(source, stash.clone())?;
-    let records = client.card_stream(cards);
-    let mut stopped = drain(
-        records,
-        emit,
-        progress,
-        |emit, report: CardReport<CardNumber, CardSnapshot>| {
+/// `export` as a job for either platform: every card of `source` (a file,
+/// standard input, or the platform's own listing) with its whole snapshot.
+pub struct Export<'a> {
+    /// Where the cards come from.
+    pub source: &'a Source,
+    /// Where the records go.
+    pub emit: &'a mut Emitter,
+    /// Moves once per record.
+    pub progress: &'a Progress,
+}
+
+impl PlatformJob for Export<'_> {
+    type Output = Result<Stopped, CliError>;
+
+    async fn run<P>(self, platform: &P) -> Result<Stopped, CliError>
+    where
+        P: CardPlatform,
+        P::Card: CardId,
+    {
+        let Export {
+            source,
+            emit,
+            progress,
+        } = self;
+        let write = |emit: &mut Emitter, report: CardReport<P::Card, CardSnapshot>| {
             let card = report.card.to_string();
             match report.result {
                 Ok(snapshot) => emit.snapshot(&card, snapshot)?,
                 Err(problem) => emit.problem(&card, &problem, "information")?,
             }
             Ok(Some(card))
-        },
-    )
-    .await?;
-    stopped.bad_input = stash.lock().unwrap_or_else(|p| p.into_inner()).take();
-    Ok(stopped)
-}
-
-/// One Tencent card's detail, or why there is none.
-enum Detail {
-    Card(Iccid, Result<CardInfo, Error>),
-    ListFailed(Error),
-}
-
-/// Tencent: the ICCIDs of `source`, or every card of the list.
-pub async fn tencent(
-    client: &TencentClient,
-    source: &Source,
-    concurrency: usize,
-    emit: &mut Emitter,
-    progress: &Progress,
-) -> Result<Stopped, CliError> {
-    let stash = Stash::default();
-    let iccids: stream::BoxStream<'static, Result<Iccid, Error>> = match source {
-        Source::List => client
-            .cards(OperatorFilter::All)
-            .map(|b| b.map(|b| b.iccid))
-            .boxed(),
-        _ => stream::iter(numbers::<Iccid>(source, stash.clone())?.map(Ok)).boxed(),
-    };
-    let details = iccids
-        .map(|iccid| {
-            let client = client.clone();
-            async move {
-                match iccid {
-                    Ok(iccid) => {
-                        let detail = client.card(&iccid).await;
-                        Detail::Card(iccid, detail)
-                    }
-                    Err(e) => Detail::ListFailed(e),
+        };
+        if *source == Source::List {
+            let Some(listed) = platform.listed_snapshots() else {
+                return Err(CliError::NoCards(format!(
+                    "{} has no call that lists an account's cards: give the numbers with --from FILE",
+                    platform.capabilities().provider.title()
+                )));
+            };
+            let mut write = write;
+            return drain(listed, emit, progress, |emit, item| match item {
+                Ok(report) => write(emit, report),
+                Err(e) => {
+                    emit.failure_without_card(&format!("the card list: {}", with_hint(&e)));
+                    Ok(None)
                 }
-            }
-        })
-        .buffered(concurrency.max(1));
-    let mut stopped = drain(details, emit, progress, |emit, detail| match detail {
-        Detail::Card(iccid, Ok(info)) => {
-            emit.snapshot(iccid.as_str(), info.to_snapshot())?;
-            Ok(Some(iccid.to_string()))
+            })
+            .await;
         }
-        Detail::Card(iccid, Err(e)) => {
-            let problem = CardProblem::<CardSnapshot>::Failed(Arc::new(e));
-            emit.problem(iccid.as_str(), &problem, "information")?;
-            Ok(Some(iccid.to_string()))
-        }
-        Detail::ListFailed(e) => {
-            emit.failure_without_card(&format!("the card list: {}", with_hint(&e)));
-            Ok(None)
-        }
-    })
-    .await?;
-    stopped.bad_input = stash.lock().unwrap_or_else(|p| p.into_inner()).take();
-    Ok(stopped)
+        let stash = Stash::default();
+        let cards = numbers::<P::Card>(source, stash.clone())?;
+        let mut stopped = drain(platform.snapshot_stream(cards), emit, progress, write).await?;
+        stopped.bad_input = stash.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Ok(stopped)
+    }
 }
 
 /// The card total for the progress bar, when it is known cheaply.
@@ -252,6 +238,7 @@ pub async fn total(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use iotcard_facade::CardNumber;
 
     #[test]
     fn sources() {

@@ -1,12 +1,8 @@
 //! `cards` (every card of the account, paged) and `account`, which only
 //! Tencent answers.
 
-use std::pin::pin;
-
 use futures::StreamExt;
-use iotcard_facade::TencentClient;
-use iotcard_model::Operator;
-use tencent_proto::OperatorFilter;
+use iotcard_facade::{Operator, OperatorFilter, TencentClient};
 
 use super::emit::Emitter;
 use crate::error::{with_hint, CliError};
@@ -45,7 +41,7 @@ pub async fn cards(
     progress: &Progress,
 ) -> Result<(), CliError> {
     let filter = operator.map_or(OperatorFilter::All, OperatorFilter::Only);
-    let mut list = pin!(client.cards(filter));
+    let mut list = client.cards(filter);
     let mut listed = 0u64;
     while let Some(item) = list.next().await {
         match item {

@@ -18,6 +18,7 @@ use iotcard_model::{CardNumber, Iccid, Operator};
 use crate::cli::{Cli, Command, ExportArgs, GlobalArgs};
 use crate::config::Env;
 use crate::error::CliError;
+use crate::input;
 use crate::exit::Exit;
 use crate::output::columns;
 use crate::progress::Progress;
@@ -26,7 +27,7 @@ use crate::signals;
 use clients::Client;
 use emit::{Emitter, Out};
 use export::Source;
-use prepare::{settings_for, Cards};
+use prepare::settings_for;
 use query::PerCard;
 
 /// Runs the parsed command line.
@@ -96,27 +97,23 @@ async fn per_card(
     numbers: &[String],
 ) -> Result<Exit, CliError> {
     let settings = settings_for(global, env, command.name(), Query::PerCard)?;
-    let cards = Cards::from_args(&settings, numbers, std::io::stdin().lock())?;
+    let numbers = input::from_args(numbers, std::io::stdin().lock())?;
     let client = Client::build(&settings, global)?;
     let mut emit = Emitter::new(
         Out::stdout(global.output, command.columns()),
         client.provider(),
     );
-    // A few batches per chunk keeps every request slot busy.
-    let chunk = client.batch_size(global) * concurrency(global) * 4;
-    let progress = if cards.len() > chunk {
-        Progress::start(Some(cards.len() as u64))
-    } else {
-        Progress::hidden()
-    };
-    let interrupted = tokio::select! {
-        done = query::run(&client, command, &cards, chunk, &mut emit, &progress) => {
-            done?;
-            false
-        }
-        () = signals::interrupted() => true,
-    };
-    finish(emit, &progress, interrupted, None)
+    // A bar for more cards than one round of requests answers.
+    let progress_above = client.batch_size() * concurrency(global);
+    let ran = client
+        .run(query::Run {
+            command,
+            numbers,
+            emit: &mut emit,
+            progress_above,
+        })
+        .await?;
+    finish(emit, &ran.progress, ran.interrupted, None)
 }
 
 async fn cards(
@@ -176,12 +173,13 @@ async fn export(global: &GlobalArgs, env: Env, args: &ExportArgs) -> Result<Exit
     let mut emit = Emitter::new(out, provider);
     let visible = std::io::stderr().is_terminal();
     let progress = Progress::start(export::total(&client, &source, counted, visible).await);
-    let stopped = match &client {
-        Client::Iotbos(c) => export::iotbos(c, &source, &mut emit, &progress).await?,
-        Client::Tencent(c) => {
-            export::tencent(c, &source, concurrency(global), &mut emit, &progress).await?
-        }
-    };
+    let stopped = client
+        .run(export::Export {
+            source: &source,
+            emit: &mut emit,
+            progress: &progress,
+        })
+        .await?;
     let written = emit.written();
     let destination = emit.destination().to_owned();
     let exit = finish(

@@ -1,25 +1,25 @@
 //! The per-card commands: `usage`, `remaining`, `expiry`, `status`, `plan`
 //! and `card`, on either platform.
 //!
-//! Cards go to the facade in chunks of a few batches' worth, so records
-//! stream out (and the progress bar moves) while later cards are asked,
-//! and memory holds one chunk whatever the number of cards.
+//! The cards go to the facade's stream whole: it reads them a batch at a
+//! time, keeps every request slot busy, and hands reports back in order,
+//! so records stream out (and the progress bar moves) while later cards
+//! are asked, with no pause between chunks.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 
-use iotcard_facade::{CardProblem, CardReport, IotbosClient, TencentClient};
-use iotcard_model::{CardNumber, Expiry, Iccid};
-use tencent_proto::CardInfo;
+use futures::{FutureExt, Stream, StreamExt};
+use iotcard_facade::{CardPlatform, CardReport, CardSnapshot};
+use serde::Serialize;
 
-use super::clients::Client;
+use super::clients::PlatformJob;
 use super::emit::Emitter;
-use super::prepare::Cards;
 use crate::error::CliError;
-use crate::input::Asked;
+use crate::input::{self, Asked, CardId, Raw};
 use crate::output::columns::{self, Columns};
-use crate::output::record::{ErrorKind, RecordError, StatusValues};
+use crate::output::record::RecordError;
 use crate::progress::Progress;
+use crate::signals;
 
 /// A per-card command.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -64,7 +64,7 @@ impl PerCard {
     }
 
     /// What it asks for, as in "IoTBOS has no … for this card".
-    fn what(self) -> &'static str {
+    pub fn what(self) -> &'static str {
         match self {
             PerCard::Usage => "usage information",
             PerCard::Remaining => "allowance information",
@@ -76,153 +76,162 @@ impl PerCard {
     }
 }
 
-/// Asks `client` about `cards`, `chunk` at a time, writing one record per
-/// card in the order asked.
-pub async fn run(
-    client: &Client,
+/// `usage` & co. as a job for either platform: the numbers are checked
+/// for the platform that will be asked, then streamed through it, one
+/// record per distinct card in the order asked. Ctrl-C stops it between
+/// records.
+pub struct Run<'a> {
+    /// The command.
+    pub command: PerCard,
+    /// The numbers as the operator gave them.
+    pub numbers: Vec<Raw>,
+    /// Where the records go.
+    pub emit: &'a mut Emitter,
+    /// Cards above which a progress bar shows.
+    pub progress_above: usize,
+}
+
+/// How a per-card run ended.
+#[derive(Debug)]
+pub struct Ran {
+    /// The progress bar it drew (or a hidden one).
+    pub progress: Progress,
+    /// Ctrl-C or SIGTERM stopped it.
+    pub interrupted: bool,
+}
+
+impl PlatformJob for Run<'_> {
+    type Output = Result<Ran, CliError>;
+
+    async fn run<P>(self, platform: &P) -> Result<Ran, CliError>
+    where
+        P: CardPlatform,
+        P::Card: CardId,
+    {
+        let cards = input::distinct_cards::<P::Card>(self.numbers)?;
+        let progress = if cards.len() > self.progress_above {
+            Progress::start(Some(cards.len() as u64))
+        } else {
+            Progress::hidden()
+        };
+        let interrupted = tokio::select! {
+            done = ask(platform, self.command, cards, self.emit, &progress) => {
+                done?;
+                false
+            }
+            () = signals::interrupted() => true,
+        };
+        Ok(Ran {
+            progress,
+            interrupted,
+        })
+    }
+}
+
+async fn ask<P: CardPlatform>(
+    platform: &P,
     command: PerCard,
-    cards: &Cards,
-    chunk: usize,
+    cards: Vec<Asked<P::Card>>,
     emit: &mut Emitter,
     progress: &Progress,
-) -> Result<(), CliError> {
-    let chunk = chunk.max(1);
-    match (client, cards) {
-        (Client::Iotbos(c), Cards::Iotbos(cards)) => {
-            for part in cards.chunks(chunk) {
-                iotbos_chunk(c, command, part, emit).await?;
-                emit.flush()?;
-                progress.advance(part.len() as u64);
-            }
-        }
-        (Client::Tencent(c), Cards::Tencent(cards)) => {
-            for part in cards.chunks(chunk) {
-                tencent_chunk(c, command, part, emit).await?;
-                emit.flush()?;
-                progress.advance(part.len() as u64);
-            }
-        }
-        // `Cards` are checked for the client's own platform before this
-        // runs; a mismatch is a wiring mistake, reported rather than sent.
-        (client, _) => {
-            let why = format!(
-                "card numbers were checked for another platform than {}",
-                client.provider()
-            );
-            for asked in cards.asked() {
-                emit.error(asked, RecordError::new(ErrorKind::Failed, why.clone()))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn iotbos_chunk(
-    client: &IotbosClient,
-    command: PerCard,
-    part: &[Asked<CardNumber>],
-    emit: &mut Emitter,
-) -> Result<(), CliError> {
-    let ids = part.iter().map(|a| a.id.clone());
+) -> Result<(), CliError>
+where
+    P::Card: CardId,
+{
+    let ids: Vec<P::Card> = cards.iter().map(|a| a.id.clone()).collect();
     let what = command.what();
     match command {
-        PerCard::Usage => emit_all(part, client.usage(ids).await, emit, |e, card, r| {
-            e.result(card, r, |v| v, what)
-        }),
-        PerCard::Remaining => emit_all(part, client.remaining(ids).await, emit, |e, card, r| {
-            e.result(card, r, |v| v, what)
-        }),
-        PerCard::Expiry => emit_all(part, client.expiry(ids).await, emit, |e, card, r| {
-            e.result(card, r, |v| v, what)
-        }),
-        PerCard::Status => emit_all(part, client.state(ids).await, emit, |e, card, r| {
-            let status = |s| StatusValues {
-                status: Some(s),
-                network: None,
+        PerCard::Usage => write_all(platform.usage_stream(ids), cards, emit, progress, what).await,
+        PerCard::Remaining => {
+            write_all(platform.remaining_stream(ids), cards, emit, progress, what).await
+        }
+        PerCard::Expiry => write_all(platform.expiry_stream(ids), cards, emit, progress, what).await,
+        PerCard::Status => write_all(platform.status_stream(ids), cards, emit, progress, what).await,
+        PerCard::Plan => write_all(platform.plan_stream(ids), cards, emit, progress, what).await,
+        PerCard::Card => {
+            let mut write = |emit: &mut Emitter, card: &str, report: CardReport<P::Card, CardSnapshot>| {
+                match report.result {
+                    Ok(snapshot) => emit.snapshot(card, snapshot),
+                    Err(problem) => emit.problem(card, &problem, what),
+                }
             };
-            e.result(card, r, status, what)
-        }),
-        PerCard::Plan => emit_all(part, client.plan(ids).await, emit, |e, card, r| {
-            e.result(card, r, |v| v, what)
-        }),
-        PerCard::Card => emit_all(part, client.card(ids).await, emit, |e, card, r| match r {
-            Ok(snapshot) => e.snapshot(card, snapshot),
-            Err(problem) => e.problem(card, &problem, what),
-        }),
+            drain(platform.snapshot_stream(ids), cards, emit, progress, &mut write).await
+        }
     }
 }
 
-async fn tencent_chunk(
-    client: &TencentClient,
-    command: PerCard,
-    part: &[Asked<Iccid>],
+/// Writes each report of a per-call stream as the command's values.
+async fn write_all<C, T>(
+    reports: impl Stream<Item = CardReport<C, T>> + Unpin,
+    cards: Vec<Asked<C>>,
     emit: &mut Emitter,
-) -> Result<(), CliError> {
-    let reports = client.cards_info(part.iter().map(|a| a.id.clone())).await;
-    let what = command.what();
-    emit_all(part, reports, emit, |e, card, result| match result {
-        Ok(info) => tencent_values(e, card, command, &info),
-        Err(problem) => e.problem(card, &problem.map(|info| info.to_snapshot()), what),
-    })
-}
-
-/// Writes the values `command` shows of one `getcardinfo` answer.
-pub fn tencent_values(
-    emit: &mut Emitter,
-    card: &str,
-    command: PerCard,
-    info: &CardInfo,
-) -> Result<(), CliError> {
-    let brief = &info.card;
-    match command {
-        PerCard::Usage => emit.values(card, &brief.usage()),
-        PerCard::Remaining => emit.values(card, &brief.remaining()),
-        PerCard::Expiry => emit.values(
-            card,
-            &Expiry {
-                status: Some(brief.status.clone()),
-                expires_at: info.product_expires_at,
-            },
-        ),
-        PerCard::Status => emit.values(
-            card,
-            &StatusValues {
-                status: Some(brief.status.clone()),
-                network: Some(brief.network.clone()),
-            },
-        ),
-        PerCard::Plan => emit.values(card, &info.plan()),
-        PerCard::Card => emit.snapshot(card, info.to_snapshot()),
-    }
+    progress: &Progress,
+    what: &str,
+) -> Result<(), CliError>
+where
+    C: CardId,
+    T: Serialize,
+{
+    let mut write = |emit: &mut Emitter, card: &str, report: CardReport<C, T>| {
+        emit.result(card, report.result, |v| v, what)
+    };
+    drain(reports, cards, emit, progress, &mut write).await
 }
 
 /// Pairs each report with the card as asked and writes it; a card the
 /// facade returned nothing for still gets its record (as a failure), so
 /// every card asked has exactly one.
-fn emit_all<C, T>(
-    part: &[Asked<C>],
-    reports: Vec<CardReport<C, T>>,
+///
+/// The facade answers each distinct card once, in the order asked, so the
+/// pairing is positional; a table is built only if a report ever comes out
+/// of order. Output is flushed whenever the next report is not ready yet,
+/// so a reader sees records as soon as they are known, and a fast stream
+/// is written in large blocks.
+async fn drain<C, T, S>(
+    mut reports: S,
+    cards: Vec<Asked<C>>,
     emit: &mut Emitter,
-    mut write: impl FnMut(&mut Emitter, &str, Result<T, CardProblem<T>>) -> Result<(), CliError>,
+    progress: &Progress,
+    write: &mut impl FnMut(&mut Emitter, &str, CardReport<C, T>) -> Result<(), CliError>,
 ) -> Result<(), CliError>
 where
-    C: Clone + Eq + Hash + ToString,
+    C: CardId,
+    S: Stream<Item = CardReport<C, T>> + Unpin,
 {
-    let mut asked: HashMap<&C, &str> = part.iter().map(|a| (&a.id, a.asked.as_str())).collect();
-    for report in reports {
-        let card = match asked.remove(&report.card) {
-            Some(card) => card.to_owned(),
-            // Not one of ours: the facade answered a card nobody asked for.
+    let mut written = vec![false; cards.len()];
+    let mut next = 0;
+    let mut lookup: Option<HashMap<C, usize>> = None;
+    loop {
+        let report = match reports.next().now_or_never() {
+            Some(report) => report,
             None => {
-                tracing::warn!(card = %report.card.to_string(), "answer for a card not asked; left out");
-                continue;
+                emit.flush()?;
+                reports.next().await
             }
         };
-        write(emit, &card, report.result)?;
+        let Some(report) = report else { break };
+        let at = if cards.get(next).is_some_and(|a| a.id == report.card) {
+            Some(next)
+        } else {
+            let table = lookup.get_or_insert_with(|| {
+                cards.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect()
+            });
+            table.get(&report.card).copied()
+        };
+        match at {
+            Some(i) if !written[i] => {
+                written[i] = true;
+                next = i + 1;
+                write(emit, &cards[i].asked, report)?;
+                progress.advance(1);
+            }
+            // Not one of ours, or one already written: never a second record.
+            _ => tracing::warn!(card = %report.card, "answer for a card not asked, or asked once; left out"),
+        }
     }
-    for a in part.iter().filter(|a| asked.contains_key(&a.id)) {
+    for (asked, _) in cards.iter().zip(&written).filter(|(_, done)| !**done) {
         let why = "the client returned no result for this card";
-        emit.error(&a.asked, RecordError::new(ErrorKind::Failed, why))?;
+        emit.error(&asked.asked, RecordError::failed(why))?;
     }
-    Ok(())
+    emit.flush()
 }

@@ -95,7 +95,8 @@ pub const ACCOUNT: Columns = &[
 mod tests {
     use super::*;
     use crate::output::flatten::flatten;
-    use crate::output::record::{Answer, CardRecord, RecordError, StatusValues};
+    use crate::output::record::{Answer, CardRecord, RecordError};
+    use iotcard_facade::Status as StatusValues;
     use iotcard_model::{
         CardKind, CardSnapshot, CardStatus, DataAmount, Expiry, Iccid, Msisdn, NetworkStatus,
         Operator, Plan, Remaining, SmsCount, Usage,
@@ -141,7 +142,7 @@ mod tests {
         let error: CardRecord<'_, T> = CardRecord {
             card: "1064804085884",
             answer: Answer::Error {
-                error: RecordError::new(crate::output::record::ErrorKind::Failed, "x"),
+                error: RecordError::new(iotcard_facade::ProblemKind::Failed, "x"),
             },
         };
         let mut keys: Vec<String> = Vec::new();

@@ -114,7 +114,7 @@ mod tests {
         w.write(&CardRecord::<'_, Plan> {
             card: "1064804085885",
             answer: Answer::Error {
-                error: RecordError::new(record::ErrorKind::Failed, "timed out"),
+                error: RecordError::new(iotcard_facade::ProblemKind::Failed, "timed out"),
             },
         })
         .unwrap();

@@ -1,7 +1,7 @@
 //! The records the commands write: one per card, with the card as asked
 //! and either its values or an error.
 
-use iotcard_model::{CardStatus, NetworkStatus};
+use iotcard_facade::ProblemKind;
 use serde::Serialize;
 
 /// One card's record: `{"card": "…", <values…>}` or
@@ -31,47 +31,26 @@ pub enum Answer<'a, T: Serialize> {
 /// Why a card's record has no values.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct RecordError {
-    /// What kind of gap this is, for scripts.
-    pub kind: ErrorKind,
+    /// What kind of gap this is, for scripts: the facade's
+    /// [`ProblemKind`], the same word on every platform.
+    pub kind: ProblemKind,
     /// What happened, for people.
     pub message: String,
 }
 
-/// The kinds of gap a record can have.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// The platform does not know the card.
-    NotFound,
-    /// The platform knows the card but has no data of this kind for it.
-    NoData,
-    /// The platform answered with a code its documentation does not define.
-    Unknown,
-    /// The platform refused this card with one of its own error codes
-    /// (Tencent, whose codes are undocumented, refuses an unknown ICCID so).
-    Refused,
-    /// The request for this card failed (network, server, credentials).
-    Failed,
-}
-
 impl RecordError {
     /// An error of `kind` saying `message`.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub fn new(kind: ProblemKind, message: impl Into<String>) -> Self {
         RecordError {
             kind,
             message: message.into(),
         }
     }
-}
 
-/// The values of `status`: the card's status, and on Tencent whether its
-/// data network is on.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize)]
-pub struct StatusValues {
-    /// Lifecycle status.
-    pub status: Option<CardStatus>,
-    /// Data network on or off (Tencent only).
-    pub network: Option<NetworkStatus>,
+    /// A failure saying `message`.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::new(ProblemKind::Failed, message)
+    }
 }
 
 /// The record of `account`.

@@ -36,20 +36,19 @@ impl IotbosClientBuilder {
         self.account = Some(account.into());
         self
     }
-    /// The password to log in with.
-    pub fn password(mut self, password: Secret) -> Self {
-        self.password = Some(password);
+    /// The password to log in with (a `&str`, a `String` or a [`Secret`]).
+    pub fn password(mut self, password: impl Into<Secret>) -> Self {
+        self.password = Some(password.into());
         self
     }
-    /// Card numbers per call (default [`iotbos_proto::DEFAULT_BATCH_SIZE`];
+    /// Card numbers per call (default [`DEFAULT_BATCH_SIZE`](crate::DEFAULT_BATCH_SIZE);
     /// see there why).
     pub fn batch_size(mut self, cards: usize) -> Self {
         self.batch_size = Some(cards);
         self
     }
-    /// How long before the token's end to stop using it (default
-    /// [`iotbos_proto::DEFAULT_TOKEN_MARGIN`], never more than half the
-    /// token's lifetime).
+    /// How long before the token's end to stop using it (default one
+    /// minute, never more than half the token's lifetime).
     pub fn token_margin(mut self, margin: Duration) -> Self {
         self.token_margin = Some(margin);
         self
@@ -68,22 +67,23 @@ impl IotbosClientBuilder {
         let account = self
             .account
             .filter(|a| !a.is_empty())
-            .ok_or_else(|| Error::Config("IoTBOS account is not set".into()))?;
+            .ok_or_else(|| Error::config("account", "is not set"))?;
         let password = self
             .password
             .filter(|p| !p.is_empty())
-            .ok_or_else(|| Error::Config("IoTBOS password is not set".into()))?;
+            .ok_or_else(|| Error::config("password", "is not set"))?;
         let batch_size = match self.batch_size {
             None => DEFAULT_BATCH_SIZE,
             Some(n) => NonZeroUsize::new(n)
-                .ok_or_else(|| Error::Config("batch size must be at least 1".into()))?,
+                .ok_or_else(|| Error::config("batch_size", "must be at least 1"))?,
         };
         let sender = Sender::new(
             "iotbos",
-            self.common.transport()?,
+            self.common.transport(iotbos_proto::SECRET_NAMES)?,
             self.common.retry.clone(),
             self.common.rate_limiter(),
             self.common.concurrency,
+            self.common.entropy.rng_for(0),
         );
         Ok(IotbosClient {
             inner: Arc::new(IotbosInner {

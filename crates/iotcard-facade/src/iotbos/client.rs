@@ -1,32 +1,34 @@
+use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::{self, StreamExt};
 use iotbos_proto::{
-    login_request, parse_login, AccessToken, BatchPlan, CardAnswers, Endpoint, ExpiryQuery,
-    PlanQuery, Query, RemainingQuery, StateQuery, UsageQuery,
+    lazy_batches, login_request, parse_login, AccessToken, Batch, BatchPlan, CardAnswers, Endpoint,
+    ExpiryQuery, PlanQuery, Query, RemainingQuery, StateQuery, UsageQuery,
 };
 use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Secret, Usage};
 use tokio::time::Instant;
 
-use super::ordered::{ordered, Limits};
 use super::snapshot::merge_snapshots;
-use crate::report::from_iotbos;
+use crate::ordered::{ordered, Limits};
 use crate::sender::{CallInfo, Sender};
 use crate::token::{Lease, TokenCache};
-use crate::{CardReport, Error, SharedError};
+use crate::{CardProblem, CardReport, CardStream, Error, SharedError};
 
-/// Batches [`IotbosClient::card_stream`] runs at once, per request slot
-/// (each batch is five calls).
-const RUNNING_PER_SLOT: usize = 4;
-/// Batches [`IotbosClient::card_stream`] holds, running or finished and
-/// waiting for an earlier one, per request slot, once the head batch has
-/// waited [`HEAD_PATIENCE`].
+/// Batches one call runs at once, per request slot, when each batch is one
+/// request: a second one waits for a slot, so a slot never idles while a
+/// finished batch waits for an earlier one to leave.
+const RUNNING_PER_SLOT: usize = 2;
+/// The same for snapshots, whose batches are five requests each.
+const SNAPSHOT_RUNNING_PER_SLOT: usize = 4;
+/// Batches held, running or finished and waiting for an earlier one, per
+/// request slot, once the head batch has waited [`HEAD_PATIENCE`].
 const WINDOW_PER_SLOT: usize = 16;
-/// How long the head batch of [`IotbosClient::card_stream`] may wait before
-/// later batches may pile up past the running ones: longer than an ordinary
-/// batch takes, shorter than any `Retry-After` (whole seconds).
+/// How long the head batch may wait before later batches may pile up past
+/// the running ones: longer than an ordinary batch takes, shorter than any
+/// `Retry-After` (whole seconds).
 const HEAD_PATIENCE: Duration = Duration::from_millis(200);
 
 /// Every card of a call, each with its value or why it has none.
@@ -34,8 +36,16 @@ pub type IotbosReports<T> = Vec<CardReport<CardNumber, T>>;
 
 /// A client for IoTBOS: logs in on first use, keeps the token for its
 /// lifetime, splits any number of cards into batches and runs them with
-/// bounded concurrency, retries what is retryable, and returns one result per
-/// distinct card in the caller's order.
+/// bounded concurrency, retries what is transient, and answers one report
+/// per distinct card in the caller's order.
+///
+/// Every query comes in two forms: `usage(cards)` collects every report
+/// (repeats across the whole call are asked once), `usage_stream(cards)`
+/// reads the cards lazily and yields reports as they are in order, with
+/// memory bounded by batch size × concurrency whatever the number of cards
+/// (so repeats are dropped within a batch only). Both run the same
+/// pipeline: each card is planned once, asked once per call kind, and
+/// matched back within its batch.
 ///
 /// Cheap to clone: clones share the token, the limits and the connections.
 #[derive(Debug, Clone)]
@@ -63,7 +73,16 @@ impl IotbosClient {
 
     /// SMS and data used this month, per card.
     pub async fn usage(&self, cards: impl IntoIterator<Item = CardNumber>) -> IotbosReports<Usage> {
-        self.query::<UsageQuery>(cards).await
+        self.all::<UsageQuery>(cards).await
+    }
+
+    /// [`IotbosClient::usage`] as a stream.
+    pub fn usage_stream<I>(&self, cards: I) -> CardStream<CardNumber, Usage>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        self.lazy::<UsageQuery, _>(cards)
     }
 
     /// SMS and data left this month, per card (data may be negative when
@@ -72,7 +91,16 @@ impl IotbosClient {
         &self,
         cards: impl IntoIterator<Item = CardNumber>,
     ) -> IotbosReports<Remaining> {
-        self.query::<RemainingQuery>(cards).await
+        self.all::<RemainingQuery>(cards).await
+    }
+
+    /// [`IotbosClient::remaining`] as a stream.
+    pub fn remaining_stream<I>(&self, cards: I) -> CardStream<CardNumber, Remaining>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        self.lazy::<RemainingQuery, _>(cards)
     }
 
     /// Status and expiry date, per card.
@@ -80,76 +108,69 @@ impl IotbosClient {
         &self,
         cards: impl IntoIterator<Item = CardNumber>,
     ) -> IotbosReports<Expiry> {
-        self.query::<ExpiryQuery>(cards).await
+        self.all::<ExpiryQuery>(cards).await
     }
 
-    /// Current status, per card.
-    pub async fn state(
-        &self,
-        cards: impl IntoIterator<Item = CardNumber>,
-    ) -> IotbosReports<CardStatus> {
-        self.query::<StateQuery>(cards).await
-    }
-
-    /// Tariff: name, fee, included and overage prices, per card.
-    pub async fn plan(&self, cards: impl IntoIterator<Item = CardNumber>) -> IotbosReports<Plan> {
-        self.query::<PlanQuery>(cards).await
-    }
-
-    /// All five calls merged into one snapshot per card.
-    pub async fn card(
-        &self,
-        cards: impl IntoIterator<Item = CardNumber>,
-    ) -> IotbosReports<CardSnapshot> {
-        let plan = BatchPlan::new(cards, self.inner.batch_size);
-        let batches: Vec<Vec<CardNumber>> = plan.batches().map(|b| b.cards().to_vec()).collect();
-        // Unordered, then put back: one batch waiting out a Retry-After
-        // must not hold the others up.
-        let mut done: Vec<(usize, Vec<CardReport<CardNumber, CardSnapshot>>)> =
-            stream::iter(batches.into_iter().enumerate())
-                .map(|(i, batch)| async move { (i, self.card_batch(batch).await) })
-                .buffer_unordered(self.inner.concurrency)
-                .collect()
-                .await;
-        done.sort_by_key(|(i, _)| *i);
-        done.into_iter().flat_map(|(_, reports)| reports).collect()
-    }
-
-    /// [`IotbosClient::card`] as a stream, for fleets too large to hold: the
-    /// input is read lazily, batches run with bounded concurrency, and
-    /// results come out in input order. Memory stays bounded by batch size ×
-    /// concurrency, so repeats are dropped within a batch only.
-    pub fn card_stream<I>(
-        &self,
-        cards: I,
-    ) -> impl Stream<Item = CardReport<CardNumber, CardSnapshot>> + Send + 'static
+    /// [`IotbosClient::expiry`] as a stream.
+    pub fn expiry_stream<I>(&self, cards: I) -> CardStream<CardNumber, Expiry>
     where
         I: IntoIterator<Item = CardNumber>,
         I::IntoIter: Send + 'static,
     {
-        let client = self.clone();
-        let size = self.inner.batch_size.get();
-        // Results leave in input order. At most `running` batches run;
-        // while the head batch is young, finished ones waiting for it count
-        // against that too, so memory stays `running` × batch. A head stuck
-        // behind a Retry-After (a second or more) or a retry's backoff must
-        // not stop the rest: once it has waited `patience`, up to `window`
-        // batches are held (export memory: see BENCHMARKS.md).
-        let limits = Limits {
-            running: self.inner.concurrency.saturating_mul(RUNNING_PER_SLOT),
-            window: self.inner.concurrency.saturating_mul(WINDOW_PER_SLOT),
-            patience: HEAD_PATIENCE,
-        };
-        let mut input = cards.into_iter();
-        let chunks = std::iter::from_fn(move || {
-            let chunk: Vec<CardNumber> = input.by_ref().take(size).collect();
-            (!chunk.is_empty()).then_some(chunk)
-        });
-        ordered(chunks, limits, move |chunk| {
-            let client = client.clone();
-            async move { client.card_batch(chunk).await }
-        })
-        .flat_map(stream::iter)
+        self.lazy::<ExpiryQuery, _>(cards)
+    }
+
+    /// Current status, per card (IoTBOS's `TerminalState` call).
+    pub async fn status(
+        &self,
+        cards: impl IntoIterator<Item = CardNumber>,
+    ) -> IotbosReports<CardStatus> {
+        self.all::<StateQuery>(cards).await
+    }
+
+    /// [`IotbosClient::status`] as a stream.
+    pub fn status_stream<I>(&self, cards: I) -> CardStream<CardNumber, CardStatus>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        self.lazy::<StateQuery, _>(cards)
+    }
+
+    /// Tariff: name, fee, included and overage prices, per card.
+    pub async fn plan(&self, cards: impl IntoIterator<Item = CardNumber>) -> IotbosReports<Plan> {
+        self.all::<PlanQuery>(cards).await
+    }
+
+    /// [`IotbosClient::plan`] as a stream.
+    pub fn plan_stream<I>(&self, cards: I) -> CardStream<CardNumber, Plan>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        self.lazy::<PlanQuery, _>(cards)
+    }
+
+    /// All five calls merged into one snapshot per card.
+    pub async fn snapshots(
+        &self,
+        cards: impl IntoIterator<Item = CardNumber>,
+    ) -> IotbosReports<CardSnapshot> {
+        let batches = BatchPlan::new(cards, self.inner.batch_size).into_batches();
+        self.pipeline(batches, SNAPSHOT_RUNNING_PER_SLOT, snapshot_job)
+            .collect()
+            .await
+    }
+
+    /// [`IotbosClient::snapshots`] as a stream, for fleets too large to
+    /// hold (the `export` path).
+    pub fn snapshot_stream<I>(&self, cards: I) -> CardStream<CardNumber, CardSnapshot>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+    {
+        let batches = lazy_batches(cards.into_iter(), self.inner.batch_size);
+        self.pipeline(batches, SNAPSHOT_RUNNING_PER_SLOT, snapshot_job)
     }
 
     /// How many times this client has logged in.
@@ -162,93 +183,103 @@ impl IotbosClient {
         self.inner.sender.budget().available()
     }
 
-    async fn query<Q: Query>(
-        &self,
-        cards: impl IntoIterator<Item = CardNumber>,
-    ) -> IotbosReports<Q::Payload> {
-        // Each batch is planned and matched back on its own as its answer
-        // arrives. One plan for the whole call kept two tables as large as
-        // the call (200,000 cards: megabytes of hash lookups missing the
-        // cache) and cost more CPU than parsing the answers did.
-        let batches = distinct_batches(cards, self.inner.batch_size);
-        let mut done: Vec<(usize, IotbosReports<Q::Payload>)> = stream::iter(
-            batches.into_iter().enumerate(),
-        )
-        .map(|(index, batch)| async move { (index, self.query_one::<Q>(index, batch).await) })
-        .buffer_unordered(self.inner.concurrency)
-        .collect()
-        .await;
-        done.sort_unstable_by_key(|(index, _)| *index);
-        // Sized up front: growing a vector of every card's report by
-        // doubling copies it and faults its pages in twice.
-        let mut reports = Vec::with_capacity(done.iter().map(|(_, r)| r.len()).sum());
-        for (_, batch) in done {
-            reports.extend(batch);
-        }
-        reports
+    /// Cards per call.
+    pub fn batch_size(&self) -> NonZeroUsize {
+        self.inner.batch_size
     }
 
-    /// One batch of distinct cards (batch `index` of its call): asked, and
-    /// the answer matched back to them by number.
-    async fn query_one<Q: Query>(
+    /// Every report of `Q` for `cards`, repeats across the call asked once.
+    async fn all<Q: Query>(
         &self,
-        index: usize,
-        cards: Vec<CardNumber>,
-    ) -> IotbosReports<Q::Payload> {
-        let plan = BatchPlan::new(cards, self.inner.batch_size);
-        let mut answer = self.query_batch::<Q>(plan.cards()).await;
+        cards: impl IntoIterator<Item = CardNumber>,
+    ) -> IotbosReports<Q::Payload>
+    where
+        Q::Payload: Send + 'static,
+    {
+        let batches = BatchPlan::new(cards, self.inner.batch_size).into_batches();
+        self.pipeline(batches, RUNNING_PER_SLOT, query_job::<Q>)
+            .collect()
+            .await
+    }
+
+    /// The reports of `Q` for `cards`, read lazily.
+    fn lazy<Q: Query, I>(&self, cards: I) -> CardStream<CardNumber, Q::Payload>
+    where
+        I: IntoIterator<Item = CardNumber>,
+        I::IntoIter: Send + 'static,
+        Q::Payload: Send + 'static,
+    {
+        let batches = lazy_batches(cards.into_iter(), self.inner.batch_size);
+        self.pipeline(batches, RUNNING_PER_SLOT, query_job::<Q>)
+    }
+
+    /// The one pipeline: batches through the ordered window, each asked by
+    /// `job`, reports out in input order.
+    fn pipeline<B, J, Fut, T>(&self, batches: B, per_slot: usize, job: J) -> CardStream<CardNumber, T>
+    where
+        B: Iterator<Item = Batch> + Send + 'static,
+        J: Fn(IotbosClient, Batch) -> Fut + Send + 'static,
+        Fut: Future<Output = IotbosReports<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let client = self.clone();
+        // Results leave in input order. At most `running` batches run;
+        // while the head batch is young, finished ones waiting for it count
+        // against that too, so memory stays `running` × batch. A head stuck
+        // behind a Retry-After or a retry's backoff must not stop the rest:
+        // once it has waited `patience`, up to `window` batches are held
+        // (export memory: see BENCHMARKS.md).
+        let limits = Limits {
+            running: self.inner.concurrency.saturating_mul(per_slot),
+            window: self.inner.concurrency.saturating_mul(WINDOW_PER_SLOT),
+            patience: HEAD_PATIENCE,
+        };
+        let reports = ordered(stream::iter(batches), limits, move |batch| {
+            job(client.clone(), batch)
+        })
+        .flat_map(stream::iter);
+        CardStream::new(reports)
+    }
+
+    /// One call kind for one batch: asked (again, in a fresh round, if it
+    /// spent every attempt), and the answer matched back to its cards.
+    async fn ask<Q: Query>(&self, batch: &Batch) -> Vec<Result<Q::Payload, CardProblem<Q::Payload>>> {
+        let mut answer = self.ask_once::<Q>(batch).await;
         let mut round = 1;
         while round < self.inner.sender.retry().batch_rounds {
             match &answer {
                 Err(e) if e.attempts_exhausted() => {
                     round += 1;
-                    tracing::debug!(call = Q::CALL.name(), batch = index, round, error = %e, "asking the batch again");
-                    answer = self.query_batch::<Q>(plan.cards()).await;
+                    tracing::debug!(call = Q::CALL.name(), batch = batch.index(), round, error = %e, "asking the batch again");
+                    answer = self.ask_once::<Q>(batch).await;
                 }
                 _ => break,
             }
         }
-        let mut assembler = plan.assembler::<Q::Payload, SharedError>();
-        if let Some(batch) = plan.batch(0) {
-            match answer {
-                Ok(a) => assembler.record(batch, a),
-                Err(e) => assembler.fail(batch, Arc::new(e)),
-            }
+        let assembled = batch.assemble(answer.map_err(Arc::new));
+        for stray in &assembled.strays {
+            tracing::warn!(call = Q::CALL.name(), batch = batch.index(), "{stray}");
         }
-        let (results, strays) = assembler.finish_results();
-        for stray in &strays {
-            tracing::warn!(call = Q::CALL.name(), batch = index, "{stray}");
-        }
-        plan.into_cards()
-            .into_iter()
-            .zip(results)
-            .map(|(card, result)| CardReport {
-                card,
-                result: from_iotbos(result),
-            })
-            .collect()
+        assembled.results
     }
 
     /// One batch of one call: asks with the cached token; a refusal
     /// (`status` 0, perhaps an expired token) logs in again once and asks
     /// once more before the refusal is reported.
-    async fn query_batch<Q: Query>(
-        &self,
-        cards: &[CardNumber],
-    ) -> Result<CardAnswers<Q::Payload>, Error> {
+    async fn ask_once<Q: Query>(&self, batch: &Batch) -> Result<CardAnswers<Q::Payload>, Error> {
         let inner = &self.inner;
         let mut fresh_login = false;
         loop {
             let lease = self.token().await?;
             let info = CallInfo {
                 call: Q::CALL.name(),
-                batch_size: cards.len(),
+                batch_size: batch.len(),
             };
             let answer = inner
                 .sender
                 .execute(
                     info,
-                    || Ok(Q::CALL.request(&inner.endpoint, cards, &lease.value)?),
+                    || Ok(batch.request(Q::CALL, &inner.endpoint, &lease.value)?),
                     |r| Ok(Q::parse(r.status, &r.body)?),
                 )
                 .await;
@@ -261,21 +292,6 @@ impl IotbosClient {
                 other => return other,
             }
         }
-    }
-
-    /// The five calls for one batch, merged per card.
-    async fn card_batch(
-        &self,
-        batch: Vec<CardNumber>,
-    ) -> Vec<CardReport<CardNumber, CardSnapshot>> {
-        let (usage, remaining, expiry, state, plan) = tokio::join!(
-            self.query::<UsageQuery>(batch.iter().cloned()),
-            self.query::<RemainingQuery>(batch.iter().cloned()),
-            self.query::<ExpiryQuery>(batch.iter().cloned()),
-            self.query::<StateQuery>(batch.iter().cloned()),
-            self.query::<PlanQuery>(batch.iter().cloned()),
-        );
-        merge_snapshots(usage, remaining, expiry, state, plan)
     }
 
     async fn token(&self) -> Result<Lease<AccessToken>, Error> {
@@ -312,55 +328,26 @@ impl IotbosClient {
     }
 }
 
-/// The distinct cards of `cards` (a repeat is dropped, the first keeps its
-/// place: a number asked twice is asked once), in batches of at most `size`.
-fn distinct_batches(
-    cards: impl IntoIterator<Item = CardNumber>,
-    size: NonZeroUsize,
-) -> Vec<Vec<CardNumber>> {
-    // The plan drops repeats across the whole call; each batch is then
-    // planned and matched on its own (see `query`).
-    let mut distinct = BatchPlan::new(cards, size).into_cards().into_iter();
-    let mut batches = Vec::new();
-    loop {
-        let batch: Vec<CardNumber> = distinct.by_ref().take(size.get()).collect();
-        if batch.is_empty() {
-            return batches;
-        }
-        batches.push(batch);
-    }
+/// One call kind for one batch, as reports.
+async fn query_job<Q: Query>(client: IotbosClient, batch: Batch) -> IotbosReports<Q::Payload> {
+    let results = client.ask::<Q>(&batch).await;
+    batch
+        .into_cards()
+        .into_iter()
+        .zip(results)
+        .map(|(card, result)| CardReport::new(card, result))
+        .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn numbers(texts: &[&str]) -> Vec<CardNumber> {
-        texts.iter().map(|t| t.parse().unwrap()).collect()
-    }
-
-    #[test]
-    fn batches_hold_each_card_once_in_first_seen_order() {
-        let cards = numbers(&[
-            "1064000000005",
-            "1064000000001",
-            "1064000000005",
-            "1064000000002",
-            "1064000000003",
-            "1064000000001",
-            "1064000000004",
-        ]);
-        let size = NonZeroUsize::new(2).unwrap();
-        let batches = distinct_batches(cards, size);
-        let expected = numbers(&[
-            "1064000000005",
-            "1064000000001",
-            "1064000000002",
-            "1064000000003",
-            "1064000000004",
-        ]);
-        assert_eq!(batches.concat(), expected);
-        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
-        assert!(distinct_batches(Vec::new(), size).is_empty());
-    }
+/// The five calls for one batch (planned once, asked by all five), merged
+/// per card.
+async fn snapshot_job(client: IotbosClient, batch: Batch) -> IotbosReports<CardSnapshot> {
+    let (usage, remaining, expiry, status, plan) = tokio::join!(
+        client.ask::<UsageQuery>(&batch),
+        client.ask::<RemainingQuery>(&batch),
+        client.ask::<ExpiryQuery>(&batch),
+        client.ask::<StateQuery>(&batch),
+        client.ask::<PlanQuery>(&batch),
+    );
+    merge_snapshots(batch.into_cards(), usage, remaining, expiry, status, plan)
 }

@@ -2,8 +2,7 @@
 
 mod builder;
 mod client;
-mod ordered;
 mod snapshot;
 
 pub use builder::IotbosClientBuilder;
-pub use client::IotbosClient;
+pub use client::{IotbosClient, IotbosReports};

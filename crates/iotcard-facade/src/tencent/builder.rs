@@ -1,8 +1,6 @@
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use iotcard_model::Secret;
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use tencent_proto::{Api, Credentials, Endpoint, Limit, SdkAppId};
 
 use super::client::{TencentClient, TencentInner};
@@ -31,9 +29,10 @@ impl TencentClientBuilder {
         self.sdkappid = Some(sdkappid.into());
         self
     }
-    /// The application key requests are signed with.
-    pub fn appkey(mut self, appkey: Secret) -> Self {
-        self.appkey = Some(appkey);
+    /// The application key requests are signed with (a `&str`, a `String`
+    /// or a [`Secret`]).
+    pub fn appkey(mut self, appkey: impl Into<Secret>) -> Self {
+        self.appkey = Some(appkey.into());
         self
     }
     /// Cards per `getcardlist` page, 1 to 20 (default 20, the platform's
@@ -54,18 +53,19 @@ impl TencentClientBuilder {
         };
         let sdkappid = self
             .sdkappid
-            .ok_or_else(|| Error::Config("Tencent sdkappid is not set".into()))?;
+            .ok_or_else(|| Error::config("sdkappid", "is not set"))?;
         let appkey = self
             .appkey
-            .ok_or_else(|| Error::Config("Tencent appkey is not set".into()))?;
+            .ok_or_else(|| Error::config("appkey", "is not set"))?;
         let credentials = Credentials::new(SdkAppId::parse(&sdkappid)?, appkey)?;
         let page_size = Limit::new(self.page_size.unwrap_or(u64::from(Limit::MAX.get())))?;
         let sender = Sender::new(
             "tencent",
-            self.common.transport()?,
+            self.common.transport(tencent_proto::SECRET_NAMES)?,
             self.common.retry.clone(),
             self.common.rate_limiter(),
             self.common.concurrency,
+            self.common.entropy.rng_for(0),
         );
         Ok(TencentClient {
             inner: Arc::new(TencentInner {
@@ -73,7 +73,8 @@ impl TencentClientBuilder {
                 page_size,
                 concurrency: self.common.concurrency,
                 sender,
-                rng: Mutex::new(StdRng::from_entropy()),
+                clock: self.common.clock.clone(),
+                rng: self.common.entropy.rng_for(1),
             }),
         })
     }

@@ -1,21 +1,38 @@
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use futures::stream::{self, Stream, StreamExt};
-use iotcard_model::Iccid;
+use iotcard_model::{CardSnapshot, Iccid};
 use rand::rngs::StdRng;
 use tencent_proto::{
     parse_app_info, parse_card_info, parse_card_list, Api, AppInfo, CardBrief, CardInfo,
     CardListPager, Limit, OperatorFilter, Random,
 };
 
+use crate::ordered::{ordered, Limits};
 use crate::sender::{CallInfo, Sender};
-use crate::{CardProblem, CardReport, Error};
+use crate::{CardProblem, CardReport, CardStream, Clock, Error, TryCardStream};
+
+/// `getcardinfo` calls one fan-out runs at once, per request slot: a second
+/// one waits for a slot, so a slot never idles while a finished card waits
+/// for an earlier one to leave.
+const RUNNING_PER_SLOT: usize = 2;
+/// Cards held, running or finished and waiting, per request slot, once the
+/// head card has waited [`HEAD_PATIENCE`].
+const WINDOW_PER_SLOT: usize = 16;
+/// How long the head card may wait before later ones pile up past the
+/// running ones.
+const HEAD_PATIENCE: Duration = Duration::from_millis(200);
 
 /// A client for the Tencent IoT card platform: signs every request with the
 /// current time and a fresh random, pages `getcardlist` lazily, fans
 /// `getcardinfo` out with bounded concurrency, and retries what is
-/// retryable (never a refused signature).
+/// transient (never a refused signature).
+///
+/// Per-card queries come in two forms, as on IoTBOS: `card_infos(iccids)`
+/// collects (repeats asked once), `card_info_stream(iccids)` reads lazily.
+/// An ICCID the account does not hold is [`CardProblem::NotFound`].
 ///
 /// Cheap to clone: clones share the limits and the connections.
 #[derive(Debug, Clone)]
@@ -29,16 +46,20 @@ pub(super) struct TencentInner {
     pub page_size: Limit,
     pub concurrency: usize,
     pub sender: Sender,
+    pub clock: Arc<dyn Clock>,
     pub rng: Mutex<StdRng>,
 }
 
 impl TencentInner {
-    /// The unix time and a fresh random for one signed request.
+    /// The Unix time and a fresh random for one signed request.
     fn stamp(&self) -> (u64, Random) {
-        let time = SystemTime::now()
+        // A clock before 1970 signs with 0: the platform refuses it, and the
+        // refusal names the time.
+        let time = self
+            .clock
+            .now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+            .map_or(0, |d| d.as_secs());
         let random = Random::generate(&mut *self.rng.lock().unwrap_or_else(|p| p.into_inner()));
         (time, random)
     }
@@ -70,8 +91,9 @@ impl TencentClient {
             .await
     }
 
-    /// One card's details (`getcardinfo`).
-    pub async fn card(&self, iccid: &Iccid) -> Result<CardInfo, Error> {
+    /// One card's details (`getcardinfo`). An ICCID the account does not
+    /// hold is an error for which [`Error::is_card_unknown`] is true.
+    pub async fn card_info(&self, iccid: &Iccid) -> Result<CardInfo, Error> {
         let inner = &self.inner;
         inner
             .sender
@@ -90,36 +112,113 @@ impl TencentClient {
     }
 
     /// Many cards' details, one `getcardinfo` each with bounded concurrency,
-    /// one result per distinct ICCID in the caller's order.
-    pub async fn cards_info(
+    /// one report per distinct ICCID in the caller's order.
+    pub async fn card_infos(
         &self,
         iccids: impl IntoIterator<Item = Iccid>,
     ) -> Vec<CardReport<Iccid, CardInfo>> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let distinct: Vec<Iccid> = iccids
             .into_iter()
             .filter(|i| seen.insert(i.clone()))
             .collect();
-        stream::iter(distinct)
-            .map(|iccid| async move {
-                let result = self
-                    .card(&iccid)
-                    .await
-                    .map_err(|e| CardProblem::Failed(Arc::new(e)));
-                CardReport {
-                    card: iccid,
-                    result,
-                }
-            })
-            .buffered(self.inner.concurrency)
-            .collect()
+        self.card_info_stream(distinct).collect().await
+    }
+
+    /// [`TencentClient::card_infos`] as a stream: ICCIDs read lazily,
+    /// reports in input order, memory bounded by the concurrency (so a
+    /// repeated ICCID is asked again).
+    pub fn card_info_stream<I>(&self, iccids: I) -> CardStream<Iccid, CardInfo>
+    where
+        I: IntoIterator<Item = Iccid>,
+        I::IntoIter: Send + 'static,
+    {
+        let client = self.clone();
+        let reports = ordered(stream::iter(iccids), self.limits(), move |iccid| {
+            let client = client.clone();
+            async move { client.report(iccid).await }
+        });
+        CardStream::new(reports)
+    }
+
+    /// Each card's details as a provider-neutral snapshot.
+    pub async fn snapshots(
+        &self,
+        iccids: impl IntoIterator<Item = Iccid>,
+    ) -> Vec<CardReport<Iccid, CardSnapshot>> {
+        self.card_infos(iccids)
             .await
+            .into_iter()
+            .map(|r| r.map(|info| info.to_snapshot()))
+            .collect()
+    }
+
+    /// [`TencentClient::snapshots`] as a stream.
+    pub fn snapshot_stream<I>(&self, iccids: I) -> CardStream<Iccid, CardSnapshot>
+    where
+        I: IntoIterator<Item = Iccid>,
+        I::IntoIter: Send + 'static,
+    {
+        self.card_info_stream(iccids)
+            .map_values(|info| info.to_snapshot())
     }
 
     /// Every card of one operator (or all), paging `getcardlist` lazily: the
     /// next page is asked for only when the stream is polled past the
-    /// current one. A failed page ends the stream with its error.
-    pub fn cards(
+    /// current one. An unreadable record is an `Err` item where it stood; a
+    /// failed page ends the stream with its error, so a listing cut short
+    /// never looks like a complete one.
+    pub fn cards(&self, filter: OperatorFilter) -> TryCardStream<CardBrief> {
+        TryCardStream::new(self.pages(filter))
+    }
+
+    /// Every card of one operator (or all) with its details: the list is
+    /// paged lazily and `getcardinfo` fanned out through the same ordered
+    /// window as [`TencentClient::card_info_stream`], in list order. A
+    /// failed page or an unreadable list record comes out as an `Err` item
+    /// where it happened (after a failed page the stream ends).
+    pub fn cards_with_info(
+        &self,
+        filter: OperatorFilter,
+    ) -> TryCardStream<CardReport<Iccid, CardInfo>> {
+        let client = self.clone();
+        let reports = ordered(self.pages(filter), self.limits(), move |brief| {
+            let client = client.clone();
+            async move {
+                match brief {
+                    Ok(brief) => Ok(client.report(brief.iccid).await),
+                    Err(e) => Err(e),
+                }
+            }
+        });
+        TryCardStream::new(reports)
+    }
+
+    /// Tokens left in the retry budget.
+    pub fn retry_budget_available(&self) -> u32 {
+        self.inner.sender.budget().available()
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            running: self.inner.concurrency.saturating_mul(RUNNING_PER_SLOT),
+            window: self.inner.concurrency.saturating_mul(WINDOW_PER_SLOT),
+            patience: HEAD_PATIENCE,
+        }
+    }
+
+    /// One card's report: its details, not found, or why the call failed.
+    async fn report(&self, iccid: Iccid) -> CardReport<Iccid, CardInfo> {
+        let result = match self.card_info(&iccid).await {
+            Ok(info) => Ok(info),
+            Err(e) if e.is_card_unknown() => Err(CardProblem::NotFound),
+            Err(e) => Err(CardProblem::Failed(Arc::new(e))),
+        };
+        CardReport::new(iccid, result)
+    }
+
+    /// The listing's records, page by page.
+    fn pages(
         &self,
         filter: OperatorFilter,
     ) -> impl Stream<Item = Result<CardBrief, Error>> + Send + 'static {
@@ -151,7 +250,8 @@ impl TencentClient {
                 Ok(p)
             }) {
                 Ok(page) => {
-                    let mut items: Vec<Result<CardBrief, Error>> = page.cards.into_iter().map(Ok).collect();
+                    let mut items: Vec<Result<CardBrief, Error>> =
+                        page.cards.into_iter().map(Ok).collect();
                     for rejected in page.rejected {
                         tracing::warn!(index = rejected.index, error = %rejected.error, "unreadable card record in getcardlist page");
                         items.push(Err(Error::Tencent(rejected.error)));
@@ -163,41 +263,5 @@ impl TencentClient {
             Some((items, Some((client, pager))))
         })
         .flat_map(stream::iter)
-    }
-
-    /// Every card of one operator (or all) with its details: the list is
-    /// paged lazily and `getcardinfo` fanned out with bounded concurrency,
-    /// in list order. A failed page or an unreadable list record comes out
-    /// as an `Err` item where it happened (after a failed page the stream
-    /// ends), so a listing cut short never looks like a complete one.
-    pub fn cards_detailed(
-        &self,
-        filter: OperatorFilter,
-    ) -> impl Stream<Item = Result<CardReport<Iccid, CardInfo>, Error>> + Send + 'static {
-        let client = self.clone();
-        // Several pages' worth in flight keeps one slow card from stalling
-        // the rest; the client's semaphore still bounds requests.
-        let window = self.inner.concurrency.saturating_mul(4).max(1);
-        self.cards(filter)
-            .map(move |brief| {
-                let client = client.clone();
-                async move {
-                    let brief = brief?;
-                    let result = client
-                        .card(&brief.iccid)
-                        .await
-                        .map_err(|e| CardProblem::Failed(Arc::new(e)));
-                    Ok(CardReport {
-                        card: brief.iccid,
-                        result,
-                    })
-                }
-            })
-            .buffered(window)
-    }
-
-    /// Tokens left in the retry budget.
-    pub fn retry_budget_available(&self) -> u32 {
-        self.inner.sender.budget().available()
     }
 }

@@ -1,5 +1,6 @@
 //! Run jobs with bounded concurrency and hand their results out in input
-//! order, without one slow job holding the others up.
+//! order, without one slow job holding the others up: the one ordered
+//! window every ordered path of both clients goes through.
 //!
 //! `StreamExt::buffered(n)` counts a finished job that waits for an earlier
 //! one as running, so a job stuck behind a one-second `Retry-After` stops
@@ -12,9 +13,13 @@
 //! memory stays that of `running` jobs; once the head has waited longer
 //! than `patience` (a retry's backoff, a `Retry-After`), up to `window`
 //! jobs may be held, and the rest of the input keeps moving meanwhile.
+//!
+//! The input is a stream, read only when a job may start: a file of
+//! numbers or a paged listing is pulled no faster than answers leave.
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use futures::future;
@@ -23,7 +28,7 @@ use tokio::time::Instant;
 
 /// How many jobs [`ordered`] runs and holds.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Limits {
+pub(crate) struct Limits {
     /// Jobs running at once.
     pub running: usize,
     /// Jobs held, running or finished, once the head has waited `patience`.
@@ -34,15 +39,16 @@ pub(super) struct Limits {
 
 /// Runs `job` on each item of `input` (read lazily) within `limits`,
 /// yielding results in input order.
-pub(super) fn ordered<I, F, Fut, T>(input: I, limits: Limits, job: F) -> impl Stream<Item = T>
+pub(crate) fn ordered<S, F, Fut>(input: S, limits: Limits, job: F) -> impl Stream<Item = Fut::Output>
 where
-    I: Iterator,
-    F: FnMut(I::Item) -> Fut,
-    Fut: Future<Output = T>,
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
 {
     let running = limits.running.max(1);
     let state = State {
-        input,
+        input: Box::pin(input),
+        input_done: false,
         job,
         running_max: running,
         window: limits.window.max(running),
@@ -60,23 +66,37 @@ where
                 s.head_since = Instant::now();
                 return Some((result, s));
             }
-            let widened = s.refill() == s.window;
+            if s.input_done && s.active.is_empty() {
+                return None;
+            }
+            let hold = s.hold();
+            let may_start = !s.input_done
+                && s.active.len() < s.running_max
+                && s.active.len() + s.finished.len() < hold;
             let patience_ends = s.head_since + s.patience;
+            let may_widen = hold < s.window && !s.input_done && !s.active.is_empty();
             tokio::select! {
-                done = s.active.next() => {
-                    let (index, result) = done?;
-                    s.finished.insert(index, result);
+                biased;
+                item = s.input.next(), if may_start => match item {
+                    Some(item) => s.start(item),
+                    None => s.input_done = true,
+                },
+                done = s.active.next(), if !s.active.is_empty() => {
+                    if let Some((index, result)) = done {
+                        s.finished.insert(index, result);
+                    }
                 }
-                // The head has waited long enough: loop to refill with
+                // The head has waited long enough: loop to start more with
                 // the window open.
-                () = tokio::time::sleep_until(patience_ends), if !widened && !s.active.is_empty() => {}
+                () = tokio::time::sleep_until(patience_ends), if may_widen => {}
             }
         }
     })
 }
 
-struct State<I, F, Fut: Future> {
-    input: I,
+struct State<S: Stream, F, Fut: Future> {
+    input: Pin<Box<S>>,
+    input_done: bool,
     job: F,
     running_max: usize,
     window: usize,
@@ -92,10 +112,10 @@ struct State<I, F, Fut: Future> {
 /// A job with its input position: resolves to `(position, result)`.
 type Indexed<Fut> = future::Join<future::Ready<usize>, Fut>;
 
-impl<I, F, Fut> State<I, F, Fut>
+impl<S, F, Fut> State<S, F, Fut>
 where
-    I: Iterator,
-    F: FnMut(I::Item) -> Fut,
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
     Fut: Future,
 {
     /// How many jobs may be held now: `running` while the head is young,
@@ -108,21 +128,11 @@ where
         }
     }
 
-    /// Starts jobs while both limits allow and input remains; returns the
-    /// hold it allowed.
-    fn refill(&mut self) -> usize {
-        let hold = self.hold();
-        while self.active.len() < self.running_max && self.active.len() + self.finished.len() < hold
-        {
-            let Some(item) = self.input.next() else {
-                break;
-            };
-            let index = self.next_in;
-            self.next_in += 1;
-            let job = (self.job)(item);
-            self.active.push(future::join(future::ready(index), job));
-        }
-        hold
+    fn start(&mut self, item: S::Item) {
+        let index = self.next_in;
+        self.next_in += 1;
+        let job = (self.job)(item);
+        self.active.push(future::join(future::ready(index), job));
     }
 }
 
@@ -147,7 +157,7 @@ mod tests {
             window: 50,
             patience: Duration::from_millis(100),
         };
-        let out = ordered(0..50usize, limits, move |i| {
+        let out = ordered(stream::iter(0..50usize), limits, move |i| {
             let (s, r, m) = (s.clone(), r.clone(), m.clone());
             async move {
                 s.fetch_add(1, Ordering::SeqCst);
@@ -180,7 +190,7 @@ mod tests {
             window: 10,
             patience: Duration::from_millis(100),
         };
-        let mut out = Box::pin(ordered(0..100usize, limits, move |i| {
+        let mut out = Box::pin(ordered(stream::iter(0..100usize), limits, move |i| {
             s.fetch_add(1, Ordering::SeqCst);
             async move {
                 let ms = if i == 0 { 1_000 } else { 1 };
@@ -204,10 +214,41 @@ mod tests {
             window: 9,
             patience: Duration::from_millis(1),
         };
-        let out: Vec<u8> = ordered(std::iter::empty::<u8>(), limits, |x| async move { x })
+        let out: Vec<u8> = ordered(stream::iter(std::iter::empty::<u8>()), limits, |x| async move { x })
             .collect()
             .await;
         assert!(out.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_input_is_read_only_as_jobs_may_start() {
+        // Items arrive every 10 ms (a paged listing); with 2 running, no
+        // more than 2 are taken ahead of the output, and order is kept.
+        let taken = Arc::new(AtomicUsize::new(0));
+        let t = taken.clone();
+        let input = stream::iter(0..20usize).then(move |i| {
+            let t = t.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                t.fetch_add(1, Ordering::SeqCst);
+                i
+            }
+        });
+        let limits = Limits {
+            running: 2,
+            window: 8,
+            patience: Duration::from_secs(10),
+        };
+        let mut out = Box::pin(ordered(input, limits, |i| async move {
+            tokio::time::sleep(Duration::from_millis(if i % 3 == 0 { 25 } else { 5 })).await;
+            i
+        }));
+        let mut seen = Vec::new();
+        while let Some(i) = out.next().await {
+            assert!(taken.load(Ordering::SeqCst) <= i + 3, "read ahead of the window");
+            seen.push(i);
+        }
+        assert_eq!(seen, (0..20).collect::<Vec<_>>());
     }
 
     #[tokio::test(start_paused = true)]
@@ -221,7 +262,7 @@ mod tests {
             window: 40,
             patience: Duration::from_millis(100),
         };
-        let mut out = Box::pin(ordered(0..100usize, limits, move |i| {
+        let mut out = Box::pin(ordered(stream::iter(0..100usize), limits, move |i| {
             s.fetch_add(1, Ordering::SeqCst);
             async move {
                 let ms = if i == 0 { 50 } else { 1 };
