@@ -100,6 +100,7 @@
 mod builder;
 mod clock;
 mod credentials;
+mod delay;
 mod error;
 mod faults;
 mod fleet;
@@ -112,6 +113,7 @@ mod server;
 mod shared;
 mod stats;
 mod tencent;
+mod tokens;
 
 pub use builder::{Simulator, SimulatorBuilder};
 pub use credentials::SimCredentials;

@@ -1,8 +1,8 @@
 use crate::clock::FleetClock;
+use crate::delay::PreciseDelays;
 use crate::faults::FaultInjector;
-use crate::iotbos::Tokens;
-use crate::server::delay::PreciseDelays;
 use crate::stats::Stats;
+use crate::tokens::Tokens;
 use crate::{Fleet, SimCredentials};
 
 /// What every connection of a running simulator reads.

@@ -7,19 +7,17 @@
 //! unknown path HTTP 404, each with the same envelope.
 
 mod render;
-mod tokens;
 
 use std::borrow::Cow;
 
 use http::{Method, StatusCode};
 use iotcard_model::Secret;
 
-pub(crate) use tokens::{TokenCheck, Tokens};
-
 use crate::fleet::IotbosCall;
 use crate::reply::Reply;
 use crate::shared::Shared;
 use crate::stats::{Call, FaultKind, Refusal};
+use crate::tokens::TokenCheck;
 
 /// The simulator's IoTBOS refusal texts (`info`), Chinese as the platform
 /// writes, with an English gloss for operators reading a log. The platform

@@ -3,6 +3,11 @@
 //! Lifetimes run on the monotonic clock, not the fleet clock, so a token of
 //! 1 s really dies after 1 s even when answers are frozen in 2018. Token
 //! texts come from the seed, so a replayed run issues the same tokens.
+//!
+//! The table is its own module, not part of `iotbos`, because three others
+//! hold or use it: the IoTBOS handler issues and checks tokens, `Shared`
+//! owns the table for every connection, and the running handle revokes.
+//! Living here, it lets `Shared` be built without knowing the handler.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
