@@ -206,3 +206,26 @@ pub(crate) fn handle(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use http::{Method, StatusCode};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever the query, IoTBOS answers with its envelope, never a panic.
+        #[test]
+        fn iotbos_never_panics(query in ".{0,200}", with_token in any::<bool>(), call in 0usize..5) {
+            let s = Shared::for_tests(100);
+            let token = s.tokens.issue();
+            let query = if with_token { format!("accessToken={token}&{query}") } else { query };
+            let route = Some(Route::Data(IotbosCall::ALL[call]));
+            let reply = handle(&s, route, &Method::GET, Some(&query), false);
+            prop_assert_eq!(reply.status, StatusCode::OK);
+            let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+            prop_assert!(json["status"] == 0 || json["status"] == 1);
+        }
+    }
+}
