@@ -6,7 +6,7 @@
 //! throughput in answers per second ("elem/s").
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -150,7 +150,7 @@ fn throughput(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let taken = std::mem::take(&mut senders);
                     let (elapsed, back) = runtime.block_on(async {
-                        let started = Instant::now();
+                        let started = tokio::time::Instant::now();
                         let tasks: Vec<_> = taken
                             .into_iter()
                             .enumerate()

@@ -8,13 +8,13 @@ use iotcard_model::{Instant, Secret};
 use tokio::sync::watch;
 
 use crate::clock::FleetClock;
+use crate::delay::PreciseDelays;
 use crate::faults::{FaultInjector, Faults, Latency};
-use crate::iotbos::Tokens;
 use crate::running::{Endpoint, RunningSimulator};
-use crate::server::delay::PreciseDelays;
 use crate::server::{self, Platform};
 use crate::shared::Shared;
 use crate::stats::Stats;
+use crate::tokens::Tokens;
 use crate::{Fleet, SimCredentials, SimError};
 
 /// The simulator of both platforms. Start one with [`Simulator::builder`].

@@ -4,23 +4,40 @@
 //! clock, so freezing it makes answers byte-identical; leaving it real makes
 //! usage grow while a client polls. Token lifetimes and the Tencent `time`
 //! window do not use it: they follow the real clock, as a real server's do.
+//!
+//! This is also where the system's clocks are read, and nowhere else.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::TimeZone;
 use iotcard_model::{china_standard_time, Instant};
+
+pub(crate) use system::{monotonic_now, system_unix_seconds};
 
 const CST_OFFSET_SECONDS: i64 = 8 * 3600;
 const DAY: i64 = 86_400;
 /// Marks "not frozen": no instant a `chrono` date can hold is this far back.
 const REAL: i64 = i64::MIN;
 
-/// Seconds since the Unix epoch by the system clock.
-pub(crate) fn system_unix_seconds() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
+/// The system's wall and monotonic clocks. A live fleet clock, token
+/// lifetimes, the Tencent `time` window and added latency need real time;
+/// reading it only here keeps one seam where a fake clock could go.
+#[allow(clippy::disallowed_methods)] // the one place that reads the system clock: every other module asks here
+mod system {
+    use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+    /// Seconds since the Unix epoch by the system clock.
+    pub(crate) fn system_unix_seconds() -> i64 {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Now on the monotonic clock, for lifetimes and deadlines that must
+    /// not jump when the wall clock is set.
+    pub(crate) fn monotonic_now() -> Instant {
+        Instant::now()
     }
 }
 

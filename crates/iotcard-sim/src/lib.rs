@@ -64,10 +64,11 @@
 //!
 //! * **IoTBOS** (plain HTTP by default): `GET /Api/token?account&password`
 //!   and the five `GET /Api/TerminalInfo/*` calls with `cardIdNums` and
-//!   `accessToken`. Tokens live for [`SimulatorBuilder::token_ttl`] on the
-//!   real monotonic clock. Refusals are `{"status":0,"info":…}`: HTTP 200
-//!   for a refused login or data call (texts in [`iotbos_info`]: wrong
-//!   credentials, missing, unknown,
+//!   `accessToken`, at paths matched ignoring ASCII case as ASP.NET routes
+//!   (`/api/terminalinfo/surplus` is served). Tokens live for
+//!   [`SimulatorBuilder::token_ttl`] on the real monotonic clock. Refusals
+//!   are `{"status":0,"info":…}`: HTTP 200 for a refused login or data call
+//!   (texts in [`iotbos_info`]: wrong credentials, missing, unknown,
 //!   expired or revoked token, missing `cardIdNums`, more numbers than
 //!   [`SimulatorBuilder::iotbos_max_batch`]), HTTP 405 with `Allow: GET`
 //!   for another method, HTTP 404 for an unknown path. Per-card entries come
@@ -100,6 +101,7 @@
 mod builder;
 mod clock;
 mod credentials;
+mod delay;
 mod error;
 mod faults;
 mod fleet;
@@ -112,6 +114,7 @@ mod server;
 mod shared;
 mod stats;
 mod tencent;
+mod tokens;
 
 pub use builder::{Simulator, SimulatorBuilder};
 pub use credentials::SimCredentials;

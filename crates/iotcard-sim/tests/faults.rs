@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{
     data_target, iotbos_conn, login, login_target, read, signed, tencent_conn, tencent_target, Conn,
@@ -200,7 +200,7 @@ async fn trickled_bodies_are_slow_and_right() {
     })
     .unwrap();
     let mut conn = iotbos_conn(&sim).await;
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     let response = conn.send(Method::GET, &target, b"").await.unwrap();
     let head_after = started.elapsed();
     let answer = read(response).await.unwrap();
@@ -243,7 +243,7 @@ async fn revoked_tokens_and_latency() {
         fixed: Duration::from_millis(150),
         jitter: Duration::from_millis(50),
     });
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     let answer = conn.get(&login_target(sim.credentials())).await;
     let elapsed = started.elapsed();
     assert_eq!(answer.json()["status"], 1);

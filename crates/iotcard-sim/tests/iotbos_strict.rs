@@ -197,9 +197,9 @@ async fn wrong_method_and_unknown_paths() {
     }
     for path in [
         "/Api/%20token",
-        "/api/token",
+        "/Api/tokens",
         "/Api/token/",
-        "/Api/TerminalInfo/exceed",
+        "/Api/TerminalInfo/Exceeds",
         "/Api/TerminalInfo",
         "/",
         "/v1/iotcard/getappinfo",
@@ -210,6 +210,68 @@ async fn wrong_method_and_unknown_paths() {
     let r = sim.stats().refusals;
     assert_eq!((r.wrong_method, r.unknown_path), (4, 7));
     assert_eq!(sim.stats().requests.unroutable, 7);
+}
+
+/// ASP.NET on IIS, which serves the real platform, routes ignoring ASCII
+/// case, and the spec says nothing against it: any casing is served as the
+/// canonical path is, and a path that is wrong otherwise is still refused.
+#[tokio::test]
+async fn paths_are_served_whatever_their_ascii_case() {
+    let frozen = chrono::DateTime::parse_from_rfc3339("2018-01-16T14:02:08+08:00").unwrap();
+    let sim = Simulator::builder()
+        .seed(1)
+        .cards(1000)
+        .freeze_clock(Some(frozen))
+        .start()
+        .await
+        .expect("sim starts");
+    let creds = sim.credentials().clone();
+    let mut conn = iotbos_conn(&sim).await;
+
+    let login_query = login_target(&creds).replacen("/Api/token", "", 1);
+    let answer = conn.get(&format!("/api/TOKEN{login_query}")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let token = answer.json()["data"]["accessToken"]
+        .as_str()
+        .expect("a token from a lower-case login path")
+        .to_owned();
+    assert_eq!(sim.stats().logins, 1);
+
+    let numbers: Vec<String> = (0..3)
+        .map(|i| sim.fleet().card(i).unwrap().number().to_string())
+        .collect();
+    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    let canonical = conn
+        .get(&data_target(IotbosCall::Remaining.path(), &numbers, &token))
+        .await;
+    assert_eq!(canonical.status, StatusCode::OK);
+    assert_eq!(canonical.json()["status"], 1, "{}", canonical.text());
+    let recased = [
+        "/api/terminalinfo/surplus",
+        "/API/TERMINALINFO/SURPLUS",
+        "/aPI/tERMINALiNFO/sURPLUS",
+    ];
+    for path in recased {
+        let answer = conn.get(&data_target(path, &numbers, &token)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert_eq!(answer.body, canonical.body, "{path}");
+    }
+    assert_eq!(sim.stats().requests.iotbos_remaining, 4);
+
+    for path in [
+        "/api/terminalinfo/surplus/",
+        "/api/terminalinfo/surplu",
+        "/api/terminalinfo/surplusx",
+        "/api/terminal/surplus",
+    ] {
+        let answer = conn.get(&data_target(path, &numbers, &token)).await;
+        let info = refused(&answer, StatusCode::NOT_FOUND);
+        assert!(info.contains("no such API"), "{path}: {info}");
+    }
+    let stats = sim.stats();
+    assert_eq!(stats.requests.iotbos_remaining, 4);
+    assert_eq!(stats.requests.unroutable, 4);
+    assert_eq!(stats.refusals.unknown_path, 4);
 }
 
 #[tokio::test]

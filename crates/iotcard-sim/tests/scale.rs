@@ -10,7 +10,7 @@ const CARDS: u64 = 10_000_000;
 
 #[tokio::test]
 async fn ten_million_cards() {
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let sim = Simulator::builder()
         .seed(10)
         .cards(CARDS)

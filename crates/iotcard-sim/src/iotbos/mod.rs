@@ -5,21 +5,25 @@
 //! A refused login or data call is HTTP 200, as the platform's own
 //! envelope implies; a wrong method is HTTP 405 (with `Allow: GET`) and an
 //! unknown path HTTP 404, each with the same envelope.
+//!
+//! Paths match ignoring ASCII case (`/api/terminalinfo/surplus` is
+//! `/Api/TerminalInfo/Surplus`). The spec writes each path in one casing and
+//! says nothing of case; the real server is ASP.NET on IIS, whose routing
+//! ignores case by default, so a strict simulator must not refuse what it
+//! would serve. Otherwise a path is exact: no trailing slash, no decoding.
 
 mod render;
-mod tokens;
 
 use std::borrow::Cow;
 
 use http::{Method, StatusCode};
 use iotcard_model::Secret;
 
-pub(crate) use tokens::{TokenCheck, Tokens};
-
 use crate::fleet::IotbosCall;
 use crate::reply::Reply;
 use crate::shared::Shared;
 use crate::stats::{Call, FaultKind, Refusal};
+use crate::tokens::TokenCheck;
 
 /// The simulator's IoTBOS refusal texts (`info`), Chinese as the platform
 /// writes, with an English gloss for operators reading a log. The platform
@@ -46,6 +50,10 @@ pub mod info {
     pub const UNKNOWN_PATH: &str = "接口不存在 (no such API)";
 }
 
+/// The login path as the spec writes it (the PDF's `/Api/ token` is an
+/// extraction artifact).
+const LOGIN_PATH: &str = "/Api/token";
+
 /// A known IoTBOS path.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Route {
@@ -54,14 +62,14 @@ pub(crate) enum Route {
 }
 
 impl Route {
-    /// The path's route; paths are exact and case-sensitive.
+    /// The path's route, ignoring ASCII case (see the module's docs).
     pub(crate) fn of(path: &str) -> Option<Self> {
-        if path == "/Api/token" {
+        if path.eq_ignore_ascii_case(LOGIN_PATH) {
             return Some(Route::Login);
         }
         IotbosCall::ALL
             .into_iter()
-            .find(|c| c.path() == path)
+            .find(|c| c.path().eq_ignore_ascii_case(path))
             .map(Route::Data)
     }
 
@@ -205,6 +213,99 @@ pub(crate) fn handle(
                     refuse(Refusal::TooManyNumbers, StatusCode::OK, &text)
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{Method, StatusCode};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Every path the platform serves, as the spec writes it.
+    fn canonical(i: usize) -> &'static str {
+        IotbosCall::ALL.get(i).map_or(LOGIN_PATH, |c| c.path())
+    }
+
+    /// `path` with the ASCII letters at the set bits of `flips` in the other case.
+    fn recase(path: &str, flips: u64) -> String {
+        path.chars()
+            .enumerate()
+            .map(|(i, c)| match (flips >> (i % 64)) & 1 {
+                1 if c.is_ascii_lowercase() => c.to_ascii_uppercase(),
+                1 => c.to_ascii_lowercase(),
+                _ => c,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_canonical_path_routes_to_its_own_call() {
+        assert_eq!(Route::of("/Api/token"), Some(Route::Login));
+        for call in IotbosCall::ALL {
+            assert_eq!(Route::of(call.path()), Some(Route::Data(call)));
+        }
+        assert_eq!(
+            Route::of("/api/terminalinfo/surplus"),
+            Some(Route::Data(IotbosCall::Remaining))
+        );
+    }
+
+    #[test]
+    fn only_ascii_case_is_ignored() {
+        // U+017F (long s) and U+212A (Kelvin) fold to `s` and `k` in Unicode,
+        // not in ASCII; a space, a slash or a percent escape is a different path.
+        for path in [
+            "/Api/TerminalInfo/\u{17F}urplus",
+            "/Api/to\u{212A}en",
+            "/Api/TerminalInfo/Surplus/",
+            "/Api/TerminalInfo/Surplus ",
+            "/Api/TerminalInfo/%53urplus",
+            "/Api//token",
+            "Api/token",
+            "/Api/TerminalInfo",
+            "",
+        ] {
+            assert_eq!(Route::of(path), None, "{path:?}");
+        }
+    }
+
+    proptest! {
+        /// Any ASCII casing of a served path routes as the canonical path does.
+        #[test]
+        fn paths_route_whatever_their_ascii_case(i in 0usize..6, flips in any::<u64>()) {
+            let path = canonical(i);
+            prop_assert!(Route::of(path).is_some());
+            prop_assert_eq!(Route::of(&recase(path, flips)), Route::of(path));
+        }
+
+        /// A served path with one character more or one fewer, in any case,
+        /// is no path at all.
+        #[test]
+        fn near_misses_route_nowhere(i in 0usize..6, flips in any::<u64>(), at in any::<prop::sample::Index>(), extra in any::<char>(), insert in any::<bool>()) {
+            let mut path: Vec<char> = recase(canonical(i), flips).chars().collect();
+            if insert {
+                path.insert(at.index(path.len() + 1), extra);
+            } else {
+                path.remove(at.index(path.len()));
+            }
+            let path: String = path.into_iter().collect();
+            prop_assert_eq!(Route::of(&path), None, "{:?}", path);
+        }
+
+        /// Whatever the query, IoTBOS answers with its envelope, never a panic.
+        #[test]
+        fn iotbos_never_panics(query in ".{0,200}", with_token in any::<bool>(), call in 0usize..5) {
+            let s = Shared::for_tests(100);
+            let token = s.tokens.issue();
+            let query = if with_token { format!("accessToken={token}&{query}") } else { query };
+            let route = Some(Route::Data(IotbosCall::ALL[call]));
+            let reply = handle(&s, route, &Method::GET, Some(&query), false);
+            prop_assert_eq!(reply.status, StatusCode::OK);
+            let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+            prop_assert!(json["status"] == 0 || json["status"] == 1);
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Listeners: accept, optional TLS, HTTP/1.1 or HTTP/2, graceful shutdown.
 
 mod body;
-pub(crate) mod delay;
 mod io;
+mod platform;
 mod service;
 pub(crate) mod tls;
 
@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
+pub(crate) use platform::Platform;
 pub(crate) use service::STATS_PATH;
 
 use crate::shared::Shared;
@@ -28,22 +29,6 @@ use io::{ConnControl, ConnIo};
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Which platform a listener serves.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Platform {
-    Iotbos,
-    Tencent,
-}
-
-impl Platform {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Platform::Iotbos => "IoTBOS",
-            Platform::Tencent => "Tencent",
-        }
-    }
-}
 
 pub(crate) async fn bind(platform: Platform, addr: SocketAddr) -> Result<TcpListener, SimError> {
     TcpListener::bind(addr)

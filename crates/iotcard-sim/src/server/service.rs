@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 
 use super::body::SimBody;
 use super::io::ConnControl;
-use super::Platform;
+use super::platform::Platform;
 use crate::faults::{Decision, Fault};
 use crate::reply::Reply;
 use crate::shared::Shared;

@@ -55,12 +55,6 @@ pub mod codes {
     pub const WRONG_METHOD: u32 = 1405;
 }
 
-/// The signature a request must carry, for the crate's own tests.
-#[cfg(test)]
-pub(crate) fn request_sig_for_tests(appkey: &str, sdkappid: &str, time: &str) -> String {
-    request::expected_sig(appkey, sdkappid, time)
-}
-
 /// How far `time` may be from the server's clock.
 const TIME_WINDOW_SECONDS: i64 = 300;
 /// The largest body read.
@@ -348,6 +342,41 @@ fn answer(
             })?;
             shared.stats.cards(1);
             Ok(Reply::ok(render::card_info(&card, period)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever the query and body, Tencent answers with its envelope.
+        #[test]
+        fn tencent_never_panics(query in ".{0,80}", body in proptest::collection::vec(any::<u8>(), 0..300), command in 0usize..3) {
+            let s = Shared::for_tests(100);
+            let command = [Command::AppInfo, Command::CardList, Command::CardInfo][command];
+            let reply = handle(&s, command, Some(&query), Some(&body));
+            let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+            prop_assert!(json["code"].as_u64().is_some_and(|c| c > 0));
+        }
+
+        /// A well-formed request with arbitrary command fields never panics.
+        #[test]
+        fn tencent_fields_never_panic(fields in r#"("[a-z_]{1,12}":(-?[0-9]{1,22}|"[^"\\]{0,24}"|null|true|\[\]|\{\}|-?[0-9]\.[0-9]),){0,4}"#) {
+            let s = Shared::for_tests(100);
+            let creds = &s.credentials;
+            let time = system_unix_seconds().to_string();
+            let sig = request::expected_sig(creds.tencent_appkey.expose(), &creds.tencent_sdkappid, &time);
+            let body = format!("{{{fields}\"sig\":\"{sig}\",\"time\":\"{time}\"}}");
+            let query = format!("sdkappid={}&random=1", creds.tencent_sdkappid);
+            for command in [Command::AppInfo, Command::CardList, Command::CardInfo] {
+                let reply = handle(&s, command, Some(&query), Some(body.as_bytes()));
+                let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+                prop_assert!(json["code"].as_u64().is_some());
+            }
         }
     }
 }

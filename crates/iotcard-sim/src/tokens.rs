@@ -3,12 +3,18 @@
 //! Lifetimes run on the monotonic clock, not the fleet clock, so a token of
 //! 1 s really dies after 1 s even when answers are frozen in 2018. Token
 //! texts come from the seed, so a replayed run issues the same tokens.
+//!
+//! The table is its own module, not part of `iotbos`, because three others
+//! hold or use it: the IoTBOS handler issues and checks tokens, `Shared`
+//! owns the table for every connection, and the running handle revokes.
+//! Living here, it lets `Shared` be built without knowing the handler.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::clock::monotonic_now;
 use crate::fleet::hash::mix;
 
 /// How long an expired or revoked token is still recognised as such (and
@@ -76,7 +82,7 @@ impl Tokens {
             mix(self.seed ^ 0x70CE_0001 ^ mix(n)),
             mix(self.seed ^ 0x70CE_0002 ^ mix(n)),
         );
-        let now = Instant::now();
+        let now = monotonic_now();
         let mut table = self.table();
         table.retain(|_, e| !e.forgettable(now));
         table.insert(
@@ -92,7 +98,7 @@ impl Tokens {
     /// Checks `token`; with `revoke_first`, revokes it before checking (the
     /// revocation fault). Returns whether this call revoked a live token.
     pub(crate) fn check(&self, token: &str, revoke_first: bool) -> (TokenCheck, bool) {
-        let now = Instant::now();
+        let now = monotonic_now();
         let mut table = self.table();
         let Some(entry) = table.get_mut(token) else {
             return (TokenCheck::Unknown, false);
@@ -114,7 +120,7 @@ impl Tokens {
 
     /// Revokes every live token.
     pub(crate) fn revoke_all(&self) {
-        let now = Instant::now();
+        let now = monotonic_now();
         for entry in self.table().values_mut() {
             entry.revoked_at.get_or_insert(now);
         }

@@ -15,6 +15,8 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+use crate::clock::monotonic_now;
+
 /// Wakes each waiter at its deadline. The thread starts on first use (a
 /// simulator without latency never starts it) and ends when this is dropped.
 #[derive(Debug, Default)]
@@ -42,7 +44,7 @@ impl PreciseDelays {
     /// Waits until `deadline` (at once if it has passed).
     pub(crate) async fn sleep_until(&self, deadline: tokio::time::Instant) {
         let deadline = deadline.into_std();
-        if deadline <= Instant::now() {
+        if deadline <= monotonic_now() {
             return;
         }
         let Some(state) = self.state() else {
@@ -111,7 +113,7 @@ fn run(state: &State) {
         if queue.closed {
             return;
         }
-        let now = Instant::now();
+        let now = monotonic_now();
         match queue.waiting.peek().copied() {
             Some(Reverse((deadline, id))) if deadline <= now => {
                 queue.waiting.pop();
