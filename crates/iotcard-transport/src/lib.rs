@@ -87,6 +87,11 @@ pub use response::Response;
 pub use scripted::ScriptedTransport;
 pub use tls::Roots;
 
+// The README's example is compiled with the doctests, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Sends one HTTP request and returns the whole answer.
 ///
 /// Implementations must not log or format request bodies, and must render URLs only
