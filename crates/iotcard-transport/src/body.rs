@@ -42,11 +42,11 @@ pub(crate) async fn read_to_end(
         let next = match limits.idle {
             Some(idle) => tokio::time::timeout(idle, body.frame())
                 .await
-                .map_err(|_| classify::timeout(url.to_string(), TimeoutPhase::Body, idle))?,
+                .map_err(|_| classify::timeout(url, TimeoutPhase::Body, idle))?,
             None => body.frame().await,
         };
         let Some(frame) = next else { break };
-        let frame = frame.map_err(|e| classify::body_error(url.to_string(), e))?;
+        let frame = frame.map_err(|e| classify::body_error(url, e))?;
         // Trailers carry nothing the protocols use; only data frames count.
         if let Ok(data) = frame.into_data() {
             if collected.len() + data.len() > limits.max_size {

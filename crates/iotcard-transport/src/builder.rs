@@ -7,6 +7,7 @@ use std::time::Duration;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use iotcard_model::SecretNames;
 
 use crate::body::BodyLimits;
 use crate::connect::ConnectTimeout;
@@ -33,6 +34,7 @@ pub(crate) struct Settings {
     pub(crate) body_limits: BodyLimits,
     pub(crate) pool_max_idle_per_host: usize,
     pub(crate) pool_idle_timeout: Option<Duration>,
+    pub(crate) secret_names: SecretNames,
 }
 
 impl Default for HttpTransportBuilder {
@@ -47,6 +49,7 @@ impl Default for HttpTransportBuilder {
                 },
                 pool_max_idle_per_host: 32,
                 pool_idle_timeout: Some(Duration::from_secs(90)),
+                secret_names: SecretNames::GENERIC,
             },
             roots: Roots::default(),
             extra_cas: Vec::new(),
@@ -56,7 +59,8 @@ impl Default for HttpTransportBuilder {
 
 impl HttpTransportBuilder {
     /// A builder with the defaults: connect 10 s, request 30 s, body idle 15 s, body at most
-    /// 16 MiB, 32 idle connections per host kept for 90 s, webpki roots.
+    /// 16 MiB, 32 idle connections per host kept for 90 s, webpki roots, URLs redacted with
+    /// [`SecretNames::GENERIC`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -105,6 +109,31 @@ impl HttpTransportBuilder {
     #[must_use]
     pub fn pool_idle_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
         self.settings.pool_idle_timeout = limit.into();
+        self
+    }
+
+    /// Which query parameters (and body fields of an error answer) hold credentials, to be
+    /// hidden wherever this transport shows a URL: in every [`TransportError`], in its log
+    /// lines and in `Debug` output, and in the body snippet of a
+    /// [`TransportError::Status`]. A URL's user-info is hidden whatever the names.
+    ///
+    /// The default, [`SecretNames::GENERIC`], covers the usual names (`password`, `token`,
+    /// `sig`, `appkey`, …). The transport knows no platform: the iotcard facade passes each
+    /// platform's own names (IoTBOS's `password` and `accessToken`, Tencent's `sig`), and so
+    /// should any other caller that knows better. Only the listed names are hidden.
+    ///
+    /// ```
+    /// use iotcard_transport::{HttpTransport, SecretNames};
+    ///
+    /// let transport = HttpTransport::builder()
+    ///     .secret_names(SecretNames::new(&["password", "accessToken"]))
+    ///     .build()?;
+    /// assert_eq!(transport.secret_names().names(), ["password", "accessToken"]);
+    /// # Ok::<(), iotcard_transport::TransportError>(())
+    /// ```
+    #[must_use]
+    pub fn secret_names(mut self, names: SecretNames) -> Self {
+        self.settings.secret_names = names;
         self
     }
 

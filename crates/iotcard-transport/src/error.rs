@@ -4,8 +4,11 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{StatusCode, Uri};
+use iotcard_model::SecretNames;
 
+use crate::classify::with_cause;
 use crate::snippet::body_snippet;
+use crate::url::render;
 use crate::Response;
 
 /// A boxed error kept as a source.
@@ -13,28 +16,42 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a request did not produce a [`Response`], or why an answer is an error.
 ///
-/// Every `url` field holds the request URL rendered through
-/// [`iotbos_proto::redact_uri`]: `password` and `accessToken` values are hidden. No variant
-/// ever holds a request body.
+/// **Redacted.** Every `url` field holds the request URL rendered through the transport's
+/// [`SecretNames`] ([`HttpTransportBuilder::secret_names`](crate::HttpTransportBuilder::secret_names),
+/// [`SecretNames::GENERIC`] unless set): its user-info is hidden whole and the values of the
+/// named query parameters are hidden. No variant ever holds a request body.
+///
+/// **One level.** `Display` says only what this layer knows ("could not connect to …"); what
+/// went wrong underneath is the [`source`](std::error::Error::source) chain, one message per
+/// level, so a chain printer (anyhow's `{:#}`, a walk over `source()`) shows each cause once.
+/// Links that say nothing (hyper-util's `client error (Connect)`) are left out, and an error
+/// wrapped in a `std::io::Error` is a link of its own.
+///
+/// **Classified.** Ask the error rather than matching its variants: [`is_transient`](Self::is_transient),
+/// [`is_timeout`](Self::is_timeout), [`status`](Self::status), [`retry_after`](Self::retry_after),
+/// [`is_untrusted_certificate`](Self::is_untrusted_certificate).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransportError {
     /// No connection could be made: DNS failure, refused, unreachable, reset during the
-    /// handshake. Retryable.
-    #[error("could not connect to {url}: {detail}")]
+    /// handshake. Transient.
+    #[error("could not connect to {url}")]
+    #[non_exhaustive]
     Connect {
         /// The request URL, redacted.
         url: String,
-        /// The causes, innermost last, as one line.
-        detail: String,
-        /// The underlying error.
+        /// What failed underneath (e.g. `tcp connect error`, then `Connection refused`).
         #[source]
         source: BoxError,
     },
 
     /// The TLS handshake failed, typically because the server's certificate is not trusted.
-    /// Not retryable: the same certificate will be refused again.
-    #[error("TLS with {url} failed: {}", tls_reason(.source))]
+    /// Not transient: the same certificate will be refused again.
+    ///
+    /// `Display` says what this means here (not trusted, and for an unknown issuer how to
+    /// add a CA); rustls's own words are the `source`, not repeated in the message.
+    #[error("TLS with {url} failed{}", tls_reason(.source))]
+    #[non_exhaustive]
     Tls {
         /// The request URL, redacted.
         url: String,
@@ -43,8 +60,9 @@ pub enum TransportError {
         source: rustls::Error,
     },
 
-    /// A configured time limit ran out. Retryable.
+    /// A configured time limit ran out. Transient.
     #[error("{url}: timed out after {after:?} while {phase}")]
+    #[non_exhaustive]
     Timeout {
         /// The request URL, redacted.
         url: String,
@@ -55,8 +73,9 @@ pub enum TransportError {
     },
 
     /// The server answered with a status that is not a success; see
-    /// [`Response::error_for_status`]. Retryable for 5xx, 408 and 429.
-    #[error("{url} answered {status}: {snippet}")]
+    /// [`Response::error_for_status`]. Transient for 5xx, 408 and 429.
+    #[error("{url} answered {status}{}", snippet_suffix(.snippet))]
+    #[non_exhaustive]
     Status {
         /// The request URL, redacted.
         url: String,
@@ -64,37 +83,36 @@ pub enum TransportError {
         status: StatusCode,
         /// The server's `Retry-After`, if it sent a readable one.
         retry_after: Option<Duration>,
-        /// The start of the answer's body, with credential-looking values hidden.
+        /// The start of the answer's body, with the values of the secret names hidden.
         snippet: String,
     },
 
     /// The connection broke after the request was sent but before the answer's head
-    /// arrived, or the head was not valid HTTP. Retryable.
-    #[error("exchange with {url} failed before an answer arrived: {detail}")]
+    /// arrived, or the head was not valid HTTP. Transient.
+    #[error("exchange with {url} failed before an answer arrived")]
+    #[non_exhaustive]
     Exchange {
         /// The request URL, redacted.
         url: String,
-        /// The causes, innermost last, as one line.
-        detail: String,
-        /// The underlying error.
+        /// What failed underneath.
         #[source]
         source: BoxError,
     },
 
-    /// The answer's body broke off: reset, or shorter than its `Content-Length`. Retryable.
-    #[error("body of the answer from {url} could not be read to its end: {detail}")]
+    /// The answer's body broke off: reset, or shorter than its `Content-Length`. Transient.
+    #[error("the body of the answer from {url} broke off")]
+    #[non_exhaustive]
     Body {
         /// The request URL, redacted.
         url: String,
-        /// The causes, innermost last, as one line.
-        detail: String,
-        /// The underlying error.
+        /// What failed underneath.
         #[source]
         source: BoxError,
     },
 
-    /// The answer's body is larger than the configured limit. Not retryable.
-    #[error("body of the answer from {url} exceeds the limit of {limit} bytes")]
+    /// The answer's body is larger than the configured limit. Not transient.
+    #[error("the body of the answer from {url} exceeds the limit of {limit} bytes")]
+    #[non_exhaustive]
     BodyTooLarge {
         /// The request URL, redacted.
         url: String,
@@ -103,17 +121,22 @@ pub enum TransportError {
     },
 
     /// The request cannot be sent as it is (no scheme or host, unsupported scheme, …).
-    /// Not retryable.
+    /// Not transient.
     #[error("invalid request for {url}: {reason}")]
+    #[non_exhaustive]
     InvalidRequest {
         /// The request URL, redacted.
         url: String,
         /// What is wrong with it.
         reason: String,
+        /// What refused it underneath, when it was not this crate's own check.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// The transport could not be built (bad CA PEM, unreadable file, no roots, …).
     #[error("invalid transport configuration: {problem}")]
+    #[non_exhaustive]
     Config {
         /// What is wrong, naming the file or input.
         problem: String,
@@ -146,18 +169,20 @@ impl fmt::Display for TimeoutPhase {
 }
 
 impl TransportError {
-    /// Whether the same request may succeed if sent again: connection failures, timeouts,
-    /// broken bodies, 5xx, 408 and 429 are; certificate problems, other 4xx, invalid requests,
-    /// oversized bodies and configuration errors are not.
-    pub fn is_retryable(&self) -> bool {
+    /// Whether the same request may succeed if sent again later: connection failures,
+    /// timeouts, exchanges and bodies that broke off, 5xx, 408 and 429 are transient;
+    /// certificate problems, other statuses, invalid requests, oversized bodies and
+    /// configuration errors are not.
+    ///
+    /// (This was `is_retryable`.) Whether to retry is the caller's decision: a
+    /// request that is not idempotent may have been carried out before a connection broke.
+    pub fn is_transient(&self) -> bool {
         match self {
-            Self::Connect { .. } | Self::Timeout { .. } | Self::Exchange { .. } => true,
-            Self::Body { .. } => true,
-            Self::Status { status, .. } => {
-                status.is_server_error()
-                    || *status == StatusCode::TOO_MANY_REQUESTS
-                    || *status == StatusCode::REQUEST_TIMEOUT
-            }
+            Self::Connect { .. }
+            | Self::Timeout { .. }
+            | Self::Exchange { .. }
+            | Self::Body { .. } => true,
+            Self::Status { status, .. } => status_is_transient(*status),
             Self::Tls { .. }
             | Self::BodyTooLarge { .. }
             | Self::InvalidRequest { .. }
@@ -165,7 +190,31 @@ impl TransportError {
         }
     }
 
-    /// The wait the server asked for (`Retry-After` of a [`TransportError::Status`]).
+    /// Whether one of the transport's own time limits ran out
+    /// ([`TransportError::Timeout`], any [`TimeoutPhase`]); see [`timeout_phase`](Self::timeout_phase)
+    /// for which. A `408 Request Timeout` answer is a [`status`](Self::status), not this.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout { .. })
+    }
+
+    /// Which time limit ran out, for a [`TransportError::Timeout`].
+    pub fn timeout_phase(&self) -> Option<TimeoutPhase> {
+        match self {
+            Self::Timeout { phase, .. } => Some(*phase),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status the server answered, for a [`TransportError::Status`].
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The wait the server asked for with `Retry-After`, for a [`TransportError::Status`]
+    /// whose answer carried a readable one (see [`Response::retry_after`]).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Status { retry_after, .. } => *retry_after,
@@ -173,7 +222,8 @@ impl TransportError {
         }
     }
 
-    /// Whether this is a TLS failure because the server's certificate is not trusted.
+    /// Whether this is a TLS failure because the server's certificate is not trusted
+    /// (unknown issuer, wrong name, expired, revoked, …).
     pub fn is_untrusted_certificate(&self) -> bool {
         matches!(
             self,
@@ -184,30 +234,63 @@ impl TransportError {
         )
     }
 
-    /// The HTTP status, for a [`TransportError::Status`].
-    pub fn status(&self) -> Option<StatusCode> {
+    /// The redacted request URL this error is about; `None` for a
+    /// [`TransportError::Config`], which is about no request.
+    pub fn url(&self) -> Option<&str> {
         match self {
-            Self::Status { status, .. } => Some(*status),
-            _ => None,
+            Self::Connect { url, .. }
+            | Self::Tls { url, .. }
+            | Self::Timeout { url, .. }
+            | Self::Status { url, .. }
+            | Self::Exchange { url, .. }
+            | Self::Body { url, .. }
+            | Self::BodyTooLarge { url, .. }
+            | Self::InvalidRequest { url, .. } => Some(url),
+            Self::Config { .. } => None,
         }
     }
 
-    /// A [`TransportError::Status`] for `response` to a request for `uri`.
-    pub fn from_status(uri: &Uri, response: &Response) -> Self {
+    /// A [`TransportError::Status`] for `response` to a request for `uri`: the status, any
+    /// `Retry-After`, and a short snippet of the body. `names` hides credentials in the URL
+    /// and in the snippet (pass the transport's, or the platform's).
+    pub fn from_status(uri: &Uri, response: &Response, names: &SecretNames) -> Self {
         Self::Status {
-            url: iotbos_proto::redact_uri(uri),
+            url: render(uri, names),
             status: response.status,
             retry_after: response.retry_after(),
-            snippet: body_snippet(&response.body),
+            snippet: body_snippet(&response.body, names),
         }
     }
 
-    /// A [`TransportError::InvalidRequest`] for a request to `uri`.
-    pub fn invalid_request(uri: &Uri, reason: impl Into<String>) -> Self {
+    /// A [`TransportError::InvalidRequest`] for a request to `uri`, its URL redacted with
+    /// `names`.
+    pub fn invalid_request(uri: &Uri, reason: impl Into<String>, names: &SecretNames) -> Self {
         Self::InvalidRequest {
-            url: iotbos_proto::redact_uri(uri),
+            url: render(uri, names),
             reason: reason.into(),
+            source: None,
         }
+    }
+
+    /// A [`TransportError::Timeout`] for a request to `uri`: for a [`Transport`](crate::Transport)
+    /// of your own, or to script one with [`ScriptedTransport`](crate::ScriptedTransport).
+    pub fn timeout(uri: &Uri, phase: TimeoutPhase, after: Duration, names: &SecretNames) -> Self {
+        Self::Timeout {
+            url: render(uri, names),
+            phase,
+            after,
+        }
+    }
+
+    /// A [`TransportError::Connect`] for a request to `uri` that failed with `cause`: for a
+    /// [`Transport`](crate::Transport) of your own, or to script one with
+    /// [`ScriptedTransport`](crate::ScriptedTransport).
+    pub fn connect(uri: &Uri, cause: impl Into<BoxError>, names: &SecretNames) -> Self {
+        let url = render(uri, names);
+        with_cause(cause, |source| Self::Connect {
+            url: url.clone(),
+            source,
+        })
     }
 
     pub(crate) fn config(problem: impl Into<String>, source: Option<BoxError>) -> Self {
@@ -218,68 +301,45 @@ impl TransportError {
     }
 }
 
-/// One line saying why rustls refused, leading with "not trusted" for certificate problems.
-fn tls_reason(error: &rustls::Error) -> String {
+/// 5xx, 429 and 408: the server's trouble or a request to come back later.
+fn status_is_transient(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+}
+
+fn snippet_suffix(snippet: &str) -> String {
+    if snippet.is_empty() {
+        String::new()
+    } else {
+        format!(": {snippet}")
+    }
+}
+
+/// What a TLS failure means for the user, in this layer's words: rustls's own text is the
+/// source. Empty for failures this layer knows nothing more about.
+fn tls_reason(error: &rustls::Error) -> &'static str {
     use rustls::CertificateError as C;
     match error {
-        rustls::Error::InvalidCertificate(problem) => {
-            let why = match problem {
-                C::UnknownIssuer => "it was issued by an unknown certificate authority; \
-                                     add that CA with extra_ca_pem or extra_ca_pem_file"
-                    .to_owned(),
-                C::NotValidForName | C::NotValidForNameContext { .. } => {
-                    format!("it is not valid for this host name ({problem})")
-                }
-                C::Expired | C::ExpiredContext { .. } => format!("it has expired ({problem})"),
-                C::NotValidYet | C::NotValidYetContext { .. } => {
-                    format!("it is not valid yet ({problem})")
-                }
-                C::Revoked => "it has been revoked".to_owned(),
-                other => other.to_string(),
-            };
-            format!("the server's certificate is not trusted: {why}")
-        }
-        other => other.to_string(),
+        rustls::Error::InvalidCertificate(problem) => match problem {
+            C::UnknownIssuer => {
+                ": the server's certificate is not trusted: it was issued by an unknown \
+                 certificate authority; add that CA with extra_ca_pem or extra_ca_pem_file"
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                ": the server's certificate is not trusted: it is not valid for this host name"
+            }
+            C::Expired | C::ExpiredContext { .. } => {
+                ": the server's certificate is not trusted: it has expired"
+            }
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                ": the server's certificate is not trusted: it is not valid yet"
+            }
+            C::Revoked => ": the server's certificate is not trusted: it has been revoked",
+            _ => ": the server's certificate is not trusted",
+        },
+        _ => "",
     }
-}
-
-/// The messages of `error` and all its causes, joined, skipping repeats.
-///
-/// `std::io::Error` hides a wrapped error from `source()` (it forwards to the inner error's
-/// source), so its inner error is visited explicitly.
-pub(crate) fn detail_of(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in chain(error) {
-        let text = cause.to_string();
-        if !parts.iter().any(|seen| seen.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
-}
-
-/// `error` and its causes, outermost first, looking inside `std::io::Error` wrappers.
-pub(crate) fn chain<'a>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    let mut next = Some(error);
-    // A cycle cannot happen with owned sources, but a bound keeps a buggy one from hanging us.
-    let mut budget = 32;
-    std::iter::from_fn(move || {
-        let current = next?;
-        budget -= 1;
-        next = if budget == 0 {
-            None
-        } else if let Some(inner) = current
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner as &(dyn std::error::Error + 'static))
-        } else {
-            current.source()
-        };
-        Some(current)
-    })
 }
 
 #[cfg(test)]
@@ -298,11 +358,13 @@ mod tests {
     #[test]
     fn status_classification() {
         for code in [500, 502, 503, 504, 429, 408] {
-            assert!(status(code).is_retryable(), "{code}");
+            assert!(status(code).is_transient(), "{code}");
+            assert!(!status(code).is_timeout(), "{code}");
         }
         for code in [400, 401, 403, 404, 409, 301] {
-            assert!(!status(code).is_retryable(), "{code}");
+            assert!(!status(code).is_transient(), "{code}");
         }
+        assert_eq!(status(404).to_string(), "http://h/ answered 404 Not Found");
     }
 
     #[test]
@@ -312,19 +374,39 @@ mod tests {
             source: rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
         };
         assert!(error.is_untrusted_certificate());
-        assert!(!error.is_retryable());
+        assert!(!error.is_transient());
         assert!(error.to_string().contains("not trusted"), "{error}");
+        // rustls's words are the source's, not repeated.
+        assert!(!error.to_string().contains("UnknownIssuer"), "{error}");
     }
 
     #[test]
-    fn chain_looks_inside_io_errors() {
-        let rustls_error =
-            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
-        let wrapped = std::io::Error::other(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            rustls_error,
-        ));
-        let found = chain(&wrapped).find_map(|e| e.downcast_ref::<rustls::Error>());
-        assert!(found.is_some());
+    fn constructors_redact_with_the_names_given() {
+        let uri: Uri = "http://u:pw@h/x?password=p&sig=s&n=1".parse().unwrap();
+        let only_password = SecretNames::new(&["password"]);
+        let timeout = TransportError::timeout(
+            &uri,
+            TimeoutPhase::Request,
+            Duration::from_secs(1),
+            &only_password,
+        );
+        assert!(timeout.is_timeout() && timeout.is_transient());
+        assert_eq!(timeout.timeout_phase(), Some(TimeoutPhase::Request));
+        assert_eq!(timeout.url(), Some("http://***@h/x?password=***&sig=s&n=1"));
+        let connect = TransportError::connect(
+            &uri,
+            std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+            &SecretNames::GENERIC,
+        );
+        assert!(connect.is_transient() && !connect.is_timeout());
+        assert_eq!(
+            connect.url(),
+            Some("http://***@h/x?password=***&sig=***&n=1")
+        );
+        let source = std::error::Error::source(&connect).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("connection refused"));
+        let invalid = TransportError::invalid_request(&uri, "no", &only_password);
+        assert!(!invalid.is_transient());
+        assert!(std::error::Error::source(&invalid).is_none());
     }
 }

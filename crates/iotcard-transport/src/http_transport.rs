@@ -1,8 +1,8 @@
 //! The real transport: a pooled hyper client over rustls.
 
+use std::error::Error as _;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -10,6 +10,8 @@ use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
+use iotcard_model::SecretNames;
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::body::read_to_end;
@@ -26,6 +28,11 @@ type Connector = ConnectTimeout<HttpsConnector<HttpConnector>>;
 /// `https://` (HTTP/2 when the server offers it by ALPN, HTTP/1.1 otherwise).
 ///
 /// Cheap to clone: clones share the pool. Certificates are always verified.
+///
+/// A URL's user-info (`user:password@host`) is never sent: HTTP/1.1 has no place for it and
+/// HTTP/2 forbids it in `:authority`, so it is taken off before the request reaches hyper
+/// (whose connection-pool trace lines would otherwise print it). Send credentials in a
+/// header. It is never shown either: errors and logs print `***@host`.
 #[derive(Clone)]
 pub struct HttpTransport {
     pub(crate) inner: Arc<Inner>,
@@ -50,6 +57,13 @@ impl HttpTransport {
         Self::builder().build()
     }
 
+    /// The names whose values this transport hides in URLs and body snippets (see
+    /// [`HttpTransportBuilder::secret_names`]); for building errors of your own about the
+    /// same requests, e.g. with [`Response::error_for_status`].
+    pub fn secret_names(&self) -> SecretNames {
+        self.inner.settings.secret_names
+    }
+
     async fn exchange(
         &self,
         request: http::Request<Full<Bytes>>,
@@ -60,7 +74,7 @@ impl HttpTransport {
             .client
             .request(request)
             .await
-            .map_err(|e| classify::send_error(url.to_string(), e))?;
+            .map_err(|e| classify::send_error(url, e))?;
         let (head, body) = answer.into_parts();
         tracing::trace!(status = head.status.as_u16(), version = ?head.version, "answer head");
         let content_length = head
@@ -90,14 +104,33 @@ fn check_sendable(uri: &http::Uri) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// `uri` without its user-info, or `None` when it has none (or, impossibly, the rest does not
+/// make a URI again, in which case hyper gets it as it is).
+fn without_user_info(uri: &http::Uri) -> Option<http::Uri> {
+    let (_, host_port) = uri.authority()?.as_str().rsplit_once('@')?;
+    let mut parts = uri.clone().into_parts();
+    parts.authority = Some(host_port.parse().ok()?);
+    http::Uri::from_parts(parts).ok()
+}
+
 #[async_trait]
 impl Transport for HttpTransport {
     async fn send(&self, request: http::Request<Bytes>) -> Result<Response, TransportError> {
-        let url = RedactedUrl::new(request.uri());
+        let names = self.inner.settings.secret_names;
+        let url = RedactedUrl::new(request.uri(), names);
         if let Err(reason) = check_sendable(request.uri()) {
-            return Err(TransportError::invalid_request(request.uri(), reason));
+            return Err(TransportError::invalid_request(
+                request.uri(),
+                reason,
+                &names,
+            ));
         }
         self.inner.plaintext.check(request.uri());
+        let mut request = request;
+        if let Some(bare) = without_user_info(request.uri()) {
+            tracing::debug!(url = %url, "the URL's user-info is not sent");
+            *request.uri_mut() = bare;
+        }
 
         let span = tracing::debug_span!(
             "http_request",
@@ -111,13 +144,7 @@ impl Transport for HttpTransport {
             let outcome = match self.inner.settings.request_timeout {
                 Some(limit) => tokio::time::timeout(limit, exchange)
                     .await
-                    .unwrap_or_else(|_| {
-                        Err(classify::timeout(
-                            url.to_string(),
-                            TimeoutPhase::Request,
-                            limit,
-                        ))
-                    }),
+                    .unwrap_or_else(|_| Err(classify::timeout(&url, TimeoutPhase::Request, limit))),
                 None => exchange.await,
             };
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -130,7 +157,8 @@ impl Transport for HttpTransport {
                 ),
                 Err(error) => tracing::debug!(
                     %error,
-                    retryable = error.is_retryable(),
+                    cause = %Causes(error),
+                    transient = error.is_transient(),
                     latency_ms,
                     "request failed"
                 ),
@@ -154,7 +182,27 @@ impl fmt::Debug for HttpTransport {
             .field("pool_idle_timeout", &settings.pool_idle_timeout)
             .field("roots", &self.inner.roots)
             .field("extra_cas", &self.inner.extra_cas)
+            .field("secret_names", &settings.secret_names)
             .finish_non_exhaustive()
+    }
+}
+
+/// An error's causes, `: `-separated, for a log line: its own `Display` says one level only.
+struct Causes<'a>(&'a TransportError);
+
+impl fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut next = self.0.source();
+        let mut first = true;
+        while let Some(cause) = next {
+            if !first {
+                f.write_str(": ")?;
+            }
+            first = false;
+            write!(f, "{cause}")?;
+            next = cause.source();
+        }
+        Ok(())
     }
 }
 
@@ -169,5 +217,17 @@ mod tests {
         assert!(check("https://example.com/x?y=1").is_ok());
         assert!(check("/relative").is_err());
         assert!(check("ftp://example.com/").is_err());
+    }
+
+    #[test]
+    fn user_info_is_taken_off() {
+        let bare = |u: &str| without_user_info(&u.parse().unwrap()).map(|u| u.to_string());
+        assert_eq!(
+            bare("https://u:p@h.example:8443/x?a=1").as_deref(),
+            Some("https://h.example:8443/x?a=1")
+        );
+        assert_eq!(bare("http://a:b@c@h/").as_deref(), Some("http://h/"));
+        assert_eq!(bare("http://h/x"), None);
+        assert_eq!(bare("/relative"), None);
     }
 }

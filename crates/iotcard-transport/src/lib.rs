@@ -32,13 +32,26 @@
 //!
 //! What callers rely on:
 //!
-//! - **Errors are typed and classified.** [`TransportError::is_retryable`] says whether the
-//!   same request may succeed later (connect failures, timeouts, broken bodies, 5xx, 408,
-//!   429) or not (untrusted certificate, other 4xx). A non-2xx answer is a [`Response`], not
-//!   an error, until [`Response::error_for_status`] makes it one.
-//! - **Secrets stay out of text.** Every URL in an error, log field or `Debug` print goes
-//!   through [`iotbos_proto::redact_uri`] (hiding `password` and `accessToken`); request
-//!   bodies (Tencent's `sig`) are never formatted; answer bodies are never logged.
+//! - **Errors classify themselves.** Ask a [`TransportError`] rather than matching its
+//!   variants: [`is_transient`](TransportError::is_transient) says whether the same request
+//!   may succeed later (connect failures, timeouts, broken bodies, 5xx, 408, 429) or not
+//!   (untrusted certificate, other 4xx, invalid request);
+//!   [`is_timeout`](TransportError::is_timeout), [`status`](TransportError::status),
+//!   [`retry_after`](TransportError::retry_after) and
+//!   [`is_untrusted_certificate`](TransportError::is_untrusted_certificate) tell the rest. A
+//!   non-2xx answer is a [`Response`], not an error, until [`Response::error_for_status`] or
+//!   [`TransportError::from_status`] makes it one.
+//! - **Errors print one level.** `Display` says what this layer knows; the causes are the
+//!   `source()` chain, each once (so anyhow's `{:#}` shows every cause exactly once).
+//! - **Secrets stay out of text.** The transport knows no platform: it is told which query
+//!   parameters are secret with [`HttpTransportBuilder::secret_names`] (a [`SecretNames`],
+//!   [`SecretNames::GENERIC`] by default). Every URL in an error, log field or `Debug` print
+//!   is shown with its user-info hidden whole and the values of those names hidden, and so
+//!   is the body snippet of a status error; request bodies (Tencent's `sig`) are never
+//!   formatted; answer bodies are never logged.
+//! - **No clock.** The transport reads no wall-clock time: a `Retry-After` date is measured
+//!   against the answer's own `Date` header, or against a time the caller passes
+//!   ([`Response::retry_after_at`]).
 //! - **Certificates are always verified.** Trust comes from [`Roots`] plus extra CAs in PEM;
 //!   there is no switch to turn verification off.
 //! - **Plain `http://` still works**, with one `warn` per host when the host is not loopback.
@@ -47,6 +60,7 @@
 
 mod body;
 mod builder;
+mod cause;
 mod classify;
 mod connect;
 mod error;
@@ -66,9 +80,17 @@ use bytes::Bytes;
 pub use builder::HttpTransportBuilder;
 pub use error::{BoxError, TimeoutPhase, TransportError};
 pub use http_transport::HttpTransport;
+/// Which parameter names hold credentials; re-exported from `iotcard-model` so users of the
+/// transport need not depend on it.
+pub use iotcard_model::SecretNames;
 pub use response::Response;
 pub use scripted::ScriptedTransport;
 pub use tls::Roots;
+
+// The README's example is compiled with the doctests, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Sends one HTTP request and returns the whole answer.
 ///

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode, Uri};
+use iotcard_model::SecretNames;
 
 use crate::TransportError;
 
@@ -41,30 +42,49 @@ impl Response {
 
     /// How long the server asks us to wait before trying again, from `Retry-After`.
     ///
-    /// Accepts both forms of RFC 9110: a number of seconds, or an HTTP-date (which is turned
-    /// into a wait from now; a date in the past means "no wait"). `None` when the header is
-    /// absent or unreadable.
+    /// Accepts both forms of RFC 9110: a number of seconds, or an HTTP-date. The date is
+    /// measured against the answer's own `Date` header, the server's clock at the time it
+    /// answered, so neither the transport nor the caller needs a clock and a client whose
+    /// clock is off still waits what the server meant. A date at or before `Date` means "no
+    /// wait". `None` when the header is absent or unreadable, or when it is a date and the
+    /// answer has no readable `Date` (then [`retry_after_at`](Self::retry_after_at) measures
+    /// it against a clock of yours).
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after_at(SystemTime::now())
+        let value = self.header_text(http::header::RETRY_AFTER)?;
+        match parse_retry_after(value)? {
+            RetryAfter::Delay(wait) => Some(wait),
+            RetryAfter::Date(when) => {
+                let sent = httpdate::parse_http_date(self.header_text(http::header::DATE)?).ok()?;
+                Some(wait_until(when, sent))
+            }
+        }
     }
 
-    /// [`Response::retry_after`] with the current time given, so the date form is testable.
+    /// [`Response::retry_after`] with the date form measured from `now`, the current time by
+    /// the caller's clock (the answer's `Date` header is not used).
     pub fn retry_after_at(&self, now: SystemTime) -> Option<Duration> {
-        parse_retry_after(
-            self.headers.get(http::header::RETRY_AFTER)?.to_str().ok()?,
-            now,
-        )
+        let value = self.header_text(http::header::RETRY_AFTER)?;
+        Some(match parse_retry_after(value)? {
+            RetryAfter::Delay(wait) => wait,
+            RetryAfter::Date(when) => wait_until(when, now),
+        })
+    }
+
+    fn header_text(&self, name: http::HeaderName) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
     }
 
     /// `Ok(self)` for a 2xx answer, otherwise a [`TransportError::Status`] keeping the status,
     /// any `Retry-After` and a short, scrubbed snippet of the body.
     ///
-    /// `uri` is the request's URI; it is rendered redacted.
-    pub fn error_for_status(self, uri: &Uri) -> Result<Self, TransportError> {
+    /// `uri` is the request's URI; it and the snippet are redacted with `names` (pass the
+    /// transport's, [`HttpTransport::secret_names`](crate::HttpTransport::secret_names), or
+    /// the platform's).
+    pub fn error_for_status(self, uri: &Uri, names: &SecretNames) -> Result<Self, TransportError> {
         if self.status.is_success() {
             Ok(self)
         } else {
-            Err(TransportError::from_status(uri, &self))
+            Err(TransportError::from_status(uri, &self, names))
         }
     }
 }
@@ -85,34 +105,50 @@ impl fmt::Debug for Response {
     }
 }
 
-/// Reads a `Retry-After` value: delay-seconds or an HTTP-date relative to `now`.
-pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+/// A `Retry-After` value, read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryAfter {
+    /// delay-seconds.
+    Delay(Duration),
+    /// An HTTP-date.
+    Date(SystemTime),
+}
+
+/// Reads a `Retry-After` value: delay-seconds or an HTTP-date.
+pub(crate) fn parse_retry_after(value: &str) -> Option<RetryAfter> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // An absurdly long number is still "wait a very long time", not garbage.
         let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
-        return Some(Duration::from_secs(seconds));
+        return Some(RetryAfter::Delay(Duration::from_secs(seconds)));
     }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    httpdate::parse_http_date(value).ok().map(RetryAfter::Date)
+}
+
+/// The wait from `now` until `when`; none for a time already past.
+fn wait_until(when: SystemTime, now: SystemTime) -> Duration {
+    when.duration_since(now).unwrap_or(Duration::ZERO)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::header::RETRY_AFTER;
+    use http::header::{DATE, RETRY_AFTER};
     use http::HeaderValue;
+
+    fn read(value: &str, now: SystemTime) -> Option<Duration> {
+        Response::new(StatusCode::SERVICE_UNAVAILABLE, "")
+            .with_header(RETRY_AFTER, HeaderValue::from_str(value).ok()?)
+            .retry_after_at(now)
+    }
 
     #[test]
     fn seconds_form() {
         let now = SystemTime::UNIX_EPOCH;
+        assert_eq!(read("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(read(" 0 ", now), Some(Duration::ZERO));
         assert_eq!(
-            parse_retry_after("120", now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
-        assert_eq!(
-            parse_retry_after("99999999999999999999999", now),
+            read("99999999999999999999999", now),
             Some(Duration::from_secs(u64::MAX))
         );
     }
@@ -121,13 +157,54 @@ mod tests {
     fn date_form_is_relative_to_now() {
         let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now),
+            read("Sun, 06 Nov 1994 08:50:07 GMT", now),
             Some(Duration::from_secs(30))
         );
         // A date already past means "go ahead now".
         assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            read("Sun, 06 Nov 1994 08:00:00 GMT", now),
             Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn date_form_without_a_clock_is_relative_to_the_answers_date() {
+        let answer = |retry_after: &'static str, date: Option<&'static str>| {
+            let response = Response::new(StatusCode::TOO_MANY_REQUESTS, "")
+                .with_header(RETRY_AFTER, HeaderValue::from_static(retry_after));
+            match date {
+                Some(date) => response.with_header(DATE, HeaderValue::from_static(date)),
+                None => response,
+            }
+        };
+        let date = Some("Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            answer("Sun, 06 Nov 1994 08:51:37 GMT", date).retry_after(),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            answer("Sun, 06 Nov 1994 08:49:00 GMT", date).retry_after(),
+            Some(Duration::ZERO)
+        );
+        // No `Date` to measure against: unknown, not a guess.
+        assert_eq!(
+            answer("Sun, 06 Nov 1994 08:51:37 GMT", None).retry_after(),
+            None
+        );
+        assert_eq!(
+            answer("Sun, 06 Nov 1994 08:51:37 GMT", Some("yesterday")).retry_after(),
+            None
+        );
+        // Seconds need no `Date`.
+        assert_eq!(
+            answer("7", None).retry_after(),
+            Some(Duration::from_secs(7))
+        );
+        // With a clock given, the clock wins over `Date`.
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:50:37 GMT").unwrap();
+        assert_eq!(
+            answer("Sun, 06 Nov 1994 08:51:37 GMT", date).retry_after_at(now),
+            Some(Duration::from_secs(60))
         );
     }
 
@@ -135,7 +212,7 @@ mod tests {
     fn garbage_is_none() {
         let now = SystemTime::UNIX_EPOCH;
         for bad in ["", "soon", "-5", "1.5", "Sun, 06 Nov 1994"] {
-            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+            assert_eq!(read(bad, now), None, "{bad:?}");
         }
     }
 
@@ -145,6 +222,24 @@ mod tests {
             .with_header(RETRY_AFTER, HeaderValue::from_static("7"));
         assert_eq!(response.retry_after(), Some(Duration::from_secs(7)));
         assert_eq!(Response::new(StatusCode::OK, "").retry_after(), None);
+    }
+
+    #[test]
+    fn error_for_status_redacts_with_the_names_given() {
+        let uri: Uri = "http://h/x?password=p1&sig=s1".parse().unwrap();
+        let names = SecretNames::new(&["sig"]);
+        let error = Response::new(StatusCode::BAD_GATEWAY, r#"{"sig":"s2","password":"p2"}"#)
+            .error_for_status(&uri, &names)
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(!text.contains("s1") && !text.contains("s2"), "{text}");
+        assert!(
+            text.contains("password=p1") && text.contains("p2"),
+            "{text}"
+        );
+        assert!(Response::new(StatusCode::OK, "")
+            .error_for_status(&uri, &names)
+            .is_ok());
     }
 
     #[test]
@@ -158,7 +253,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_header_text_is_read_without_panicking(value in "\\PC{0,40}") {
-            let _ = parse_retry_after(&value, SystemTime::now());
+            let _ = parse_retry_after(&value);
         }
     }
 }

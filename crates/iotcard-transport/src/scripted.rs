@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use iotcard_model::SecretNames;
 
 use crate::{Response, Transport, TransportError};
 
@@ -107,6 +108,7 @@ impl Transport for ScriptedTransport {
             (None, None) => Err(TransportError::invalid_request(
                 request.uri(),
                 "ScriptedTransport has no scripted answer left",
+                &SecretNames::GENERIC,
             )),
         };
         lock(&self.recorded).push(request);

@@ -1,42 +1,48 @@
 //! A short, printable, scrubbed excerpt of an error answer's body.
 //!
 //! Error pages sometimes echo the request (some servers print the URL they refused), so the
-//! excerpt goes through [`iotbos_proto::redact_text`] (`password`, `accessToken`) and then
-//! hides Tencent's `sig`, which that function does not know about.
+//! excerpt goes through [`SecretNames::text`] with the transport's names (`name=value` and
+//! JSON `"name": "value"`), then through [`scrub`] for the looser forms that function leaves
+//! alone: an unquoted JSON value (`"sig": 1234`), `name: value`, single quotes.
+
+use iotcard_model::{SecretNames, REDACTED};
 
 /// Longest excerpt kept, in bytes of the original body.
 pub(crate) const SNIPPET_LIMIT: usize = 200;
 
-/// Keys, beyond IoTBOS's, whose values never appear in an excerpt (ASCII case-insensitive).
-const SECRET_KEYS: [&str; 1] = ["sig"];
-
 /// The first [`SNIPPET_LIMIT`] bytes of `body` as text: lossy UTF-8, control characters as
-/// spaces, secret values replaced by `***`, and `…` when something was cut.
-pub(crate) fn body_snippet(body: &[u8]) -> String {
+/// spaces, the values of `names` replaced by `***`, and `…` when something was cut.
+pub(crate) fn body_snippet(body: &[u8], names: &SecretNames) -> String {
     let cut = body.len() > SNIPPET_LIMIT;
     let head = &body[..body.len().min(SNIPPET_LIMIT)];
     let text: String = String::from_utf8_lossy(head)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let mut text = scrub(&iotbos_proto::redact_text(text.trim()));
+    let mut text = scrub(&names.text(text.trim()), names);
     if cut {
         text.push('…');
     }
     text
 }
 
-/// Replaces the value after `key=` / `"key":` / `key:` for every key of [`SECRET_KEYS`].
-fn scrub(text: &str) -> String {
+/// Replaces the value after `key=` / `"key":` / `key:` for every name of `names`
+/// (ASCII case-insensitive, on a word boundary).
+fn scrub(text: &str, names: &SecretNames) -> String {
+    let keys: Vec<String> = names
+        .names()
+        .iter()
+        .map(|name| name.to_ascii_lowercase())
+        .collect();
     let lower = text.to_ascii_lowercase();
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut at = 0;
     while at < bytes.len() {
-        if let Some(value) = secret_value_at(&lower, at) {
+        if let Some(value) = secret_value_at(&lower, at, &keys) {
             out.push_str(&text[copied..value.start]);
-            out.push_str("***");
+            out.push_str(REDACTED);
             copied = value.end;
             at = value.end.max(at + 1);
         } else {
@@ -47,16 +53,19 @@ fn scrub(text: &str) -> String {
     out
 }
 
-/// If a secret key starts at `at` (on a word boundary) and is followed by a separator, the
-/// byte range of its value.
-fn secret_value_at(lower: &str, at: usize) -> Option<std::ops::Range<usize>> {
+/// If one of `keys` (lower-cased) starts at `at` (on a word boundary) and is followed by a
+/// separator, the byte range of its value.
+fn secret_value_at(lower: &str, at: usize, keys: &[String]) -> Option<std::ops::Range<usize>> {
     let bytes = lower.as_bytes();
     if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_') {
         return None;
     }
-    let key = SECRET_KEYS
+    // The longest key that matches: with `pass` and `password` listed, `password=` is hidden
+    // as `password`, not skipped because `pass` is not followed by a separator.
+    let key = keys
         .iter()
-        .find(|key| bytes[at..].starts_with(key.as_bytes()))?;
+        .filter(|key| !key.is_empty() && bytes[at..].starts_with(key.as_bytes()))
+        .max_by_key(|key| key.len())?;
     let mut i = at + key.len();
     let skip = |i: &mut usize, set: &[u8]| {
         while *i < bytes.len() && set.contains(&bytes[*i]) {
@@ -80,11 +89,17 @@ fn secret_value_at(lower: &str, at: usize) -> Option<std::ops::Range<usize>> {
 mod tests {
     use super::*;
 
+    const GENERIC: SecretNames = SecretNames::GENERIC;
+
+    fn body_snippet(body: &[u8]) -> String {
+        super::body_snippet(body, &GENERIC)
+    }
+
     #[test]
     fn query_and_json_secrets_are_hidden() {
-        let page = br#"404 for /Api/token?account=a&password=hunter2&x=1 {"accessToken": "tok-123", "sig":"abcd"}"#;
+        let page = br#"404 for /Api/token?account=a&password=hunter2&x=1 {"accessToken": "tok-123", "sig":"abcd", "Sign": 98765}"#;
         let text = body_snippet(page);
-        for secret in ["hunter2", "tok-123", "abcd"] {
+        for secret in ["hunter2", "tok-123", "abcd", "98765"] {
             assert!(!text.contains(secret), "{text}");
         }
         assert!(text.contains("account=a"), "{text}");
@@ -93,10 +108,22 @@ mod tests {
 
     #[test]
     fn case_insensitive_and_word_bounded() {
-        assert_eq!(scrub("SIG=XYZ&b=1"), "SIG=***&b=1");
+        let sig = SecretNames::new(&["sig"]);
+        assert_eq!(scrub("SIG=XYZ&b=1", &sig), "SIG=***&b=1");
         // `mysig=` is another key, not `sig`.
-        assert_eq!(scrub("mysig=keep"), "mysig=keep");
-        assert_eq!(scrub("signature=keep"), "signature=keep");
+        assert_eq!(scrub("mysig=keep", &sig), "mysig=keep");
+        assert_eq!(scrub("signature=keep", &sig), "signature=keep");
+        assert_eq!(scrub("sig: 'abc' x", &sig), "sig: '***' x");
+    }
+
+    #[test]
+    fn only_the_given_names_are_hidden() {
+        let names = SecretNames::new(&["appKey"]);
+        let text = super::body_snippet(br#"{"appkey": 4711, "sig":"kept", "AppKey":"x"}"#, &names);
+        assert_eq!(text, r#"{"appkey": ***, "sig":"kept", "AppKey":"***"}"#);
+        // The longest listed name wins where several start at the same place.
+        let names = SecretNames::new(&["pass", "password"]);
+        assert_eq!(scrub("password: hunter2", &names), "password: ***");
     }
 
     #[test]
@@ -112,7 +139,7 @@ mod tests {
     fn invalid_utf8_does_not_panic() {
         let text = body_snippet(&[0xff, 0xfe, b'o', b'k']);
         assert!(text.ends_with("ok"), "{text}");
-        assert_eq!(scrub("é sig=ü€x& ñ"), "é sig=***& ñ");
+        assert_eq!(scrub("é sig=ü€x& ñ", &GENERIC), "é sig=***& ñ");
     }
 
     proptest::proptest! {

@@ -116,7 +116,7 @@ fn add_pem(
         PemSource::File(path) => {
             let name = format!("extra CA file {}", path.display());
             let text = std::fs::read(path).map_err(|e| {
-                TransportError::config(format!("{name}: cannot read it: {e}"), Some(Box::new(e)))
+                TransportError::config(format!("{name}: cannot read it"), Some(Box::new(e)))
             })?;
             (name, text)
         }
@@ -124,11 +124,11 @@ fn add_pem(
     let mut count = 0usize;
     for item in CertificateDer::pem_slice_iter(&text) {
         let der = item.map_err(|e| {
-            TransportError::config(format!("{name}: not valid PEM: {e}"), Some(Box::new(e)))
+            TransportError::config(format!("{name}: not valid PEM"), Some(Box::new(e)))
         })?;
         store.add(der).map_err(|e| {
             TransportError::config(
-                format!("{name}: certificate #{} is not a usable CA: {e}", count + 1),
+                format!("{name}: certificate #{} is not a usable CA", count + 1),
                 Some(Box::new(e)),
             )
         })?;

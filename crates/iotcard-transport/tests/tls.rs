@@ -92,7 +92,7 @@ async fn an_unknown_ca_is_reported_as_not_trusted_and_not_retryable() {
         .unwrap_err();
     assert!(matches!(error, TransportError::Tls { .. }), "{error:?}");
     assert!(error.is_untrusted_certificate());
-    assert!(!error.is_retryable());
+    assert!(!error.is_transient());
     let message = error.to_string();
     assert!(message.contains("certificate is not trusted"), "{message}");
     assert!(
@@ -137,7 +137,7 @@ async fn a_stalled_handshake_hits_the_connect_timeout() {
         ),
         "{error:?}"
     );
-    assert!(error.is_retryable());
+    assert!(error.is_transient());
 }
 
 #[test]
