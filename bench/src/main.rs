@@ -13,6 +13,7 @@
 
 mod args;
 mod baseline;
+mod clock;
 mod compare;
 mod error;
 mod facade;

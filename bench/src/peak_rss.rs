@@ -4,10 +4,10 @@
 //! included, once it has waited for them).
 
 use std::process::Command;
-use std::time::Instant;
 
 use serde_json::json;
 
+use crate::clock;
 use crate::error::BenchError;
 use crate::rusage;
 
@@ -23,7 +23,7 @@ pub fn run(command: &[String]) -> Result<String, BenchError> {
             source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "no command given"),
         });
     };
-    let started = Instant::now();
+    let started = clock::now();
     let status = Command::new(program)
         .args(args)
         .status()
