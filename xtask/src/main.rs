@@ -23,7 +23,10 @@ commands:
   test                          the test suite: cargo nextest run --workspace,
                                 then cargo test --workspace --doc (nextest skips doctests)
   deps                          layering check: the sans-IO crates pull no I/O crate,
-                                lower layers never depend on higher ones
+                                no getrandom and no chrono clock/now feature; lower
+                                layers never depend on higher ones; the transport knows
+                                no platform crate; no publishable crate depends on a
+                                `publish = false` one
   fuzz --seconds N [TARGET...]  run each cargo-fuzz target (all by default) for N seconds
        [--sanitizer address|none]  (default address; none runs faster)
   bench [--quick] [--cards N] [--batch B] [--concurrency C] [--latency-ms L]
