@@ -20,6 +20,13 @@ pub enum Command {
     Baseline(PollArgs),
     /// Run a command and report its peak resident memory and CPU time.
     PeakRss {
+        /// Give the command this file as its standard input (default: ours).
+        #[arg(long, value_name = "FILE")]
+        stdin: Option<PathBuf>,
+        /// Send the command's standard output to this file (default: ours,
+        /// where the figures line follows it).
+        #[arg(long, value_name = "FILE")]
+        stdout: Option<PathBuf>,
         /// The command and its arguments (after `--`).
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,

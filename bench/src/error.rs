@@ -18,6 +18,15 @@ pub enum BenchError {
         #[source]
         source: std::io::Error,
     },
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A line of a numbers file is not an IoTBOS card number.
     #[error("{path} line {line}: {text:?} is not a card number: {source}")]
     BadNumber {

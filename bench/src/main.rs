@@ -7,12 +7,14 @@
 //!   way a quick hand-written client does (reqwest + `serde_json::Value`).
 //!   Both report the cards, the wall time, and this process's CPU time and
 //!   peak resident memory from getrusage(2).
-//! - `peak-rss -- CMD…` runs a command and reports its peak resident memory.
+//! - `peak-rss [--stdin FILE] [--stdout FILE] -- CMD…` runs a command and
+//!   reports its wall time, CPU time and peak resident memory.
 //! - `sim-stats` reads a simulator's `GET /__sim/stats`, flattened.
 //! - `compare` checks a soak export against a clean one, card by card.
 
 mod args;
 mod baseline;
+mod clock;
 mod compare;
 mod error;
 mod facade;
@@ -44,7 +46,17 @@ fn run(args: Args) -> Result<(), BenchError> {
     let line = match args.command {
         Command::Facade(poll) => runtime()?.block_on(facade::poll(&poll))?.to_json(),
         Command::Baseline(poll) => runtime()?.block_on(baseline::poll(&poll))?.to_json(),
-        Command::PeakRss { command } => peak_rss::run(&command)?,
+        Command::PeakRss {
+            stdin,
+            stdout,
+            command,
+        } => peak_rss::run(
+            &command,
+            &peak_rss::Streams {
+                stdin: stdin.as_deref(),
+                stdout: stdout.as_deref(),
+            },
+        )?,
         Command::SimStats { endpoint } => runtime()?.block_on(sim_stats::fetch(&endpoint))?,
         Command::Compare(files) => compare::run(&files)?,
     };

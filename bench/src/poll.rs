@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
+use crate::clock;
 use crate::error::BenchError;
 use crate::rusage;
 
@@ -18,7 +19,7 @@ impl Meter {
     pub fn start() -> Result<Self, BenchError> {
         Ok(Self {
             cpu_before: rusage::this_process()?,
-            started: Instant::now(),
+            started: clock::now(),
         })
     }
 

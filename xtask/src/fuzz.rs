@@ -9,7 +9,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::run::{self, Failure};
 
@@ -225,7 +225,7 @@ fn run_target(
     let file_for_stderr = file
         .try_clone()
         .map_err(|error| Failure::new(format!("cannot reuse {}: {error}", log.display())))?;
-    let started = Instant::now();
+    let started = run::now();
     let status = command
         .stdin(Stdio::null())
         .stdout(file)

@@ -23,19 +23,24 @@ commands:
   test                          the test suite: cargo nextest run --workspace,
                                 then cargo test --workspace --doc (nextest skips doctests)
   deps                          layering check: the sans-IO crates pull no I/O crate,
-                                lower layers never depend on higher ones
+                                no getrandom and no chrono clock/now feature; lower
+                                layers never depend on higher ones; the transport knows
+                                no platform crate; no publishable crate depends on a
+                                `publish = false` one
   fuzz --seconds N [TARGET...]  run each cargo-fuzz target (all by default) for N seconds
        [--sanitizer address|none]  (default address; none runs faster)
   bench [--quick] [--cards N] [--batch B] [--concurrency C] [--latency-ms L]
         [--export-cards M] [--export-latency-ms L2] [--runs R]
                                 end to end against `iotcard sim` in its own process
                                 (defaults N=200000, B=100, C=16, L=20; --quick: N=20000,
-                                no export runs): the facade and a reqwest + serde_json::Value
-                                baseline poll the same cards; cards/s against the bound
-                                C x B / L, client CPU per card, peak RSS; then peak RSS of
-                                `iotcard export` of M/10 and M cards (M=1000000, L2=0).
-                                Medians of R interleaved polls per client (3; --quick 1).
-                                Fails on a missed target; --quick only under 0.5 of the bound
+                                no export runs): the facade, a reqwest + serde_json::Value
+                                baseline and the CLI (`iotcard usage -`, its output checked
+                                card by card) poll the same cards in turn; cards/s against
+                                the bound C x B / L, client CPU per card, peak RSS; then peak
+                                RSS of `iotcard export` of M/10 and M cards (M=1000000, L2=0).
+                                Medians of R interleaved polls per client (3; --quick 1); the
+                                facade's CPU / baseline must hold in every round. Fails on a
+                                missed target; --quick only under 0.5 of the bound (facade, CLI)
   soak [--cards N] [--batch B] [--concurrency C] [--latency-ms L]
                                 export N cards (100000) against a simulator with faults
                                 (5xx, resets, truncation, malformed, 429, 5 s tokens) and

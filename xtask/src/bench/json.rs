@@ -1,6 +1,7 @@
-//! Reading the one-line JSON objects the simulator and `iotcard-bench`
-//! print, with the standard library only. Top-level fields are kept by
-//! name; a nested object or array is kept as its raw text.
+//! Reading JSON with the standard library only: [`Object`] for the
+//! one-line objects the simulator and `iotcard-bench` print (top-level
+//! fields by name, a nested object or array kept as its raw text), and
+//! [`Json`] for a whole document such as `cargo metadata`'s.
 
 use std::collections::BTreeMap;
 
@@ -81,6 +82,64 @@ impl Object {
     }
 }
 
+/// A whole JSON document, every level parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Array(Vec<Json>),
+    /// Fields in the document's order.
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// Parses `text` (surrounding whitespace allowed), naming `what` in errors.
+    pub fn parse(text: &str, what: &str) -> Result<Self, Failure> {
+        let mut reader = Reader {
+            bytes: text.trim().as_bytes(),
+            at: 0,
+        };
+        reader
+            .tree()
+            .and_then(|tree| match reader.at == reader.bytes.len() {
+                true => Ok(tree),
+                false => Err(format!("text after the document at byte {}", reader.at)),
+            })
+            .map_err(|why| {
+                let start: String = text.chars().take(200).collect();
+                Failure::new(format!("{what} is not JSON ({why}): {start}"))
+            })
+    }
+
+    /// The field `key` of an object (`None` for a missing field or a non-object).
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Json::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Json::Null)
+    }
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -145,12 +204,12 @@ impl Reader<'_> {
             Some(b't') => self.word("true", Value::Bool(true)),
             Some(b'f') => self.word("false", Value::Bool(false)),
             Some(b'n') => self.word("null", Value::Null),
-            Some(_) => self.number(),
+            Some(_) => self.number().map(Value::Num),
             None => Err("unexpected end".into()),
         }
     }
 
-    fn word(&mut self, word: &str, value: Value) -> Result<Value, String> {
+    fn word<T>(&mut self, word: &str, value: T) -> Result<T, String> {
         if self.bytes[self.at..].starts_with(word.as_bytes()) {
             self.at += word.len();
             Ok(value)
@@ -159,7 +218,7 @@ impl Reader<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, String> {
+    fn number(&mut self) -> Result<f64, String> {
         let start = self.at;
         while self
             .bytes
@@ -170,7 +229,6 @@ impl Reader<'_> {
         }
         let text = std::str::from_utf8(&self.bytes[start..self.at]).unwrap_or_default();
         text.parse()
-            .map(Value::Num)
             .map_err(|_| format!("not a number at byte {start}: {text:?}"))
     }
 
@@ -214,6 +272,59 @@ impl Reader<'_> {
                 }
                 other => out.push(other),
             }
+        }
+    }
+
+    /// One value, every level parsed.
+    fn tree(&mut self) -> Result<Json, String> {
+        match self.peek() {
+            Some(b'"') => self.string().map(Json::Str),
+            Some(b'{') => {
+                self.at += 1;
+                let mut fields = Vec::new();
+                if self.peek() == Some(b'}') {
+                    self.at += 1;
+                    return Ok(Json::Object(fields));
+                }
+                loop {
+                    self.skip_space();
+                    let key = self.string()?;
+                    self.expect(b':')?;
+                    fields.push((key, self.tree()?));
+                    match self.peek() {
+                        Some(b',') => self.at += 1,
+                        Some(b'}') => {
+                            self.at += 1;
+                            return Ok(Json::Object(fields));
+                        }
+                        _ => return Err(format!("expected `,` or `}}` at byte {}", self.at)),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.at += 1;
+                let mut items = Vec::new();
+                if self.peek() == Some(b']') {
+                    self.at += 1;
+                    return Ok(Json::Array(items));
+                }
+                loop {
+                    items.push(self.tree()?);
+                    match self.peek() {
+                        Some(b',') => self.at += 1,
+                        Some(b']') => {
+                            self.at += 1;
+                            return Ok(Json::Array(items));
+                        }
+                        _ => return Err(format!("expected `,` or `]` at byte {}", self.at)),
+                    }
+                }
+            }
+            Some(b't') => self.word("true", Json::Bool(true)),
+            Some(b'f') => self.word("false", Json::Bool(false)),
+            Some(b'n') => self.word("null", Json::Null),
+            Some(_) => self.number().map(Json::Num),
+            None => Err("unexpected end".into()),
         }
     }
 
@@ -284,5 +395,29 @@ mod tests {
         }
         assert!(Object::last_line("noise\n{\"a\":1}\n", "t").is_ok());
         assert!(Object::last_line("noise\n", "t").is_err());
+    }
+
+    #[test]
+    fn a_whole_document_is_parsed_at_every_level() {
+        let text = r#" {"packages":[{"name":"a","publish":null,"deps":[{"kind":"dev"},{"kind":null}]},
+                       {"name":"b\u00e9","publish":[],"n":-1.5e1,"ok":false}],"empty":{}} "#;
+        let doc = Json::parse(text, "test").unwrap();
+        let packages = doc.get("packages").and_then(Json::as_array).unwrap();
+        assert_eq!(packages.len(), 2);
+        assert_eq!(packages[0].get("name").and_then(Json::as_str), Some("a"));
+        assert!(packages[0].get("publish").unwrap().is_null());
+        let deps = packages[0].get("deps").and_then(Json::as_array).unwrap();
+        assert_eq!(deps[0].get("kind").and_then(Json::as_str), Some("dev"));
+        assert!(deps[1].get("kind").unwrap().is_null());
+        assert_eq!(packages[1].get("name").and_then(Json::as_str), Some("bé"));
+        assert_eq!(packages[1].get("publish"), Some(&Json::Array(vec![])));
+        assert_eq!(packages[1].get("n"), Some(&Json::Num(-15.0)));
+        assert_eq!(packages[1].get("ok"), Some(&Json::Bool(false)));
+        assert_eq!(doc.get("empty"), Some(&Json::Object(vec![])));
+        assert_eq!(doc.get("missing"), None);
+        assert_eq!(packages[0].get("name").unwrap().get("x"), None);
+        for broken in ["", "[1,]", "[1 2]", "{\"a\":[}", "{\"a\":1} x", "[tru]"] {
+            assert!(Json::parse(broken, "test").is_err(), "{broken}");
+        }
     }
 }

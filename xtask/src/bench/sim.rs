@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::json::Object;
 use crate::run::{self, Failure};
@@ -178,8 +178,8 @@ impl SimProcess {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        while Instant::now() < deadline {
+        let deadline = run::now() + STOP_TIMEOUT;
+        while run::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
                 return;
             }
