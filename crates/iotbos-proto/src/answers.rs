@@ -228,7 +228,7 @@ where
     // `from_slice` does: a sixth of the work on answers of short strings.
     let text = std::str::from_utf8(body).ok()?;
     let typed: Typed<'a, E> = serde_json::from_str(text).ok()?;
-    if typed.status.get() != "1" {
+    if typed.status.get() != "1" || !envelope::is_object(body) {
         return None;
     }
     let list = typed.data?;

@@ -50,7 +50,7 @@ pub(crate) fn open<'a>(
     status: StatusCode,
     body: &'a [u8],
 ) -> Result<Accepted<'a>, IotbosError> {
-    let envelope = serde_json::from_slice::<Envelope<'a>>(body);
+    let envelope = read_envelope(body);
     if !status.is_success() {
         return Err(match envelope {
             Ok(envelope) if envelope.status.get() == "0" => IotbosError::Refused {
@@ -79,6 +79,28 @@ pub(crate) fn open<'a>(
             info: envelope.info.map(text),
         }),
     }
+}
+
+/// Reads the envelope, which must be a JSON object: serde would also take a
+/// struct from an array (`[0]` as `status` 0), and an array is no envelope,
+/// least of all a refusal.
+fn read_envelope(body: &[u8]) -> Result<Envelope<'_>, serde_json::Error> {
+    let envelope = serde_json::from_slice::<Envelope<'_>>(body)?;
+    if is_object(body) {
+        Ok(envelope)
+    } else {
+        Err(serde::de::Error::custom(
+            "invalid type: array, expected the answer envelope (a JSON object)",
+        ))
+    }
+}
+
+/// Whether a body that parsed as JSON is an object: its first byte past
+/// JSON whitespace is `{`.
+pub(crate) fn is_object(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|b| *b == b'{')
 }
 
 /// The error for a non-2xx answer that is not a refusal.
@@ -208,7 +230,14 @@ mod tests {
         assert_eq!(e.status(), Some(StatusCode::OK));
         let e = open_ok("<html>").unwrap_err();
         assert!(matches!(e, IotbosError::InvalidJson { .. }), "{e}");
-        for shape in ["[]", "5", "\"text\"", r#"{"info":null}"#] {
+        for shape in [
+            "[]",
+            "5",
+            "\"text\"",
+            r#"{"info":null}"#,
+            "[1]",
+            r#" [1,null,{"date":[]}]"#,
+        ] {
             let e = open_ok(shape).unwrap_err();
             assert!(
                 matches!(e, IotbosError::UnexpectedShape { .. }),
@@ -265,6 +294,11 @@ mod tests {
             ),
             (StatusCode::NOT_FOUND, r#"{"info":"no status"}"#, false),
             (StatusCode::MOVED_PERMANENTLY, r#"{"status":0"#, false),
+            (
+                StatusCode::UNAUTHORIZED,
+                r#"[0,"an array is no envelope"]"#,
+                false,
+            ),
         ] {
             let e = open("plan", status, body.as_bytes()).unwrap_err();
             assert!(
