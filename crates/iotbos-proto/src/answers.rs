@@ -51,9 +51,9 @@ impl fmt::Display for EntryError {
 /// A data call's answer: one result per entry, in the order the server
 /// listed them, each under the card number its `num` names.
 ///
-/// The server's order and count mean nothing: match by card number (the
-/// [`Assembler`](crate::Assembler) does). A number the server repeats
-/// appears twice here.
+/// The server's order and count mean nothing: match by card number
+/// ([`Batch::assemble`](crate::Batch::assemble) does). A number the server
+/// repeats appears twice here.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct CardAnswers<T> {
     /// Entries whose `num` is a valid card number.
@@ -66,6 +66,31 @@ impl<T> CardAnswers<T> {
     /// The first result for `card`, if the server listed it.
     pub fn get(&self, card: &CardNumber) -> Option<&Result<CardAnswer<T>, EntryError>> {
         self.cards.iter().find(|(c, _)| c == card).map(|(_, r)| r)
+    }
+
+    /// Takes the first result for `card` out, if the server listed it; a
+    /// repeat the server sent stays for the next `take`. The other entries
+    /// keep their order.
+    ///
+    /// ```
+    /// # use http::StatusCode;
+    /// let mut answers = iotbos_proto::parse_state(StatusCode::OK, br#"{"status":1,"data":{"date":[
+    ///     {"num":"1060000000001","State":1,"TerminalState":"\u5df2\u6fc0\u6d3b"}]}}"#)?;
+    /// let card = "1060000000001".parse()?;
+    /// assert!(answers.take(&card).is_some());
+    /// assert!(answers.take(&card).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take(&mut self, card: &CardNumber) -> Option<Result<CardAnswer<T>, EntryError>> {
+        let at = self.cards.iter().position(|(c, _)| c == card)?;
+        Some(self.cards.remove(at).1)
+    }
+
+    /// The entries whose `num` names a card, owned, in the server's order
+    /// (the unattributed ones are dropped: look at
+    /// [`unattributed`](Self::unattributed) first if they matter).
+    pub fn into_cards(self) -> Vec<(CardNumber, Result<CardAnswer<T>, EntryError>)> {
+        self.cards
     }
 }
 
@@ -177,14 +202,12 @@ where
 {
     let name = call.name();
     let accepted = envelope::open(name, status, body)?;
-    let data = accepted
-        .data
-        .ok_or(IotbosError::MissingCardList { call: name })?;
-    let list: CardList<'a> = serde_json::from_str(data.get()).map_err(json_error(name))?;
+    let data = accepted.data.ok_or_else(|| missing_list(name, status))?;
+    let list: CardList<'a> = serde_json::from_str(data.get()).map_err(json_error(name, status))?;
     let entries = list
         .date
         .or(list.data)
-        .ok_or(IotbosError::MissingCardList { call: name })?;
+        .ok_or_else(|| missing_list(name, status))?;
     let mut answers = CardAnswers {
         cards: Vec::with_capacity(entries.len()),
         unattributed: Vec::new(),
@@ -205,7 +228,7 @@ where
     // `from_slice` does: a sixth of the work on answers of short strings.
     let text = std::str::from_utf8(body).ok()?;
     let typed: Typed<'a, E> = serde_json::from_str(text).ok()?;
-    if typed.status.get() != "1" {
+    if typed.status.get() != "1" || !envelope::is_object(body) {
         return None;
     }
     let list = typed.data?;
@@ -218,6 +241,10 @@ where
         settle(index, entry, &mut answers);
     }
     Some(answers)
+}
+
+fn missing_list(call: &'static str, status: StatusCode) -> IotbosError {
+    IotbosError::MissingCardList { call, status }
 }
 
 fn entry_error(index: usize, num: Option<&str>, reason: String) -> EntryError {
@@ -390,9 +417,10 @@ mod tests {
         for data in ["null", "{}", "[]", r#"{"date":null}"#] {
             let e = probe(data).unwrap_err();
             assert!(
-                matches!(e, IotbosError::MissingCardList { call: "usage" }),
+                matches!(e, IotbosError::MissingCardList { call: "usage", .. }),
                 "{data}: {e}"
             );
+            assert!(e.is_transient());
         }
         for data in ["5", r#""x""#, r#"{"date":{}}"#, r#"{"date":[],"data":7}"#] {
             let e = probe(data).unwrap_err();

@@ -1,27 +1,13 @@
-//! Putting the batches' answers back together, per card, in the caller's
-//! order.
+//! Matching a batch's answer back to its cards, by number, in the order
+//! asked.
 
 use std::collections::HashMap;
 use std::fmt;
 
 use foldhash::fast::RandomState;
-use iotcard_model::CardNumber;
+use iotcard_model::{CardNumber, CardProblem};
 
-use crate::{Batch, BatchPlan, CardAnswer, CardAnswers, EntryError};
-
-/// The final word on one card of a [`BatchPlan`].
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum CardResult<T, E> {
-    /// The server answered for this card.
-    Answered(CardAnswer<T>),
-    /// The server listed this card, but its entry could not be read.
-    Unreadable(EntryError),
-    /// The server's answer to this card's batch did not mention it.
-    Missing,
-    /// This card's batch failed as a whole (HTTP error, refusal, broken
-    /// answer), with the caller's error.
-    Failed(E),
-}
+use crate::{Batch, CardAnswers, EntryError};
 
 /// Something in an answer that did not settle a card of its batch. Kept so
 /// that nothing the server says disappears silently.
@@ -71,99 +57,80 @@ impl fmt::Display for Stray {
     }
 }
 
-/// Every card of a plan with its result, in the caller's (distinct) order,
-/// and whatever the answers held beyond that.
-#[derive(Clone, PartialEq, Eq, Debug)]
+/// A batch's answer matched back to its cards: one result per card of the
+/// batch, in the batch's order, and whatever the answer held beyond that.
+#[derive(Clone, Debug)]
 pub struct Assembled<T, E> {
-    /// One result per distinct card, in the order the caller gave them.
-    pub results: Vec<(CardNumber, CardResult<T, E>)>,
+    /// One result per card of the batch, in the same order as
+    /// [`Batch::cards`]: the value, or why there is none.
+    pub results: Vec<Result<T, CardProblem<T, E>>>,
     /// Answers that settled no card; worth a warning in a log.
     pub strays: Vec<Stray>,
 }
 
-/// Collects the answers of a [`BatchPlan`]'s batches, in any order, and
-/// matches them to cards by number, never by position.
-///
-/// ```
-/// use std::sync::Arc;
-/// use iotbos_proto::{parse_remaining, BatchPlan, CardResult, IotbosError};
-/// use iotcard_model::{CardNumber, Outcome};
-/// let cards: Vec<CardNumber> = vec!["1064804085884".parse()?, "1060000000002".parse()?];
-/// let plan = BatchPlan::new(cards, iotbos_proto::DEFAULT_BATCH_SIZE);
-/// let mut assembler = plan.assembler::<_, Arc<IotbosError>>();
-/// for batch in plan.batches() {
-///     // … send batch.request(Call::Remaining, …), get the status and body back …
-///     let body = br#"{"status":1,"info":null,"createtime":"2018/01/16 14:02:08",
-///         "data":{"date":[{"num":"1064804085884","State":0}]}}"#;
-///     match parse_remaining(http::StatusCode::OK, body) {
-///         Ok(answers) => assembler.record(batch, answers),
-///         Err(e) => assembler.fail(batch, Arc::new(e)),
-///     }
-/// }
-/// let done = assembler.finish();
-/// assert!(matches!(&done.results[0].1, CardResult::Answered(a) if a.outcome == Outcome::NotFound));
-/// assert!(matches!(done.results[1].1, CardResult::Missing));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug)]
-pub struct Assembler<'p, T, E> {
-    plan: &'p BatchPlan,
-    /// Built on the first answer entry that is not where its number was
-    /// asked: answers usually list cards in the order asked, and then each
-    /// entry is checked against its own position only (still by number).
-    position: Option<HashMap<&'p CardNumber, usize, RandomState>>,
-    slots: Vec<Option<CardResult<T, E>>>,
-    strays: Vec<Stray>,
-}
-
-impl<'p, T, E> Assembler<'p, T, E> {
-    pub(crate) fn new(plan: &'p BatchPlan) -> Self {
-        let slots = std::iter::repeat_with(|| None).take(plan.len()).collect();
-        Self {
-            plan,
-            position: None,
-            slots,
-            strays: Vec::new(),
-        }
-    }
-
-    /// Where `card` is in the plan: the position it would have as the
-    /// `nth` entry of an answer in asked order, if the number there is
-    /// this one, else wherever the plan holds it.
-    fn locate(&mut self, card: &CardNumber, hint: usize) -> Option<usize> {
-        let cards = self.plan.cards();
-        if cards.get(hint) == Some(card) {
-            return Some(hint);
-        }
-        let position = self.position.get_or_insert_with(|| {
-            let mut map = HashMap::with_capacity_and_hasher(cards.len(), RandomState::default());
-            map.extend(cards.iter().enumerate().map(|(i, c)| (c, i)));
-            map
-        });
-        position.get(card).copied()
-    }
-
-    /// Records the answer to `batch` (a batch of this plan). Each entry
-    /// settles its card if the batch asked about it and nothing settled it
-    /// before; anything else becomes a [`Stray`].
-    pub fn record(&mut self, batch: Batch<'_>, answers: CardAnswers<T>) {
-        let index = batch.index();
-        let asked = self.plan.range(index);
+impl Batch {
+    /// Matches `answer` (this batch's answer to one call, or the error that
+    /// call ended with) back to the batch's cards, by number, never by
+    /// position.
+    ///
+    /// - A card's first entry settles it, through
+    ///   [`CardProblem::from_outcome`]: found with data is the value, the
+    ///   other outcomes their problem.
+    /// - An entry listed under the card but unreadable is
+    ///   [`CardProblem::Unreadable`] with the reason.
+    /// - A card the answer does not mention is [`CardProblem::Missing`].
+    /// - A failed call is [`CardProblem::Failed`] for every card.
+    /// - Entries for cards not asked, repeats, and entries naming no card
+    ///   become [`Stray`]s.
+    ///
+    /// Answers usually list cards in the order asked: each entry is tried at
+    /// its own position first (still compared by number), and a lookup table
+    /// is built only once an entry is out of place.
+    pub fn assemble<T, E: Clone>(&self, answer: Result<CardAnswers<T>, E>) -> Assembled<T, E> {
+        let answers = match answer {
+            Ok(answers) => answers,
+            Err(error) => {
+                let results = std::iter::repeat_with(|| Err(CardProblem::Failed(error.clone())))
+                    .take(self.len())
+                    .collect();
+                return Assembled {
+                    results,
+                    strays: Vec::new(),
+                };
+            }
+        };
+        let index = self.index();
+        let cards = self.cards();
+        let mut slots: Vec<Option<Result<T, CardProblem<T, E>>>> =
+            std::iter::repeat_with(|| None).take(cards.len()).collect();
+        let mut position: Option<HashMap<&CardNumber, usize, RandomState>> = None;
+        let mut strays = Vec::new();
         for (nth, (card, result)) in answers.cards.into_iter().enumerate() {
-            match self.locate(&card, asked.start.saturating_add(nth)) {
-                Some(pos) if asked.contains(&pos) => match &mut self.slots[pos] {
-                    slot @ None => {
-                        *slot = Some(match result {
-                            Ok(answer) => CardResult::Answered(answer),
-                            Err(error) => CardResult::Unreadable(error),
-                        })
-                    }
-                    Some(_) => self.strays.push(Stray::Repeated { batch: index, card }),
-                },
-                _ => self.strays.push(Stray::NotAsked { batch: index, card }),
+            let at = if cards.get(nth) == Some(&card) {
+                Some(nth)
+            } else {
+                position
+                    .get_or_insert_with(|| {
+                        let mut map =
+                            HashMap::with_capacity_and_hasher(cards.len(), RandomState::default());
+                        map.extend(cards.iter().enumerate().map(|(i, c)| (c, i)));
+                        map
+                    })
+                    .get(&card)
+                    .copied()
+            };
+            match at.map(|at| &mut slots[at]) {
+                Some(slot @ None) => {
+                    *slot = Some(match result {
+                        Ok(answer) => CardProblem::from_outcome(answer.outcome, answer.payload),
+                        Err(error) => Err(CardProblem::Unreadable(error.reason)),
+                    });
+                }
+                Some(Some(_)) => strays.push(Stray::Repeated { batch: index, card }),
+                None => strays.push(Stray::NotAsked { batch: index, card }),
             }
         }
-        self.strays.extend(
+        strays.extend(
             answers
                 .unattributed
                 .into_iter()
@@ -172,53 +139,11 @@ impl<'p, T, E> Assembler<'p, T, E> {
                     error,
                 }),
         );
-    }
-
-    /// Records that `batch` failed as a whole: each of its cards not yet
-    /// settled gets `error`.
-    pub fn fail(&mut self, batch: Batch<'_>, error: E)
-    where
-        E: Clone,
-    {
-        for slot in &mut self.slots[self.plan.range(batch.index())] {
-            if slot.is_none() {
-                *slot = Some(CardResult::Failed(error.clone()));
-            }
-        }
-    }
-
-    /// How many cards are settled so far.
-    pub fn settled(&self) -> usize {
-        self.slots.iter().filter(|s| s.is_some()).count()
-    }
-
-    /// Every card with its result, in the caller's order; a card nothing
-    /// settled is [`CardResult::Missing`].
-    pub fn finish(self) -> Assembled<T, E> {
-        let results = self
-            .plan
-            .cards()
-            .iter()
-            .cloned()
-            .zip(self.slots)
-            .map(|(card, slot)| (card, slot.unwrap_or(CardResult::Missing)))
-            .collect();
-        Assembled {
-            results,
-            strays: self.strays,
-        }
-    }
-
-    /// As [`Assembler::finish`], but the results alone, in the plan's
-    /// order, without a copy of each number: pair them with
-    /// [`BatchPlan::into_cards`].
-    pub fn finish_results(self) -> (Vec<CardResult<T, E>>, Vec<Stray>) {
-        let results = self
-            .slots
+        let results = slots
             .into_iter()
-            .map(|slot| slot.unwrap_or(CardResult::Missing))
+            .map(|slot| slot.unwrap_or(Err(CardProblem::Missing)))
             .collect();
-        (results, self.strays)
+        Assembled { results, strays }
     }
 }
 
@@ -226,88 +151,95 @@ impl<'p, T, E> Assembler<'p, T, E> {
 mod tests {
     use std::num::NonZeroUsize;
 
-    use iotcard_model::Outcome;
+    use iotcard_model::{Outcome, ProblemKind};
 
     use super::*;
+    use crate::{BatchPlan, CardAnswer};
 
     fn card(n: u64) -> CardNumber {
         CardNumber::parse(&format!("{:013}", 1_060_000_000_000 + n)).unwrap()
     }
 
+    fn answer(
+        card_n: u64,
+        outcome: Outcome,
+        payload: Option<u32>,
+    ) -> (CardNumber, Result<CardAnswer<u32>, EntryError>) {
+        (card(card_n), Ok(CardAnswer { outcome, payload }))
+    }
+
     fn found(card_n: u64, payload: u32) -> (CardNumber, Result<CardAnswer<u32>, EntryError>) {
-        let answer = CardAnswer {
-            outcome: Outcome::Found,
-            payload: Some(payload),
-        };
-        (card(card_n), Ok(answer))
+        answer(card_n, Outcome::Found, Some(payload))
+    }
+
+    fn batches(cards: &[u64], max: usize) -> Vec<Batch> {
+        BatchPlan::new(
+            cards.iter().map(|&n| card(n)),
+            NonZeroUsize::new(max).unwrap(),
+        )
+        .into_batches()
+        .collect()
+    }
+
+    /// The results as `Ok(payload)` or the problem's kind.
+    fn shown(results: &[Result<u32, CardProblem<u32, &str>>]) -> Vec<Result<u32, ProblemKind>> {
+        results
+            .iter()
+            .map(|r| r.as_ref().map(|v| *v).map_err(CardProblem::kind))
+            .collect()
     }
 
     #[test]
     fn matches_by_number_whatever_the_order_and_reports_the_rest() {
-        let plan = BatchPlan::new([1, 2, 3, 4, 5].map(card), NonZeroUsize::new(2).unwrap());
-        let batches: Vec<_> = plan.batches().collect();
-        let mut asm = plan.assembler::<u32, &str>();
-        // Answers recorded out of order; batch 1 lists its cards backwards,
-        // repeats one, and mentions a card of batch 0.
+        let batch = &batches(&[1, 2, 3, 4, 5], 5)[0];
         let unreadable = EntryError {
             index: 1,
             num: Some(card(4).to_string()),
             reason: "bad".into(),
         };
-        asm.record(
-            batches[1],
-            CardAnswers {
-                cards: vec![
-                    found(3, 30),
-                    (card(4), Err(unreadable.clone())),
-                    found(3, 99),
-                    found(1, 10),
-                ],
-                unattributed: vec![],
-            },
-        );
         let junk = EntryError {
-            index: 0,
+            index: 6,
             num: Some("x".into()),
             reason: "invalid card number".into(),
         };
-        asm.record(
-            batches[0],
-            CardAnswers {
-                cards: vec![found(2, 20)],
-                unattributed: vec![junk.clone()],
-            },
-        );
-        asm.fail(batches[2], "HTTP 502");
-        asm.fail(batches[0], "too late: card 2 is settled");
-        assert_eq!(asm.settled(), 5);
-        let done = asm.finish();
-        let answered = |p| {
-            CardResult::Answered(CardAnswer {
-                outcome: Outcome::Found,
-                payload: Some(p),
-            })
-        };
+        // Backwards, with a repeat, a card not asked, and every outcome.
+        let done = batch.assemble::<u32, &str>(Ok(CardAnswers {
+            cards: vec![
+                found(3, 30),
+                (card(4), Err(unreadable)),
+                found(3, 99),
+                answer(2, Outcome::NoData, Some(7)),
+                found(9, 90),
+                answer(1, Outcome::Unknown(-3), None),
+            ],
+            unattributed: vec![junk.clone()],
+        }));
         assert_eq!(
-            done.results,
+            shown(&done.results),
             vec![
-                (card(1), CardResult::Failed("too late: card 2 is settled")),
-                (card(2), answered(20)),
-                (card(3), answered(30)),
-                (card(4), CardResult::Unreadable(unreadable)),
-                (card(5), CardResult::Failed("HTTP 502")),
+                Err(ProblemKind::UnknownOutcome),
+                Err(ProblemKind::NoData),
+                Ok(30),
+                Err(ProblemKind::Unreadable),
+                Err(ProblemKind::Missing),
             ]
+        );
+        assert_eq!(done.results[1].as_ref().unwrap_err().partial(), Some(&7));
+        assert!(
+            matches!(&done.results[3], Err(CardProblem::Unreadable(why)) if why == "bad"),
+            "{:?}",
+            done.results[3]
         );
         assert_eq!(
             done.strays,
             vec![
                 Stray::Repeated {
-                    batch: 1,
+                    batch: 0,
                     card: card(3)
                 },
                 Stray::NotAsked {
-                    batch: 1,
-                    card: card(1)
+                    batch: 0,
+                    card: card(9)
                 },
                 Stray::Unattributed {
                     batch: 0,
@@ -319,60 +251,72 @@ mod tests {
     }
 
     #[test]
-    fn unanswered_cards_are_missing_not_dropped() {
-        let plan = BatchPlan::new([7, 8].map(card), NonZeroUsize::new(5).unwrap());
-        let mut asm = plan.assembler::<u32, ()>();
-        asm.record(plan.batch(0).unwrap(), CardAnswers::default());
-        let done = asm.finish();
-        assert_eq!(
-            done.results,
-            vec![
-                (card(7), CardResult::Missing),
-                (card(8), CardResult::Missing)
-            ]
-        );
-        assert!(done.strays.is_empty());
+    fn a_failed_call_fails_every_card_and_silence_is_missing() {
+        let all = batches(&[7, 8, 9], 2);
+        let failed = all[0].assemble::<u32, &str>(Err("HTTP 502"));
+        assert_eq!(failed.results.len(), 2);
+        assert!(failed
+            .results
+            .iter()
+            .all(|r| matches!(r, Err(CardProblem::Failed("HTTP 502")))));
+        assert!(failed.strays.is_empty());
+        let silent = all[1].assemble::<u32, &str>(Ok(CardAnswers::default()));
+        assert_eq!(shown(&silent.results), vec![Err(ProblemKind::Missing)]);
+        // Found but carrying nothing: unreadable, not a value.
+        let empty = all[1].assemble::<u32, &str>(Ok(CardAnswers {
+            cards: vec![answer(9, Outcome::Found, None)],
+            unattributed: vec![],
+        }));
+        assert_eq!(shown(&empty.results), vec![Err(ProblemKind::Unreadable)]);
     }
 
     #[test]
     fn an_entry_past_the_batch_is_not_taken_for_the_next_batchs_card() {
         // Batch 0 asked 1 and 2; its answer lists a third entry, card 3,
-        // which sits exactly where a third card of batch 0 would: it is
-        // still batch 1's card, not batch 0's.
-        let plan = BatchPlan::new([1, 2, 3, 4].map(card), NonZeroUsize::new(2).unwrap());
-        let batches: Vec<_> = plan.batches().collect();
-        let mut asm = plan.assembler::<u32, &str>();
-        let extra = CardAnswers {
+        // which is batch 1's card: a stray of batch 0, and batch 1 still
+        // matches its own answer.
+        let all = batches(&[1, 2, 3, 4], 2);
+        let first = all[0].assemble::<u32, &str>(Ok(CardAnswers {
             cards: vec![found(1, 10), found(2, 20), found(3, 99)],
             unattributed: vec![],
-        };
-        asm.record(batches[0], extra);
-        let in_order = CardAnswers {
-            cards: vec![found(3, 30), found(4, 40)],
-            unattributed: vec![],
-        };
-        asm.record(batches[1], in_order);
-        let payloads = |results: &[CardResult<u32, &str>]| -> Vec<Option<u32>> {
-            results
-                .iter()
-                .map(|r| match r {
-                    CardResult::Answered(a) => a.payload,
-                    _ => None,
-                })
-                .collect()
-        };
-        let (results, strays) = asm.finish_results();
+        }));
+        assert_eq!(shown(&first.results), vec![Ok(10), Ok(20)]);
         assert_eq!(
-            payloads(&results),
-            vec![Some(10), Some(20), Some(30), Some(40)]
-        );
-        assert_eq!(
-            strays,
+            first.strays,
             vec![Stray::NotAsked {
                 batch: 0,
                 card: card(3)
             }]
         );
-        assert_eq!(plan.into_cards(), [1, 2, 3, 4].map(card).to_vec());
+        let second = all[1].assemble::<u32, &str>(Ok(CardAnswers {
+            cards: vec![found(3, 30), found(4, 40)],
+            unattributed: vec![],
+        }));
+        assert_eq!(shown(&second.results), vec![Ok(30), Ok(40)]);
+        assert!(second.strays.is_empty());
+    }
+
+    #[test]
+    fn one_batch_serves_every_call() {
+        let batch = &batches(&[1, 2], 5)[0];
+        let usage = batch.assemble::<u32, &str>(Ok(CardAnswers {
+            cards: vec![found(1, 1), found(2, 2)],
+            unattributed: vec![],
+        }));
+        let plan = batch.assemble::<&str, &str>(Ok(CardAnswers {
+            cards: vec![(
+                card(2),
+                Ok(CardAnswer {
+                    outcome: Outcome::Found,
+                    payload: Some("p"),
+                }),
+            )],
+            unattributed: vec![],
+        }));
+        assert_eq!(shown(&usage.results), vec![Ok(1), Ok(2)]);
+        assert!(matches!(
+            plan.results[..],
+            [Err(CardProblem::Missing), Ok("p")]
+        ));
     }
 }

@@ -53,8 +53,16 @@ impl Call {
         }
     }
 
-    /// The call served at `path` (below the base URL), matched the way the
-    /// ASP.NET router does, ignoring ASCII case. For servers and simulators.
+    /// The call served at `path` (below the base URL), for servers and
+    /// simulators.
+    ///
+    /// Matched ignoring ASCII case, because that is how IoTBOS routes: it is
+    /// ASP.NET on IIS, whose routing table compares paths case-insensitively
+    /// (and IIS's file system beneath it is case-insensitive too), so
+    /// `/api/terminalinfo/surplus` reaches the same action as the
+    /// documented `/Api/TerminalInfo/Surplus`. A simulator that wants to
+    /// answer as the real server does must do the same. Nothing else is
+    /// normalised: a trailing slash or an extra segment is another path.
     ///
     /// ```
     /// use iotbos_proto::Call;

@@ -37,10 +37,9 @@ impl Endpoint {
     /// Validates a base URL.
     pub fn parse(input: &str) -> Result<Self, IotbosError> {
         let err = |reason| IotbosError::InvalidEndpoint {
-            // The error names the URL, but never a password typed into it.
-            input: input
-                .parse::<Uri>()
-                .map_or_else(|_| input.to_owned(), |uri| crate::redact_uri(&uri)),
+            // The error names the URL, but never a password typed into it:
+            // user-info goes whole, secret query values too.
+            input: crate::secrets::shown_base_url(input),
             reason,
         };
         // `http::Uri` drops a fragment silently; a base URL with one is a
@@ -172,11 +171,25 @@ mod tests {
             assert!(e.contains(why), "{bad:?}: {e}");
         }
         for leaky in [
+            "https://user:SENTINEL@host",
             "http://me:SENTINEL@h.example",
+            "http://SENTINEL@h.example/x",
             "http://h.example/?password=SENTINEL",
+            "me:SENTINEL@h.example",
+            "//me:SENTINEL@h.example",
+            "http://me:SENTINEL@h example",
         ] {
-            let e = Endpoint::parse(leaky).unwrap_err().to_string();
-            assert!(!e.contains("SENTINEL"), "{e}");
+            let e = Endpoint::parse(leaky).unwrap_err();
+            assert!(matches!(e, IotbosError::InvalidEndpoint { .. }), "{e}");
+            let shown = e.to_string();
+            let debug = format!("{e:?}");
+            assert!(!shown.contains("SENTINEL"), "{shown}");
+            assert!(!debug.contains("SENTINEL"), "{debug}");
         }
+        let e = Endpoint::parse("https://user:SENTINEL@host").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid IoTBOS base URL \"https://***@host\": a base URL carries no user-info: IoTBOS credentials go in the login call"
+        );
     }
 }

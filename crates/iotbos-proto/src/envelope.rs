@@ -36,21 +36,32 @@ pub(crate) struct Accepted<'a> {
     pub createtime: Option<&'a RawValue>,
 }
 
-/// Checks the HTTP status and the envelope; returns what a successful
-/// answer carries.
+/// Reads the envelope, whatever the HTTP status, and returns what a
+/// successful answer carries.
+///
+/// Every status reaches this, because IoTBOS (or a gateway in front of it)
+/// may refuse with its envelope under a 4xx: a body that is the refusal
+/// envelope (`status` 0) is [`IotbosError::Refused`] under any HTTP status,
+/// carrying it. Under a non-2xx status anything else, a success envelope
+/// included (the status contradicts it, so it is not trusted), is
+/// [`IotbosError::HttpStatus`] with a redacted snippet of the body.
 pub(crate) fn open<'a>(
     call: &'static str,
     status: StatusCode,
     body: &'a [u8],
 ) -> Result<Accepted<'a>, IotbosError> {
+    let envelope = read_envelope(body);
     if !status.is_success() {
-        return Err(IotbosError::HttpStatus {
-            call,
-            status,
-            body_snippet: snippet(body),
+        return Err(match envelope {
+            Ok(envelope) if envelope.status.get() == "0" => IotbosError::Refused {
+                call,
+                status,
+                info: envelope.info.map(text),
+            },
+            _ => http_status(call, status, body),
         });
     }
-    let envelope: Envelope<'a> = serde_json::from_slice(body).map_err(json_error(call))?;
+    let envelope = envelope.map_err(json_error(call, status))?;
     match envelope.status.get() {
         "1" => Ok(Accepted {
             data: envelope.data,
@@ -58,24 +69,68 @@ pub(crate) fn open<'a>(
         }),
         "0" => Err(IotbosError::Refused {
             call,
+            status,
             info: envelope.info.map(text),
         }),
         other => Err(IotbosError::UnexpectedStatus {
             call,
-            status: other.to_owned(),
+            status,
+            envelope_status: other.to_owned(),
             info: envelope.info.map(text),
         }),
     }
 }
 
+/// Reads the envelope, which must be a JSON object: serde would also take a
+/// struct from an array (`[0]` as `status` 0), and an array is no envelope,
+/// least of all a refusal.
+fn read_envelope(body: &[u8]) -> Result<Envelope<'_>, serde_json::Error> {
+    let envelope = serde_json::from_slice::<Envelope<'_>>(body)?;
+    if is_object(body) {
+        Ok(envelope)
+    } else {
+        Err(serde::de::Error::custom(
+            "invalid type: array, expected the answer envelope (a JSON object)",
+        ))
+    }
+}
+
+/// Whether a body that parsed as JSON is an object: its first byte past
+/// JSON whitespace is `{`.
+pub(crate) fn is_object(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|b| *b == b'{')
+}
+
+/// The error for a non-2xx answer that is not a refusal.
+fn http_status(call: &'static str, status: StatusCode, body: &[u8]) -> IotbosError {
+    IotbosError::HttpStatus {
+        call,
+        status,
+        body_snippet: snippet(body),
+    }
+}
+
 /// Sorts a `serde_json` error into "not JSON" and "not the documented shape".
-pub(crate) fn json_error(call: &'static str) -> impl Fn(serde_json::Error) -> IotbosError {
+pub(crate) fn json_error(
+    call: &'static str,
+    status: StatusCode,
+) -> impl Fn(serde_json::Error) -> IotbosError {
     move |source| match source.classify() {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            IotbosError::InvalidJson { call, source }
+            IotbosError::InvalidJson {
+                call,
+                status,
+                source,
+            }
         }
         serde_json::error::Category::Data | serde_json::error::Category::Io => {
-            IotbosError::UnexpectedShape { call, source }
+            IotbosError::UnexpectedShape {
+                call,
+                status,
+                source,
+            }
         }
     }
 }
@@ -131,8 +186,9 @@ mod tests {
             open_ok(r#"{"status":0,"info":"accessToken 已过期 \"x\"","data":null}"#).unwrap_err();
         assert!(e.is_refused());
         match e {
-            IotbosError::Refused { call, info } => {
+            IotbosError::Refused { call, status, info } => {
                 assert_eq!(call, "usage");
+                assert_eq!(status, StatusCode::OK);
                 assert_eq!(info.as_deref(), Some("accessToken 已过期 \"x\""));
             }
             other => panic!("{other}"),
@@ -153,7 +209,9 @@ mod tests {
             let e = open_ok(&format!(r#"{{"status":{status},"info":"i"}}"#)).unwrap_err();
             match e {
                 IotbosError::UnexpectedStatus {
-                    status: kept, info, ..
+                    envelope_status: kept,
+                    info,
+                    ..
                 } => {
                     assert_eq!(kept, status);
                     assert_eq!(info.as_deref(), Some("i"));
@@ -167,14 +225,19 @@ mod tests {
     fn broken_bodies_name_the_call() {
         let e = open_ok("{\"status\":").unwrap_err();
         assert!(matches!(e, IotbosError::InvalidJson { .. }));
-        assert!(
-            e.to_string()
-                .starts_with("usage answer is not valid JSON: "),
-            "{e}"
-        );
+        assert_eq!(e.to_string(), "usage answer is not valid JSON");
+        assert!(e.is_transient());
+        assert_eq!(e.status(), Some(StatusCode::OK));
         let e = open_ok("<html>").unwrap_err();
         assert!(matches!(e, IotbosError::InvalidJson { .. }), "{e}");
-        for shape in ["[]", "5", "\"text\"", r#"{"info":null}"#] {
+        for shape in [
+            "[]",
+            "5",
+            "\"text\"",
+            r#"{"info":null}"#,
+            "[1]",
+            r#" [1,null,{"date":[]}]"#,
+        ] {
             let e = open_ok(shape).unwrap_err();
             assert!(
                 matches!(e, IotbosError::UnexpectedShape { .. }),
@@ -184,6 +247,68 @@ mod tests {
                 e.to_string().starts_with("usage answer does not have"),
                 "{e}"
             );
+        }
+    }
+
+    #[test]
+    fn every_status_reaches_the_envelope() {
+        // A refusal is a refusal whatever the status, and carries it.
+        let e = open(
+            "usage",
+            StatusCode::UNAUTHORIZED,
+            br#"{"status":0,"info":"accessToken expired"}"#,
+        )
+        .unwrap_err();
+        match &e {
+            IotbosError::Refused { status, info, .. } => {
+                assert_eq!(*status, StatusCode::UNAUTHORIZED);
+                assert_eq!(info.as_deref(), Some("accessToken expired"));
+            }
+            other => panic!("{other}"),
+        }
+        assert!(e.is_refused() && !e.is_transient());
+        assert_eq!(
+            e.to_string(),
+            "usage call refused by IoTBOS (HTTP 401 Unauthorized): accessToken expired"
+        );
+        // A success envelope under an error status is not trusted, nor is
+        // an undocumented status or anything that is not an envelope.
+        for (status, body, transient) in [
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"status":1,"data":{"date":[]}}"#,
+                true,
+            ),
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"status":1,"data":{"date":[]}}"#,
+                false,
+            ),
+            (StatusCode::FORBIDDEN, r#"{"status":2,"info":"x"}"#, false),
+            (StatusCode::TOO_MANY_REQUESTS, "slow down", true),
+            (StatusCode::REQUEST_TIMEOUT, "", true),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "<html><body>Service Unavailable</body></html>",
+                true,
+            ),
+            (StatusCode::NOT_FOUND, r#"{"info":"no status"}"#, false),
+            (StatusCode::MOVED_PERMANENTLY, r#"{"status":0"#, false),
+            (
+                StatusCode::UNAUTHORIZED,
+                r#"[0,"an array is no envelope"]"#,
+                false,
+            ),
+        ] {
+            let e = open("plan", status, body.as_bytes()).unwrap_err();
+            assert!(
+                matches!(e, IotbosError::HttpStatus { status: s, .. } if s == status),
+                "{status} {body}: {e}"
+            );
+            assert_eq!(e.is_transient(), transient, "{status} {body}");
+            assert!(!e.is_refused());
+            assert_eq!(e.status(), Some(status));
+            assert_eq!(e.provider_code(), None);
         }
     }
 

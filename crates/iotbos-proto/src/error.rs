@@ -1,3 +1,5 @@
+use std::fmt;
+
 use http::StatusCode;
 use iotcard_model::Instant;
 use thiserror::Error;
@@ -11,13 +13,39 @@ use crate::date::DateError;
 /// (`"login"`, `"usage"`, `"remaining"`, `"expiry"`, `"state"`, `"plan"`),
 /// and its message starts with that name; what the provider sent is kept
 /// verbatim. None of them ever holds a credential.
+///
+/// Each error says what to make of it, so callers never match variants to
+/// decide: [`is_transient`](Self::is_transient) (worth sending again),
+/// [`is_refused`](Self::is_refused) (the provider said no),
+/// [`status`](Self::status) (the answer's HTTP status),
+/// [`provider_code`](Self::provider_code) and
+/// [`provider_message`](Self::provider_message) (what the provider said).
+///
+/// `Display` shows this layer's message only; the cause (a `serde_json`
+/// error, a date error) is [`source`](std::error::Error::source), so a
+/// chain printer shows each once.
+///
+/// ```
+/// use http::StatusCode;
+/// let e = iotbos_proto::parse_usage(StatusCode::UNAUTHORIZED,
+///     br#"{"status":0,"info":"accessToken expired"}"#).unwrap_err();
+/// assert!(e.is_refused() && !e.is_transient());
+/// assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED));
+/// assert_eq!(e.provider_code().as_deref(), Some("0"));
+/// assert_eq!(e.provider_message(), Some("accessToken expired"));
+///
+/// let e = iotbos_proto::parse_usage(StatusCode::SERVICE_UNAVAILABLE,
+///     b"<html>Service Unavailable</html>").unwrap_err();
+/// assert!(e.is_transient() && !e.is_refused());
+/// ```
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum IotbosError {
     /// A base URL was not `http(s)://host[:port][/prefix]`.
     #[error("invalid IoTBOS base URL {input:?}: {reason}")]
     InvalidEndpoint {
-        /// What was given.
+        /// What was given, with any user-info and secret query values
+        /// replaced by `***`.
         input: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -29,7 +57,7 @@ pub enum IotbosError {
         call: &'static str,
     },
     /// The request could not be assembled (an `http` crate invariant broke).
-    #[error("{call} request could not be built: {source}")]
+    #[error("{call} request could not be built")]
     BuildRequest {
         /// Which call.
         call: &'static str,
@@ -37,7 +65,9 @@ pub enum IotbosError {
         #[source]
         source: http::Error,
     },
-    /// The server answered with a non-2xx HTTP status.
+    /// The server answered with a non-2xx HTTP status and a body that is
+    /// not IoTBOS's refusal envelope: an error page, a gateway's answer, or
+    /// a success envelope that the status contradicts (not trusted).
     #[error("{call} answer has HTTP status {status}: {body_snippet:?}")]
     HttpStatus {
         /// Which call.
@@ -47,42 +77,56 @@ pub enum IotbosError {
         /// The start of the body, lossily decoded, credentials redacted.
         body_snippet: String,
     },
-    /// The body is not JSON.
-    #[error("{call} answer is not valid JSON: {source}")]
+    /// The body is not JSON (or is cut short).
+    #[error("{call} answer is not valid JSON")]
     InvalidJson {
         /// Which call.
         call: &'static str,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// Where and why the JSON is broken.
         #[source]
         source: serde_json::Error,
     },
     /// The body is JSON but not in the documented shape (a field missing or
     /// of the wrong type).
-    #[error("{call} answer does not have the documented shape: {source}")]
+    #[error("{call} answer does not have the documented shape")]
     UnexpectedShape {
         /// Which call.
         call: &'static str,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// Which field and what was wrong with it.
         #[source]
         source: serde_json::Error,
     },
-    /// The envelope's `status` was 0: the provider refused the call. For a
-    /// data call this may mean an expired `accessToken` (the provider does
-    /// not document it): log in again once before giving up.
-    #[error("{call} call refused by IoTBOS: {}", info.as_deref().unwrap_or("(no info given)"))]
+    /// The envelope's `status` was 0: the provider refused the call, under
+    /// whatever HTTP status it came. For a data call this may mean an
+    /// expired `accessToken` (the provider does not document it): log in
+    /// again once before giving up.
+    #[error(
+        "{call} call refused by IoTBOS{}: {}",
+        HttpNote(*status),
+        info.as_deref().unwrap_or("(no info given)")
+    )]
     Refused {
         /// Which call.
         call: &'static str,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// The provider's `info` text, verbatim (`null` is `None`).
         info: Option<String>,
     },
-    /// The envelope's `status` was neither 1 nor 0.
-    #[error("{call} answer has undocumented status {status} (info: {info:?})")]
+    /// The envelope's `status` was neither 1 nor 0 (under a 2xx status;
+    /// under any other it is [`IotbosError::HttpStatus`]).
+    #[error("{call} answer has undocumented status {envelope_status} (info: {info:?})")]
     UnexpectedStatus {
         /// Which call.
         call: &'static str,
-        /// The `status` value as JSON text, verbatim.
-        status: String,
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// The envelope's `status` value as JSON text, verbatim.
+        envelope_status: String,
         /// The provider's `info` text, verbatim.
         info: Option<String>,
     },
@@ -91,6 +135,8 @@ pub enum IotbosError {
     MissingCardList {
         /// Which call.
         call: &'static str,
+        /// The answer's HTTP status.
+        status: StatusCode,
     },
     /// A successful answer lacked a field it cannot do without (or had it
     /// empty or `null`).
@@ -98,14 +144,18 @@ pub enum IotbosError {
     MissingField {
         /// Which call.
         call: &'static str,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// Which field (`data.accessToken`, …).
         field: &'static str,
     },
     /// A date field could not be read.
-    #[error("{call} answer's {field} is invalid: {source}")]
+    #[error("{call} answer's {field} is invalid")]
     InvalidDate {
         /// Which call.
         call: &'static str,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// Which field (`expiresTime`, `createtime`, …).
         field: &'static str,
         /// What was wrong with it.
@@ -125,10 +175,122 @@ pub enum IotbosError {
     },
 }
 
+/// ` (HTTP 401 Unauthorized)` after a refusal that came under a non-2xx
+/// status, nothing under a 2xx: the status is worth seeing only when it is
+/// not the usual one.
+struct HttpNote(StatusCode);
+
+impl fmt::Display for HttpNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_success() {
+            Ok(())
+        } else {
+            write!(f, " (HTTP {})", self.0)
+        }
+    }
+}
+
+/// Whether an HTTP status says "try again later" by itself: a server error,
+/// a request timeout, or too many requests.
+pub(crate) fn transient_status(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+}
+
 impl IotbosError {
-    /// Whether this is the provider refusing the call (`status` 0), the one
-    /// answer that may mean an expired token.
+    /// Whether sending the same request again may succeed: a body that is
+    /// not JSON or is cut short, a body not in the documented shape, a
+    /// successful answer without its card list (what a truncated or garbled
+    /// answer looks like), and an HTTP 5xx, 408 or 429 without a refusal
+    /// envelope. Never a refusal (see [`is_refused`](Self::is_refused):
+    /// a refused login will be refused again), bad input, or a request
+    /// that could not be built.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            IotbosError::InvalidJson { .. }
+            | IotbosError::UnexpectedShape { .. }
+            | IotbosError::MissingCardList { .. } => true,
+            IotbosError::HttpStatus { status, .. } => transient_status(*status),
+            IotbosError::InvalidEndpoint { .. }
+            | IotbosError::NoCards { .. }
+            | IotbosError::BuildRequest { .. }
+            | IotbosError::Refused { .. }
+            | IotbosError::UnexpectedStatus { .. }
+            | IotbosError::MissingField { .. }
+            | IotbosError::InvalidDate { .. }
+            | IotbosError::TokenLifetime { .. } => false,
+        }
+    }
+
+    /// Whether this is the provider refusing the call (envelope `status`
+    /// 0, under any HTTP status), the one answer that may mean an expired
+    /// token.
     pub fn is_refused(&self) -> bool {
         matches!(self, IotbosError::Refused { .. })
+    }
+
+    /// The HTTP status of the answer this error was read from; `None` for
+    /// errors that came from no answer (a bad base URL, a request that
+    /// could not be built, a [`Login::new`](crate::Login::new) refused).
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            IotbosError::HttpStatus { status, .. }
+            | IotbosError::InvalidJson { status, .. }
+            | IotbosError::UnexpectedShape { status, .. }
+            | IotbosError::Refused { status, .. }
+            | IotbosError::UnexpectedStatus { status, .. }
+            | IotbosError::MissingCardList { status, .. }
+            | IotbosError::MissingField { status, .. }
+            | IotbosError::InvalidDate { status, .. } => Some(*status),
+            IotbosError::InvalidEndpoint { .. }
+            | IotbosError::NoCards { .. }
+            | IotbosError::BuildRequest { .. }
+            | IotbosError::TokenLifetime { .. } => None,
+        }
+    }
+
+    /// The provider's code, verbatim. IoTBOS has no error code: this is the
+    /// envelope's `status` value as sent (`"0"` for a refusal, whatever
+    /// undocumented value otherwise), for refusals and undocumented
+    /// statuses; `None` for everything else.
+    pub fn provider_code(&self) -> Option<String> {
+        match self {
+            IotbosError::Refused { .. } => Some("0".to_owned()),
+            IotbosError::UnexpectedStatus {
+                envelope_status, ..
+            } => Some(envelope_status.clone()),
+            _ => None,
+        }
+    }
+
+    /// The provider's message (the envelope's `info`), verbatim, when it
+    /// sent one with a refusal or an undocumented status.
+    pub fn provider_message(&self) -> Option<&str> {
+        match self {
+            IotbosError::Refused { info, .. } | IotbosError::UnexpectedStatus { info, .. } => {
+                info.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The call the error is about (`"login"`, `"usage"`, …); `None` for
+    /// a bad base URL, which belongs to no call.
+    pub fn call(&self) -> Option<&'static str> {
+        match self {
+            IotbosError::InvalidEndpoint { .. } => None,
+            IotbosError::TokenLifetime { .. } => Some("login"),
+            IotbosError::NoCards { call }
+            | IotbosError::BuildRequest { call, .. }
+            | IotbosError::HttpStatus { call, .. }
+            | IotbosError::InvalidJson { call, .. }
+            | IotbosError::UnexpectedShape { call, .. }
+            | IotbosError::Refused { call, .. }
+            | IotbosError::UnexpectedStatus { call, .. }
+            | IotbosError::MissingCardList { call, .. }
+            | IotbosError::MissingField { call, .. }
+            | IotbosError::InvalidDate { call, .. } => Some(call),
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! ```
 //! use http::StatusCode;
 //! use iotbos_proto::{parse_login, parse_remaining, redact_uri, BatchPlan, Call, Endpoint};
-//! use iotcard_model::{CardNumber, Outcome, Secret};
+//! use iotcard_model::{CardNumber, CardProblem, Secret};
 //!
 //! let endpoint: Endpoint = "http://localhost:25853".parse()?;
 //!
@@ -19,22 +19,27 @@
 //!     "createtime":"2018/01/16 14:02:08"}"#)?;
 //! assert_eq!(login.lifetime().as_secs(), 2 * 3600);
 //!
-//! // Ask what is left on a card.
-//! let cards: Vec<CardNumber> = vec!["1064804085884".parse()?];
+//! // Ask what is left on two cards: planned once, whatever the calls.
+//! let cards: Vec<CardNumber> = vec!["1064804085884".parse()?, "1060000000002".parse()?];
 //! let plan = BatchPlan::new(cards, iotbos_proto::DEFAULT_BATCH_SIZE);
-//! let batch = plan.batches().next().expect("one card, one batch");
+//! let batch = plan.into_batches().next().expect("two cards, one batch");
 //! let request = batch.request(Call::Remaining, &endpoint, login.token())?;
 //! assert_eq!(request.uri().path(), "/Api/TerminalInfo/Surplus");
 //!
-//! let answers = parse_remaining(StatusCode::OK, br#"{"status":1,"info":null,"data":{"date":[
+//! // The answer, matched back to the batch by number: one result per card.
+//! let answer = parse_remaining(StatusCode::OK, br#"{"status":1,"info":null,"data":{"date":[
 //!     {"num":"1064804085884","State":1,"Surplus":{"ResidualReceivesSms":4,"ResidualFlow":-8359}}]},
-//!     "createtime":"2018/01/16 14:02:08"}"#)?;
-//! let (card, answer) = &answers.cards[0];
-//! let answer = answer.clone()?;
-//! assert_eq!(card.as_str(), "1064804085884");
-//! assert_eq!(answer.outcome, Outcome::Found);
-//! let left = answer.payload.and_then(|r| r.data_left).expect("sent");
+//!     "createtime":"2018/01/16 14:02:08"}"#);
+//! let done = batch.assemble(answer.map_err(std::sync::Arc::new));
+//! let left = done.results[0].as_ref().expect("found").data_left.expect("sent");
 //! assert_eq!(left.amount.to_string(), "-8359");
+//! assert!(matches!(done.results[1], Err(CardProblem::Missing)));
+//!
+//! // Errors say what they are: a refusal under HTTP 401 is still a refusal.
+//! let refused = parse_remaining(StatusCode::UNAUTHORIZED,
+//!     br#"{"status":0,"info":"accessToken expired"}"#).unwrap_err();
+//! assert!(refused.is_refused() && !refused.is_transient());
+//! assert_eq!(refused.provider_message(), Some("accessToken expired"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -47,9 +52,16 @@
 //!   parsers [`parse_usage`], [`parse_remaining`], [`parse_expiry`],
 //!   [`parse_state`], [`parse_plan`], also reachable generically through
 //!   [`Query`].
-//! - [`BatchPlan`] splits a list of cards into calls; [`Assembler`] puts the
-//!   answers back per card, in the caller's order.
-//! - [`redact_uri`]: any request URL, fit for a log line.
+//! - [`BatchPlan`] splits a list of cards into owned [`Batch`]es once
+//!   (repeats dropped across the list), [`lazy_batches`] a list too long to
+//!   hold (repeats dropped within a batch); [`Batch::assemble`] puts one
+//!   call's answer back per card, in the batch's order, as
+//!   `Result<T, CardProblem<T, E>>`.
+//! - [`IotbosError`] classifies itself ([`IotbosError::is_transient`],
+//!   [`IotbosError::is_refused`], [`IotbosError::status`], …); every HTTP
+//!   status reaches the parsers, which read a refusal envelope under any.
+//! - [`SECRET_NAMES`] and [`redact_uri`]: any request URL, fit for a log
+//!   line.
 //!
 //! Every quirk of the provider's document, and the decision taken on it, is
 //! in the workspace's `specs/README.md`; the examples it shows are this
@@ -69,14 +81,14 @@ mod endpoint;
 mod envelope;
 mod error;
 mod login;
-mod redact;
 mod request;
+mod secrets;
 mod terminal_state;
 mod token;
 
 pub use answers::{CardAnswer, CardAnswers, EntryError};
-pub use assemble::{Assembled, Assembler, CardResult, Stray};
-pub use batch::{Batch, BatchPlan, DEFAULT_BATCH_SIZE};
+pub use assemble::{Assembled, Stray};
+pub use batch::{lazy_batches, Batch, BatchPlan, IntoBatches, LazyBatches, DEFAULT_BATCH_SIZE};
 pub use call::{Call, LOGIN_PATH};
 pub use calls::{
     parse_expiry, parse_plan, parse_remaining, parse_state, parse_usage, ExpiryQuery, PlanQuery,
@@ -85,8 +97,9 @@ pub use calls::{
 pub use date::{parse_china_time, DateError};
 pub use endpoint::{Endpoint, DEFAULT_BASE_URL};
 pub use error::IotbosError;
+pub use iotcard_model::REDACTED;
 pub use login::{parse_login, Login, DEFAULT_TOKEN_MARGIN};
-pub use redact::{redact_query, redact_text, redact_uri, RedactedQuery, RedactedUri, REDACTED};
 pub use request::login_request;
+pub use secrets::{redact_query, redact_text, redact_uri, SECRET_NAMES};
 pub use terminal_state::{terminal_state_text, terminal_status};
 pub use token::AccessToken;

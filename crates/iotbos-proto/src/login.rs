@@ -130,27 +130,29 @@ struct LoginData<'a> {
 
 /// Reads the login answer:
 /// `{"status":1,"info":null,"data":{"accessToken":"…","expiresTime":"…"},"createtime":"…"}`.
+///
+/// A refusal (`status` 0, a wrong password) is [`IotbosError::Refused`]
+/// under any HTTP status; see [`IotbosError`] for the rest.
 pub fn parse_login(status: StatusCode, body: &[u8]) -> Result<Login, IotbosError> {
-    let accepted = envelope::open(CALL, status, body)?;
-    let data = accepted.data.ok_or(IotbosError::MissingField {
+    let missing = |field| IotbosError::MissingField {
         call: CALL,
-        field: "data",
-    })?;
-    let data: LoginData<'_> = serde_json::from_str(data.get()).map_err(json_error(CALL))?;
+        status,
+        field,
+    };
+    let accepted = envelope::open(CALL, status, body)?;
+    let data = accepted.data.ok_or_else(|| missing("data"))?;
+    let data: LoginData<'_> = serde_json::from_str(data.get()).map_err(json_error(CALL, status))?;
     let token = data
         .access_token
         .filter(|t| !t.is_empty())
-        .ok_or(IotbosError::MissingField {
-            call: CALL,
-            field: "data.accessToken",
-        })?;
-    let expires_time = instant("data.expiresTime", data.expires_time.as_deref())?;
+        .ok_or_else(|| missing("data.accessToken"))?;
+    let expires_time = instant(status, "data.expiresTime", data.expires_time.as_deref())?;
     let createtime = accepted
         .createtime
         .map(|raw| serde_json::from_str::<Cow<'_, str>>(raw.get()))
         .transpose()
-        .map_err(json_error(CALL))?;
-    let created_time = instant("createtime", createtime.as_deref())?;
+        .map_err(json_error(CALL, status))?;
+    let created_time = instant(status, "createtime", createtime.as_deref())?;
     Login::new(
         AccessToken::new(token.into_owned()),
         created_time,
@@ -159,10 +161,19 @@ pub fn parse_login(status: StatusCode, body: &[u8]) -> Result<Login, IotbosError
 }
 
 /// A required date field.
-fn instant(field: &'static str, text: Option<&str>) -> Result<Instant, IotbosError> {
-    let text = text.ok_or(IotbosError::MissingField { call: CALL, field })?;
+fn instant(
+    status: StatusCode,
+    field: &'static str,
+    text: Option<&str>,
+) -> Result<Instant, IotbosError> {
+    let text = text.ok_or(IotbosError::MissingField {
+        call: CALL,
+        status,
+        field,
+    })?;
     parse_china_time(text).map_err(|source| IotbosError::InvalidDate {
         call: CALL,
+        status,
         field,
         source,
     })

@@ -132,8 +132,9 @@ fn refusal_keeps_the_providers_words() {
     )
     .unwrap_err();
     match &e {
-        IotbosError::Refused { call, info } => {
+        IotbosError::Refused { call, status, info } => {
             assert_eq!(*call, "login");
+            assert_eq!(*status, StatusCode::OK);
             assert_eq!(info.as_deref(), Some("账号或密码错误"));
         }
         other => panic!("{other}"),
@@ -142,6 +143,14 @@ fn refusal_keeps_the_providers_words() {
         e.to_string(),
         "login call refused by IoTBOS: 账号或密码错误"
     );
+    assert_eq!(e.provider_message(), Some("账号或密码错误"));
+    assert_eq!(e.call(), Some("login"));
+    // The same refusal under HTTP 401 (how a gateway may send it): still a
+    // refusal, with the status.
+    let body = r#"{"status":0,"info":"账号或密码错误","data":null}"#;
+    let e = parse_login(StatusCode::UNAUTHORIZED, body.as_bytes()).unwrap_err();
+    assert!(e.is_refused(), "{e}");
+    assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED));
 }
 
 #[test]

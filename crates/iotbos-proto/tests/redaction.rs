@@ -106,3 +106,26 @@ fn percent_decode_ascii(name: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[test]
+fn user_info_is_hidden_whole() {
+    let uri: http::Uri = "http://me:pw@h/x?accessToken=t&a=1".parse().unwrap();
+    assert_eq!(redact_uri(&uri), "http://***@h/x?accessToken=***&a=1");
+    let uri: http::Uri = "http://SENTINEL@h/x".parse().unwrap();
+    assert_eq!(redact_uri(&uri), "http://***@h/x");
+}
+
+#[test]
+fn the_secret_names_are_iotbos_s() {
+    use iotbos_proto::SECRET_NAMES;
+    for name in ["password", "PASSWORD", "accessToken", "access%54oken"] {
+        assert!(SECRET_NAMES.is_secret(name), "{name}");
+    }
+    for name in ["account", "cardIdNums", "sig", "appkey"] {
+        assert!(!SECRET_NAMES.is_secret(name), "{name}");
+    }
+    assert_eq!(
+        iotbos_proto::redact_text("…?account=a&password=hunter2 …"),
+        "…?account=a&password=*** …"
+    );
+}

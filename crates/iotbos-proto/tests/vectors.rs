@@ -193,3 +193,48 @@ fn vectors_are_copied_from_the_spec() {
         assert!(!text(name).contains("http"), "{name} keeps a page break");
     }
 }
+
+fn refusal(e: &IotbosError) -> Option<&str> {
+    e.is_refused().then(|| e.provider_message()).flatten()
+}
+
+#[test]
+fn a_refusal_under_401_is_a_refusal() {
+    let body = vector("status/401-refused.json");
+    for status in [StatusCode::UNAUTHORIZED, StatusCode::OK] {
+        let e = parse_usage(status, &body).unwrap_err();
+        assert!(matches!(e, IotbosError::Refused { .. }), "{e}");
+        assert_eq!(refusal(&e), Some("accessToken expired"));
+        assert_eq!(e.status(), Some(status));
+        assert_eq!(e.provider_code().as_deref(), Some("0"));
+        assert!(!e.is_transient());
+        let e = parse_login(status, &body).unwrap_err();
+        assert_eq!(refusal(&e), Some("accessToken expired"), "{e}");
+    }
+}
+
+#[test]
+fn an_iis_503_page_is_a_transient_http_error_without_the_token() {
+    let body = vector("status/503.html");
+    let e = parse_plan(StatusCode::SERVICE_UNAVAILABLE, &body).unwrap_err();
+    match &e {
+        IotbosError::HttpStatus {
+            status,
+            body_snippet,
+            ..
+        } => {
+            assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE);
+            assert!(body_snippet.starts_with("<!DOCTYPE HTML"), "{body_snippet}");
+        }
+        other => panic!("{other}"),
+    }
+    assert!(e.is_transient() && !e.is_refused());
+    assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!((e.provider_code(), e.provider_message()), (None, None));
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("917B38E2"), "{shown}");
+    // The same page under 200 (a proxy that says OK): not JSON, transient.
+    let e = parse_plan(StatusCode::OK, &body).unwrap_err();
+    assert!(matches!(e, IotbosError::InvalidJson { .. }), "{e}");
+    assert!(e.is_transient());
+}

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::envelope::{open, shape};
+use crate::error::Answer;
 use crate::wire_value::count;
 use crate::{Command, TencentError};
 
@@ -75,15 +76,19 @@ struct WireAppInfo<'a> {
 /// assert_eq!(e.unwrap_err().to_string(), "getappinfo refused with code 4001: bad sig");
 /// ```
 pub fn parse_app_info(status: StatusCode, body: &[u8]) -> Result<AppInfo, TencentError> {
-    let data = open(COMMAND, status, body)?;
-    let wire: WireAppInfo<'_> = shape(COMMAND, data)?;
+    let at = Answer {
+        command: COMMAND,
+        status,
+    };
+    let data = open(at, body)?;
+    let wire: WireAppInfo<'_> = shape(at, data)?;
     Ok(AppInfo {
         name: wire.name.into_owned(),
         description: wire.description.map(Cow::into_owned).unwrap_or_default(),
         card_counts: CardCounts {
-            china_mobile: count(COMMAND, "yd_card_cnt", wire.yd_card_cnt)?,
-            china_telecom: count(COMMAND, "dx_card_cnt", wire.dx_card_cnt)?,
-            china_unicom: count(COMMAND, "lt_card_cnt", wire.lt_card_cnt)?,
+            china_mobile: count(at, "yd_card_cnt", wire.yd_card_cnt)?,
+            china_telecom: count(at, "dx_card_cnt", wire.dx_card_cnt)?,
+            china_unicom: count(at, "lt_card_cnt", wire.lt_card_cnt)?,
         },
     })
 }

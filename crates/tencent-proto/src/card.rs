@@ -8,8 +8,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::codes::{card_kind, card_status, network_status, Teleoperator};
+use crate::error::Answer;
 use crate::wire_value::{integer, megabytes};
-use crate::{Command, TencentError};
+use crate::TencentError;
 
 /// A card's phone number as the platform reported it.
 ///
@@ -116,29 +117,22 @@ pub(crate) struct WireCard<'a> {
 }
 
 impl CardBrief {
-    pub(crate) fn from_wire(command: Command, wire: &WireCard<'_>) -> Result<Self, TencentError> {
+    pub(crate) fn from_wire(at: Answer, wire: &WireCard<'_>) -> Result<Self, TencentError> {
         let iccid = Iccid::parse(&wire.iccid).map_err(|source| TencentError::InvalidValue {
-            command,
+            command: at.command,
+            status: at.status,
             field: "iccid",
             source,
         })?;
         Ok(Self {
             iccid,
             msisdn: wire.msisdn.and_then(ReportedMsisdn::from_wire),
-            operator: Teleoperator::from_code(integer(command, "teleoperator", wire.teleoperator)?),
-            kind: card_kind(integer(command, "type", wire.kind)?),
-            status: card_status(integer(command, "card_status", wire.card_status)?),
-            network: network_status(integer(command, "network_status", wire.network_status)?),
-            data_used_in_period: megabytes(
-                command,
-                "data_used_in_period",
-                wire.data_used_in_period,
-            )?,
-            data_total_in_period: megabytes(
-                command,
-                "data_total_in_period",
-                wire.data_total_in_period,
-            )?,
+            operator: Teleoperator::from_code(integer(at, "teleoperator", wire.teleoperator)?),
+            kind: card_kind(integer(at, "type", wire.kind)?),
+            status: card_status(integer(at, "card_status", wire.card_status)?),
+            network: network_status(integer(at, "network_status", wire.network_status)?),
+            data_used_in_period: megabytes(at, "data_used_in_period", wire.data_used_in_period)?,
+            data_total_in_period: megabytes(at, "data_total_in_period", wire.data_total_in_period)?,
         })
     }
 }

@@ -7,6 +7,7 @@ use iotcard_model::Instant;
 
 use crate::card::WireCard;
 use crate::envelope::{open, open_typed, shape};
+use crate::error::Answer;
 use crate::wire_value::unix_instant;
 use crate::{CardBrief, Command, TencentError};
 
@@ -39,22 +40,30 @@ fn non_empty(text: Option<&Cow<'_, str>>) -> Option<String> {
 /// let e = tencent_proto::parse_card_info(StatusCode::OK, b"{\"code\":0,").unwrap_err();
 /// assert!(e.to_string().starts_with("getcardinfo answer is not valid JSON"));
 /// ```
+///
+/// A refusal is [`TencentError::Refused`] under any HTTP status; one that
+/// means the account does not hold the ICCID answers
+/// [`TencentError::is_card_unknown`].
 pub fn parse_card_info(status: StatusCode, body: &[u8]) -> Result<CardInfo, TencentError> {
+    let at = Answer {
+        command: COMMAND,
+        status,
+    };
     // One pass for the common case; anything amiss is read again the
     // careful way, which names the problem.
-    if let Some(info) = open_typed(COMMAND, status, body).and_then(|wire| read(&wire).ok()) {
+    if let Some(info) = open_typed(at, body).and_then(|wire| read(at, &wire).ok()) {
         return Ok(info);
     }
-    let data = open(COMMAND, status, body)?;
-    let wire: WireCard<'_> = shape(COMMAND, data)?;
-    read(&wire)
+    let data = open(at, body)?;
+    let wire: WireCard<'_> = shape(at, data)?;
+    read(at, &wire)
 }
 
-fn read(wire: &WireCard<'_>) -> Result<CardInfo, TencentError> {
-    let card = CardBrief::from_wire(COMMAND, wire)?;
+fn read(at: Answer, wire: &WireCard<'_>) -> Result<CardInfo, TencentError> {
+    let card = CardBrief::from_wire(at, wire)?;
     let product_expires_at = wire
         .product_expired_time
-        .map(|raw| unix_instant(COMMAND, "product_expired_time", raw))
+        .map(|raw| unix_instant(at, "product_expired_time", raw))
         .transpose()?;
     Ok(CardInfo {
         card,
@@ -98,12 +107,16 @@ mod tests {
             ),
             (r#"{"code":0,"data":null}"#.to_owned(), false),
         ] {
+            let at = Answer {
+                command: COMMAND,
+                status: StatusCode::OK,
+            };
             let careful = (|| {
-                let data = open(COMMAND, StatusCode::OK, body.as_bytes())?;
-                read(&shape::<WireCard<'_>>(COMMAND, data)?)
+                let data = open(at, body.as_bytes())?;
+                read(at, &shape::<WireCard<'_>>(at, data)?)
             })();
-            let typed = open_typed::<WireCard<'_>>(COMMAND, StatusCode::OK, body.as_bytes())
-                .and_then(|wire| read(&wire).ok());
+            let typed = open_typed::<WireCard<'_>>(at, body.as_bytes())
+                .and_then(|wire| read(at, &wire).ok());
             assert_eq!(typed.is_some(), typed_takes_it, "{body}");
             if let Some(typed) = typed {
                 assert_eq!(Some(&typed), careful.as_ref().ok(), "{body}");

@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 
 use crate::card::WireCard;
 use crate::envelope::{open, open_typed, shape};
+use crate::error::Answer;
 use crate::{CardBrief, Command, TencentError};
 
 const COMMAND: Command = Command::GetCardList;
@@ -65,9 +66,13 @@ struct WireCardList<'a> {
 /// # Ok::<(), tencent_proto::TencentError>(())
 /// ```
 pub fn parse_card_list(status: StatusCode, body: &[u8]) -> Result<CardList, TencentError> {
-    match open_typed::<TypedCardList<'_>>(COMMAND, status, body).and_then(read_every_card) {
+    let at = Answer {
+        command: COMMAND,
+        status,
+    };
+    match open_typed::<TypedCardList<'_>>(at, body).and_then(|list| read_every_card(at, list)) {
         Some(page) => Ok(page),
-        None => parse_card_list_careful(status, body),
+        None => parse_card_list_careful(at, body),
     }
 }
 
@@ -80,12 +85,12 @@ struct TypedCardList<'a> {
 
 /// The page when every record reads; `None` leaves a page with a bad record
 /// to the careful path, which keeps that record's text.
-fn read_every_card(list: TypedCardList<'_>) -> Option<CardList> {
+fn read_every_card(at: Answer, list: TypedCardList<'_>) -> Option<CardList> {
     let cards = list
         .card_brief_infos
         .unwrap_or_default()
         .iter()
-        .map(|wire| CardBrief::from_wire(COMMAND, wire).ok())
+        .map(|wire| CardBrief::from_wire(at, wire).ok())
         .collect::<Option<Vec<_>>>()?;
     Some(CardList {
         cards,
@@ -95,17 +100,16 @@ fn read_every_card(list: TypedCardList<'_>) -> Option<CardList> {
 
 /// Reads the envelope, then the list, then each record on its own, so that
 /// every problem is named and a bad record costs only itself.
-fn parse_card_list_careful(status: StatusCode, body: &[u8]) -> Result<CardList, TencentError> {
-    let data = open(COMMAND, status, body)?;
-    let list: WireCardList<'_> = shape(COMMAND, data)?;
+fn parse_card_list_careful(at: Answer, body: &[u8]) -> Result<CardList, TencentError> {
+    let data = open(at, body)?;
+    let list: WireCardList<'_> = shape(at, data)?;
     let records = list.card_brief_infos.unwrap_or_default();
     let mut page = CardList {
         cards: Vec::with_capacity(records.len()),
         rejected: Vec::new(),
     };
     for (index, raw) in records.into_iter().enumerate() {
-        let read = shape::<WireCard<'_>>(COMMAND, raw)
-            .and_then(|wire| CardBrief::from_wire(COMMAND, &wire));
+        let read = shape::<WireCard<'_>>(at, raw).and_then(|wire| CardBrief::from_wire(at, &wire));
         match read {
             Ok(card) => page.cards.push(card),
             Err(error) => page.rejected.push(RejectedCard {
@@ -130,13 +134,14 @@ mod tests {
     /// The one-pass read when it takes the body, and the careful one, both
     /// shown with `Debug` (errors have no `PartialEq`).
     fn both_ways(status: StatusCode, body: &[u8]) -> (Option<String>, String) {
-        let typed = open_typed::<TypedCardList<'_>>(COMMAND, status, body)
-            .and_then(read_every_card)
+        let at = Answer {
+            command: COMMAND,
+            status,
+        };
+        let typed = open_typed::<TypedCardList<'_>>(at, body)
+            .and_then(|list| read_every_card(at, list))
             .map(|page| format!("{:?}", Ok::<_, TencentError>(page)));
-        (
-            typed,
-            format!("{:?}", parse_card_list_careful(status, body)),
-        )
+        (typed, format!("{:?}", parse_card_list_careful(at, body)))
     }
 
     fn page(records: &[&str]) -> String {

@@ -34,7 +34,9 @@ impl Endpoint {
     /// Validates `input` as a base URL.
     pub fn parse(input: &str) -> Result<Self, TencentError> {
         let err = |reason| TencentError::InvalidEndpoint {
-            input: input.to_owned(),
+            // The error names the URL, but never a credential typed into
+            // it: user-info goes whole, secret query values too.
+            input: crate::secrets::shown_base_url(input),
             reason,
         };
         if input.contains('#') {
@@ -136,10 +138,33 @@ mod tests {
             "https://yun tim",
         ] {
             let e = Endpoint::parse(bad);
+            let shown = crate::secrets::shown_base_url(bad);
             assert!(
-                matches!(e, Err(TencentError::InvalidEndpoint { ref input, .. }) if input == bad),
+                matches!(e, Err(TencentError::InvalidEndpoint { ref input, .. }) if *input == shown),
                 "{bad:?} gave {e:?}"
             );
         }
+    }
+
+    #[test]
+    fn errors_never_echo_user_info() {
+        for leaky in [
+            "https://user:SENTINEL@host",
+            "https://SENTINEL@yun.tim.qq.com/v1",
+            "http://u:SENTINEL@h/?appkey=SENTINEL",
+            "user:SENTINEL@host",
+            "//user:SENTINEL@host",
+            "https://user:SENTINEL@bad host",
+        ] {
+            let e = Endpoint::parse(leaky).unwrap_err();
+            let (shown, debug) = (e.to_string(), format!("{e:?}"));
+            assert!(!shown.contains("SENTINEL"), "{shown}");
+            assert!(!debug.contains("SENTINEL"), "{debug}");
+        }
+        let e = Endpoint::parse("https://user:SENTINEL@host").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid Tencent endpoint \"https://***@host\": must not carry user info"
+        );
     }
 }

@@ -1,3 +1,5 @@
+use std::fmt;
+
 use http::StatusCode;
 use iotcard_model::ModelError;
 use thiserror::Error;
@@ -9,6 +11,32 @@ use crate::Command;
 ///
 /// Provider codes and messages are kept verbatim; values copied from an
 /// answer are cut to a short snippet so a hostile answer cannot flood a log.
+///
+/// Each error says what to make of it, so callers never match variants to
+/// decide: [`is_transient`](Self::is_transient) (worth sending again),
+/// [`is_refused`](Self::is_refused) (the platform said no),
+/// [`is_card_unknown`](Self::is_card_unknown) (the account does not hold
+/// the ICCID asked about), [`status`](Self::status) (the answer's HTTP
+/// status), [`provider_code`](Self::provider_code) and
+/// [`provider_message`](Self::provider_message) (what the platform said).
+///
+/// `Display` shows this layer's message only; the cause (a `serde_json`
+/// error, the model's reason) is [`source`](std::error::Error::source), so a
+/// chain printer shows each once.
+///
+/// ```
+/// use http::StatusCode;
+/// let e = tencent_proto::parse_card_info(StatusCode::OK,
+///     "{\"code\":1012,\"message\":\"卡片不存在 (no card with this iccid)\"}".as_bytes()).unwrap_err();
+/// assert!(e.is_refused() && e.is_card_unknown() && !e.is_transient());
+/// assert_eq!(e.provider_code().as_deref(), Some("1012"));
+/// assert_eq!(e.status(), Some(StatusCode::OK));
+///
+/// let e = tencent_proto::parse_app_info(StatusCode::BAD_REQUEST,
+///     br#"{"code":1004,"message":"time"}"#).unwrap_err();
+/// assert!(e.is_refused());
+/// assert_eq!((e.provider_code().as_deref(), e.provider_message()), (Some("1004"), Some("time")));
+/// ```
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum TencentError {
@@ -32,7 +60,8 @@ pub enum TencentError {
     /// The base URL cannot serve as the Tencent endpoint.
     #[error("invalid Tencent endpoint {input:?}: {reason}")]
     InvalidEndpoint {
-        /// What was given.
+        /// What was given, with any user-info and secret query values
+        /// replaced by `***`.
         input: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -48,7 +77,7 @@ pub enum TencentError {
         max: u8,
     },
     /// The `http` crate refused the request being built.
-    #[error("could not build the {command} request: {source}")]
+    #[error("could not build the {command} request")]
     BuildRequest {
         /// Which call.
         command: Command,
@@ -57,7 +86,7 @@ pub enum TencentError {
         source: http::Error,
     },
     /// The request body could not be written as JSON.
-    #[error("could not write the {command} request body: {source}")]
+    #[error("could not write the {command} request body")]
     EncodeBody {
         /// Which call.
         command: Command,
@@ -65,39 +94,49 @@ pub enum TencentError {
         #[source]
         source: serde_json::Error,
     },
-    /// The server answered with a non-2xx HTTP status.
+    /// The server answered with a non-2xx HTTP status and a body that is
+    /// not the platform's refusal envelope: an error page, a gateway's
+    /// answer, or a `code` 0 envelope that the status contradicts (not
+    /// trusted).
     #[error("{command} answer has HTTP status {status}: {body}")]
     HttpStatus {
         /// Which call.
         command: Command,
         /// The HTTP status.
         status: StatusCode,
-        /// The start of the body, for diagnosis.
+        /// The start of the body, for diagnosis, credentials redacted.
         body: String,
     },
-    /// The body is not JSON at all.
-    #[error("{command} answer is not valid JSON: {source}")]
+    /// The body is not JSON at all (or is cut short).
+    #[error("{command} answer is not valid JSON")]
     NotJson {
         /// Which call.
         command: Command,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// Where the JSON broke.
         #[source]
         source: serde_json::Error,
     },
     /// The body is JSON but not the `{code, message, data}` envelope.
-    #[error("{command} answer is not a code/message/data envelope: {source}")]
+    #[error("{command} answer is not a code/message/data envelope")]
     NotEnvelope {
         /// Which call.
         command: Command,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// What did not fit.
         #[source]
         source: serde_json::Error,
     },
-    /// The platform answered with a non-zero `code`.
-    #[error("{command} refused with code {code}: {message}")]
+    /// The platform answered with a non-zero `code`, under whatever HTTP
+    /// status it came.
+    #[error("{command} refused with code {code}{}: {message}", HttpNote(*status))]
     Refused {
         /// Which call.
         command: Command,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// The platform's `code`, verbatim.
         code: i64,
         /// The platform's `message`, verbatim (empty if it sent none).
@@ -108,12 +147,16 @@ pub enum TencentError {
     MissingData {
         /// Which call.
         command: Command,
+        /// The answer's HTTP status.
+        status: StatusCode,
     },
     /// `data` (or one card in it) does not have the documented shape.
-    #[error("{command} data has an unexpected shape: {source}")]
+    #[error("{command} data has an unexpected shape")]
     DataShape {
         /// Which call.
         command: Command,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// What did not fit (serde names missing fields).
         #[source]
         source: serde_json::Error,
@@ -123,6 +166,8 @@ pub enum TencentError {
     InvalidField {
         /// Which call.
         command: Command,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// The wire name of the field.
         field: &'static str,
         /// The raw JSON token (cut to a snippet).
@@ -131,10 +176,12 @@ pub enum TencentError {
         reason: &'static str,
     },
     /// A field holds an identifier or amount the model refuses.
-    #[error("{command} field {field}: {source}")]
+    #[error("{command} field {field} is invalid")]
     InvalidValue {
         /// Which call.
         command: Command,
+        /// The answer's HTTP status.
+        status: StatusCode,
         /// The wire name of the field.
         field: &'static str,
         /// The model's reason, naming the value.
@@ -174,8 +221,177 @@ pub enum TencentError {
     PagerFinished,
 }
 
+/// ` (HTTP 400 Bad Request)` after a refusal that came under a non-2xx
+/// status, nothing under a 2xx: the status is worth seeing only when it is
+/// not the usual one.
+struct HttpNote(StatusCode);
+
+impl fmt::Display for HttpNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_success() {
+            Ok(())
+        } else {
+            write!(f, " (HTTP {})", self.0)
+        }
+    }
+}
+
+/// What a `getcardinfo` refusal says when the account does not hold the
+/// ICCID: the platform documents no code for it, so the message decides.
+/// Chinese phrases are matched as written; the English ones ignoring ASCII
+/// case.
+const CARD_UNKNOWN_ZH: [&str; 3] = ["不存在", "未找到", "无此卡"];
+const CARD_UNKNOWN_EN: [&str; 4] = ["not exist", "not found", "no such card", "no card"];
+
+impl TencentError {
+    /// Whether sending the same request again may succeed: a body that is
+    /// not JSON or is cut short, JSON that is not the envelope, a `data`
+    /// not in the documented shape or missing, and an HTTP 5xx, 408 or 429
+    /// without a refusal envelope. Never a refusal (a bad signature will be
+    /// refused again), bad input, or a request that could not be built.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            TencentError::NotJson { .. }
+            | TencentError::NotEnvelope { .. }
+            | TencentError::DataShape { .. }
+            | TencentError::MissingData { .. } => true,
+            TencentError::HttpStatus { status, .. } => {
+                status.is_server_error()
+                    || *status == StatusCode::REQUEST_TIMEOUT
+                    || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+            // Listed, not `_`: a new variant must be decided on.
+            TencentError::InvalidSdkAppId { .. }
+            | TencentError::EmptyAppKey
+            | TencentError::InvalidRandom { .. }
+            | TencentError::InvalidEndpoint { .. }
+            | TencentError::LimitOutOfRange { .. }
+            | TencentError::BuildRequest { .. }
+            | TencentError::EncodeBody { .. }
+            | TencentError::Refused { .. }
+            | TencentError::InvalidField { .. }
+            | TencentError::InvalidValue { .. }
+            | TencentError::PageTooLong { .. }
+            | TencentError::PageRepeated { .. }
+            | TencentError::OffsetOverflow { .. }
+            | TencentError::PagerFinished => false,
+        }
+    }
+
+    /// Whether the platform refused the call: its envelope with a non-zero
+    /// `code`, under any HTTP status.
+    pub fn is_refused(&self) -> bool {
+        matches!(self, TencentError::Refused { .. })
+    }
+
+    /// Whether this is a `getcardinfo` refusal meaning "the account does
+    /// not hold this ICCID".
+    ///
+    /// The platform documents no code for it, so the rule reads the
+    /// message: it contains `不存在`, `未找到` or `无此卡`, or, ignoring ASCII
+    /// case, `not exist`, `not found`, `no such card` or `no card`. Only a
+    /// refusal of `getcardinfo` qualifies (another command's "not found" is
+    /// about something else, e.g. the API itself).
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use tencent_proto::parse_card_info;
+    /// let refusal = |body: &str| parse_card_info(StatusCode::OK, body.as_bytes()).unwrap_err();
+    /// assert!(refusal(r#"{"code":1012,"message":"卡片不存在 (no card with this iccid)"}"#).is_card_unknown());
+    /// assert!(refusal(r#"{"code":77,"message":"ICCID Not Found"}"#).is_card_unknown());
+    /// assert!(!refusal(r#"{"code":1001,"message":"sig error"}"#).is_card_unknown());
+    /// ```
+    pub fn is_card_unknown(&self) -> bool {
+        match self {
+            TencentError::Refused {
+                command: Command::GetCardInfo,
+                message,
+                ..
+            } => {
+                let lower = message.to_ascii_lowercase();
+                CARD_UNKNOWN_ZH.iter().any(|p| message.contains(p))
+                    || CARD_UNKNOWN_EN.iter().any(|p| lower.contains(p))
+            }
+            _ => false,
+        }
+    }
+
+    /// The HTTP status of the answer this error was read from; `None` for
+    /// errors that came from no answer (bad input, a request that could not
+    /// be built, the pager's own checks).
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            TencentError::HttpStatus { status, .. }
+            | TencentError::NotJson { status, .. }
+            | TencentError::NotEnvelope { status, .. }
+            | TencentError::Refused { status, .. }
+            | TencentError::MissingData { status, .. }
+            | TencentError::DataShape { status, .. }
+            | TencentError::InvalidField { status, .. }
+            | TencentError::InvalidValue { status, .. } => Some(*status),
+            TencentError::InvalidSdkAppId { .. }
+            | TencentError::EmptyAppKey
+            | TencentError::InvalidRandom { .. }
+            | TencentError::InvalidEndpoint { .. }
+            | TencentError::LimitOutOfRange { .. }
+            | TencentError::BuildRequest { .. }
+            | TencentError::EncodeBody { .. }
+            | TencentError::PageTooLong { .. }
+            | TencentError::PageRepeated { .. }
+            | TencentError::OffsetOverflow { .. }
+            | TencentError::PagerFinished => None,
+        }
+    }
+
+    /// The platform's `code` of a refusal, verbatim, as text.
+    pub fn provider_code(&self) -> Option<String> {
+        match self {
+            TencentError::Refused { code, .. } => Some(code.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The platform's `message` of a refusal, verbatim (empty if it sent
+    /// none).
+    pub fn provider_message(&self) -> Option<&str> {
+        match self {
+            TencentError::Refused { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The command the error is about, when it is about one.
+    pub fn command(&self) -> Option<Command> {
+        match self {
+            TencentError::BuildRequest { command, .. }
+            | TencentError::EncodeBody { command, .. }
+            | TencentError::HttpStatus { command, .. }
+            | TencentError::NotJson { command, .. }
+            | TencentError::NotEnvelope { command, .. }
+            | TencentError::Refused { command, .. }
+            | TencentError::MissingData { command, .. }
+            | TencentError::DataShape { command, .. }
+            | TencentError::InvalidField { command, .. }
+            | TencentError::InvalidValue { command, .. } => Some(*command),
+            TencentError::PageTooLong { .. }
+            | TencentError::PageRepeated { .. }
+            | TencentError::OffsetOverflow { .. }
+            | TencentError::PagerFinished => Some(Command::GetCardList),
+            _ => None,
+        }
+    }
+}
+
+/// Which answer a value is read from: the command and the HTTP status,
+/// carried into every error read from it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Answer {
+    pub(crate) command: Command,
+    pub(crate) status: StatusCode,
+}
+
 /// The longest text copied from an answer into an error.
-const SNIPPET_CHARS: usize = 200;
+pub(crate) const SNIPPET_CHARS: usize = 200;
 
 /// The first [`SNIPPET_CHARS`] characters of `text`, marked when cut.
 pub(crate) fn snippet(text: &str) -> String {

@@ -40,14 +40,25 @@
 //! let snapshot = info.to_snapshot();
 //! assert_eq!(snapshot.remaining.unwrap().data_left.unwrap().to_string(), "15.030 MB");
 //! assert_eq!(snapshot.expires_at.unwrap().to_rfc3339(), "2017-09-27T14:37:38+08:00");
+//!
+//! // A refusal, under whatever HTTP status: the platform's words, verbatim.
+//! let e = parse_card_info(StatusCode::BAD_REQUEST, br#"{"code":1004,"message":"time"}"#).unwrap_err();
+//! assert!(e.is_refused() && !e.is_transient());
+//! assert_eq!(e.provider_code().as_deref(), Some("1004"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! To list every card, drive a [`CardListPager`] with
 //! [`parse_card_list`]'s pages. Every answer is the `{code, message, data}`
-//! envelope; a non-zero `code` is [`TencentError::Refused`] with the code and
-//! message verbatim. Enumerations keep codes they do not know, amounts are
-//! exact decimals in MB, and unknown fields are ignored.
+//! envelope, read whatever the HTTP status: a non-zero `code` is
+//! [`TencentError::Refused`] with the code, the message and the HTTP status
+//! verbatim, and anything else under a non-2xx status is
+//! [`TencentError::HttpStatus`]. Errors classify themselves
+//! ([`TencentError::is_transient`], [`TencentError::is_refused`],
+//! [`TencentError::is_card_unknown`], [`TencentError::status`], …).
+//! Enumerations keep codes they do not know, amounts are exact decimals in
+//! MB, and unknown fields are ignored. [`SECRET_NAMES`], [`redact_uri`] and
+//! [`redact_text`] show requests and bodies without their credentials.
 //!
 //! What this platform cannot tell: SMS usage, state history, and anything
 //! beyond the three commands above.
@@ -67,6 +78,7 @@ mod error;
 mod pager;
 mod random;
 mod request;
+mod secrets;
 mod signature;
 mod snapshot;
 mod wire_value;
@@ -88,4 +100,5 @@ pub use error::TencentError;
 pub use pager::CardListPager;
 pub use random::Random;
 pub use request::Api;
+pub use secrets::{redact_text, redact_uri, SECRET_NAMES};
 pub use signature::{sign, Signature};

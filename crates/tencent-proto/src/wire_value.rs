@@ -8,8 +8,8 @@ use iotcard_model::decimal::parse_exact;
 use iotcard_model::{china_standard_time, DataAmount, Instant};
 use serde_json::value::RawValue;
 
-use crate::error::snippet;
-use crate::{Command, TencentError};
+use crate::error::{snippet, Answer};
+use crate::TencentError;
 
 /// The token's text, without the quotes if the provider quoted a number.
 fn unquoted(raw: &RawValue) -> &str {
@@ -20,14 +20,10 @@ fn unquoted(raw: &RawValue) -> &str {
         .unwrap_or(token)
 }
 
-fn invalid(
-    command: Command,
-    field: &'static str,
-    raw: &RawValue,
-    reason: &'static str,
-) -> TencentError {
+fn invalid(at: Answer, field: &'static str, raw: &RawValue, reason: &'static str) -> TencentError {
     TencentError::InvalidField {
-        command,
+        command: at.command,
+        status: at.status,
         field,
         value: snippet(raw.get()),
         reason,
@@ -36,39 +32,36 @@ fn invalid(
 
 /// A JSON integer (or a string holding one): an optional `-` and digits.
 pub(crate) fn integer(
-    command: Command,
+    at: Answer,
     field: &'static str,
     raw: &RawValue,
 ) -> Result<i64, TencentError> {
     let text = unquoted(raw);
     let digits = text.strip_prefix('-').unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid(command, field, raw, "is not an integer"));
+        return Err(invalid(at, field, raw, "is not an integer"));
     }
     text.parse()
-        .map_err(|_| invalid(command, field, raw, "is out of the 64-bit integer range"))
+        .map_err(|_| invalid(at, field, raw, "is out of the 64-bit integer range"))
 }
 
 /// A count: a non-negative integer.
-pub(crate) fn count(
-    command: Command,
-    field: &'static str,
-    raw: &RawValue,
-) -> Result<u64, TencentError> {
-    let value = integer(command, field, raw)?;
-    u64::try_from(value).map_err(|_| invalid(command, field, raw, "is negative, but it is a count"))
+pub(crate) fn count(at: Answer, field: &'static str, raw: &RawValue) -> Result<u64, TencentError> {
+    let value = integer(at, field, raw)?;
+    u64::try_from(value).map_err(|_| invalid(at, field, raw, "is negative, but it is a count"))
 }
 
 /// An exact amount in megabytes; `14.970` keeps its three places.
 pub(crate) fn megabytes(
-    command: Command,
+    at: Answer,
     field: &'static str,
     raw: &RawValue,
 ) -> Result<DataAmount, TencentError> {
     parse_exact(unquoted(raw))
         .map(DataAmount::mb)
         .map_err(|source| TencentError::InvalidValue {
-            command,
+            command: at.command,
+            status: at.status,
             field,
             source,
         })
@@ -80,29 +73,31 @@ const LATEST_UNIX_SECONDS: i64 = 253_402_300_799;
 /// Unix seconds as an instant shown in China Standard Time, the platform's
 /// zone. Before 1970 or after 9999 is refused: no product expires then.
 pub(crate) fn unix_instant(
-    command: Command,
+    at: Answer,
     field: &'static str,
     raw: &RawValue,
 ) -> Result<Instant, TencentError> {
-    let seconds = integer(command, field, raw)?;
+    let seconds = integer(at, field, raw)?;
     if !(0..=LATEST_UNIX_SECONDS).contains(&seconds) {
-        return Err(invalid(
-            command,
-            field,
-            raw,
-            "is outside years 1970 to 9999",
-        ));
+        return Err(invalid(at, field, raw, "is outside years 1970 to 9999"));
     }
     chrono::DateTime::from_timestamp(seconds, 0)
         .map(|utc| utc.with_timezone(&china_standard_time()))
-        .ok_or_else(|| invalid(command, field, raw, "is outside years 1970 to 9999"))
+        .ok_or_else(|| invalid(at, field, raw, "is outside years 1970 to 9999"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const C: Command = Command::GetCardInfo;
+    use http::StatusCode;
+
+    use crate::Command;
+
+    const C: Answer = Answer {
+        command: Command::GetCardInfo,
+        status: StatusCode::OK,
+    };
 
     fn raw(token: &str) -> Box<RawValue> {
         RawValue::from_string(token.to_owned()).unwrap()
@@ -143,13 +138,13 @@ mod tests {
             megabytes(C, "f", &raw("\"30.000\"")).unwrap().to_string(),
             "30.000 MB"
         );
-        let e = megabytes(C, "data_used_in_period", &raw("\"lots\""))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("data_used_in_period") && e.contains("lots"),
-            "{e}"
+        let e = megabytes(C, "data_used_in_period", &raw("\"lots\"")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "getcardinfo field data_used_in_period is invalid"
         );
+        let cause = std::error::Error::source(&e).unwrap().to_string();
+        assert!(cause.contains("lots"), "{cause}");
     }
 
     #[test]

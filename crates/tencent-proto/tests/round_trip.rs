@@ -209,8 +209,9 @@ proptest! {
         prop_assert_eq!(page.len(), cards.len());
         prop_assert_eq!(page.rejected.len(), 1);
         prop_assert_eq!(page.rejected[0].index, bad);
-        let reason = page.rejected[0].error.to_string();
-        prop_assert!(reason.contains("iccid") && reason.contains("not-an-iccid"), "{}", reason);
+        let error = &page.rejected[0].error;
+        let cause = std::error::Error::source(error).map(ToString::to_string).unwrap_or_default();
+        prop_assert!(error.to_string().contains("iccid") && cause.contains("not-an-iccid"), "{} / {}", error, cause);
         let good: Vec<&GenCard> = cards.iter().enumerate().filter(|(i, _)| *i != bad).map(|(_, c)| c).collect();
         for (parsed, card) in page.cards.iter().zip(good) {
             assert_same(parsed, card);

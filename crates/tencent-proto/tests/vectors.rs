@@ -132,15 +132,16 @@ fn getcardinfo_vector_as_published_is_a_clear_parse_error() {
     ] {
         let e = parse_card_info(StatusCode::OK, &body).unwrap_err();
         assert!(matches!(e, TencentError::NotJson { .. }), "{e:?}");
-        let text = e.to_string();
-        assert!(
-            text.starts_with("getcardinfo answer is not valid JSON: "),
-            "{text}"
-        );
+        assert_eq!(e.to_string(), "getcardinfo answer is not valid JSON");
+        assert!(e.is_transient());
     }
-    // The stripped text fails exactly where the comma is missing.
+    // The stripped text fails exactly where the comma is missing: the cause,
+    // one level down, says where.
     let e = parse_card_info(StatusCode::OK, &answer("getcardinfo.json")).unwrap_err();
-    assert!(e.to_string().contains("line 13"), "{e}");
+    let cause = std::error::Error::source(&e)
+        .expect("the JSON error")
+        .to_string();
+    assert!(cause.contains("line 13"), "{cause}");
 }
 
 #[test]
@@ -218,4 +219,57 @@ fn built_requests_match_the_spec_request_shapes() {
             }
         }
     }
+}
+
+#[test]
+fn a_refusal_under_400_is_a_refusal() {
+    let body = vector("status/400-refused.json").into_bytes();
+    for status in [StatusCode::BAD_REQUEST, StatusCode::OK] {
+        for e in [
+            parse_app_info(status, &body).unwrap_err(),
+            parse_card_info(status, &body).unwrap_err(),
+            parse_card_list(status, &body).unwrap_err(),
+        ] {
+            assert!(
+                matches!(e, TencentError::Refused { code: 1004, .. }),
+                "{e:?}"
+            );
+            assert!(e.is_refused() && !e.is_transient() && !e.is_card_unknown());
+            assert_eq!(e.status(), Some(status));
+            assert_eq!(e.provider_code().as_deref(), Some("1004"));
+            assert_eq!(e.provider_message(), Some("time"));
+        }
+    }
+}
+
+#[test]
+fn an_iccid_the_account_does_not_hold_is_told_apart() {
+    let body = vector("status/getcardinfo-unknown.json").into_bytes();
+    let e = parse_card_info(StatusCode::OK, &body).unwrap_err();
+    assert!(e.is_card_unknown() && e.is_refused(), "{e:?}");
+    assert_eq!(e.provider_code().as_deref(), Some("1012"));
+    assert_eq!(
+        e.provider_message(),
+        Some("卡片不存在 (no card with this iccid)")
+    );
+    // Another command's refusal with the same words is about something else.
+    assert!(!parse_app_info(StatusCode::OK, &body)
+        .unwrap_err()
+        .is_card_unknown());
+}
+
+#[test]
+fn a_gateway_502_page_is_a_transient_http_error_without_the_signature() {
+    let body = vector("status/502.html").into_bytes();
+    let e = parse_card_info(StatusCode::BAD_GATEWAY, &body).unwrap_err();
+    match &e {
+        TencentError::HttpStatus { status, body, .. } => {
+            assert_eq!(*status, StatusCode::BAD_GATEWAY);
+            assert!(body.starts_with("<html>"), "{body}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.is_transient() && !e.is_refused());
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("4ce121a0"), "{shown}");
 }

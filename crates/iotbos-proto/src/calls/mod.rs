@@ -1,8 +1,71 @@
-//! The five data calls' answers, one module each.
+//! The five data calls' answers, one module each. The plumbing every call
+//! shares (its [`Query`] type, its parse function, the `num` and `State`
+//! of its wire entry) is written once, by [`data_call!`]; each module keeps
+//! only its own wire shape and how it maps to the model.
 
 use http::StatusCode;
 
 use crate::{Call, CardAnswers, IotbosError};
+
+/// Declares one data call: its [`Query`] type, its public parse function,
+/// and its wire entry, `Entry<'a>`, with `num` and `State` already there and
+/// [`WireEntry`](crate::answers::WireEntry) implemented over the module's
+/// own `Entry::payload(self) -> Result<Option<Payload>, String>`.
+macro_rules! data_call {
+    (
+        $(#[$query_doc:meta])*
+        query $query:ident = $call:expr;
+        $(#[$parse_doc:meta])*
+        fn $parse:ident -> $payload:ty;
+        entry<$lt:lifetime> { $($fields:tt)* }
+    ) => {
+        $(#[$query_doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $query;
+
+        impl $crate::Query for $query {
+            const CALL: $crate::Call = $call;
+            type Payload = $payload;
+            fn parse(
+                status: ::http::StatusCode,
+                body: &[u8],
+            ) -> Result<$crate::CardAnswers<$payload>, $crate::IotbosError> {
+                $parse(status, body)
+            }
+        }
+
+        $(#[$parse_doc])*
+        pub fn $parse(
+            status: ::http::StatusCode,
+            body: &[u8],
+        ) -> Result<$crate::CardAnswers<$payload>, $crate::IotbosError> {
+            $crate::answers::parse::<Entry<'_>>($call, status, body)
+        }
+
+        /// One per-card entry of this call's answer, borrowed from the body.
+        #[derive(::serde::Deserialize)]
+        struct Entry<$lt> {
+            #[serde(borrow)]
+            num: ::std::borrow::Cow<$lt, str>,
+            #[serde(rename = "State")]
+            state: i64,
+            $($fields)*
+        }
+
+        impl $crate::answers::WireEntry for Entry<'_> {
+            type Payload = $payload;
+            fn num(&self) -> &str {
+                &self.num
+            }
+            fn state(&self) -> i64 {
+                self.state
+            }
+            fn into_payload(self) -> Result<Option<$payload>, String> {
+                self.payload()
+            }
+        }
+    };
+}
 
 mod expiry;
 mod plan;

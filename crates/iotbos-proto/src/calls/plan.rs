@@ -1,41 +1,23 @@
 use std::borrow::Cow;
 
-use http::StatusCode;
 use iotcard_model::{decimal, DataAmount, Decimal, Money, Plan, SmsCount};
 use serde::Deserialize;
 
-use crate::answers::{self, WireEntry};
-use crate::{Call, CardAnswers, IotbosError, Query};
+use crate::Call;
 
-/// The plan call (`ReturnOperatorServicePackage`): the card's tariff.
-#[derive(Clone, Copy, Debug)]
-pub struct PlanQuery;
-
-impl Query for PlanQuery {
-    const CALL: Call = Call::Plan;
-    type Payload = Plan;
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Plan>, IotbosError> {
-        parse_plan(status, body)
+data_call! {
+    /// The plan call (`ReturnOperatorServicePackage`): the card's tariff.
+    query PlanQuery = Call::Plan;
+    /// Reads a plan answer from `ServicePackage`: `ServiceName` →
+    /// [`Plan::name`], `Cost` → [`Plan::monthly_fee`], `DefaultSms` →
+    /// [`Plan::included_sms`], `ExceedSmsPrice` → [`Plan::sms_overage_price`],
+    /// `DefaultFlow` → [`Plan::included_data`] (provider unit),
+    /// `ExceedFlowPrice` → [`Plan::data_overage_price`]. Money is exact CNY.
+    fn parse_plan -> Plan;
+    entry<'a> {
+        #[serde(rename = "ServicePackage", borrow, default)]
+        service_package: Option<ServicePackage<'a>>,
     }
-}
-
-/// Reads a plan answer from `ServicePackage`: `ServiceName` →
-/// [`Plan::name`], `Cost` → [`Plan::monthly_fee`], `DefaultSms` →
-/// [`Plan::included_sms`], `ExceedSmsPrice` → [`Plan::sms_overage_price`],
-/// `DefaultFlow` → [`Plan::included_data`] (provider unit),
-/// `ExceedFlowPrice` → [`Plan::data_overage_price`]. Money is exact CNY.
-pub fn parse_plan(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Plan>, IotbosError> {
-    answers::parse::<Entry<'_>>(Call::Plan, status, body)
-}
-
-#[derive(Deserialize)]
-struct Entry<'a> {
-    #[serde(borrow)]
-    num: Cow<'a, str>,
-    #[serde(rename = "State")]
-    state: i64,
-    #[serde(rename = "ServicePackage", borrow, default)]
-    service_package: Option<ServicePackage<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -70,15 +52,8 @@ struct ServicePackage<'a> {
     exceed_flow_price: Option<Decimal>,
 }
 
-impl WireEntry for Entry<'_> {
-    type Payload = Plan;
-    fn num(&self) -> &str {
-        &self.num
-    }
-    fn state(&self) -> i64 {
-        self.state
-    }
-    fn into_payload(self) -> Result<Option<Plan>, String> {
+impl Entry<'_> {
+    fn payload(self) -> Result<Option<Plan>, String> {
         Ok(self.service_package.map(|p| Plan {
             name: p.service_name.map(Cow::into_owned),
             monthly_fee: p.cost.map(Money::from_yuan),

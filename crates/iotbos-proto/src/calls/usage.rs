@@ -1,39 +1,19 @@
-use std::borrow::Cow;
-
-use http::StatusCode;
 use iotcard_model::{decimal, DataAmount, Decimal, SmsCount, Usage};
 use serde::Deserialize;
 
-use crate::answers::{self, WireEntry};
-use crate::{Call, CardAnswers, IotbosError, Query};
+use crate::Call;
 
-/// The usage call (`Exceed`): SMS and data used this month.
-#[derive(Clone, Copy, Debug)]
-pub struct UsageQuery;
-
-impl Query for UsageQuery {
-    const CALL: Call = Call::Usage;
-    type Payload = Usage;
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Usage>, IotbosError> {
-        parse_usage(status, body)
+data_call! {
+    /// The usage call (`Exceed`): SMS and data used this month.
+    query UsageQuery = Call::Usage;
+    /// Reads a usage answer: `Exceed.ReceivesSmsNum` becomes
+    /// [`Usage::sms_used`], `Exceed.UseFlow` [`Usage::data_used`] (exact, in
+    /// the provider's unit).
+    fn parse_usage -> Usage;
+    entry<'a> {
+        #[serde(rename = "Exceed", default)]
+        exceed: Option<Exceed>,
     }
-}
-
-/// Reads a usage answer: `Exceed.ReceivesSmsNum` becomes
-/// [`Usage::sms_used`], `Exceed.UseFlow` [`Usage::data_used`] (exact, in
-/// the provider's unit).
-pub fn parse_usage(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Usage>, IotbosError> {
-    answers::parse::<Entry<'_>>(Call::Usage, status, body)
-}
-
-#[derive(Deserialize)]
-struct Entry<'a> {
-    #[serde(borrow)]
-    num: Cow<'a, str>,
-    #[serde(rename = "State")]
-    state: i64,
-    #[serde(rename = "Exceed", default)]
-    exceed: Option<Exceed>,
 }
 
 #[derive(Deserialize)]
@@ -48,15 +28,8 @@ struct Exceed {
     use_flow: Option<Decimal>,
 }
 
-impl WireEntry for Entry<'_> {
-    type Payload = Usage;
-    fn num(&self) -> &str {
-        &self.num
-    }
-    fn state(&self) -> i64 {
-        self.state
-    }
-    fn into_payload(self) -> Result<Option<Usage>, String> {
+impl Entry<'_> {
+    fn payload(self) -> Result<Option<Usage>, String> {
         Ok(self.exceed.map(|e| Usage {
             sms_used: e.receives_sms_num.map(SmsCount),
             data_used: e.use_flow.map(DataAmount::provider_unit),

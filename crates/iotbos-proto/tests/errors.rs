@@ -1,0 +1,172 @@
+//! Every error says one thing: its own message, with the cause in
+//! `source()` and never printed twice; and classifies itself.
+
+use std::error::Error as _;
+
+use http::StatusCode;
+use iotbos_proto::{parse_login, parse_usage, AccessToken, Call, Endpoint, IotbosError, Login};
+use iotcard_model::Instant;
+
+/// Each message of the chain below `error`, walked from the top; every
+/// error's `Display` must hold none of the messages below it (and say
+/// something).
+fn assert_one_level(error: &IotbosError) {
+    let mut chain: Vec<String> = Vec::new();
+    let mut next: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = next {
+        chain.push(e.to_string());
+        next = e.source();
+    }
+    for (i, above) in chain.iter().enumerate() {
+        assert!(!above.is_empty(), "{error:?}");
+        for below in &chain[i + 1..] {
+            assert!(
+                !above.contains(below.as_str()),
+                "{above:?} repeats its cause {below:?}"
+            );
+        }
+    }
+}
+
+fn instant(text: &str) -> Instant {
+    iotbos_proto::parse_china_time(text).unwrap()
+}
+
+/// One of every variant, each built the way callers meet it where the API
+/// allows.
+fn every_variant() -> Vec<IotbosError> {
+    let ok = StatusCode::OK;
+    let bad_uri = http::Request::builder().uri("\n").body(()).unwrap_err();
+    let login = |body: &str| parse_login(ok, body.as_bytes()).unwrap_err();
+    vec![
+        Endpoint::parse("ftp://me:pw@h").unwrap_err(),
+        Call::Usage
+            .request(&Endpoint::default(), &[], &AccessToken::new("t"))
+            .unwrap_err(),
+        IotbosError::BuildRequest {
+            call: "usage",
+            source: bad_uri,
+        },
+        parse_usage(StatusCode::BAD_GATEWAY, b"<html>").unwrap_err(),
+        parse_usage(ok, b"{\"status\":").unwrap_err(),
+        parse_usage(ok, b"[]").unwrap_err(),
+        parse_usage(ok, br#"{"status":0,"info":"no"}"#).unwrap_err(),
+        parse_usage(ok, br#"{"status":7,"info":"odd"}"#).unwrap_err(),
+        parse_usage(ok, br#"{"status":1,"data":null}"#).unwrap_err(),
+        login(r#"{"status":1,"data":{"expiresTime":"2018/01/16 16:02:08"}}"#),
+        login(
+            r#"{"status":1,"data":{"accessToken":"t","expiresTime":"2018-01-16"},"createtime":"2018/01/16 14:02:08"}"#,
+        ),
+        Login::new(
+            AccessToken::new("t"),
+            instant("2018/01/16 14:02:08"),
+            instant("2018/01/16 14:02:08"),
+        )
+        .unwrap_err(),
+        login(
+            r#"{"status":1,"data":{"accessToken":"t","expiresTime":"2018/01/16 14:00:00"},"createtime":"2018/01/16 14:02:08"}"#,
+        ),
+    ]
+}
+
+#[test]
+fn display_shows_one_level_and_the_cause_is_the_source() {
+    let all = every_variant();
+    let names: Vec<String> = all
+        .iter()
+        .map(|e| {
+            format!("{e:?}")
+                .split([' ', '{', '('])
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    for expected in [
+        "InvalidEndpoint",
+        "NoCards",
+        "BuildRequest",
+        "HttpStatus",
+        "InvalidJson",
+        "UnexpectedShape",
+        "Refused",
+        "UnexpectedStatus",
+        "MissingCardList",
+        "MissingField",
+        "InvalidDate",
+        "TokenLifetime",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "no {expected} in {names:?}"
+        );
+    }
+    for e in &all {
+        assert_one_level(e);
+    }
+    // The causes are still there, one level down.
+    let e = parse_usage(StatusCode::OK, b"{\"status\":").unwrap_err();
+    assert_eq!(e.to_string(), "usage answer is not valid JSON");
+    assert!(
+        e.source().unwrap().to_string().contains("EOF"),
+        "{:?}",
+        e.source()
+    );
+    let e = &all[10];
+    assert_eq!(e.to_string(), "login answer's data.expiresTime is invalid");
+    assert!(e.source().unwrap().to_string().contains("2018-01-16"));
+}
+
+#[test]
+fn errors_classify_themselves() {
+    for e in every_variant() {
+        // A refusal is never worth resending as is; nothing is both.
+        assert!(!(e.is_transient() && e.is_refused()), "{e}");
+        let from_answer = !matches!(
+            e,
+            IotbosError::InvalidEndpoint { .. }
+                | IotbosError::NoCards { .. }
+                | IotbosError::BuildRequest { .. }
+                | IotbosError::TokenLifetime { .. }
+        );
+        assert_eq!(e.status().is_some(), from_answer, "{e}");
+        assert_eq!(
+            e.provider_code().is_some(),
+            matches!(
+                e,
+                IotbosError::Refused { .. } | IotbosError::UnexpectedStatus { .. }
+            ),
+            "{e}"
+        );
+        if let Some(call) = e.call() {
+            assert!(e.to_string().starts_with(call), "{e}");
+        }
+    }
+    let transient: Vec<bool> = every_variant()
+        .iter()
+        .map(IotbosError::is_transient)
+        .collect();
+    assert_eq!(
+        transient,
+        [false, false, false, true, true, true, false, false, true, false, false, false, false]
+    );
+    let e = parse_usage(StatusCode::OK, br#"{"status":7,"info":"odd"}"#).unwrap_err();
+    assert_eq!(
+        (e.provider_code().as_deref(), e.provider_message()),
+        (Some("7"), Some("odd"))
+    );
+    // Client errors without an envelope are not transient; 5xx, 408 and 429
+    // are.
+    for (status, transient) in [
+        (400, false),
+        (404, false),
+        (408, true),
+        (429, true),
+        (500, true),
+        (504, true),
+    ] {
+        let status = StatusCode::from_u16(status).unwrap();
+        let e = parse_usage(status, b"").unwrap_err();
+        assert_eq!(e.is_transient(), transient, "{status}");
+    }
+}
