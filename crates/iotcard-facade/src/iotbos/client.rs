@@ -189,7 +189,7 @@ impl IotbosClient {
     }
 
     /// Every report of `Q` for `cards`, repeats across the call asked once.
-    async fn all<Q: Query>(
+    async fn all<Q: Query + 'static>(
         &self,
         cards: impl IntoIterator<Item = CardNumber>,
     ) -> IotbosReports<Q::Payload>
@@ -203,7 +203,7 @@ impl IotbosClient {
     }
 
     /// The reports of `Q` for `cards`, read lazily.
-    fn lazy<Q: Query, I>(&self, cards: I) -> CardStream<CardNumber, Q::Payload>
+    fn lazy<Q: Query + 'static, I>(&self, cards: I) -> CardStream<CardNumber, Q::Payload>
     where
         I: IntoIterator<Item = CardNumber>,
         I::IntoIter: Send + 'static,
