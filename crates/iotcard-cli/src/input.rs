@@ -2,7 +2,6 @@
 //! against what the platform accepts before anything is sent.
 
 use std::collections::HashSet;
-use std::hash::Hash;
 use std::io::BufRead;
 
 use iotcard_model::{CardNumber, Iccid, ModelError, Msisdn};
@@ -29,7 +28,7 @@ pub struct Asked<T> {
 }
 
 /// An identifier a platform looks cards up by.
-pub trait CardId: Sized + Clone + Eq + Hash {
+pub trait CardId: iotcard_facade::PlatformCard {
     /// The platform that takes it.
     const PROVIDER: Provider;
     /// Validates `text`, or says why the platform cannot take it.

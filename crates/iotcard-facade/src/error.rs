@@ -68,7 +68,9 @@ pub enum Error {
     },
     /// The server asked to wait (`Retry-After`) longer than the client is
     /// configured to.
-    #[error("{call}: the server asked to retry after {after:?}, longer than the allowed {limit:?}")]
+    #[error(
+        "{call}: the server asked to retry after {after:?}, longer than the allowed {limit:?}"
+    )]
     RetryAfterTooLong {
         /// Which call.
         call: String,
@@ -220,7 +222,10 @@ mod tests {
         let lines = chain(&retried);
         assert_eq!(lines[0], "iotbos usage failed after 3 attempts");
         assert_eq!(lines[1], "IoTBOS login failed");
-        assert!(lines.last().unwrap().contains("wrong password"), "{lines:?}");
+        assert!(
+            lines.last().unwrap().contains("wrong password"),
+            "{lines:?}"
+        );
         for pair in lines.windows(2) {
             assert!(!pair[0].contains(&pair[1]), "{pair:?} repeats its cause");
         }

@@ -109,7 +109,7 @@ pub use clock::{Clock, Entropy, FixedClock, SystemClock};
 pub use error::{Error, SharedError};
 pub use iotbos::{IotbosClient, IotbosClientBuilder, IotbosReports};
 pub use platform::{
-    CardKey, CardPlatform, Capabilities, PlatformCard, Provider, IOTBOS_CAPABILITIES,
+    Capabilities, CardKey, CardPlatform, PlatformCard, Provider, IOTBOS_CAPABILITIES,
     TENCENT_CAPABILITIES,
 };
 pub use report::{CardProblem, CardReport};
@@ -118,6 +118,7 @@ pub use settings::{Tuning, DEFAULT_CONCURRENCY};
 pub use stream::{CardStream, TryCardStream};
 pub use tencent::{TencentClient, TencentClientBuilder};
 
+pub use iotbos_proto::IotbosError;
 /// Card numbers per IoTBOS call unless set (see there why).
 pub use iotbos_proto::DEFAULT_BATCH_SIZE;
 pub use iotcard_model::{
@@ -128,8 +129,7 @@ pub use iotcard_model::{
 pub use iotcard_transport::{
     HttpTransport, HttpTransportBuilder, Response, TimeoutPhase, Transport, TransportError,
 };
-pub use iotbos_proto::IotbosError;
 pub use tencent_proto::{
-    AppInfo, CardBrief, CardCounts, CardInfo, OperatorFilter, ReportedMsisdn, TencentError,
-    Teleoperator,
+    AppInfo, CardBrief, CardCounts, CardInfo, OperatorFilter, ReportedMsisdn, Teleoperator,
+    TencentError,
 };

@@ -39,7 +39,11 @@ pub(crate) struct Limits {
 
 /// Runs `job` on each item of `input` (read lazily) within `limits`,
 /// yielding results in input order.
-pub(crate) fn ordered<S, F, Fut>(input: S, limits: Limits, job: F) -> impl Stream<Item = Fut::Output>
+pub(crate) fn ordered<S, F, Fut>(
+    input: S,
+    limits: Limits,
+    job: F,
+) -> impl Stream<Item = Fut::Output>
 where
     S: Stream,
     F: FnMut(S::Item) -> Fut,
@@ -214,9 +218,13 @@ mod tests {
             window: 9,
             patience: Duration::from_millis(1),
         };
-        let out: Vec<u8> = ordered(stream::iter(std::iter::empty::<u8>()), limits, |x| async move { x })
-            .collect()
-            .await;
+        let out: Vec<u8> = ordered(
+            stream::iter(std::iter::empty::<u8>()),
+            limits,
+            |x| async move { x },
+        )
+        .collect()
+        .await;
         assert!(out.is_empty());
     }
 
@@ -245,7 +253,10 @@ mod tests {
         }));
         let mut seen = Vec::new();
         while let Some(i) = out.next().await {
-            assert!(taken.load(Ordering::SeqCst) <= i + 3, "read ahead of the window");
+            assert!(
+                taken.load(Ordering::SeqCst) <= i + 3,
+                "read ahead of the window"
+            );
             seen.push(i);
         }
         assert_eq!(seen, (0..20).collect::<Vec<_>>());

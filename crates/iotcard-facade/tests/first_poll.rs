@@ -17,7 +17,14 @@ fn example_binary() -> PathBuf {
         return built;
     }
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "iotcard-facade", "--example", "first_poll"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "iotcard-facade",
+            "--example",
+            "first_poll",
+        ])
         .status()
         .expect("cargo runs");
     assert!(status.success(), "building the example failed");
@@ -50,13 +57,22 @@ async fn the_first_poll_example_runs_against_the_simulator() {
         .expect("the example starts");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}\n{stdout}\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        output.status
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     // One line for the IoTBOS card (its usage, or why there is none), then
     // one per Tencent card of the account.
     assert_eq!(lines.len(), 1 + 45, "{stdout}");
     assert!(lines[0].starts_with("1064804085884"), "{}", lines[0]);
-    let listed: Vec<String> = sim.fleet().iccids().take(45).map(|i| i.to_string()).collect();
+    let listed: Vec<String> = sim
+        .fleet()
+        .iccids()
+        .take(45)
+        .map(|i| i.to_string())
+        .collect();
     for (line, iccid) in lines[1..].iter().zip(&listed) {
         assert!(line.starts_with(iccid.as_str()), "{line} vs {iccid}");
     }

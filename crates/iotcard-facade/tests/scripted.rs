@@ -257,9 +257,12 @@ async fn an_empty_retry_budget_stops_retrying() {
         if req.uri().path() == "/Api/token" {
             return Ok(Response::new(StatusCode::OK, login_ok(0)));
         }
-        Err(TransportError::invalid_request(req.uri(), "placeholder", &iotcard_model::SecretNames::GENERIC)).or_else(
-            |_: TransportError| Ok(Response::new(StatusCode::INTERNAL_SERVER_ERROR, "boom")),
-        )
+        Err(TransportError::invalid_request(
+            req.uri(),
+            "placeholder",
+            &iotcard_model::SecretNames::GENERIC,
+        ))
+        .or_else(|_: TransportError| Ok(Response::new(StatusCode::INTERNAL_SERVER_ERROR, "boom")))
     }));
     let retry = RetryConfig {
         budget_capacity: 10, // two retries' worth

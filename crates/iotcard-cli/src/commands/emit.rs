@@ -377,7 +377,8 @@ mod tests {
         );
         assert_eq!(e.kind, ProblemKind::Failed);
         assert!(
-            e.message.starts_with("tencent getcardinfo failed after 2 attempts: ")
+            e.message
+                .starts_with("tencent getcardinfo failed after 2 attempts: ")
                 && e.message.contains("1099")
                 && e.message.contains("签名错误"),
             "{}",

@@ -201,7 +201,6 @@ impl PlatformJob for Export<'_> {
                     platform.capabilities().provider.title()
                 )));
             };
-            let mut write = write;
             return drain(listed, emit, progress, |emit, item| match item {
                 Ok(report) => write(emit, report),
                 Err(e) => {

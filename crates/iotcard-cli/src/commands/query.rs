@@ -145,17 +145,29 @@ where
         PerCard::Remaining => {
             write_all(platform.remaining_stream(ids), cards, emit, progress, what).await
         }
-        PerCard::Expiry => write_all(platform.expiry_stream(ids), cards, emit, progress, what).await,
-        PerCard::Status => write_all(platform.status_stream(ids), cards, emit, progress, what).await,
+        PerCard::Expiry => {
+            write_all(platform.expiry_stream(ids), cards, emit, progress, what).await
+        }
+        PerCard::Status => {
+            write_all(platform.status_stream(ids), cards, emit, progress, what).await
+        }
         PerCard::Plan => write_all(platform.plan_stream(ids), cards, emit, progress, what).await,
         PerCard::Card => {
-            let mut write = |emit: &mut Emitter, card: &str, report: CardReport<P::Card, CardSnapshot>| {
-                match report.result {
-                    Ok(snapshot) => emit.snapshot(card, snapshot),
-                    Err(problem) => emit.problem(card, &problem, what),
-                }
-            };
-            drain(platform.snapshot_stream(ids), cards, emit, progress, &mut write).await
+            let mut write =
+                |emit: &mut Emitter, card: &str, report: CardReport<P::Card, CardSnapshot>| {
+                    match report.result {
+                        Ok(snapshot) => emit.snapshot(card, snapshot),
+                        Err(problem) => emit.problem(card, &problem, what),
+                    }
+                };
+            drain(
+                platform.snapshot_stream(ids),
+                cards,
+                emit,
+                progress,
+                &mut write,
+            )
+            .await
         }
     }
 }
@@ -214,7 +226,11 @@ where
             Some(next)
         } else {
             let table = lookup.get_or_insert_with(|| {
-                cards.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect()
+                cards
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (a.id.clone(), i))
+                    .collect()
             });
             table.get(&report.card).copied()
         };
@@ -226,7 +242,9 @@ where
                 progress.advance(1);
             }
             // Not one of ours, or one already written: never a second record.
-            _ => tracing::warn!(card = %report.card, "answer for a card not asked, or asked once; left out"),
+            _ => {
+                tracing::warn!(card = %report.card, "answer for a card not asked, or asked once; left out")
+            }
         }
     }
     for (asked, _) in cards.iter().zip(&written).filter(|(_, done)| !**done) {

@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn errors_have_a_kind_and_a_message() {
         let error = RecordError::new(
-            ErrorKind::NoData,
+            ProblemKind::NoData,
             "IoTBOS has no usage information for this card",
         );
         let record: CardRecord<'_, Usage> = CardRecord {
@@ -112,16 +112,18 @@ mod tests {
             serde_json::to_string(&record).unwrap(),
             r#"{"card":"1064804085884","error":{"kind":"no_data","message":"IoTBOS has no usage information for this card"}}"#
         );
-        let kinds = [
-            ErrorKind::NotFound,
-            ErrorKind::Unknown,
-            ErrorKind::Refused,
-            ErrorKind::Failed,
-        ]
-        .map(|k| serde_json::to_string(&k).unwrap());
+        // The kinds scripts see are the facade's, word for word.
+        let kinds = ProblemKind::ALL.map(|k| serde_json::to_string(&k).unwrap());
         assert_eq!(
             kinds,
-            ["\"not_found\"", "\"unknown\"", "\"refused\"", "\"failed\""]
+            [
+                "\"not_found\"",
+                "\"no_data\"",
+                "\"unknown_outcome\"",
+                "\"unreadable\"",
+                "\"missing\"",
+                "\"failed\""
+            ]
         );
     }
 }

@@ -129,7 +129,10 @@ fn iotbos_gaps_are_records_with_a_kind_and_exit_3() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(3));
-        assert_eq!(json_lines(&out.stdout)[0]["error"]["kind"], "unknown");
+        assert_eq!(
+            json_lines(&out.stdout)[0]["error"]["kind"],
+            "unknown_outcome"
+        );
     }
 }
 
@@ -194,7 +197,7 @@ fn tencent_values_equal_the_fleet() {
 }
 
 #[test]
-fn tencent_refusal_of_an_unknown_iccid_is_a_gap_beside_answered_cards() {
+fn an_iccid_tencent_does_not_hold_is_not_found_beside_answered_cards() {
     let sim = Sim::start(10);
     let known = sim.card(0).iccid().to_string();
     let unknown = "89860000000000000001";
@@ -204,16 +207,18 @@ fn tencent_refusal_of_an_unknown_iccid_is_a_gap_beside_answered_cards() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let records = json_lines(&out.stdout);
-    assert_eq!(records[1]["error"]["kind"], "refused");
-    assert!(records[1]["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("1012"));
+    // The same word as IoTBOS uses for a card it does not hold.
+    assert_eq!(records[1]["error"]["kind"], "not_found");
+    assert_eq!(
+        records[1]["error"]["message"],
+        "Tencent IoT card does not know this card on this account"
+    );
     let alone = sim.tencent(&["status", unknown]).output().unwrap();
     assert_eq!(
         alone.status.code(),
-        Some(4),
-        "every card refused: the platform refuses us"
+        Some(3),
+        "a card not held is a gap, not a failure: {}",
+        text(&alone.stderr)
     );
 }
 

@@ -215,7 +215,12 @@ impl IotbosClient {
 
     /// The one pipeline: batches through the ordered window, each asked by
     /// `job`, reports out in input order.
-    fn pipeline<B, J, Fut, T>(&self, batches: B, per_slot: usize, job: J) -> CardStream<CardNumber, T>
+    fn pipeline<B, J, Fut, T>(
+        &self,
+        batches: B,
+        per_slot: usize,
+        job: J,
+    ) -> CardStream<CardNumber, T>
     where
         B: Iterator<Item = Batch> + Send + 'static,
         J: Fn(IotbosClient, Batch) -> Fut + Send + 'static,
@@ -243,7 +248,10 @@ impl IotbosClient {
 
     /// One call kind for one batch: asked (again, in a fresh round, if it
     /// spent every attempt), and the answer matched back to its cards.
-    async fn ask<Q: Query>(&self, batch: &Batch) -> Vec<Result<Q::Payload, CardProblem<Q::Payload>>> {
+    async fn ask<Q: Query>(
+        &self,
+        batch: &Batch,
+    ) -> Vec<Result<Q::Payload, CardProblem<Q::Payload>>> {
         let mut answer = self.ask_once::<Q>(batch).await;
         let mut round = 1;
         while round < self.inner.sender.retry().batch_rounds {

@@ -47,7 +47,8 @@ pub(super) fn merge_snapshots(
                 return CardReport::new(card, Err(CardProblem::NotFound));
             }
             let expiry = value_or_partial(e);
-            let status = value_or_partial(s).or_else(|| expiry.as_ref().and_then(|e| e.status.clone()));
+            let status =
+                value_or_partial(s).or_else(|| expiry.as_ref().and_then(|e| e.status.clone()));
             let snapshot = CardSnapshot {
                 card: card.to_string(),
                 status,
