@@ -198,6 +198,7 @@ pub enum Command {
     Export(ExportArgs),
 
     /// Run the built-in simulator of both platforms until Ctrl-C
+    #[cfg(feature = "simulator")]
     #[command(
         long_about = "Run the built-in simulator of both platforms until Ctrl-C.\n\n\
             When ready it prints one JSON line on stdout whose keys are the IOTCARD_* \
@@ -210,6 +211,7 @@ pub enum Command {
     Sim(SimArgs),
 
     /// Start the simulator in-process and tour both platforms
+    #[cfg(feature = "simulator")]
     Demo,
 
     /// Print shell completions
@@ -272,6 +274,7 @@ pub struct ExportArgs {
 }
 
 /// Options of `sim`.
+#[cfg(feature = "simulator")]
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
     /// Cards in the simulated fleet
@@ -317,6 +320,7 @@ pub struct SimArgs {
 }
 
 /// Parses an RFC 3339 instant, keeping its offset.
+#[cfg(feature = "simulator")]
 fn parse_instant(s: &str) -> Result<iotcard_model::Instant, String> {
     chrono::DateTime::parse_from_rfc3339(s.trim()).map_err(|e| {
         format!("{s:?} is not an RFC 3339 instant such as 2026-11-01T00:00:00+08:00: {e}")
@@ -339,6 +343,7 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 }
 
 /// Parses a share of answers: `0.1` or `10%`, between 0 and 1.
+#[cfg(feature = "simulator")]
 fn parse_share(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let (number, scale) = match t.strip_suffix('%') {
@@ -398,6 +403,7 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    #[cfg(feature = "simulator")]
     #[test]
     fn sim_clock_freezes_at_an_rfc3339_instant_and_names_a_bad_one() {
         let cli = parse(&["sim", "--freeze-clock", "2026-11-01T00:00:00+08:00"]).unwrap();
@@ -520,6 +526,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "simulator")]
     #[test]
     fn sim_flags() {
         let cli = parse(&[

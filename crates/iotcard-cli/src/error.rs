@@ -110,6 +110,7 @@ pub enum CliError {
     },
 
     /// The simulator could not start.
+    #[cfg(feature = "simulator")]
     #[error("the simulator cannot start: {}", with_sources(.0))]
     Simulator(#[source] iotcard_sim::SimError),
 
@@ -137,6 +138,7 @@ pub enum CliError {
     },
 
     /// A step of the demo did not end as the tour expects.
+    #[cfg(feature = "simulator")]
     #[error("the demo went wrong: {0}")]
     Demo(String),
 
@@ -165,15 +167,17 @@ impl CliError {
             | CliError::InvalidCard { .. }
             | CliError::NoCards(_)
             | CliError::ReadCards { .. } => Exit::Usage,
+            #[cfg(feature = "simulator")]
             CliError::Simulator(e) => match e {
                 iotcard_sim::SimError::InvalidSetting { .. }
                 | iotcard_sim::SimError::FleetTooLarge { .. } => Exit::Usage,
                 _ => Exit::Failed,
             },
-            CliError::WriteOutput { .. }
-            | CliError::Runtime(_)
-            | CliError::Platform { .. }
-            | CliError::Demo(_) => Exit::Failed,
+            #[cfg(feature = "simulator")]
+            CliError::Demo(_) => Exit::Failed,
+            CliError::WriteOutput { .. } | CliError::Runtime(_) | CliError::Platform { .. } => {
+                Exit::Failed
+            }
         }
     }
 
@@ -244,6 +248,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "simulator")]
     #[test]
     fn sources_are_chained_once() {
         let bind = iotcard_sim::SimError::Bind {

@@ -2,12 +2,14 @@
 
 mod clients;
 mod completions;
+#[cfg(feature = "simulator")]
 mod demo;
 mod emit;
 mod export;
 mod listing;
 mod prepare;
 mod query;
+#[cfg(feature = "simulator")]
 mod sim;
 
 use std::io::IsTerminal;
@@ -52,8 +54,10 @@ pub async fn execute(global: GlobalArgs, command: Command, env: Env) -> Result<E
         Command::Cards(a) => cards(&global, env, a.operator.map(Operator::from)).await,
         Command::Account => account(&global, env).await,
         Command::Export(a) => export(&global, env, &a).await,
+        #[cfg(feature = "simulator")]
         Command::Sim(a) => sim::run(&a).await,
         // The demo runs commands itself; boxing breaks the async cycle.
+        #[cfg(feature = "simulator")]
         Command::Demo => Box::pin(demo::run(&global)).await,
         Command::Completions { shell } => completions::write(shell),
     }

@@ -73,6 +73,7 @@ impl Env {
 
     /// An environment holding exactly these variables (for tests and for
     /// `demo`, which points the clients at its own simulator).
+    #[cfg(any(test, feature = "simulator"))]
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
