@@ -1,18 +1,24 @@
-//! `getcardlist` pages: any bytes give a page or an error, never a panic, and
-//! whatever page comes out drives the pager without a panic or a stall.
+//! `getcardlist` pages under any HTTP status: a page or an error with the
+//! properties of [`iotcard_fuzz::check_error`], never a panic, and whatever
+//! page comes out drives the pager without a panic or a stall.
 #![no_main]
 
-use tencent_proto::http::StatusCode;
-use tencent_proto::{CardListPager, Limit, OperatorFilter, TencentError};
+use tencent_proto::{CardList, CardListPager, Command, Limit, OperatorFilter, TencentError};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let page = match tencent_proto::parse_card_list(StatusCode::OK, data) {
-        Ok(page) => page,
-        Err(e) => {
-            assert!(e.to_string().starts_with("getcardlist "));
-            return;
+    iotcard_fuzz::for_each_status(data, |status, body| {
+        let result = tencent_proto::parse_card_list(status, body);
+        iotcard_fuzz::check_result(Command::GetCardList.name(), status, &result);
+        if let Ok(page) = result {
+            for rejected in &page.rejected {
+                iotcard_fuzz::check_error(Command::GetCardList.name(), status, &rejected.error);
+            }
+            drive_the_pager(&page);
         }
-    };
+    });
+});
+
+fn drive_the_pager(page: &CardList) {
     for card in &page.cards {
         let _ = card.to_snapshot();
     }
@@ -25,13 +31,13 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let mut pager = CardListPager::new(OperatorFilter::All, limit);
         let asked = pager.next_query().map(|q| q.offset);
         assert_eq!(asked, Some(0));
-        match pager.record(&page) {
+        match pager.record(page) {
             Ok(()) if len < limit_len => assert!(pager.next_query().is_none()),
             Ok(()) => {
                 // A full page: the next one starts right after it, and the
                 // same page again is caught instead of paging forever.
                 assert_eq!(pager.next_query().map(|q| q.offset), Some(len as u32));
-                let again = pager.record(&page);
+                let again = pager.record(page);
                 assert!(matches!(again, Err(TencentError::PageRepeated { .. })));
                 assert!(pager.next_query().is_none());
             }
@@ -42,4 +48,4 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             Err(other) => panic!("unexpected pager error {other}"),
         }
     }
-});
+}

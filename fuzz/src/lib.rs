@@ -1,0 +1,145 @@
+//! What every fuzz target shares: how the input picks HTTP statuses, and
+//! the properties every parser error must have, whichever parser and
+//! platform. Each target (`fuzz_targets/*.rs`) only names its parser and
+//! what it checks of a successful answer.
+
+use std::error::Error;
+use std::num::NonZeroUsize;
+
+use iotbos_proto::http::StatusCode;
+use iotbos_proto::{BatchPlan, CardAnswers, IotbosError, Query};
+use tencent_proto::TencentError;
+
+/// Runs `check` on the whole input as a 200 answer's body, then, when the
+/// input has at least two bytes, on the rest under the status those two
+/// bytes pick (100..=999): every status reaches the parsers, so every
+/// status is fuzzed.
+pub fn for_each_status(data: &[u8], mut check: impl FnMut(StatusCode, &[u8])) {
+    check(StatusCode::OK, data);
+    if let [hi, lo, body @ ..] = data {
+        let code = 100 + u16::from_be_bytes([*hi, *lo]) % 900;
+        if let Ok(status) = StatusCode::from_u16(code) {
+            check(status, body);
+        }
+    }
+}
+
+/// What both platforms' errors tell about themselves.
+pub trait Classified: Error + 'static {
+    /// `is_transient()`.
+    fn transient(&self) -> bool;
+    /// `is_refused()`.
+    fn refused(&self) -> bool;
+    /// `status()`.
+    fn http_status(&self) -> Option<StatusCode>;
+    /// Whether this is the non-2xx-without-a-refusal error.
+    fn is_http_status(&self) -> bool;
+}
+
+impl Classified for IotbosError {
+    fn transient(&self) -> bool {
+        self.is_transient()
+    }
+    fn refused(&self) -> bool {
+        self.is_refused()
+    }
+    fn http_status(&self) -> Option<StatusCode> {
+        self.status()
+    }
+    fn is_http_status(&self) -> bool {
+        matches!(self, IotbosError::HttpStatus { .. })
+    }
+}
+
+impl Classified for TencentError {
+    fn transient(&self) -> bool {
+        self.is_transient()
+    }
+    fn refused(&self) -> bool {
+        self.is_refused()
+    }
+    fn http_status(&self) -> Option<StatusCode> {
+        self.status()
+    }
+    fn is_http_status(&self) -> bool {
+        matches!(self, TencentError::HttpStatus { .. })
+    }
+}
+
+/// The properties of any error a parser of call `name` returns for a body
+/// under `status`:
+///
+/// - its message starts with the call's name and shows one level (no
+///   message of its `source()` chain is repeated in it);
+/// - it is never both transient and a refusal;
+/// - it carries the status it was read under;
+/// - under a non-2xx status it is a refusal or the HTTP-status error, whose
+///   body is kept only as a short snippet.
+pub fn check_error<E: Classified>(name: &str, status: StatusCode, error: &E) {
+    let shown = error.to_string();
+    assert!(shown.starts_with(name), "{name}: {shown}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let below = cause.to_string();
+        assert!(
+            !below.is_empty() && !shown.contains(&below),
+            "{shown} repeats {below}"
+        );
+        source = cause.source();
+    }
+    assert!(!(error.transient() && error.refused()), "{shown}");
+    if let Some(seen) = error.http_status() {
+        assert_eq!(seen, status, "{shown}");
+    }
+    if !status.is_success() {
+        assert!(
+            error.refused() || error.is_http_status(),
+            "{status}: {shown}"
+        );
+        assert_eq!(error.http_status(), Some(status), "{shown}");
+        assert!(error.refused() || shown.chars().count() < 1024, "{shown}");
+    }
+}
+
+/// An answer is only ever read from a 2xx status.
+pub fn check_result<T, E: Classified>(name: &str, status: StatusCode, result: &Result<T, E>) {
+    match result {
+        Ok(_) => assert!(status.is_success(), "{name}: an answer under {status}"),
+        Err(e) => check_error(name, status, e),
+    }
+}
+
+/// An IoTBOS data call under every status picked from `data`; a successful
+/// answer is matched back to a batch of the cards it names, which must
+/// settle exactly those cards and leave the rest missing.
+pub fn iotbos_data_call<Q: Query>(data: &[u8]) {
+    for_each_status(data, |status, body| {
+        let result = Q::parse(status, body);
+        check_result(Q::CALL.name(), status, &result);
+        if let Ok(answers) = result {
+            assemble_back(answers);
+        }
+    });
+}
+
+fn assemble_back<T: Clone>(answers: CardAnswers<T>) {
+    let named: Vec<_> = answers.cards.iter().map(|(card, _)| card.clone()).collect();
+    // Small batches, so that most answers span several and their entries
+    // are strays of all but one.
+    let size = NonZeroUsize::new(3).expect("3 is not zero");
+    for batch in BatchPlan::new(named, size).into_batches() {
+        let done = batch.assemble::<T, ()>(Ok(answers.clone()));
+        assert_eq!(done.results.len(), batch.len());
+        for result in &done.results {
+            assert!(
+                !matches!(result, Err(iotcard_model::CardProblem::Missing)),
+                "a card the answer names is missing"
+            );
+        }
+        let settled = batch.len();
+        assert_eq!(
+            done.strays.len(),
+            answers.cards.len() + answers.unattributed.len() - settled
+        );
+    }
+}
