@@ -63,10 +63,18 @@
 //! - [`SECRET_NAMES`] and [`redact_uri`]: any request URL, fit for a log
 //!   line.
 //!
-//! Every quirk of the provider's document, and the decision taken on it, is
-//! in the workspace's `specs/README.md`; the examples it shows are this
-//! crate's test vectors (`tests/vectors/`).
+//! # The platform's API
+//!
+//! [`api_reading`] is the IoTBOS API in our own English words (this crate's
+//! `API.md`): every call with its parameters and answer fields, the envelope
+//! and `State` codes, dates and time zone, limits, errors, and each quirk of
+//! the provider's document with the decision taken on it and where it is
+//! implemented. The document's examples are this crate's test vectors
+//! (`tests/vectors/`).
 #![deny(missing_docs)]
+
+#[doc = include_str!("../API.md")]
+pub mod api_reading {}
 
 /// The `http` crate whose types the builders and parsers use.
 pub use http;

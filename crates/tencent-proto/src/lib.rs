@@ -11,7 +11,7 @@
 //! use iotcard_model::{Iccid, Secret};
 //! use tencent_proto::{parse_card_info, Api, Credentials, Endpoint, Random};
 //!
-//! // Sign: the spec's known answer.
+//! // Sign: the known answer (see `api_reading`).
 //! let credentials = Credentials::new("1400009099".parse()?, Secret::new("dffdfd6029698a5fdf4"))?;
 //! assert_eq!(
 //!     credentials.sign(1505812393).as_str(),
@@ -62,7 +62,19 @@
 //!
 //! What this platform cannot tell: SMS usage, state history, and anything
 //! beyond the three commands above.
+//!
+//! # The platform's API
+//!
+//! [`api_reading`] is the Tencent IoT card API in our own English words (this
+//! crate's `API.md`): the request line, signing, every command with its body
+//! and answer fields, the envelope, paging, limits, errors, and each quirk of
+//! the provider's document with the decision taken on it and where it is
+//! implemented. The document's examples are this crate's test vectors
+//! (`tests/vectors/`).
 #![deny(missing_docs)]
+
+#[doc = include_str!("../API.md")]
+pub mod api_reading {}
 
 mod app_info;
 mod card;

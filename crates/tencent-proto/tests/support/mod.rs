@@ -10,7 +10,7 @@ use iotcard_model::Secret;
 use sha2::{Digest, Sha256};
 use tencent_proto::{Api, Credentials, Endpoint};
 
-/// The spec README's known-answer credentials.
+/// The known-answer credentials (`API.md`, "Authentication: signing every request").
 pub const APPKEY: &str = "dffdfd6029698a5fdf4";
 pub const SDKAPPID: &str = "1400009099";
 pub const TIME: u64 = 1505812393;
