@@ -2,7 +2,8 @@
 //! faults, TLS and fleets of millions of cards.
 //!
 //! Everything after the protocol crates is tested against it: it answers
-//! exactly as the platforms' APIs read (`iotbos-proto` and `tencent-proto`'s `API.md`) (the `date` key, UTC+8
+//! exactly as the platforms' APIs read (see `iotbos-proto`'s and
+//! `tencent-proto`'s `API.md`: the `date` key, UTC+8
 //! `YYYY/MM/DD HH:MM:SS` strings, `1.00` and `14.970` with their digits,
 //! undocumented enum values on some cards), refuses what a real server
 //! refuses, and can misbehave on purpose. Its answers are rendered by its
