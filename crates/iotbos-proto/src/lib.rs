@@ -91,6 +91,7 @@ mod error;
 mod login;
 mod request;
 mod secrets;
+pub mod session;
 mod terminal_state;
 mod token;
 
@@ -109,5 +110,6 @@ pub use iotcard_model::REDACTED;
 pub use login::{parse_login, Login, DEFAULT_TOKEN_MARGIN};
 pub use request::login_request;
 pub use secrets::{redact_query, redact_text, redact_uri, SECRET_NAMES};
+pub use session::{Accepted, Lease, Refusal, Refusals, Session, SessionConfig, Step, Ticket};
 pub use terminal_state::{terminal_state_text, terminal_status};
 pub use token::AccessToken;

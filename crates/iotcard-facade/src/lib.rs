@@ -103,7 +103,6 @@ mod sender;
 mod settings;
 mod stream;
 mod tencent;
-pub mod token;
 
 pub use clock::{Clock, Entropy, FixedClock, SystemClock};
 pub use error::{Error, SharedError};

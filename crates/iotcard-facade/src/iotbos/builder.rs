@@ -2,16 +2,18 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use iotbos_proto::{Endpoint, DEFAULT_BATCH_SIZE, DEFAULT_TOKEN_MARGIN};
+use iotbos_proto::{Endpoint, SessionConfig, DEFAULT_BATCH_SIZE};
 use iotcard_model::Secret;
 
 use super::client::{IotbosClient, IotbosInner};
+use super::tokens::Tokens;
 use crate::sender::Sender;
 use crate::settings::{common_builder_methods, CommonSettings};
-use crate::token::TokenCache;
 use crate::Error;
 
-/// How long a refused login is reported without asking again.
+/// How long a refused or unreadable login is reported without asking again:
+/// a wrong password stays wrong, and a job of 20,000 batches must not knock
+/// 20,000 times.
 const REFUSED_LOGIN_HOLD: Duration = Duration::from_secs(30);
 
 /// Configures an [`IotbosClient`].
@@ -22,6 +24,7 @@ pub struct IotbosClientBuilder {
     password: Option<Secret>,
     batch_size: Option<usize>,
     token_margin: Option<Duration>,
+    default_token_lifetime: Option<Duration>,
     common: CommonSettings,
 }
 
@@ -54,6 +57,14 @@ impl IotbosClientBuilder {
         self
     }
 
+    /// The token lifetime assumed when a login's own is not believable
+    /// (none, not positive, or over 30 days): default 2 hours, what IoTBOS
+    /// documents.
+    pub fn default_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.default_token_lifetime = Some(lifetime);
+        self
+    }
+
     common_builder_methods!();
 
     /// Checks the settings and builds the client. Nothing is sent yet: the
@@ -77,6 +88,16 @@ impl IotbosClientBuilder {
             Some(n) => NonZeroUsize::new(n)
                 .ok_or_else(|| Error::config("batch_size", "must be at least 1"))?,
         };
+        let mut session = SessionConfig::default().failure_hold(REFUSED_LOGIN_HOLD);
+        if let Some(margin) = self.token_margin {
+            session = session.margin(margin);
+        }
+        if let Some(lifetime) = self.default_token_lifetime {
+            if lifetime.is_zero() {
+                return Err(Error::config("default_token_lifetime", "must be positive"));
+            }
+            session = session.default_lifetime(lifetime);
+        }
         let sender = Sender::new(
             "iotbos",
             self.common.transport(iotbos_proto::SECRET_NAMES)?,
@@ -92,14 +113,8 @@ impl IotbosClientBuilder {
                 password,
                 batch_size,
                 concurrency: self.common.concurrency,
-                token_margin: self.token_margin.unwrap_or(DEFAULT_TOKEN_MARGIN),
                 sender,
-                // A refused login (wrong account or password) will be
-                // refused again: hand it out for a while instead of asking.
-                tokens: TokenCache::with_failure_hold(
-                    REFUSED_LOGIN_HOLD,
-                    |e: &crate::SharedError| e.is_refused(),
-                ),
+                tokens: Tokens::new(session),
             }),
         })
     }

@@ -3,19 +3,17 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::stream::{self, StreamExt};
-use iotbos_proto::{
-    lazy_batches, login_request, parse_login, AccessToken, Batch, BatchPlan, CardAnswers, Endpoint,
-    ExpiryQuery, PlanQuery, Query, RemainingQuery, StateQuery, UsageQuery,
-};
-use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Secret, Usage};
-use tokio::time::Instant;
-
 use super::snapshot::merge_snapshots;
+use super::tokens::Tokens;
 use crate::ordered::{ordered, Limits};
 use crate::sender::{CallInfo, Sender};
-use crate::token::{Lease, TokenCache};
-use crate::{CardProblem, CardReport, CardStream, Error, SharedError};
+use crate::{CardProblem, CardReport, CardStream, Error};
+use futures::stream::{self, StreamExt};
+use iotbos_proto::{
+    lazy_batches, login_request, parse_login, Batch, BatchPlan, CardAnswers, Endpoint, ExpiryQuery,
+    Login, PlanQuery, Query, Refusal, Refusals, RemainingQuery, StateQuery, UsageQuery,
+};
+use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Secret, Usage};
 
 /// Batches one call runs at once, per request slot, when each batch is one
 /// request: a second one waits for a slot, so a slot never idles while a
@@ -60,9 +58,8 @@ pub(super) struct IotbosInner {
     pub password: Secret,
     pub batch_size: NonZeroUsize,
     pub concurrency: usize,
-    pub token_margin: Duration,
     pub sender: Sender,
-    pub tokens: TokenCache<AccessToken, SharedError>,
+    pub tokens: Tokens,
 }
 
 impl IotbosClient {
@@ -271,14 +268,15 @@ impl IotbosClient {
         assembled.results
     }
 
-    /// One batch of one call: asks with the cached token; a refusal
-    /// (`status` 0, perhaps an expired token) logs in again once and asks
-    /// once more before the refusal is reported.
+    /// One batch of one call, with the session's token. A refusal
+    /// (`status` 0) goes to the session, which says whether it may be about
+    /// the token (ask again with a fresh one) or is about the call (report
+    /// it); see [`iotbos_proto::session`].
     async fn ask_once<Q: Query>(&self, batch: &Batch) -> Result<CardAnswers<Q::Payload>, Error> {
         let inner = &self.inner;
-        let mut fresh_login = false;
+        let mut history = Refusals::default();
         loop {
-            let lease = self.token().await?;
+            let lease = inner.tokens.lease(|| self.login()).await?;
             let info = CallInfo {
                 call: Q::CALL.name(),
                 batch_size: batch.len(),
@@ -287,32 +285,29 @@ impl IotbosClient {
                 .sender
                 .execute(
                     info,
-                    || Ok(batch.request(Q::CALL, &inner.endpoint, &lease.value)?),
+                    || Ok(batch.request(Q::CALL, &inner.endpoint, lease.token())?),
                     |r| Ok(Q::parse(r.status, &r.body)?),
                 )
                 .await;
             match answer {
-                Err(e) if e.is_refused() && !fresh_login => {
-                    tracing::debug!(call = Q::CALL.name(), "refused; logging in again once");
-                    inner.tokens.invalidate(lease.generation);
-                    fresh_login = true;
-                }
+                Err(e) if e.is_refused() => match inner.tokens.refused(&lease, &mut history) {
+                    Refusal::Retry => {
+                        tracing::debug!(
+                            call = Q::CALL.name(),
+                            token = lease.generation(),
+                            "refused; asking again with a fresh token"
+                        );
+                    }
+                    Refusal::NotAboutToken => return Err(e),
+                },
                 other => return other,
             }
         }
     }
 
-    async fn token(&self) -> Result<Lease<AccessToken>, Error> {
-        self.inner
-            .tokens
-            .get(|| self.login())
-            .await
-            .map_err(Error::Login)
-    }
-
-    async fn login(&self) -> Result<(AccessToken, Instant), SharedError> {
+    async fn login(&self) -> Result<Login, Error> {
         let inner = &self.inner;
-        let login = inner
+        inner
             .sender
             .execute(
                 CallInfo {
@@ -329,10 +324,6 @@ impl IotbosClient {
                 |r| Ok(parse_login(r.status, &r.body)?),
             )
             .await
-            .map_err(Arc::new)?;
-        let until = login.usable_until(Instant::now(), inner.token_margin);
-        tracing::debug!(lifetime = ?login.lifetime(), "logged in");
-        Ok((login.into_token(), until))
     }
 }
 

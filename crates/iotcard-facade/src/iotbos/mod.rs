@@ -3,6 +3,7 @@
 mod builder;
 mod client;
 mod snapshot;
+mod tokens;
 
 pub use builder::IotbosClientBuilder;
 pub use client::{IotbosClient, IotbosReports};
