@@ -6,10 +6,6 @@ use http::Uri;
 
 use crate::IotbosError;
 
-/// The documented production server. Plain HTTP: that is what IoTBOS
-/// publishes (credentials then travel in clear; prefer an `https` base URL
-/// when the deployment offers one).
-pub const DEFAULT_BASE_URL: &str = "http://sys.iotbos.com";
 
 /// A validated IoTBOS base URL: `http` or `https`, a host, an optional port
 /// and an optional path prefix (for a server mounted below `/`), and nothing
@@ -34,6 +30,11 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// The documented production server. Plain HTTP: that is what IoTBOS
+    /// publishes (credentials then travel in clear; prefer an `https` base URL
+    /// when the deployment offers one).
+    pub const DEFAULT_URL: &'static str = "http://sys.iotbos.com";
+
     /// Validates a base URL.
     pub fn parse(input: &str) -> Result<Self, IotbosError> {
         let err = |reason| IotbosError::InvalidEndpoint {
@@ -107,7 +108,7 @@ impl Endpoint {
 }
 
 impl Default for Endpoint {
-    /// [`DEFAULT_BASE_URL`].
+    /// [`Endpoint::DEFAULT_URL`].
     fn default() -> Self {
         Self {
             scheme: Scheme::HTTP,
@@ -138,7 +139,7 @@ mod tests {
     fn default_is_the_documented_server() {
         assert_eq!(
             Endpoint::default(),
-            Endpoint::parse(DEFAULT_BASE_URL).unwrap()
+            Endpoint::parse(Self::DEFAULT_URL).unwrap()
         );
     }
 

@@ -104,7 +104,7 @@ pub use calls::{
     Query, RemainingQuery, StateQuery, UsageQuery,
 };
 pub use date::{parse_china_time, DateError};
-pub use endpoint::{Endpoint, DEFAULT_BASE_URL};
+pub use endpoint::Endpoint;
 pub use error::IotbosError;
 pub use iotcard_model::REDACTED;
 pub use login::{parse_login, Login, DEFAULT_TOKEN_MARGIN};

@@ -10,9 +10,9 @@ use serde_json::value::RawValue;
 use crate::envelope::{open, shape};
 use crate::error::Answer;
 use crate::wire_value::count;
-use crate::{Command, TencentError};
+use crate::{Call, TencentError};
 
-const COMMAND: Command = Command::GetAppInfo;
+const COMMAND: Call = Call::GetAppInfo;
 
 /// The account (应用) the sdkappid belongs to.
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -9,9 +9,9 @@ use crate::card::WireCard;
 use crate::envelope::{open, open_typed, shape};
 use crate::error::Answer;
 use crate::wire_value::unix_instant;
-use crate::{CardBrief, Command, TencentError};
+use crate::{CardBrief, Call, TencentError};
 
-const COMMAND: Command = Command::GetCardInfo;
+const COMMAND: Call = Call::GetCardInfo;
 
 /// One card as `getcardinfo` describes it: the [`CardBrief`] fields plus its
 /// product (套餐) and pool (流量池).

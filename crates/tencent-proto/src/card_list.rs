@@ -7,9 +7,9 @@ use serde_json::value::RawValue;
 use crate::card::WireCard;
 use crate::envelope::{open, open_typed, shape};
 use crate::error::Answer;
-use crate::{CardBrief, Command, TencentError};
+use crate::{CardBrief, Call, TencentError};
 
-const COMMAND: Command = Command::GetCardList;
+const COMMAND: Call = Call::GetCardList;
 
 /// One page of `getcardlist`.
 ///

@@ -29,7 +29,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// The production endpoint.
-    pub const DEFAULT: &'static str = "https://yun.tim.qq.com";
+    pub const DEFAULT_URL: &'static str = "https://yun.tim.qq.com";
 
     /// Validates `input` as a base URL.
     pub fn parse(input: &str) -> Result<Self, TencentError> {
@@ -83,7 +83,7 @@ impl Endpoint {
 impl Default for Endpoint {
     fn default() -> Self {
         Self {
-            base: Self::DEFAULT.to_owned(),
+            base: Self::DEFAULT_URL.to_owned(),
             https: true,
         }
     }
@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn default_is_the_documented_host() {
         assert_eq!(
-            Endpoint::parse(Endpoint::DEFAULT).unwrap(),
+            Endpoint::parse(Endpoint::DEFAULT_URL).unwrap(),
             Endpoint::default()
         );
         assert_eq!(

@@ -159,11 +159,11 @@ mod tests {
 
     use http::StatusCode;
 
-    use crate::Command;
+    use crate::Call;
 
-    const C: Command = Command::GetAppInfo;
+    const C: Call = Call::GetAppInfo;
 
-    fn open(command: Command, status: StatusCode, body: &[u8]) -> Result<&RawValue, TencentError> {
+    fn open(command: Call, status: StatusCode, body: &[u8]) -> Result<&RawValue, TencentError> {
         super::open(Answer { command, status }, body)
     }
 

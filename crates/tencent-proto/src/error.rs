@@ -4,7 +4,7 @@ use http::StatusCode;
 use iotcard_model::ModelError;
 use thiserror::Error;
 
-use crate::Command;
+use crate::Call;
 
 /// Everything that can go wrong building a Tencent request or reading its
 /// answer.
@@ -51,6 +51,10 @@ pub enum TencentError {
     /// The `appkey` is empty.
     #[error("the appkey is empty")]
     EmptyAppKey,
+    /// A request was to be signed at a time before 1970, which the
+    /// platform's `time` (Unix seconds) cannot say.
+    #[error("cannot sign a request at a time before the Unix epoch")]
+    TimeBeforeEpoch,
     /// `random` must be a positive integer.
     #[error("random must be a positive integer, got {value}")]
     InvalidRandom {
@@ -80,7 +84,7 @@ pub enum TencentError {
     #[error("could not build the {command} request")]
     BuildRequest {
         /// Which call.
-        command: Command,
+        command: Call,
         /// Why.
         #[source]
         source: http::Error,
@@ -89,7 +93,7 @@ pub enum TencentError {
     #[error("could not write the {command} request body")]
     EncodeBody {
         /// Which call.
-        command: Command,
+        command: Call,
         /// Why.
         #[source]
         source: serde_json::Error,
@@ -101,7 +105,7 @@ pub enum TencentError {
     #[error("{command} answer has HTTP status {status}: {body}")]
     HttpStatus {
         /// Which call.
-        command: Command,
+        command: Call,
         /// The HTTP status.
         status: StatusCode,
         /// The start of the body, for diagnosis, credentials redacted.
@@ -111,7 +115,7 @@ pub enum TencentError {
     #[error("{command} answer is not valid JSON")]
     NotJson {
         /// Which call.
-        command: Command,
+        command: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// Where the JSON broke.
@@ -122,7 +126,7 @@ pub enum TencentError {
     #[error("{command} answer is not a code/message/data envelope")]
     NotEnvelope {
         /// Which call.
-        command: Command,
+        command: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// What did not fit.
@@ -134,7 +138,7 @@ pub enum TencentError {
     #[error("{command} refused with code {code}{}: {message}", HttpNote(*status))]
     Refused {
         /// Which call.
-        command: Command,
+        command: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// The platform's `code`, verbatim.
@@ -146,7 +150,7 @@ pub enum TencentError {
     #[error("{command} answer has code 0 but no data")]
     MissingData {
         /// Which call.
-        command: Command,
+        command: Call,
         /// The answer's HTTP status.
         status: StatusCode,
     },
@@ -154,7 +158,7 @@ pub enum TencentError {
     #[error("{command} data has an unexpected shape")]
     DataShape {
         /// Which call.
-        command: Command,
+        command: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// What did not fit (serde names missing fields).
@@ -165,7 +169,7 @@ pub enum TencentError {
     #[error("{command} field {field} has invalid value {value}: {reason}")]
     InvalidField {
         /// Which call.
-        command: Command,
+        command: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// The wire name of the field.
@@ -179,7 +183,7 @@ pub enum TencentError {
     #[error("{command} field {field} is invalid")]
     InvalidValue {
         /// Which call.
-        command: Command,
+        command: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// The wire name of the field.
@@ -263,6 +267,7 @@ impl TencentError {
             // Listed, not `_`: a new variant must be decided on.
             TencentError::InvalidSdkAppId { .. }
             | TencentError::EmptyAppKey
+            | TencentError::TimeBeforeEpoch
             | TencentError::InvalidRandom { .. }
             | TencentError::InvalidEndpoint { .. }
             | TencentError::LimitOutOfRange { .. }
@@ -304,7 +309,7 @@ impl TencentError {
     pub fn is_card_unknown(&self) -> bool {
         match self {
             TencentError::Refused {
-                command: Command::GetCardInfo,
+                command: Call::GetCardInfo,
                 message,
                 ..
             } => {
@@ -331,6 +336,7 @@ impl TencentError {
             | TencentError::InvalidValue { status, .. } => Some(*status),
             TencentError::InvalidSdkAppId { .. }
             | TencentError::EmptyAppKey
+            | TencentError::TimeBeforeEpoch
             | TencentError::InvalidRandom { .. }
             | TencentError::InvalidEndpoint { .. }
             | TencentError::LimitOutOfRange { .. }
@@ -360,8 +366,8 @@ impl TencentError {
         }
     }
 
-    /// The command the error is about, when it is about one.
-    pub fn command(&self) -> Option<Command> {
+    /// The call the error is about, when it is about one.
+    pub fn call(&self) -> Option<Call> {
         match self {
             TencentError::BuildRequest { command, .. }
             | TencentError::EncodeBody { command, .. }
@@ -376,7 +382,7 @@ impl TencentError {
             TencentError::PageTooLong { .. }
             | TencentError::PageRepeated { .. }
             | TencentError::OffsetOverflow { .. }
-            | TencentError::PagerFinished => Some(Command::GetCardList),
+            | TencentError::PagerFinished => Some(Call::GetCardList),
             _ => None,
         }
     }
@@ -386,7 +392,7 @@ impl TencentError {
 /// carried into every error read from it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Answer {
-    pub(crate) command: Command,
+    pub(crate) command: Call,
     pub(crate) status: StatusCode,
 }
 

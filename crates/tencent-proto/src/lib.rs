@@ -3,13 +3,17 @@
 //!
 //! Builders turn typed arguments into signed [`http::Request`]s; parsers turn
 //! an HTTP status and body bytes into typed answers. Nothing here opens a
-//! socket, reads the clock or draws randomness: the unix time and the
-//! [`Random`] come in as arguments, so every request is reproducible.
+//! socket, reads the clock or draws randomness: the signing time (a
+//! [`SystemTime`](std::time::SystemTime)) and the [`Random`] come in as
+//! arguments, so every request is reproducible. Everything the signatures
+//! use is re-exported: the model's ids, amounts and statuses, [`Secret`],
+//! [`bytes`], [`http`], and the [`rand_core`] that [`Random::generate`]
+//! takes.
 //!
 //! ```
-//! use http::StatusCode;
-//! use iotcard_model::{Iccid, Secret};
-//! use tencent_proto::{parse_card_info, Api, Credentials, Endpoint, Random};
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use tencent_proto::http::StatusCode;
+//! use tencent_proto::{parse_card_info, Api, Credentials, Endpoint, Iccid, Random, Secret};
 //!
 //! // Sign: the known answer (see `api_reading`).
 //! let credentials = Credentials::new("1400009099".parse()?, Secret::new("dffdfd6029698a5fdf4"))?;
@@ -21,7 +25,8 @@
 //! // Build: a signed POST, ready for any HTTP client.
 //! let api = Api::new(Endpoint::default(), credentials);
 //! let iccid: Iccid = "898602B7091701054333".parse()?;
-//! let request = api.card_info(&iccid, 1505812393, Random::new(4242)?)?;
+//! let signed_at = UNIX_EPOCH + Duration::from_secs(1505812393);
+//! let request = api.card_info(&iccid, signed_at, Random::new(4242)?)?;
 //! assert_eq!(
 //!     request.uri().to_string(),
 //!     "https://yun.tim.qq.com/v1/iotcard/getcardinfo?sdkappid=1400009099&random=4242",
@@ -82,7 +87,7 @@ mod card_info;
 mod card_list;
 mod card_list_query;
 pub mod codes;
-mod command;
+mod call;
 mod credentials;
 mod endpoint;
 mod envelope;
@@ -95,9 +100,17 @@ mod signature;
 mod snapshot;
 mod wire_value;
 
+/// The `bytes` crate whose `Bytes` the requests carry.
+pub use bytes;
 /// The `http` crate whose `Request` and `StatusCode` this API speaks,
 /// re-exported so callers name the very same version.
 pub use http;
+/// The `rand_core` (0.6) whose `RngCore` [`Random::generate`] takes.
+pub use rand_core;
+pub use iotcard_model::{
+    CardKind, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal, Expiry, Iccid, Instant,
+    ModelError, Msisdn, NetworkStatus, Operator, Plan, Remaining, Secret, Usage,
+};
 
 pub use app_info::{parse_app_info, AppInfo, CardCounts};
 pub use card::{CardBrief, ReportedMsisdn};
@@ -105,7 +118,7 @@ pub use card_info::{parse_card_info, CardInfo};
 pub use card_list::{parse_card_list, CardList, RejectedCard};
 pub use card_list_query::{CardListQuery, Limit, OperatorFilter};
 pub use codes::Teleoperator;
-pub use command::Command;
+pub use call::Call;
 pub use credentials::{Credentials, SdkAppId};
 pub use endpoint::Endpoint;
 pub use error::TencentError;

@@ -1,5 +1,6 @@
 //! Listing every card, one `getcardlist` page at a time.
 
+use std::time::SystemTime;
 use bytes::Bytes;
 use http::Request;
 
@@ -81,11 +82,11 @@ impl CardListPager {
     pub fn next_request(
         &self,
         api: &Api,
-        time: u64,
+        at: SystemTime,
         random: Random,
     ) -> Option<Result<Request<Bytes>, TencentError>> {
         self.next_query()
-            .map(|query| api.card_list(&query, time, random))
+            .map(|query| api.card_list(&query, at, random))
     }
 
     /// Feeds the answer to the last query.

@@ -1,9 +1,10 @@
+use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::{header, Method, Request};
 use iotcard_model::Iccid;
 use serde::Serialize;
 
-use crate::{CardListQuery, Command, Credentials, Endpoint, Random, TencentError};
+use crate::{CardListQuery, Call, Credentials, Endpoint, Random, TencentError};
 
 /// Builds signed requests for one account on one endpoint.
 ///
@@ -61,23 +62,23 @@ impl Api {
     }
 
     /// `getappinfo`: the account's name, description and card counts.
-    pub fn app_info(&self, time: u64, random: Random) -> Result<Request<Bytes>, TencentError> {
-        let (sig, time) = self.stamp(time);
+    pub fn app_info(&self, at: SystemTime, random: Random) -> Result<Request<Bytes>, TencentError> {
+        let (sig, time) = self.stamp(at)?;
         let body = AppInfoBody {
             sig: sig.as_str(),
             time: &time,
         };
-        self.post(Command::GetAppInfo, random, &body)
+        self.post(Call::GetAppInfo, random, &body)
     }
 
     /// `getcardlist`: one page of cards.
     pub fn card_list(
         &self,
         query: &CardListQuery,
-        time: u64,
+        at: SystemTime,
         random: Random,
     ) -> Result<Request<Bytes>, TencentError> {
-        let (sig, time) = self.stamp(time);
+        let (sig, time) = self.stamp(at)?;
         let body = CardListBody {
             teleoperator: query.filter.code(),
             limit: query.limit.get(),
@@ -85,32 +86,35 @@ impl Api {
             sig: sig.as_str(),
             time: &time,
         };
-        self.post(Command::GetCardList, random, &body)
+        self.post(Call::GetCardList, random, &body)
     }
 
     /// `getcardinfo`: one card.
     pub fn card_info(
         &self,
         iccid: &Iccid,
-        time: u64,
+        at: SystemTime,
         random: Random,
     ) -> Result<Request<Bytes>, TencentError> {
-        let (sig, time) = self.stamp(time);
+        let (sig, time) = self.stamp(at)?;
         let body = CardInfoBody {
             iccid: iccid.as_str(),
             sig: sig.as_str(),
             time: &time,
         };
-        self.post(Command::GetCardInfo, random, &body)
+        self.post(Call::GetCardInfo, random, &body)
     }
 
-    fn stamp(&self, time: u64) -> (crate::Signature, String) {
-        (self.credentials.sign(time), time.to_string())
+    /// The signature and the `time` field for a request signed at `at`
+    /// (whole Unix seconds, as the platform checks them).
+    fn stamp(&self, at: SystemTime) -> Result<(crate::Signature, String), TencentError> {
+        let time = unix_seconds(at)?;
+        Ok((self.credentials.sign(time), time.to_string()))
     }
 
     fn post<B: Serialize>(
         &self,
-        command: Command,
+        command: Call,
         random: Random,
         body: &B,
     ) -> Result<Request<Bytes>, TencentError> {
@@ -128,4 +132,12 @@ impl Api {
             .body(Bytes::from(json))
             .map_err(|source| TencentError::BuildRequest { command, source })
     }
+}
+
+/// `at` in whole seconds since the Unix epoch; a time before it cannot be
+/// signed.
+pub(crate) fn unix_seconds(at: SystemTime) -> Result<u64, TencentError> {
+    at.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| TencentError::TimeBeforeEpoch)
 }

@@ -92,10 +92,10 @@ mod tests {
 
     use http::StatusCode;
 
-    use crate::Command;
+    use crate::Call;
 
     const C: Answer = Answer {
-        command: Command::GetCardInfo,
+        command: Call::GetCardInfo,
         status: StatusCode::OK,
     };
 

@@ -6,7 +6,7 @@ use std::error::Error as _;
 use http::StatusCode;
 use iotcard_model::Secret;
 use tencent_proto::{
-    parse_app_info, parse_card_info, parse_card_list, CardListPager, Command, Credentials,
+    parse_app_info, parse_card_info, parse_card_list, CardListPager, Call, Credentials,
     Endpoint, Limit, OperatorFilter, Random, SdkAppId, TencentError,
 };
 
@@ -63,11 +63,11 @@ fn every_variant() -> Vec<TencentError> {
         Endpoint::parse("ftp://me:pw@h").unwrap_err(),
         Limit::new(21).unwrap_err(),
         TencentError::BuildRequest {
-            command: Command::GetCardInfo,
+            command: Call::GetCardInfo,
             source: bad_uri,
         },
         TencentError::EncodeBody {
-            command: Command::GetCardInfo,
+            command: Call::GetCardInfo,
             source: not_json,
         },
         parse_app_info(StatusCode::BAD_GATEWAY, b"<html>").unwrap_err(),
@@ -150,7 +150,7 @@ fn errors_classify_themselves() {
         assert!(!(e.is_transient() && e.is_refused()), "{e}");
         assert_eq!(e.provider_code().is_some(), e.is_refused(), "{e}");
         assert_eq!(e.provider_message().is_some(), e.is_refused(), "{e}");
-        if let Some(command) = e.command() {
+        if let Some(command) = e.call() {
             assert!(e.to_string().contains(command.name()), "{e}");
         }
     }
@@ -177,10 +177,10 @@ fn errors_classify_themselves() {
 
 #[test]
 fn card_unknown_is_read_from_a_getcardinfo_refusal_message() {
-    let refusal = |command: Command, message: &str| {
+    let refusal = |command: Call, message: &str| {
         let body = serde_json::json!({"code": 1012, "message": message}).to_string();
         match command {
-            Command::GetCardInfo => parse_card_info(StatusCode::OK, body.as_bytes()),
+            Call::GetCardInfo => parse_card_info(StatusCode::OK, body.as_bytes()),
             _ => parse_app_info(StatusCode::OK, body.as_bytes()).map(|_| unreachable!()),
         }
         .unwrap_err()
@@ -197,11 +197,11 @@ fn card_unknown_is_read_from_a_getcardinfo_refusal_message() {
         "No card with this ICCID",
     ] {
         assert!(
-            refusal(Command::GetCardInfo, message).is_card_unknown(),
+            refusal(Call::GetCardInfo, message).is_card_unknown(),
             "{message}"
         );
         assert!(
-            !refusal(Command::GetAppInfo, message).is_card_unknown(),
+            !refusal(Call::GetAppInfo, message).is_card_unknown(),
             "{message}"
         );
     }
@@ -214,7 +214,7 @@ fn card_unknown_is_read_from_a_getcardinfo_refusal_message() {
         "频率超限",
     ] {
         assert!(
-            !refusal(Command::GetCardInfo, message).is_card_unknown(),
+            !refusal(Call::GetCardInfo, message).is_card_unknown(),
             "{message}"
         );
     }

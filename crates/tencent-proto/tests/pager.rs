@@ -10,6 +10,12 @@ use proptest::prelude::*;
 use support::{api, check_envelope, receive};
 use tencent_proto::{parse_card_list, CardListPager, Limit, OperatorFilter, Random, TencentError};
 
+/// `secs` after the Unix epoch, as the request builders take time.
+fn at(secs: u64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+}
+
+
 /// A card in the fake fleet: its ICCID and operator code.
 type FleetCard = (String, u8);
 
@@ -74,7 +80,7 @@ fn list_all(
     let mut listed = Vec::new();
     let mut time = 1_700_000_000;
     let bound = server.fleet.len() + 2;
-    while let Some(request) = pager.next_request(&api, time, Random::new(time).unwrap()) {
+    while let Some(request) = pager.next_request(&api, at(time), Random::new(time).unwrap()) {
         assert!(server.requests <= bound, "the pager must end");
         let (status, body) = server.answer(&request?);
         let page = parse_card_list(status, &body)?;

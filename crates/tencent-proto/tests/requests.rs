@@ -11,6 +11,12 @@ use support::{
 };
 use tencent_proto::{sign, CardListQuery, Endpoint, Limit, OperatorFilter, Random, SdkAppId};
 
+/// `secs` after the Unix epoch, as the request builders take time.
+fn at(secs: u64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+}
+
+
 #[test]
 fn signer_known_answer() {
     let sig = sign(
@@ -30,7 +36,7 @@ fn signer_known_answer() {
 #[test]
 fn getappinfo_request() {
     let request = api()
-        .app_info(TIME, Random::new(7_654_321).unwrap())
+        .app_info(at(TIME), Random::new(7_654_321).unwrap())
         .unwrap();
     let received = receive(&request);
     assert_eq!(
@@ -60,7 +66,7 @@ fn getcardlist_request_for_each_filter() {
             offset: 340,
         };
         let request = api()
-            .card_list(&query, TIME, Random::new(1).unwrap())
+            .card_list(&query, at(TIME), Random::new(1).unwrap())
             .unwrap();
         let received = receive(&request);
         assert_eq!(received.query["random"], "1");
@@ -76,7 +82,7 @@ fn getcardlist_request_for_each_filter() {
 fn getcardinfo_request() {
     let iccid = Iccid::parse("898602b7091701054333").unwrap();
     let request = api()
-        .card_info(&iccid, TIME, Random::new(u64::from(u32::MAX)).unwrap())
+        .card_info(&iccid, at(TIME), Random::new(u64::from(u32::MAX)).unwrap())
         .unwrap();
     let received = receive(&request);
     assert_eq!(received.query["random"], "4294967295");
@@ -90,7 +96,7 @@ fn getcardinfo_request() {
 #[test]
 fn endpoint_prefix_and_plain_http_for_simulators() {
     let api = api_at(Endpoint::parse("http://127.0.0.1:25854/tencent/").unwrap());
-    let request = api.app_info(TIME, Random::new(9).unwrap()).unwrap();
+    let request = api.app_info(at(TIME), Random::new(9).unwrap()).unwrap();
     let received = receive(&request);
     assert_eq!(received.scheme, "http");
     assert_eq!(received.authority, "127.0.0.1:25854");
@@ -132,9 +138,9 @@ proptest! {
         let query = CardListQuery { filter, limit: Limit::new(limit).unwrap(), offset };
         let iccid = Iccid::parse(&iccid).unwrap();
         for (command, request) in [
-            ("getappinfo", api.app_info(time, random).unwrap()),
-            ("getcardlist", api.card_list(&query, time, random).unwrap()),
-            ("getcardinfo", api.card_info(&iccid, time, random).unwrap()),
+            ("getappinfo", api.app_info(at(time), random).unwrap()),
+            ("getcardlist", api.card_list(&query, at(time), random).unwrap()),
+            ("getcardinfo", api.card_info(&iccid, at(time), random).unwrap()),
         ] {
             let received = receive(&request);
             prop_assert_eq!(&received.query["random"], &random.to_string());

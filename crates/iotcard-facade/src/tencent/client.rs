@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use futures::stream::{self, Stream, StreamExt};
 use iotcard_model::{CardSnapshot, Iccid};
@@ -51,17 +51,10 @@ pub(super) struct TencentInner {
 }
 
 impl TencentInner {
-    /// The Unix time and a fresh random for one signed request.
-    fn stamp(&self) -> (u64, Random) {
-        // A clock before 1970 signs with 0: the platform refuses it, and the
-        // refusal names the time.
-        let time = self
-            .clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+    /// The time and a fresh random for one signed request.
+    fn stamp(&self) -> (SystemTime, Random) {
         let random = Random::generate(&mut *self.rng.lock().unwrap_or_else(|p| p.into_inner()));
-        (time, random)
+        (self.clock.now(), random)
     }
 }
 

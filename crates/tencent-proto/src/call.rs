@@ -3,12 +3,12 @@ use std::fmt;
 /// The platform's commands (命令字), each one path segment of the request line.
 ///
 /// ```
-/// use tencent_proto::Command;
-/// assert_eq!(Command::GetCardList.path(), "/v1/iotcard/getcardlist");
+/// use tencent_proto::Call;
+/// assert_eq!(Call::GetCardList.path(), "/v1/iotcard/getcardlist");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 #[non_exhaustive]
-pub enum Command {
+pub enum Call {
     /// `getappinfo`: the account's name, description and card counts.
     GetAppInfo,
     /// `getcardlist`: one page of the account's cards.
@@ -17,20 +17,20 @@ pub enum Command {
     GetCardInfo,
 }
 
-impl Command {
+impl Call {
     /// Every command the spec documents.
-    pub const ALL: [Command; 3] = [
-        Command::GetAppInfo,
-        Command::GetCardList,
-        Command::GetCardInfo,
+    pub const ALL: [Call; 3] = [
+        Call::GetAppInfo,
+        Call::GetCardList,
+        Call::GetCardInfo,
     ];
 
     /// The command word as it appears in the path (`getcardlist`).
     pub fn name(self) -> &'static str {
         match self {
-            Command::GetAppInfo => "getappinfo",
-            Command::GetCardList => "getcardlist",
-            Command::GetCardInfo => "getcardinfo",
+            Call::GetAppInfo => "getappinfo",
+            Call::GetCardList => "getcardlist",
+            Call::GetCardInfo => "getcardinfo",
         }
     }
 
@@ -45,7 +45,7 @@ impl Command {
     }
 }
 
-impl fmt::Display for Command {
+impl fmt::Display for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
