@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 
-use iotcard_model::Decimal;
+use iotcard_facade::Decimal;
 use serde_json::{json, Map, Value};
 
 use crate::args::CompareArgs;

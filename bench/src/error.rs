@@ -1,4 +1,7 @@
 //! What can stop a measurement.
+//!
+//! As in the facade, Display shows one level and the cause is in
+//! `source()`; `main` prints the whole chain.
 
 use std::path::PathBuf;
 
@@ -7,10 +10,10 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum BenchError {
     /// The async runtime did not start.
-    #[error("cannot start the tokio runtime: {0}")]
+    #[error("cannot start the tokio runtime")]
     Runtime(#[source] std::io::Error),
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -19,7 +22,7 @@ pub enum BenchError {
         source: std::io::Error,
     },
     /// A file could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         /// The file.
         path: PathBuf,
@@ -28,7 +31,7 @@ pub enum BenchError {
         source: std::io::Error,
     },
     /// A line of a numbers file is not an IoTBOS card number.
-    #[error("{path} line {line}: {text:?} is not a card number: {source}")]
+    #[error("{path} line {line}: {text:?} is not a card number")]
     BadNumber {
         /// The file.
         path: PathBuf,
@@ -38,7 +41,7 @@ pub enum BenchError {
         text: String,
         /// Why it is not one.
         #[source]
-        source: iotcard_model::ModelError,
+        source: iotcard_facade::ModelError,
     },
     /// A line of an export is not a JSON record with a `card`.
     #[error("{path} line {line} is not an export record: {reason}")]
@@ -51,16 +54,16 @@ pub enum BenchError {
         reason: String,
     },
     /// The facade client could not be built.
-    #[error("cannot build the IoTBOS client: {0}")]
+    #[error("cannot build the IoTBOS client")]
     Client(#[source] iotcard_facade::Error),
     /// The baseline's HTTP client failed.
-    #[error("baseline HTTP: {0}")]
+    #[error("baseline HTTP request failed")]
     Http(#[source] reqwest::Error),
     /// An answer did not have the shape the baseline expects.
     #[error("baseline: {0}")]
     Answer(String),
     /// A command could not be run.
-    #[error("cannot run `{command}`: {source}")]
+    #[error("cannot run `{command}`")]
     Spawn {
         /// The command line.
         command: String,
@@ -69,6 +72,6 @@ pub enum BenchError {
         source: std::io::Error,
     },
     /// getrusage(2) failed.
-    #[error("getrusage: {0}")]
+    #[error("getrusage failed")]
     Rusage(#[source] std::io::Error),
 }

@@ -2,7 +2,6 @@
 //! cards, as a user of the crate writes it.
 
 use iotcard_facade::IotbosClient;
-use iotcard_model::Secret;
 
 use crate::args::PollArgs;
 use crate::error::BenchError;
@@ -14,7 +13,7 @@ pub async fn poll(args: &PollArgs) -> Result<PollReport, BenchError> {
     let client = IotbosClient::builder()
         .endpoint(args.endpoint.clone())
         .account(args.account.clone())
-        .password(Secret::new(args.password.clone()))
+        .password(args.password.as_str())
         .batch_size(args.batch)
         .concurrency(args.concurrency)
         .build()

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("iotcard-bench: {error}");
+            eprintln!("iotcard-bench: {}", chain(&error));
             ExitCode::FAILURE
         }
     }
@@ -62,6 +62,19 @@ fn run(args: Args) -> Result<(), BenchError> {
     };
     println!("{line}");
     Ok(())
+}
+
+/// `error` and each cause below it, joined with `": "`: every error here
+/// shows one level in Display, its cause in `source()`.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 /// The runtime `#[tokio::main]` gives: one worker per core. Both pollers

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use iotcard_model::CardNumber;
+use iotcard_facade::CardNumber;
 
 use crate::error::BenchError;
 

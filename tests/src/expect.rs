@@ -1,12 +1,13 @@
 //! What each call must answer, derived from the simulator's ground truth
 //! ([`iotcard_sim::SimCard`]), never from a client's own parsing.
 
-use iotcard_facade::CardProblem;
-use iotcard_model::{
-    CardNumber, CardSnapshot, CardStatus, Expiry, Instant, Outcome, Plan, Remaining, Usage,
+use iotcard_facade::{
+    CardBrief, CardInfo, CardNumber, CardProblem, CardSnapshot, CardStatus, Expiry, Instant, Plan,
+    ProblemKind, Remaining, ReportedMsisdn, Teleoperator, Usage,
 };
-use iotcard_sim::{Fleet, IotbosCall, SimCard};
-use tencent_proto::{CardBrief, CardInfo, ReportedMsisdn, Teleoperator};
+use iotcard_sim::{Fleet, IotbosCall, Outcome, SimCard};
+
+use crate::errors::chain;
 
 /// One card's result in a form tests can compare whole
 /// ([`CardProblem`] holds errors, which do not compare).
@@ -20,11 +21,13 @@ pub enum Answer<T> {
     NoData(Option<T>),
     /// An undocumented per-card state, verbatim, with what it sent beside.
     Unknown(i64, Option<T>),
-    /// A failure (network, refusal, unreadable, missing): its kind and text.
-    Failure(&'static str, String),
+    /// A failure (network, refusal, unreadable, missing): its kind and its
+    /// text with every cause (Display shows one level; see
+    /// [`chain`](crate::errors::chain)).
+    Failure(ProblemKind, String),
 }
 
-impl<T: Clone> Answer<T> {
+impl<T: Clone + std::fmt::Debug> Answer<T> {
     /// The comparable form of a facade result.
     pub fn of(result: &Result<T, CardProblem<T>>) -> Self {
         match result {
@@ -34,7 +37,7 @@ impl<T: Clone> Answer<T> {
             Err(CardProblem::UnknownOutcome { code, partial }) => {
                 Answer::Unknown(*code, partial.clone())
             }
-            Err(other) => Answer::Failure(other.kind(), other.to_string()),
+            Err(other) => Answer::Failure(other.kind(), chain(other)),
         }
     }
 }
@@ -94,8 +97,8 @@ pub fn expiry(fleet: &Fleet, number: &CardNumber) -> Answer<Expiry> {
     })
 }
 
-/// `state` for `number`.
-pub fn state(fleet: &Fleet, number: &CardNumber) -> Answer<CardStatus> {
+/// `status` (IoTBOS `TerminalState`) for `number`.
+pub fn status(fleet: &Fleet, number: &CardNumber) -> Answer<CardStatus> {
     iotbos_answer(
         fleet,
         number,
@@ -110,7 +113,7 @@ pub fn plan(fleet: &Fleet, number: &CardNumber) -> Answer<Plan> {
     iotbos_answer(fleet, number, IotbosCall::Plan, SimCard::plan, |_| None)
 }
 
-/// IoTBOS `card` for `number` at `at`: "not found" off the fleet; otherwise
+/// IoTBOS `snapshots` for `number` at `at`: "not found" off the fleet; otherwise
 /// one snapshot holding what each of the five calls knew, `None` where a
 /// call had no data. The status comes from the state call, or from the
 /// expiry call when the state call had none.

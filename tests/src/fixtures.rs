@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use iotcard_facade::{IotbosClientBuilder, RetryConfig, TencentClientBuilder};
-use iotcard_model::{CardNumber, Iccid, Instant};
+use iotcard_facade::{
+    CardNumber, Iccid, Instant, IotbosClientBuilder, RetryConfig, TencentClientBuilder,
+};
 use iotcard_sim::{Fleet, RunningSimulator, Simulator, SimulatorBuilder};
 
 /// The fleet seed every test uses unless it needs another.
@@ -52,7 +53,7 @@ pub fn tencent(sim: &RunningSimulator) -> TencentClientBuilder {
         .endpoint(sim.tencent_url())
         .sdkappid(creds.tencent_sdkappid.clone())
         .appkey(creds.tencent_appkey.clone())
-        .extra_ca_pem(sim.ca_pem().as_bytes().to_vec())
+        .extra_ca_pem(sim.ca_pem())
         .retry(quick_retry())
 }
 

@@ -1,7 +1,8 @@
 //! Fixtures for the workspace end-to-end tests in `tests/tests/`: a
 //! simulator with a frozen fleet clock, clients pointed at it, what every
-//! call must answer according to the fleet's ground truth, and a capture of
-//! every log line.
+//! call must answer according to the fleet's ground truth, a capture of
+//! every log line, error chains, jobs generic over the neutral trait, and a
+//! transport whose answers and delays the test chooses.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -22,5 +23,8 @@
 //! ```
 
 pub mod capture;
+pub mod errors;
 pub mod expect;
 pub mod fixtures;
+pub mod platform;
+pub mod scripted;

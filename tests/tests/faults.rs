@@ -4,9 +4,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use iotcard_facade::{IotbosClient, RetryConfig};
-use iotcard_model::CardNumber;
+use futures::StreamExt;
+use iotcard_facade::{CardNumber, CardReport, IotbosClient, RetryConfig};
 use iotcard_sim::{Faults, RunningSimulator};
+use iotcard_tests::errors::chain;
 use iotcard_tests::expect::{self, Answer};
 use iotcard_tests::fixtures;
 
@@ -63,11 +64,11 @@ fn batches() -> u64 {
     (CARDS as usize).div_ceil(BATCH) as u64
 }
 
-fn failures<T>(reports: &[iotcard_facade::CardReport<CardNumber, T>]) -> Vec<String> {
+fn failures<T: std::fmt::Debug>(reports: &[CardReport<CardNumber, T>]) -> Vec<String> {
     reports
         .iter()
         .filter_map(|r| match &r.result {
-            Err(p) if p.is_failure() => Some(format!("{}: {p}", r.card)),
+            Err(p) if p.is_failure() => Some(format!("{}: {}", r.card, chain(p))),
             _ => None,
         })
         .take(5)
@@ -139,10 +140,10 @@ async fn twenty_thousand_cards_snapshots_through_faults() {
     let at = sim.now();
     let numbers: Vec<CardNumber> = fleet.numbers().collect();
 
-    let reports = client.card(numbers.clone()).await;
+    let reports = client.snapshots(numbers.clone()).await;
     let stats = sim.stats();
     eprintln!(
-        "card: {:?}\nbudget left {}",
+        "snapshots: {:?}\nbudget left {}",
         stats,
         client.retry_budget_available()
     );
@@ -169,4 +170,36 @@ async fn twenty_thousand_cards_snapshots_through_faults() {
             batches()
         );
     }
+}
+
+/// The streaming form through the same faults: drained one report at a
+/// time, each card comes out exactly once, in input order, with its value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_thousand_cards_usage_stream_through_faults() {
+    let sim = start(flaky()).await;
+    let max_attempts = 10;
+    let client = client(&sim, retry(max_attempts));
+    let fleet = sim.fleet();
+    let at = sim.now();
+    let numbers: Vec<CardNumber> = fleet.numbers().collect();
+
+    let mut stream = client.usage_stream(numbers.clone());
+    let mut expected = numbers.iter();
+    let mut lost = Vec::new();
+    let mut seen = 0usize;
+    while let Some(report) = stream.next().await {
+        let number = expected.next().expect("no more reports than cards");
+        assert_eq!(&report.card, number, "report {seen} out of order");
+        match Answer::of(&report.result) {
+            Answer::Failure(kind, text) => lost.push(format!("{number}: {kind}: {text}")),
+            answer => assert_eq!(answer, expect::usage(fleet, number, &at), "card {number}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(lost, Vec::<String>::new(), "no card lost");
+    assert_eq!(seen, numbers.len(), "every card exactly once");
+    let stats = sim.stats();
+    assert!(stats.faults.total() > 0, "{stats:?}");
+    let sent = stats.requests.iotbos_usage;
+    assert!((batches()..=batches() * u64::from(max_attempts)).contains(&sent));
 }

@@ -3,12 +3,18 @@
 
 use std::collections::HashSet;
 use std::fmt::Debug;
+use std::time::Duration;
 
-use iotcard_facade::{CardPlatform, CardReport, IotbosClient, IOTBOS_CAPABILITIES};
-use iotcard_model::{CardNumber, CardSnapshot, Instant, Outcome};
-use iotcard_sim::{Fleet, IotbosCall, RunningSimulator};
+use futures::StreamExt;
+use iotcard_facade::{
+    CardKey, CardNumber, CardPlatform, CardProblem, CardReport, CardSnapshot, CardStatus, Instant,
+    IotbosClient, ProblemKind, Provider, IOTBOS_CAPABILITIES,
+};
+use iotcard_sim::{Fleet, IotbosCall, Outcome, RunningSimulator};
+use iotcard_tests::errors::{assert_each_level_once, chain};
 use iotcard_tests::expect::{self, Answer};
 use iotcard_tests::fixtures::{self, frozen_at};
+use iotcard_tests::platform;
 
 /// Big enough that every kind of per-card outcome (found, no data, the
 /// undocumented 3) occurs for every call; checked by `the_fleet_covers_every_outcome`.
@@ -114,7 +120,7 @@ async fn the_fleet_covers_every_outcome() {
     assert!(overrun, "some card has overrun its data");
     let undocumented_status = fleet
         .cards()
-        .any(|c| matches!(c.iotbos_status(), iotcard_model::CardStatus::Other(_)));
+        .any(|c| matches!(c.iotbos_status(), CardStatus::Other(_)));
     assert!(
         undocumented_status,
         "some card has an undocumented TerminalState"
@@ -122,7 +128,7 @@ async fn the_fleet_covers_every_outcome() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn usage_remaining_expiry_state_plan_match_the_fleet() {
+async fn usage_remaining_expiry_status_plan_match_the_fleet() {
     let (sim, client) = start().await;
     let fleet = sim.fleet();
     let at: Instant = sim.now();
@@ -140,8 +146,8 @@ async fn usage_remaining_expiry_state_plan_match_the_fleet() {
     check(&client.expiry(asked.clone()).await, &order, |n| {
         expect::expiry(fleet, n)
     });
-    check(&client.state(asked.clone()).await, &order, |n| {
-        expect::state(fleet, n)
+    check(&client.status(asked.clone()).await, &order, |n| {
+        expect::status(fleet, n)
     });
     check(&client.plan(asked.clone()).await, &order, |n| {
         expect::plan(fleet, n)
@@ -161,14 +167,14 @@ async fn usage_remaining_expiry_state_plan_match_the_fleet() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn card_merges_the_five_calls_per_card() {
+async fn snapshots_merge_the_five_calls_per_card() {
     let (sim, client) = start().await;
     let fleet = sim.fleet();
     let at = sim.now();
     let asked = asked(fleet);
     let order = distinct(&asked);
 
-    let reports = client.card(asked.clone()).await;
+    let reports = client.snapshots(asked.clone()).await;
     check(&reports, &order, |n| expect::iotbos_snapshot(fleet, n, &at));
     let stats = sim.stats();
     assert_eq!(stats.requests.iotbos_usage, batches(order.len()));
@@ -177,19 +183,109 @@ async fn card_merges_the_five_calls_per_card() {
 
     // The stream gives the same reports, in input order (repeats are
     // dropped within a batch only; the input here has none).
-    let streamed: Vec<_> =
-        futures::StreamExt::collect::<Vec<_>>(client.card_stream(order.clone())).await;
+    let streamed: Vec<_> = client.snapshot_stream(order.clone()).collect().await;
     check(&streamed, &order, |n| {
         expect::iotbos_snapshot(fleet, n, &at)
     });
+}
+
+/// Every `*_stream` form gives what its collecting form gives, in input
+/// order, each card planned once: one request per batch per call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_stream_matches_the_fleet() {
+    let (sim, client) = start().await;
+    let fleet = sim.fleet();
+    let at = sim.now();
+    let order = distinct(&asked(fleet));
+
+    let usage: Vec<_> = client.usage_stream(order.clone()).collect().await;
+    check(&usage, &order, |n| expect::usage(fleet, n, &at));
+    let remaining: Vec<_> = client.remaining_stream(order.clone()).collect().await;
+    check(&remaining, &order, |n| expect::remaining(fleet, n, &at));
+    let expiry: Vec<_> = client.expiry_stream(order.clone()).collect().await;
+    check(&expiry, &order, |n| expect::expiry(fleet, n));
+    let status: Vec<_> = client.status_stream(order.clone()).collect().await;
+    check(&status, &order, |n| expect::status(fleet, n));
+    let plan: Vec<_> = client.plan_stream(order.clone()).collect().await;
+    check(&plan, &order, |n| expect::plan(fleet, n));
+
+    let stats = sim.stats();
+    let per_call = batches(order.len());
+    for sent in [
+        stats.requests.iotbos_usage,
+        stats.requests.iotbos_remaining,
+        stats.requests.iotbos_expiry,
+        stats.requests.iotbos_state,
+        stats.requests.iotbos_plan,
+    ] {
+        assert_eq!(sent, per_call);
+    }
+    assert_eq!(stats.logins, 1);
+}
+
+/// A fleet of 20,000 cards streamed lazily: each card exactly once, in
+/// input order, while the simulator's jittered latency finishes batches out
+/// of order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_stream_of_twenty_thousand_cards_keeps_input_order() {
+    const MANY: u64 = 20_000;
+    let sim = fixtures::simulator()
+        .cards(MANY)
+        .latency(Duration::from_millis(1), Duration::from_millis(6))
+        .start()
+        .await
+        .expect("simulator starts");
+    let client = fixtures::iotbos(&sim)
+        .batch_size(100)
+        .concurrency(8)
+        .build()
+        .expect("client builds");
+    let fleet = sim.fleet();
+    let at = sim.now();
+    // Not the fleet's own order: reversed, so input order is not index order.
+    let mut numbers: Vec<CardNumber> = fleet.numbers().collect();
+    numbers.reverse();
+
+    let mut stream = client.usage_stream(numbers.clone());
+    let mut seen = 0usize;
+    while let Some(report) = stream.next().await {
+        let number = numbers.get(seen).expect("no more reports than cards");
+        assert_eq!(&report.card, number, "report {seen} out of order");
+        assert_eq!(
+            Answer::of(&report.result),
+            expect::usage(fleet, number, &at),
+            "card {number}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, numbers.len(), "every card exactly once");
+    let stats = sim.stats();
+    assert_eq!(stats.requests.iotbos_usage, MANY.div_ceil(100));
+    assert_eq!(stats.cards_answered, MANY);
+    assert_eq!(stats.logins, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_to_ask_sends_nothing() {
     let (sim, client) = start().await;
     assert!(client.usage(Vec::new()).await.is_empty());
-    assert!(client.card(Vec::new()).await.is_empty());
+    assert!(client.snapshots(Vec::new()).await.is_empty());
+    assert_eq!(client.usage_stream(Vec::new()).count().await, 0);
+    assert_eq!(client.snapshot_stream(Vec::new()).count().await, 0);
     assert_eq!(sim.stats().requests.total(), 0, "not even a login");
+}
+
+/// What a job generic over the platform sees of IoTBOS.
+fn neutral_capabilities<P: CardPlatform>(platform: &P) {
+    let caps = platform.capabilities();
+    assert_eq!(caps, IOTBOS_CAPABILITIES);
+    assert_eq!(caps.provider, Provider::Iotbos);
+    assert_eq!(caps.looks_up_by, CardKey::CardNumber);
+    assert!(caps.sms && !caps.list_cards && !caps.identity);
+    assert!(
+        platform.listed_snapshots().is_none(),
+        "IoTBOS cannot list its cards"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,20 +293,21 @@ async fn snapshots_through_the_neutral_trait() {
     let (sim, client) = start().await;
     let fleet = sim.fleet();
     let at = sim.now();
-    let platform: &dyn CardPlatform = &client;
-    assert_eq!(platform.capabilities(), IOTBOS_CAPABILITIES);
-    assert!(platform.capabilities().sms && !platform.capabilities().list_cards);
+    neutral_capabilities(&client);
 
     let mut numbers: Vec<CardNumber> = fleet.numbers().take(120).collect();
     numbers.reverse();
     numbers.extend(fixtures::numbers_outside(fleet, 2));
-    let mut asked: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
-    asked.push(asked[3].clone());
+    // A repeat, in another batch than the first time: the stream asks it
+    // again (it drops repeats within a batch only), so it is reported twice.
+    numbers.push(numbers[3].clone());
+    let asked: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
 
-    let reports = platform.snapshots(asked).await.expect("valid numbers");
-    let got: Vec<&str> = reports.iter().map(|r| r.card.as_str()).collect();
-    let want: Vec<&str> = numbers.iter().map(|n| n.as_str()).collect();
-    assert_eq!(got, want);
+    let reports = platform::snapshots(&client, &asked)
+        .await
+        .expect("valid numbers");
+    let got: Vec<&CardNumber> = reports.iter().map(|r| &r.card).collect();
+    assert_eq!(got, numbers.iter().collect::<Vec<_>>());
     for (report, number) in reports.iter().zip(&numbers) {
         let want: Answer<CardSnapshot> = expect::iotbos_snapshot(fleet, number, &at);
         assert_eq!(Answer::of(&report.result), want, "card {number}");
@@ -227,6 +324,34 @@ async fn snapshots_through_the_neutral_trait() {
             );
         }
     }
+    let outsider = reports.iter().rev().nth(1).expect("an outsider");
+    assert_eq!(
+        outsider.result.as_ref().map(|_| ()).unwrap_err().kind(),
+        ProblemKind::NotFound
+    );
+
+    // Each query of the trait agrees with the client's own.
+    let few: Vec<CardNumber> = numbers[..10].to_vec();
+    let status: Vec<_> = CardPlatform::status_stream(&client, few.clone())
+        .collect()
+        .await;
+    for (report, number) in status.iter().zip(&few) {
+        assert_eq!(&report.card, number);
+        let want = match expect::status(fleet, number) {
+            Answer::Value(status) => Some(status),
+            _ => None,
+        };
+        assert_eq!(
+            report.value().and_then(|s| s.status.clone()),
+            want,
+            "card {number}"
+        );
+        assert!(report.value().is_none_or(|s| s.network.is_none()));
+    }
+    let usage: Vec<_> = CardPlatform::usage_stream(&client, few.clone())
+        .collect()
+        .await;
+    check(&usage, &few, |n| expect::usage(fleet, n, &at));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,16 +369,31 @@ async fn a_refused_batch_reports_the_providers_words_on_each_card() {
     let numbers: Vec<CardNumber> = sim.fleet().numbers().collect();
     let reports = client.plan(numbers.clone()).await;
     assert_eq!(reports.len(), numbers.len());
+    let words = "号码数量超过上限10 (at most 10 numbers per call, got ";
     for report in &reports {
-        let Err(iotcard_facade::CardProblem::Failed(error)) = &report.result else {
+        let Err(CardProblem::Failed(error)) = &report.result else {
             panic!("{}: {:?}", report.card, report.result);
         };
-        assert!(error.is_refused(), "{error:?}");
-        let text = error.to_string();
+        assert!(error.is_refused() && !error.is_transient(), "{error:?}");
+        let text = chain(&**error);
         assert!(
-            text.contains("号码数量超过上限10 (at most 10 numbers per call, got "),
+            text.contains(words),
             "the provider's info, verbatim: {text}"
         );
+        assert_each_level_once(&**error);
+        assert!(
+            error
+                .provider_message()
+                .is_some_and(|m| m.starts_with(words)),
+            "{:?}",
+            error.provider_message()
+        );
+        assert_eq!(
+            error.provider_code().as_deref(),
+            Some("0"),
+            "IoTBOS status 0"
+        );
+        assert!(!error.is_card_unknown() && !error.is_timeout());
     }
     let stats = sim.stats();
     // A refusal may mean a stale token: one new login, one more try per

@@ -1,9 +1,12 @@
 //! A client's requests-per-second ceiling holds across all its tasks.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use iotcard_model::CardNumber;
+use iotcard_facade::CardNumber;
 use iotcard_tests::fixtures;
+// Real sockets to the simulator: the clock cannot be paused, but tokio's is
+// the one the rate limiter reads.
+use tokio::time::Instant;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ceiling_is_shared_by_every_task_and_clone() {
@@ -27,7 +30,7 @@ async fn the_ceiling_is_shared_by_every_task_and_clone() {
         .chunks(CALLS / 4)
         .map(|chunk| {
             let (client, chunk) = (client.clone(), chunk.to_vec());
-            tokio::spawn(async move { client.state(chunk).await })
+            tokio::spawn(async move { client.status(chunk).await })
         })
         .collect();
     for task in tasks {

@@ -2,13 +2,19 @@
 //! last error, without hammering it; refusals are never retried.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use iotcard_facade::{CardProblem, Error, RetryConfig, TencentClient};
-use iotcard_model::{CardNumber, Iccid, Secret};
+use futures::StreamExt;
+use iotcard_facade::{
+    CardNumber, CardProblem, Error, Iccid, OperatorFilter, Response, RetryConfig, TencentClient,
+};
 use iotcard_sim::Faults;
+use iotcard_tests::errors::{assert_each_level_once, chain};
 use iotcard_tests::fixtures;
-use iotcard_transport::{Response, ScriptedTransport};
+use iotcard_transport::ScriptedTransport;
+// The simulator is across real sockets, so time runs; tokio's clock is the
+// one the backoff sleeps on.
+use tokio::time::Instant;
 
 fn always_failing() -> Faults {
     Faults {
@@ -17,13 +23,20 @@ fn always_failing() -> Faults {
     }
 }
 
-/// The status of the last failure behind `error`, which must be a 5xx.
+/// The status of the last failure behind `error`, which must be a 5xx the
+/// error calls transient, not a refusal or a timeout, named in its chain
+/// (each level once).
 fn last_server_error(error: &Error) -> u16 {
-    let Error::Transport(t) = error.root() else {
-        panic!("root is not a transport error: {error:?}");
-    };
-    let status = t.status().unwrap_or_else(|| panic!("no status: {t:?}"));
+    let status = error
+        .status()
+        .unwrap_or_else(|| panic!("no status: {error:?}"));
     assert!(status.is_server_error(), "{status}");
+    assert_eq!(error.root().status(), Some(status));
+    assert!(error.is_transient(), "{error:?}");
+    assert!(!error.is_refused() && !error.is_timeout(), "{error:?}");
+    let text = chain(error);
+    assert!(text.contains(status.as_str()), "{text}");
+    assert_each_level_once(error);
     status.as_u16()
 }
 
@@ -40,7 +53,7 @@ fn tencent_on(transport: Arc<ScriptedTransport>, retry: RetryConfig) -> TencentC
     TencentClient::builder()
         .endpoint("https://127.0.0.1:9")
         .sdkappid("1400000001")
-        .appkey(Secret::new("k"))
+        .appkey("k")
         .transport(transport)
         .retry(retry)
         .build()
@@ -79,9 +92,19 @@ async fn iotbos_gives_up_after_max_attempts_with_the_last_5xx() {
         };
         assert_eq!(*attempts, RetryConfig::default().max_attempts);
         let status = last_server_error(last);
-        let text = error.to_string();
+        assert_eq!(
+            last_server_error(error),
+            status,
+            "the classifiers see through"
+        );
+        assert_eq!(error.to_string(), "IoTBOS login failed", "one level");
+        let text = chain(&**error);
         assert!(text.contains(&status.to_string()), "{text}");
         assert!(text.contains("4 attempts"), "{text}");
+        assert!(
+            error.attempts_exhausted(),
+            "asking later may help: {error:?}"
+        );
     }
     let stats = sim.stats();
     let policy = RetryConfig::default();
@@ -113,7 +136,7 @@ async fn tencent_spends_its_budget_then_stops_retrying() {
     let iccids: Vec<Iccid> = sim.fleet().iccids().collect();
 
     let started = Instant::now();
-    let reports = client.cards_info(iccids.clone()).await;
+    let reports = client.card_infos(iccids.clone()).await;
     let took = started.elapsed();
 
     assert_eq!(reports.len(), iccids.len());
@@ -144,7 +167,7 @@ async fn tencent_spends_its_budget_then_stops_retrying() {
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_budget_is_shared_and_reports_the_last_error() {
     let transport = scripted_503();
     let client = tencent_on(
@@ -163,7 +186,7 @@ async fn the_budget_is_shared_and_reports_the_last_error() {
     for _ in 0..3 {
         let error = client.account().await.expect_err("always 503");
         assert_eq!(last_server_error(&error), 503);
-        assert!(error.to_string().contains("503"), "{error}");
+        assert!(error.to_string().contains("getappinfo"), "{error}");
         match error {
             Error::AttemptsExhausted { attempts: n, .. } => attempts.push(("attempts", n)),
             Error::RetryBudgetExhausted { attempts: n, .. } => attempts.push(("budget", n)),
@@ -190,11 +213,17 @@ async fn a_retry_after_longer_than_allowed_is_reported_at_once() {
     let started = Instant::now();
     let error = client.account().await.expect_err("always 429");
     assert!(started.elapsed() < Duration::from_secs(5));
-    let Error::RetryAfterTooLong { after, .. } = &error else {
+    let Error::RetryAfterTooLong { after, limit, .. } = &error else {
         panic!("{error:?}");
     };
     assert_eq!(*after, Duration::from_secs(120));
-    assert!(error.to_string().contains("429"), "{error}");
+    assert_eq!(*limit, fixtures::quick_retry().max_retry_after);
+    assert_eq!(error.status(), Some(http::StatusCode::TOO_MANY_REQUESTS));
+    assert!(error.is_transient() && !error.is_refused());
+    let text = chain(&error);
+    assert!(text.contains("429"), "{text}");
+    assert!(!error.to_string().contains("429"), "one level: {error}");
+    assert_each_level_once(&error);
     assert_eq!(sim.stats().requests.tencent_getappinfo, 1);
 }
 
@@ -206,13 +235,22 @@ async fn a_refused_signature_is_not_retried() {
         .await
         .expect("simulator starts");
     let client = fixtures::tencent(&sim)
-        .appkey(Secret::new("not-the-appkey"))
+        .appkey("not-the-appkey")
         .build()
         .expect("client builds");
     let error = client.account().await.expect_err("wrong appkey");
-    assert!(error.is_refused(), "{error:?}");
+    assert!(error.is_refused() && !error.is_transient(), "{error:?}");
     let code = iotcard_sim::tencent_codes::SIG_MISMATCH.to_string();
-    assert!(error.to_string().contains(&code), "{error}");
+    assert!(chain(&error).contains(&code), "{}", chain(&error));
+    assert_eq!(error.provider_code(), Some(code));
+    assert!(
+        error
+            .provider_message()
+            .is_some_and(|m| m.contains("sig does not match")),
+        "{:?}",
+        error.provider_message()
+    );
+    assert!(!error.is_card_unknown());
     let stats = sim.stats();
     assert_eq!(stats.requests.tencent_getappinfo, 1);
     assert_eq!(stats.refusals.sig_mismatch, 1);
@@ -226,16 +264,18 @@ async fn a_listing_that_fails_ends_with_the_error() {
         .await
         .expect("simulator starts");
     let client = fixtures::tencent(&sim).build().expect("client builds");
-    let mut cards = Box::pin(client.cards(tencent_proto::OperatorFilter::All));
+    // Unpin: polled where it stands, no pinning.
+    let mut cards = client.cards(OperatorFilter::All);
     // The first page arrives; then the server dies.
     for _ in 0..20 {
-        futures::StreamExt::next(&mut cards)
+        cards
+            .next()
             .await
             .expect("a card")
             .expect("the first page answers");
     }
     sim.set_faults(always_failing()).expect("valid faults");
-    let rest: Vec<_> = futures::StreamExt::collect(cards).await;
+    let rest: Vec<_> = cards.collect().await;
     assert_eq!(rest.len(), 1, "the stream ends with the error: {rest:?}");
     let error = rest
         .into_iter()
@@ -257,13 +297,11 @@ async fn a_detailed_listing_that_fails_is_not_silently_short() {
         .await
         .expect("simulator starts");
     let client = fixtures::tencent(&sim).build().expect("client builds");
-    let reports: Vec<_> =
-        futures::StreamExt::collect(client.cards_detailed(tencent_proto::OperatorFilter::All))
-            .await;
+    let reports: Vec<_> = client.cards_with_info(OperatorFilter::All).collect().await;
     assert!(sim.stats().requests.tencent_getcardlist > 0);
     assert!(
         reports.last().is_some_and(|r| r.is_err()),
-        "the listing failed after {} requests, yet cards_detailed ended as if the \
+        "the listing failed after {} requests, yet cards_with_info ended as if the \
          account had {} cards and reported no failure",
         sim.stats().requests.tencent_getcardlist,
         reports.len()

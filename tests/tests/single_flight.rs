@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use iotcard_model::CardNumber;
+use iotcard_facade::{CardNumber, ProblemKind};
 use iotcard_tests::expect::{self, Answer};
 use iotcard_tests::fixtures;
 
@@ -61,7 +61,7 @@ async fn a_hundred_concurrent_calls_share_one_refused_login() {
         .await
         .expect("simulator starts");
     let client = fixtures::iotbos(&sim)
-        .password("wrong".into())
+        .password("wrong")
         .concurrency(CALLS)
         .build()
         .expect("client builds");
@@ -78,10 +78,17 @@ async fn a_hundred_concurrent_calls_share_one_refused_login() {
         .collect();
     for task in tasks {
         let reports = task.await.expect("task ends");
-        assert!(matches!(
-            Answer::of(&reports[0].result),
-            Answer::Failure("failed", _)
-        ));
+        let Answer::Failure(ProblemKind::Failed, text) = Answer::of(&reports[0].result) else {
+            panic!("{:?}", reports[0].result);
+        };
+        assert!(text.contains("IoTBOS login failed"), "{text}");
+        let error = reports[0]
+            .result
+            .as_ref()
+            .unwrap_err()
+            .error()
+            .expect("failed");
+        assert!(error.is_refused() && !error.is_transient(), "{error:?}");
     }
     assert_eq!(
         sim.stats().requests.iotbos_login,

@@ -1,9 +1,9 @@
 //! HTTPS works when the simulator's CA is trusted, and fails with an error
 //! that says the certificate is not trusted when it is not.
 
-use iotcard_facade::{CardProblem, Error, IotbosClient, TencentClient};
-use iotcard_model::CardNumber;
+use iotcard_facade::{CardNumber, CardProblem, Error, IotbosClient, TencentClient};
 use iotcard_sim::RunningSimulator;
+use iotcard_tests::errors::{assert_each_level_once, chain};
 use iotcard_tests::expect::{self, Answer};
 use iotcard_tests::fixtures;
 
@@ -36,10 +36,18 @@ fn tencent_without_ca(sim: &RunningSimulator) -> TencentClient {
         .expect("client builds")
 }
 
+/// An untrusted certificate: it says so itself, its chain says so in
+/// words (each level once), and it is neither transient nor a refusal.
 fn assert_untrusted(error: &Error) {
     assert!(error.is_untrusted_certificate(), "{error:?}");
-    let text = error.to_string();
+    assert!(
+        !error.is_transient() && !error.is_refused() && !error.is_timeout(),
+        "{error:?}"
+    );
+    assert_eq!(error.status(), None, "no answer came");
+    let text = chain(error);
     assert!(text.contains("certificate is not trusted"), "{text}");
+    assert_each_level_once(error);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,7 +58,7 @@ async fn https_works_with_the_simulators_ca() {
     let at = sim.now();
 
     let iotbos = fixtures::iotbos(&sim)
-        .extra_ca_pem(sim.ca_pem().as_bytes().to_vec())
+        .extra_ca_pem(sim.ca_pem())
         .build()
         .expect("client builds");
     let numbers: Vec<CardNumber> = sim.fleet().numbers().collect();
@@ -66,7 +74,7 @@ async fn https_works_with_the_simulators_ca() {
     assert_eq!(info.card_counts.total(), 50);
     let card = sim.fleet().card(3).expect("card 3");
     assert_eq!(
-        tencent.card(card.iccid()).await.expect("getcardinfo"),
+        tencent.card_info(card.iccid()).await.expect("getcardinfo"),
         expect::card_info(&card, &at)
     );
 }
@@ -81,8 +89,9 @@ async fn without_the_ca_the_certificate_is_not_trusted() {
         .expect_err("untrusted");
     assert_untrusted(&error);
     assert!(
-        error.to_string().contains("extra_ca_pem"),
-        "says how to fix it: {error}"
+        chain(&error).contains("extra_ca_pem"),
+        "says how to fix it: {}",
+        chain(&error)
     );
     assert!(
         !matches!(error, Error::AttemptsExhausted { .. }),
@@ -107,7 +116,7 @@ async fn another_simulators_ca_is_not_trusted_either() {
     let sim = start().await;
     let other = start().await;
     let client = fixtures::tencent(&sim)
-        .extra_ca_pem(other.ca_pem().as_bytes().to_vec())
+        .extra_ca_pem(other.ca_pem())
         .build()
         .expect("client builds");
     assert_untrusted(&client.account().await.expect_err("wrong CA"));

@@ -1,10 +1,14 @@
 //! IoTBOS tokens that expire or are revoked mid-run never cost a card.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use iotcard_model::CardNumber;
+use iotcard_facade::{CardNumber, CardProblem, Error};
+use iotcard_tests::errors::chain;
 use iotcard_tests::expect::{self, Answer};
 use iotcard_tests::fixtures;
+// Tokens live on the simulator's real clock, so time cannot be paused here;
+// tokio's clock is the one the client's token cache reads.
+use tokio::time::Instant;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_second_tokens_over_a_multi_second_run() {
@@ -84,7 +88,7 @@ async fn a_revoked_token_means_one_new_login_and_no_lost_card() {
     let fleet = sim.fleet();
     let numbers: Vec<CardNumber> = fleet.numbers().collect();
 
-    let first = client.state(numbers.clone()).await;
+    let first = client.status(numbers.clone()).await;
     assert!(first
         .iter()
         .all(|r| !matches!(Answer::of(&r.result), Answer::Failure(..))));
@@ -92,9 +96,9 @@ async fn a_revoked_token_means_one_new_login_and_no_lost_card() {
 
     // The server forgets the client's token; the client does not know yet.
     sim.revoke_tokens();
-    let second = client.state(numbers.clone()).await;
+    let second = client.status(numbers.clone()).await;
     for (report, number) in second.iter().zip(&numbers) {
-        assert_eq!(Answer::of(&report.result), expect::state(fleet, number));
+        assert_eq!(Answer::of(&report.result), expect::status(fleet, number));
     }
     let stats = sim.stats();
     assert!(stats.refusals.token_revoked >= 1, "{:?}", stats.refusals);
@@ -110,18 +114,28 @@ async fn a_refused_login_is_reported_on_every_card_and_not_retried() {
         .await
         .expect("simulator starts");
     let client = fixtures::iotbos(&sim)
-        .password("not-the-password".into())
+        .password("not-the-password")
         .build()
         .expect("client builds");
     let numbers: Vec<CardNumber> = sim.fleet().numbers().collect();
     let reports = client.usage(numbers.clone()).await;
     assert_eq!(reports.len(), numbers.len());
     for report in &reports {
-        let Err(iotcard_facade::CardProblem::Failed(error)) = &report.result else {
+        let Err(CardProblem::Failed(error)) = &report.result else {
             panic!("{}: {:?}", report.card, report.result);
         };
-        assert!(error.is_refused(), "{error:?}");
-        assert!(error.to_string().contains("login"), "{error}");
+        assert!(error.is_refused() && !error.is_transient(), "{error:?}");
+        assert!(matches!(**error, Error::Login(_)), "{error:?}");
+        assert_eq!(error.to_string(), "IoTBOS login failed");
+        let text = chain(&**error);
+        assert!(
+            text.contains(iotcard_sim::iotbos_info::LOGIN_WRONG),
+            "{text}"
+        );
+        assert_eq!(
+            error.provider_message(),
+            Some(iotcard_sim::iotbos_info::LOGIN_WRONG)
+        );
     }
     let stats = sim.stats();
     assert_eq!(
