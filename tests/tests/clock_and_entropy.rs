@@ -94,10 +94,10 @@ async fn every_tencent_request_carries_the_clocks_time() {
     assert_eq!(sig, signature_for(&time));
 }
 
-/// A clock before 1970 signs with 0, which the platform refuses by its time
-/// window; the client does not panic or invent a time.
+/// A clock before 1970 cannot say Unix seconds: the request is refused
+/// with a clear error before anything is sent, not signed with a made-up time.
 #[tokio::test(start_paused = true)]
-async fn a_clock_before_1970_signs_with_zero() {
+async fn a_clock_before_1970_is_refused_before_sending() {
     let transport = Arc::new(ScriptedTransport::from_fn(|_| {
         scripted::ok(scripted::TENCENT_APP_INFO)
     }));
@@ -108,8 +108,16 @@ async fn a_clock_before_1970_signs_with_zero() {
         .transport(transport.clone())
         .build()
         .expect("client builds");
-    client.account().await.expect("the script accepts anything");
-    assert_eq!(stamp(&transport.requests()[0]).0, "0");
+    let error = client.account().await.expect_err("no time to sign with");
+    assert!(
+        matches!(
+            error,
+            iotcard_facade::Error::Tencent(iotcard_facade::TencentError::TimeBeforeEpoch)
+        ),
+        "{error:?}"
+    );
+    assert!(!error.is_transient());
+    assert!(transport.requests().is_empty(), "nothing was sent");
 }
 
 /// Against the simulator, whose `time` window follows the real clock (not

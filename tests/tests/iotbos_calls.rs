@@ -396,9 +396,13 @@ async fn a_refused_batch_reports_the_providers_words_on_each_card() {
         assert!(!error.is_card_unknown() && !error.is_timeout());
     }
     let stats = sim.stats();
-    // A refusal may mean a stale token: one new login, one more try per
-    // batch (two batches here), then the refusal stands.
-    assert_eq!(stats.requests.iotbos_plan, 2 * 2);
-    assert_eq!(stats.refusals.too_many_numbers, 4);
+    // A refusal may mean a stale token. A batch refused with the current
+    // token replaces it and asks once more; refused again with the fresh
+    // one, its refusal stands. A batch refused with a token the other had
+    // already replaced is no evidence, so it may take one try more (two
+    // batches here): at most three tries and one login each, plus the first.
+    let plans = stats.requests.iotbos_plan;
+    assert!((2 * 2..=2 * 3).contains(&plans), "{plans} plan requests");
+    assert_eq!(stats.refusals.too_many_numbers, plans);
     assert!((2..=3).contains(&stats.logins), "{} logins", stats.logins);
 }

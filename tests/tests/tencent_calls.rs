@@ -472,11 +472,8 @@ async fn an_unreadable_list_record_is_an_error_and_the_listing_goes_on() {
 }
 
 /// `TencentClient::cards` documents "an unreadable record is an `Err` item
-/// where it stood", but the facade appends a page's unreadable records
-/// after its readable ones (`pages()` in `tencent/client.rs` pushes
-/// `page.rejected` after `page.cards`, ignoring `RejectedCard::index`).
+/// where it stood": between the readable ones of its page, not after them.
 #[tokio::test]
-#[ignore = "facade bug: an unreadable getcardlist record comes out at the end of its page, not where it stood"]
 async fn an_unreadable_list_record_comes_out_where_it_stood() {
     let (_transport, client) = pages_with_an_unreadable_record();
     let items: Vec<_> = client.cards(OperatorFilter::All).collect().await;

@@ -6,7 +6,6 @@ use http::Uri;
 
 use crate::IotbosError;
 
-
 /// A validated IoTBOS base URL: `http` or `https`, a host, an optional port
 /// and an optional path prefix (for a server mounted below `/`), and nothing
 /// else: no user-info, query or fragment.
@@ -139,7 +138,7 @@ mod tests {
     fn default_is_the_documented_server() {
         assert_eq!(
             Endpoint::default(),
-            Endpoint::parse(Self::DEFAULT_URL).unwrap()
+            Endpoint::parse(Endpoint::DEFAULT_URL).unwrap()
         );
     }
 

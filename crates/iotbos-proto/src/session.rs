@@ -115,6 +115,7 @@ impl SessionConfig {
 pub struct Lease {
     token: Arc<AccessToken>,
     generation: u64,
+    until: Instant,
 }
 
 impl Lease {
@@ -126,6 +127,11 @@ impl Lease {
     /// Which login minted it: 1 for the first, and so on.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// Until when it is good by its lifetime (less the margin).
+    pub fn usable_until(&self) -> Instant {
+        self.until
     }
 }
 
@@ -186,7 +192,6 @@ pub enum Refusal {
 #[derive(Clone, Debug)]
 struct Current {
     lease: Lease,
-    until: Instant,
 }
 
 #[derive(Clone, Debug)]
@@ -227,7 +232,7 @@ impl<E: Clone> Session<E> {
     /// [`Step::Login`] handed you, when you come back after it.
     pub fn poll(&mut self, now: Instant, ticket: Option<Ticket>) -> Step<E> {
         if let Some(current) = &self.current {
-            if now < current.until {
+            if now < current.lease.until {
                 return Step::Use(current.lease.clone());
             }
             self.current = None;
@@ -265,8 +270,8 @@ impl<E: Clone> Session<E> {
             lease: Lease {
                 token: Arc::new(login.into_token()),
                 generation: self.generation,
+                until: now + usable,
             },
-            until: now + usable,
         });
         self.login = LoginState::Idle;
         Accepted {
@@ -311,12 +316,14 @@ impl<E: Clone> Session<E> {
     /// was on the wire (an answer slower than the margin) says nothing about
     /// the call.
     pub fn on_refused(&mut self, now: Instant, lease: &Lease, history: &mut Refusals) -> Refusal {
-        // A token someone else already replaced is no evidence either way:
-        // the call just asks again with the newer one.
-        let fresh = self
-            .current
-            .as_ref()
-            .is_some_and(|c| c.lease.generation == lease.generation && now < c.until);
+        // Evidence only about the current token within its lifetime: a
+        // token another call has already replaced may have died with it
+        // (one revocation can take two tokens), so the call just asks again.
+        let fresh = now < lease.until
+            && self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.lease.generation == lease.generation);
         if fresh && history.fresh.is_some_and(|g| g < lease.generation) {
             return Refusal::NotAboutToken;
         }

@@ -46,8 +46,6 @@ enum Call {
     Answered,
     /// Reported the provider's refusal (not about the token).
     Reported,
-    /// Reported a failed login.
-    LoginFailed,
 }
 
 /// The world: the session, the calls, the server, the clock.
@@ -233,7 +231,7 @@ fn step(base: Instant, s: Scenario, world: &World, i: usize) -> Option<World> {
                 }
             }
         }
-        Call::Answered | Call::Reported | Call::LoginFailed => return None,
+        Call::Answered | Call::Reported => return None,
     }
     Some(w)
 }

@@ -133,6 +133,11 @@ where
     }
 
     fn start(&mut self, item: S::Item) {
+        if self.next_in == 0 {
+            // The head's patience runs from when it starts, not from when
+            // the stream was made (which may be long before it is polled).
+            self.head_since = Instant::now();
+        }
         let index = self.next_in;
         self.next_in += 1;
         let job = (self.job)(item);

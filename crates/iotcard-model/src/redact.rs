@@ -420,7 +420,9 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn no_value_of_a_secret_name_survives(value in "[A-Za-z0-9%._~-]{1,24}", name_case in proptest::bool::ANY) {
+        fn no_value_of_a_secret_name_survives(tail in "[A-Za-z0-9%._~-]{0,24}", name_case in proptest::bool::ANY) {
+            // Marked so no other part of the URL can look like it.
+            let value = format!("SeCrEt{tail}");
             let name = if name_case { "PASSWORD" } else { "accessToken" };
             let shown = url(&format!("http://u:{value}@h/p?a=1&{name}={value}&b=2"));
             proptest::prop_assert!(!shown.contains(&format!("={value}")), "{}", shown);

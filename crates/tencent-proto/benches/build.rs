@@ -15,7 +15,6 @@ fn at(secs: u64) -> std::time::SystemTime {
     std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
 }
 
-
 /// The spec's example account.
 fn credentials() -> Credentials {
     let sdkappid: SdkAppId = "1400009099".parse().expect("the spec's sdkappid");

@@ -19,11 +19,7 @@ pub enum Call {
 
 impl Call {
     /// Every command the spec documents.
-    pub const ALL: [Call; 3] = [
-        Call::GetAppInfo,
-        Call::GetCardList,
-        Call::GetCardInfo,
-    ];
+    pub const ALL: [Call; 3] = [Call::GetAppInfo, Call::GetCardList, Call::GetCardInfo];
 
     /// The command word as it appears in the path (`getcardlist`).
     pub fn name(self) -> &'static str {

@@ -9,7 +9,7 @@ use crate::card::WireCard;
 use crate::envelope::{open, open_typed, shape};
 use crate::error::Answer;
 use crate::wire_value::unix_instant;
-use crate::{CardBrief, Call, TencentError};
+use crate::{Call, CardBrief, TencentError};
 
 const COMMAND: Call = Call::GetCardInfo;
 

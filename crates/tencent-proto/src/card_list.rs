@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use crate::card::WireCard;
 use crate::envelope::{open, open_typed, shape};
 use crate::error::Answer;
-use crate::{CardBrief, Call, TencentError};
+use crate::{Call, CardBrief, TencentError};
 
 const COMMAND: Call = Call::GetCardList;
 

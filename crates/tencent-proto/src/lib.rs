@@ -82,12 +82,12 @@
 pub mod api_reading {}
 
 mod app_info;
+mod call;
 mod card;
 mod card_info;
 mod card_list;
 mod card_list_query;
 pub mod codes;
-mod call;
 mod credentials;
 mod endpoint;
 mod envelope;
@@ -105,20 +105,20 @@ pub use bytes;
 /// The `http` crate whose `Request` and `StatusCode` this API speaks,
 /// re-exported so callers name the very same version.
 pub use http;
-/// The `rand_core` (0.6) whose `RngCore` [`Random::generate`] takes.
-pub use rand_core;
 pub use iotcard_model::{
     CardKind, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal, Expiry, Iccid, Instant,
     ModelError, Msisdn, NetworkStatus, Operator, Plan, Remaining, Secret, Usage,
 };
+/// The `rand_core` (0.6) whose `RngCore` [`Random::generate`] takes.
+pub use rand_core;
 
 pub use app_info::{parse_app_info, AppInfo, CardCounts};
+pub use call::Call;
 pub use card::{CardBrief, ReportedMsisdn};
 pub use card_info::{parse_card_info, CardInfo};
 pub use card_list::{parse_card_list, CardList, RejectedCard};
 pub use card_list_query::{CardListQuery, Limit, OperatorFilter};
 pub use codes::Teleoperator;
-pub use call::Call;
 pub use credentials::{Credentials, SdkAppId};
 pub use endpoint::Endpoint;
 pub use error::TencentError;

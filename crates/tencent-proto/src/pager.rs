@@ -1,8 +1,8 @@
 //! Listing every card, one `getcardlist` page at a time.
 
-use std::time::SystemTime;
 use bytes::Bytes;
 use http::Request;
+use std::time::SystemTime;
 
 use crate::{Api, CardList, CardListQuery, Limit, OperatorFilter, Random, TencentError};
 

@@ -1,10 +1,10 @@
-use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::{header, Method, Request};
 use iotcard_model::Iccid;
 use serde::Serialize;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::{CardListQuery, Call, Credentials, Endpoint, Random, TencentError};
+use crate::{Call, CardListQuery, Credentials, Endpoint, Random, TencentError};
 
 /// Builds signed requests for one account on one endpoint.
 ///

@@ -6,8 +6,8 @@ use std::error::Error as _;
 use http::StatusCode;
 use iotcard_model::Secret;
 use tencent_proto::{
-    parse_app_info, parse_card_info, parse_card_list, CardListPager, Call, Credentials,
-    Endpoint, Limit, OperatorFilter, Random, SdkAppId, TencentError,
+    parse_app_info, parse_card_info, parse_card_list, Call, CardListPager, Credentials, Endpoint,
+    Limit, OperatorFilter, Random, SdkAppId, TencentError,
 };
 
 /// Every error's `Display` holds none of the messages below it in its

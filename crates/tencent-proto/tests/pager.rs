@@ -15,7 +15,6 @@ fn at(secs: u64) -> std::time::SystemTime {
     std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
 }
 
-
 /// A card in the fake fleet: its ICCID and operator code.
 type FleetCard = (String, u8);
 

@@ -16,7 +16,6 @@ fn at(secs: u64) -> std::time::SystemTime {
     std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
 }
 
-
 fn answer(name: &str) -> Vec<u8> {
     strip_line_comments(&vector(name)).into_bytes()
 }
@@ -204,8 +203,14 @@ fn built_requests_match_the_spec_request_shapes() {
     };
     let built = [
         ("getappinfo", api.app_info(at(TIME), random).unwrap()),
-        ("getcardlist", api.card_list(&query, at(TIME), random).unwrap()),
-        ("getcardinfo", api.card_info(&iccid, at(TIME), random).unwrap()),
+        (
+            "getcardlist",
+            api.card_list(&query, at(TIME), random).unwrap(),
+        ),
+        (
+            "getcardinfo",
+            api.card_info(&iccid, at(TIME), random).unwrap(),
+        ),
     ];
     for (command, request) in built {
         let body = check_envelope(&receive(&request), command);

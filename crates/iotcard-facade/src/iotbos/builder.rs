@@ -75,14 +75,16 @@ impl IotbosClientBuilder {
             Some(url) => Endpoint::parse(url)?,
             None => Endpoint::default(),
         };
-        let account = self
-            .account
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| Error::config("account", "is not set"))?;
-        let password = self
-            .password
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| Error::config("password", "is not set"))?;
+        let account = match self.account {
+            None => return Err(Error::config("account", "is not set")),
+            Some(a) if a.is_empty() => return Err(Error::config("account", "is empty")),
+            Some(a) => a,
+        };
+        let password = match self.password {
+            None => return Err(Error::config("password", "is not set")),
+            Some(p) if p.is_empty() => return Err(Error::config("password", "is empty")),
+            Some(p) => p,
+        };
         let batch_size = match self.batch_size {
             None => DEFAULT_BATCH_SIZE,
             Some(n) => NonZeroUsize::new(n)

@@ -51,12 +51,16 @@ impl TencentClientBuilder {
             Some(url) => Endpoint::parse(url)?,
             None => Endpoint::default(),
         };
-        let sdkappid = self
-            .sdkappid
-            .ok_or_else(|| Error::config("sdkappid", "is not set"))?;
-        let appkey = self
-            .appkey
-            .ok_or_else(|| Error::config("appkey", "is not set"))?;
+        let sdkappid = match self.sdkappid {
+            None => return Err(Error::config("sdkappid", "is not set")),
+            Some(id) if id.is_empty() => return Err(Error::config("sdkappid", "is empty")),
+            Some(id) => id,
+        };
+        let appkey = match self.appkey {
+            None => return Err(Error::config("appkey", "is not set")),
+            Some(key) if key.is_empty() => return Err(Error::config("appkey", "is empty")),
+            Some(key) => key,
+        };
         let credentials = Credentials::new(SdkAppId::parse(&sdkappid)?, appkey)?;
         let page_size = Limit::new(self.page_size.unwrap_or(u64::from(Limit::MAX.get())))?;
         let sender = Sender::new(

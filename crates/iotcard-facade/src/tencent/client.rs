@@ -242,19 +242,35 @@ impl TencentClient {
                 pager.record(&p)?;
                 Ok(p)
             }) {
-                Ok(page) => {
-                    let mut items: Vec<Result<CardBrief, Error>> =
-                        page.cards.into_iter().map(Ok).collect();
-                    for rejected in page.rejected {
-                        tracing::warn!(index = rejected.index, error = %rejected.error, "unreadable card record in getcardlist page");
-                        items.push(Err(Error::Tencent(rejected.error)));
-                    }
-                    items
-                }
+                Ok(page) => in_place(page),
                 Err(e) => return Some((vec![Err(e)], None)),
             };
             Some((items, Some((client, pager))))
         })
         .flat_map(stream::iter)
     }
+}
+
+/// A page's records in the order the page held them: each unreadable one
+/// (an `Err`) where it stood, between the readable ones.
+fn in_place(page: tencent_proto::CardList) -> Vec<Result<CardBrief, Error>> {
+    let mut items = Vec::with_capacity(page.cards.len() + page.rejected.len());
+    let mut cards = page.cards.into_iter();
+    let mut rejected = page.rejected.into_iter().peekable();
+    loop {
+        match rejected.next_if(|r| r.index <= items.len()) {
+            Some(bad) => {
+                tracing::warn!(index = bad.index, error = %bad.error, "unreadable card record in getcardlist page");
+                items.push(Err(Error::Tencent(bad.error)));
+            }
+            None => match cards.next() {
+                Some(card) => items.push(Ok(card)),
+                None => break,
+            },
+        }
+    }
+    // Rejections indexed past the end (a page that claims more than it
+    // holds) still come out, last.
+    items.extend(rejected.map(|bad| Err(Error::Tencent(bad.error))));
+    items
 }
