@@ -28,11 +28,9 @@ pub fn simulator() -> SimulatorBuilder {
 /// Retries as the default policy does, but with short waits, so a test that
 /// meets faults stays fast.
 pub fn quick_retry() -> RetryConfig {
-    RetryConfig {
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(100),
-        ..RetryConfig::default()
-    }
+    RetryConfig::default()
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(100))
 }
 
 /// An IoTBOS client builder pointed at `sim` with the credentials it accepts.

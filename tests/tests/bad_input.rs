@@ -198,10 +198,7 @@ fn assert_refused(case: &str, error: Error, names: &str) {
 #[tokio::test]
 async fn bad_settings_are_refused_when_building() {
     let transport = nothing_may_be_sent();
-    let no_attempts = RetryConfig {
-        max_attempts: 0,
-        ..RetryConfig::default()
-    };
+    let no_attempts = RetryConfig::default().max_attempts(0);
     let cases: Vec<(&str, Result<IotbosClient, Error>, &str)> = vec![
         (
             "batch 0",

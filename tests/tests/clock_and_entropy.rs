@@ -214,12 +214,10 @@ fn assert_time_refused(error: &Error) {
 /// Retries with waits long enough to measure: four attempts, the first
 /// backoff up to 100 ms, doubling.
 fn measurable_retry() -> RetryConfig {
-    RetryConfig {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(100),
-        max_delay: Duration::from_secs(5),
-        ..RetryConfig::default()
-    }
+    RetryConfig::default()
+        .max_attempts(4)
+        .base_delay(Duration::from_millis(100))
+        .max_delay(Duration::from_secs(5))
 }
 
 /// What one seeded Tencent client did facing three 503s then an answer:

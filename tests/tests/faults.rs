@@ -35,10 +35,7 @@ fn flaky() -> Faults {
 /// must not drain it (AWS standard mode refunds a retry's cost when the
 /// retried request succeeds).
 fn retry(max_attempts: u32) -> RetryConfig {
-    RetryConfig {
-        max_attempts,
-        ..fixtures::quick_retry()
-    }
+    fixtures::quick_retry().max_attempts(max_attempts)
 }
 
 async fn start(faults: Faults) -> RunningSimulator {

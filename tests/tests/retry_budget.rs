@@ -133,10 +133,7 @@ async fn tencent_spends_its_budget_then_stops_retrying() {
         .start()
         .await
         .expect("simulator starts");
-    let retry = RetryConfig {
-        base_delay: Duration::from_millis(5),
-        ..RetryConfig::default()
-    };
+    let retry = RetryConfig::default().base_delay(Duration::from_millis(5));
     let client = fixtures::tencent(&sim)
         .retry(retry.clone())
         .build()
@@ -180,13 +177,11 @@ async fn the_budget_is_shared_and_reports_the_last_error() {
     let transport = scripted_503();
     let client = tencent_on(
         transport.clone(),
-        RetryConfig {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(1),
-            budget_capacity: 20,
-            retry_cost: 5,
-            ..RetryConfig::default()
-        },
+        RetryConfig::default()
+            .max_attempts(4)
+            .base_delay(Duration::from_millis(1))
+            .budget_capacity(20)
+            .retry_cost(5),
     );
     // 20 tokens: the first call retries 3 times (15), the second once (5),
     // the third not at all.

@@ -137,10 +137,7 @@ fn flaky() -> Faults {
 }
 
 fn retry() -> RetryConfig {
-    RetryConfig {
-        max_attempts: 6,
-        ..fixtures::quick_retry()
-    }
+    fixtures::quick_retry().max_attempts(6)
 }
 
 fn iotbos(

@@ -13,8 +13,22 @@ use std::time::Duration;
 
 use rand::Rng;
 
-/// How a client retries a failed request.
+/// How a client retries a failed request. Start from
+/// [`RetryConfig::default`] (or [`RetryConfig::disabled`]) and change what
+/// you need:
+///
+/// ```
+/// use std::time::Duration;
+/// use iotcard_facade::RetryConfig;
+///
+/// let retry = RetryConfig::default()
+///     .max_attempts(6)
+///     .base_delay(Duration::from_millis(100));
+/// assert_eq!(retry.max_attempts, 6);
+/// assert_eq!(retry.batch_rounds, 2);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RetryConfig {
     /// Attempts per request in all, the first included (1 = never retry).
     pub max_attempts: u32,
@@ -63,6 +77,54 @@ impl Default for RetryConfig {
 }
 
 impl RetryConfig {
+    /// The same with [`max_attempts`](RetryConfig#structfield.max_attempts): attempts per request in all, the first included (1 = never retry).
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// The same with [`base_delay`](RetryConfig#structfield.base_delay): the first backoff's upper bound.
+    pub fn base_delay(mut self, base_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self
+    }
+
+    /// The same with [`max_delay`](RetryConfig#structfield.max_delay): no backoff waits longer than this.
+    pub fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// The same with [`max_retry_after`](RetryConfig#structfield.max_retry_after): the longest `Retry-After` the client honours.
+    pub fn max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
+    /// The same with [`budget_capacity`](RetryConfig#structfield.budget_capacity): tokens in the retry budget when full.
+    pub fn budget_capacity(mut self, budget_capacity: u32) -> Self {
+        self.budget_capacity = budget_capacity;
+        self
+    }
+
+    /// The same with [`retry_cost`](RetryConfig#structfield.retry_cost): tokens one retry of an ordinary failure takes.
+    pub fn retry_cost(mut self, retry_cost: u32) -> Self {
+        self.retry_cost = retry_cost;
+        self
+    }
+
+    /// The same with [`timeout_retry_cost`](RetryConfig#structfield.timeout_retry_cost): tokens one retry after a timeout takes.
+    pub fn timeout_retry_cost(mut self, timeout_retry_cost: u32) -> Self {
+        self.timeout_retry_cost = timeout_retry_cost;
+        self
+    }
+
+    /// The same with [`batch_rounds`](RetryConfig#structfield.batch_rounds): rounds per batch of cards, the first included.
+    pub fn batch_rounds(mut self, batch_rounds: u32) -> Self {
+        self.batch_rounds = batch_rounds;
+        self
+    }
+
     /// A configuration that never retries.
     pub fn disabled() -> Self {
         Self {
@@ -176,10 +238,7 @@ mod tests {
 
     #[test]
     fn budget_empties_and_refills() {
-        let cfg = RetryConfig {
-            budget_capacity: 20,
-            ..RetryConfig::default()
-        };
+        let cfg = RetryConfig::default().budget_capacity(20);
         let budget = RetryBudget::new(&cfg);
         assert!(budget.try_acquire(FailureKind::Timeout)); // 10 left
         assert!(budget.try_acquire(FailureKind::Other)); // 5 left

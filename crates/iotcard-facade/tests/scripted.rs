@@ -51,11 +51,9 @@ fn query(req: &http::Request<bytes::Bytes>, key: &str) -> Option<String> {
 }
 
 fn fast_retry() -> RetryConfig {
-    RetryConfig {
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        ..RetryConfig::default()
-    }
+    RetryConfig::default()
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(5))
 }
 
 fn iotbos(transport: Arc<ScriptedTransport>, retry: RetryConfig) -> IotbosClient {
@@ -264,10 +262,7 @@ async fn an_empty_retry_budget_stops_retrying() {
         ))
         .or_else(|_: TransportError| Ok(Response::new(StatusCode::INTERNAL_SERVER_ERROR, "boom")))
     }));
-    let retry = RetryConfig {
-        budget_capacity: 10, // two retries' worth
-        ..fast_retry()
-    };
+    let retry = fast_retry().budget_capacity(10);
     let client = iotbos(transport.clone(), retry);
     let reports = client.usage(numbers(200)).await; // four batches
     let budget_errors = reports
@@ -426,10 +421,7 @@ async fn one_round_means_a_batch_is_never_asked_again() {
         }
         Ok(Response::new(StatusCode::SERVICE_UNAVAILABLE, "down"))
     }));
-    let retry = RetryConfig {
-        batch_rounds: 1,
-        ..fast_retry()
-    };
+    let retry = fast_retry().batch_rounds(1);
     let client = iotbos(transport.clone(), retry);
     let reports = client.usage(numbers(1)).await;
     assert!(reports[0].result.is_err());

@@ -15,7 +15,7 @@ use crate::{Call, TencentError};
 const COMMAND: Call = Call::GetAppInfo;
 
 /// The account (应用) the sdkappid belongs to.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
 pub struct AppInfo {
     /// `name`.
     pub name: String,
@@ -26,7 +26,7 @@ pub struct AppInfo {
 }
 
 /// Cards per operator: `yd_card_cnt` (移动), `dx_card_cnt` (电信), `lt_card_cnt` (联通).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, serde::Serialize)]
 pub struct CardCounts {
     /// China Mobile cards (`yd_card_cnt`).
     pub china_mobile: u64,

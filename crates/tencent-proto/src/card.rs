@@ -17,7 +17,8 @@ use crate::TencentError;
 /// A value that is not a valid MSISDN (or not even a string: a bare JSON
 /// number is read as its digits) is kept verbatim rather than failing the
 /// card: the number is informational, the ICCID is what identifies the card.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, serde::Serialize)]
+#[serde(untagged)]
 pub enum ReportedMsisdn {
     /// A well-formed MSISDN.
     Valid(Msisdn),
@@ -67,7 +68,7 @@ impl fmt::Display for ReportedMsisdn {
 }
 
 /// One card as `getcardlist` lists it (`CardBrief` in the spec).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
 pub struct CardBrief {
     /// `iccid`.
     pub iccid: Iccid,

@@ -15,7 +15,7 @@ const COMMAND: Call = Call::GetCardInfo;
 
 /// One card as `getcardinfo` describes it: the [`CardBrief`] fields plus its
 /// product (套餐) and pool (流量池).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
 pub struct CardInfo {
     /// The fields shared with `getcardlist`.
     pub card: CardBrief,

@@ -17,7 +17,7 @@ const COMMAND: Call = Call::GetCardList;
 /// [`CardList::rejected`] with its position and reason, the others are in
 /// [`CardList::cards`], and [`CardList::len`] counts both (the pager advances
 /// by it).
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct CardList {
     /// The cards read, in page order.
     pub cards: Vec<CardBrief>,
@@ -38,13 +38,14 @@ impl CardList {
 }
 
 /// A card record in a page that could not be read.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct RejectedCard {
     /// Its 0-based position in the page.
     pub index: usize,
     /// The record's JSON, verbatim.
     pub raw: String,
     /// Why it could not be read.
+    #[serde(serialize_with = "as_text")]
     pub error: TencentError,
 }
 
@@ -207,4 +208,17 @@ mod tests {
             proptest::prop_assert_eq!(public, careful);
         }
     }
+}
+
+/// An error as the text a person reads (with its causes), for records that
+/// are serialized.
+fn as_text<S: serde::Serializer>(error: &TencentError, s: S) -> Result<S::Ok, S::Error> {
+    let mut text = error.to_string();
+    let mut next = std::error::Error::source(error);
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    s.serialize_str(&text)
 }

@@ -11,7 +11,11 @@ use crate::card_list_query::{operator_code, operator_from_code};
 
 /// A card's `teleoperator`: one of the three documented operators, or the
 /// code verbatim.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+///
+/// Serialized as the operator's name (`china_mobile`), or the code as a
+/// number when it is none of the three.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize)]
+#[serde(untagged)]
 pub enum Teleoperator {
     /// `1` China Mobile, `2` China Telecom, `3` China Unicom.
     Known(Operator),

@@ -284,3 +284,25 @@ fn a_gateway_502_page_is_a_transient_http_error_without_the_signature() {
     let shown = format!("{e} {e:?}");
     assert!(!shown.contains("4ce121a0"), "{shown}");
 }
+
+#[test]
+fn answers_serialize_with_their_exact_values_and_unknown_codes_kept() {
+    let info = parse_card_info(StatusCode::OK, &answer("getcardinfo.repaired.json")).unwrap();
+    let json = serde_json::to_value(&info).unwrap();
+    assert_eq!(json["card"]["iccid"], info.card.iccid.as_str());
+    // Exact decimals stay strings with their digits.
+    assert_eq!(
+        json["card"]["data_used_in_period"]["amount"],
+        info.card.data_used_in_period.amount.to_string()
+    );
+    assert_eq!(json["product_id"], serde_json::json!(info.product_id));
+    let list = parse_card_list(StatusCode::OK, &answer("getcardlist.json")).unwrap();
+    let json = serde_json::to_value(&list).unwrap();
+    assert_eq!(json["cards"].as_array().unwrap().len(), list.cards.len());
+    // The document's own `network_status: 0` is kept, not refused.
+    let shown: Vec<String> = list.cards.iter().map(|c| c.network.to_string()).collect();
+    assert!(shown.iter().any(|n| n == "0"), "{shown:?}");
+    let app = parse_app_info(StatusCode::OK, &answer("getappinfo.json")).unwrap();
+    let json = serde_json::to_value(app).unwrap();
+    assert!(json["card_counts"]["china_mobile"].is_u64(), "{json}");
+}
