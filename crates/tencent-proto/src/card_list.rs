@@ -123,6 +123,19 @@ fn parse_card_list_careful(at: Answer, body: &[u8]) -> Result<CardList, TencentE
     Ok(page)
 }
 
+/// An error as the text a person reads (with its causes), for records that
+/// are serialized.
+fn as_text<S: serde::Serializer>(error: &TencentError, s: S) -> Result<S::Ok, S::Error> {
+    let mut text = error.to_string();
+    let mut next = std::error::Error::source(error);
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    s.serialize_str(&text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,17 +221,4 @@ mod tests {
             proptest::prop_assert_eq!(public, careful);
         }
     }
-}
-
-/// An error as the text a person reads (with its causes), for records that
-/// are serialized.
-fn as_text<S: serde::Serializer>(error: &TencentError, s: S) -> Result<S::Ok, S::Error> {
-    let mut text = error.to_string();
-    let mut next = std::error::Error::source(error);
-    while let Some(cause) = next {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    s.serialize_str(&text)
 }
