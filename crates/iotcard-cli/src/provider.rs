@@ -14,27 +14,30 @@ pub enum Provider {
 }
 
 impl Provider {
+    /// The facade's name for this platform.
+    pub fn platform(self) -> iotcard_facade::Provider {
+        match self {
+            Provider::Iotbos => iotcard_facade::Provider::Iotbos,
+            Provider::Tencent => iotcard_facade::Provider::Tencent,
+        }
+    }
+
     /// The name used in flags, the environment and the config file.
     pub fn key(self) -> &'static str {
-        match self {
-            Provider::Iotbos => "iotbos",
-            Provider::Tencent => "tencent",
-        }
+        self.platform().as_str()
     }
 
     /// The name an operator knows the platform by.
     pub fn title(self) -> &'static str {
-        match self {
-            Provider::Iotbos => "IoTBOS",
-            Provider::Tencent => "Tencent IoT card",
-        }
+        self.platform().title()
     }
 
     /// Parses the config-file / environment spelling (`iotbos`, `tencent`).
     pub fn from_key(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "iotbos" => Some(Provider::Iotbos),
-            "tencent" => Some(Provider::Tencent),
+        match s.parse::<iotcard_facade::Provider>().ok()? {
+            iotcard_facade::Provider::Iotbos => Some(Provider::Iotbos),
+            iotcard_facade::Provider::Tencent => Some(Provider::Tencent),
+            // A platform the facade speaks and this CLI does not yet.
             _ => None,
         }
     }

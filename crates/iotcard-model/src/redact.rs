@@ -139,7 +139,20 @@ impl fmt::Display for RedactedUrl<'_> {
                 }
                 f.write_str(path)?;
             }
-            None => f.write_str(before_query)?,
+            // No scheme: what comes before the first `/` (after a leading
+            // `//`) is where an authority would be, and a user-info there is
+            // hidden too (`me:pw@host`, `//me:pw@host`).
+            None => {
+                let (lead, rest) = match before_query.strip_prefix("//") {
+                    Some(rest) => ("//", rest),
+                    None => ("", before_query),
+                };
+                let end = rest.find('/').unwrap_or(rest.len());
+                match rest[..end].rfind('@') {
+                    Some(at) => write!(f, "{lead}{REDACTED}{}", &rest[at..])?,
+                    None => f.write_str(before_query)?,
+                }
+            }
         }
         if let Some(query) = query {
             write!(f, "?{}", self.names.query(query))?;
@@ -376,6 +389,10 @@ mod tests {
         assert_eq!(url("/Api/token?password=x"), "/Api/token?password=***");
         assert_eq!(url("http://sys.iotbos.com"), "http://sys.iotbos.com");
         assert_eq!(url("not a url at all"), "not a url at all");
+        assert_eq!(url("user:SENTINEL@host/x"), "***@host/x");
+        assert_eq!(url("//user:SENTINEL@host"), "//***@host");
+        assert_eq!(url("SENTINEL@host?password=SENTINEL"), "***@host?password=***");
+        assert_eq!(url("host/a@b"), "host/a@b");
         assert_eq!(url(""), "");
     }
 

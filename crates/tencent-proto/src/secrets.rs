@@ -52,24 +52,9 @@ pub fn redact_text(text: &str) -> String {
 
 /// A base URL as given, fit for an error message: query credentials
 /// redacted and any user-info hidden whole, even where the text is too
-/// broken for [`SecretNames::url`] to see a scheme (`me:pw@host`,
-/// `//me:pw@host`).
+/// broken to have a scheme (`me:pw@host`, `//me:pw@host`).
 pub(crate) fn shown_base_url(input: &str) -> String {
-    let shown = SECRET_NAMES.url(input).to_string();
-    if input.contains("://") {
-        return shown;
-    }
-    // No scheme: whatever comes before the first `/`, `?` or `#` (after a
-    // leading `//`) is where an authority would be.
-    let (lead, rest) = match shown.strip_prefix("//") {
-        Some(rest) => ("//", rest),
-        None => ("", shown.as_str()),
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{lead}{}{}", iotcard_model::REDACTED, &rest[at..]),
-        None => shown,
-    }
+    SECRET_NAMES.url(input).to_string()
 }
 
 #[cfg(test)]
