@@ -45,13 +45,14 @@ fn assert_names(error: &Error, input: &str, why: &str) {
     assert!(text.contains(why), "{text} does not say {why:?}");
 }
 
-const BAD_NUMBERS: [(&str, &str); 6] = [
+const BAD_NUMBERS: [(&str, &str); 7] = [
     ("", "empty"),
-    ("1064a04085884", "digits only"),
-    ("1064804085884,1064804085885", "digits only"),
-    (" 1064804085884", "digits only"),
-    ("106480", "11 to 20 digits"),
-    ("898600000000000000011", "11 to 20 digits"),
+    ("1064a04085884", "must be an ICCID"),
+    ("1064804085884,1064804085885", "letters and digits only"),
+    (" 1064804085884", "letters and digits only"),
+    ("106480", "11 to 15 digits"),
+    ("1064804085884123", "11 to 15 digits"),
+    ("898600000000000000011", "19 or 20 characters"),
 ];
 
 const BAD_ICCIDS: [(&str, &str); 4] = [

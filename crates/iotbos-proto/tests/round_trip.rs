@@ -348,7 +348,7 @@ type Generated<P> = (Vec<(String, Outcome, Option<P>)>, Style);
 fn cards<F: Fixture>() -> impl Strategy<Value = Generated<F::Payload>> {
     let card = (outcome(), F::payload());
     (
-        prop::collection::hash_set("[0-9]{11,20}", 0..12),
+        prop::collection::hash_set("[0-9]{11,15}|89[0-9A-Z]{17,18}", 0..12),
         prop::collection::vec(card, 12),
         style(),
     )

@@ -35,18 +35,11 @@ pub trait CardId: iotcard_facade::PlatformCard {
     fn check(text: &str) -> Result<Self, String>;
 }
 
-/// IoTBOS takes its card numbers: the MSISDN or an all-digit ICCID.
+/// IoTBOS takes its card numbers: the MSISDN or the ICCID.
 impl CardId for CardNumber {
     const PROVIDER: Provider = Provider::Iotbos;
     fn check(text: &str) -> Result<Self, String> {
-        CardNumber::parse(text).map_err(|e| {
-            let reason = model_reason(&e);
-            if Iccid::parse(text).is_ok() {
-                format!("{reason} (IoTBOS takes digits only: the MSISDN or an all-digit ICCID)")
-            } else {
-                reason
-            }
-        })
+        CardNumber::parse(text).map_err(|e| model_reason(&e))
     }
 }
 
@@ -261,16 +254,21 @@ mod tests {
     }
 
     #[test]
-    fn iotbos_takes_digits_only() {
-        let ok =
-            distinct_cards::<CardNumber>(vec![raw("1064804085884"), raw("89860000000000000001")])
-                .unwrap();
-        assert_eq!(ok.len(), 2);
-        let e = check::<CardNumber>(raw("898602B7091701054333"))
+    fn iotbos_takes_msisdns_and_iccids_with_letters() {
+        let ok = distinct_cards::<CardNumber>(vec![
+            raw("1064804085884"),
+            raw("89860000000000000001"),
+            raw("898602B7091701054333"),
+            // The same ICCID in another case is the same card: one record.
+            raw("898602b7091701054333"),
+        ])
+        .unwrap();
+        assert_eq!(ok.len(), 3);
+        let e = check::<CardNumber>(raw("1064a04085884"))
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("\"898602B7091701054333\"") && e.contains("IoTBOS takes digits only"),
+            e.contains("\"1064a04085884\"") && e.contains("must be an ICCID"),
             "{e}"
         );
         let e = check::<CardNumber>(Raw {

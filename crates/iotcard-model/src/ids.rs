@@ -137,17 +137,26 @@ impl Msisdn {
 }
 string_newtype_common!(Msisdn);
 
-/// A card number as IoTBOS takes it in `cardIdNums`: an MSISDN or an
-/// all-digit ICCID, 11 to 20 ASCII digits.
+/// A card number as IoTBOS takes it in `cardIdNums`: an MSISDN (11 to 15
+/// digits) or an ICCID (19 or 20 characters, digits and letters: Chinese
+/// ICCIDs often carry letters, `898602B7091701054333`).
 ///
-/// Digits only is what keeps a number from breaking the comma-joined batch
-/// (a `,` inside one number would split it into two on the server).
+/// Letters are kept upper-case, so an ICCID compares, hashes and orders
+/// the same in any case, and a number the server echoes in another case
+/// matches the one asked. Letters and digits only is also what keeps a
+/// number from breaking the comma-joined batch (a `,` inside one number
+/// would split it into two on the server).
 ///
 /// ```
 /// use iotcard_model::CardNumber;
 /// assert!("1064804085884".parse::<CardNumber>().is_ok());
+/// let lettered: CardNumber = "898602b7091701054333".parse()?;
+/// assert_eq!(lettered.as_str(), "898602B7091701054333");
+/// assert_eq!(lettered, "898602B7091701054333".parse()?);
 /// assert!("".parse::<CardNumber>().is_err());
 /// assert!("1064804085884,1".parse::<CardNumber>().is_err());
+/// assert!("1064804085884123".parse::<CardNumber>().is_err()); // 16 digits: neither
+/// # Ok::<(), iotcard_model::ModelError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 // Held inline: a fleet poll handles every number several times (read,
@@ -166,18 +175,33 @@ impl CardNumber {
         if s.is_empty() {
             return Err(err("is empty"));
         }
-        if !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(err("must be ASCII digits only"));
+        if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(err(
+                "must be ASCII letters and digits only (an MSISDN, or an ICCID)",
+            ));
         }
-        if !(11..=Self::MAX_LEN).contains(&s.len()) {
-            return Err(err("must be 11 to 20 digits"));
+        let digits_only = s.bytes().all(|b| b.is_ascii_digit());
+        let fits = match s.len() {
+            11..=15 => digits_only,
+            19 | 20 => true,
+            _ => false,
+        };
+        if !fits {
+            return Err(err(if digits_only {
+                "must be an MSISDN (11 to 15 digits) or an ICCID (19 or 20 characters)"
+            } else {
+                "a number with letters must be an ICCID: 19 or 20 characters"
+            }));
         }
-        ArrayString::from(s)
-            .map(Self)
-            .map_err(|_| err("must be 11 to 20 digits"))
+        let mut held = ArrayString::new();
+        for b in s.bytes() {
+            // ASCII, so every byte is a char and the length is known to fit.
+            held.push(char::from(b.to_ascii_uppercase()));
+        }
+        Ok(Self(held))
     }
 
-    /// The most digits a card number has (an all-digit ICCID).
+    /// The most characters a card number has (an ICCID).
     const MAX_LEN: usize = 20;
 
     /// The identifier as text.
@@ -213,9 +237,32 @@ mod tests {
         assert!(Msisdn::parse("+8613800138000").is_err());
         assert!(CardNumber::parse("1060000000001").is_ok());
         assert!(CardNumber::parse("89860000000000000001").is_ok());
+        assert!(CardNumber::parse("8986000000000000001").is_ok());
+        assert!(CardNumber::parse("898602B7091701054333").is_ok());
         assert!(CardNumber::parse("898600000000000000011").is_err());
-        assert!(CardNumber::parse("10600000a0001").is_err());
-        assert!(CardNumber::parse(" 1060000000001").is_err());
+        assert!(
+            CardNumber::parse("10600000a0001").is_err(),
+            "letters only in ICCIDs"
+        );
+        assert!(CardNumber::parse("1060000000000001").is_err(), "16 digits");
+        assert!(
+            CardNumber::parse("106000000000000001").is_err(),
+            "18 digits"
+        );
+        assert!(CardNumber::parse("1060000000").is_err(), "10 digits");
+        for bad in [
+            " 1060000000001",
+            "1060000000001,",
+            "106-0000000001",
+            "898602B709170105433.",
+            "８９８６",
+        ] {
+            assert!(CardNumber::parse(bad).is_err(), "{bad:?}");
+        }
+        let lower = CardNumber::parse("898602b7091701054333").unwrap();
+        let upper = CardNumber::parse("898602B7091701054333").unwrap();
+        assert_eq!(lower, upper);
+        assert_eq!(lower.as_str(), "898602B7091701054333");
     }
 
     #[test]
@@ -236,8 +283,10 @@ mod props {
         #[test]
         fn validators_never_panic_and_accept_only_what_they_say(s in "\\PC{0,30}") {
             if let Ok(n) = CardNumber::parse(&s) {
-                prop_assert!(n.as_str().bytes().all(|b| b.is_ascii_digit()));
-                prop_assert!((11..=20).contains(&n.as_str().len()));
+                let text = n.as_str();
+                prop_assert!(text.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
+                let digits = text.bytes().all(|b| b.is_ascii_digit());
+                prop_assert!((digits && (11..=15).contains(&text.len())) || (19..=20).contains(&text.len()));
             }
             if let Ok(i) = Iccid::parse(&s) {
                 prop_assert!(i.as_str().starts_with("89"));
@@ -246,7 +295,14 @@ mod props {
         }
 
         #[test]
-        fn valid_numbers_round_trip(s in "[0-9]{11,20}") {
+        fn iccids_compare_regardless_of_case(s in "89[0-9A-Za-z]{17,18}") {
+            let asked = CardNumber::parse(&s).unwrap();
+            prop_assert_eq!(&CardNumber::parse(&s.to_ascii_lowercase()).unwrap(), &asked);
+            prop_assert_eq!(&CardNumber::parse(&s.to_ascii_uppercase()).unwrap(), &asked);
+        }
+
+        #[test]
+        fn valid_numbers_round_trip(s in "[0-9]{11,15}|[0-9A-Z]{19,20}") {
             let n = CardNumber::parse(&s).unwrap();
             let json = serde_json::to_string(&n).unwrap();
             prop_assert_eq!(serde_json::from_str::<CardNumber>(&json).unwrap(), n);

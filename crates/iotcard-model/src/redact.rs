@@ -391,7 +391,10 @@ mod tests {
         assert_eq!(url("not a url at all"), "not a url at all");
         assert_eq!(url("user:SENTINEL@host/x"), "***@host/x");
         assert_eq!(url("//user:SENTINEL@host"), "//***@host");
-        assert_eq!(url("SENTINEL@host?password=SENTINEL"), "***@host?password=***");
+        assert_eq!(
+            url("SENTINEL@host?password=SENTINEL"),
+            "***@host?password=***"
+        );
         assert_eq!(url("host/a@b"), "host/a@b");
         assert_eq!(url(""), "");
     }
