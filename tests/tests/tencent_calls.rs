@@ -419,6 +419,12 @@ fn pages_with_an_unreadable_record() -> (Arc<ScriptedTransport>, TencentClient) 
     };
     let unreadable = r#"{"iccid":"1234","teleoperator":1,"type":1,"card_status":1,"network_status":1,"data_used_in_period":0,"data_total_in_period":0}"#;
     let transport = Arc::new(ScriptedTransport::new());
+    // The account's count first (four records in all, one unreadable): the
+    // listing then ends after the second page without an empty third.
+    transport.push_response(Response::new(
+        http::StatusCode::OK,
+        r#"{"code":0,"message":"OK","data":{"name":"n","description":"","yd_card_cnt":4,"dx_card_cnt":0,"lt_card_cnt":0}}"#,
+    ));
     transport.push_response(Response::new(
         http::StatusCode::OK,
         page(&[
@@ -468,7 +474,11 @@ async fn an_unreadable_list_record_is_an_error_and_the_listing_goes_on() {
         !errors[0].is_transient(),
         "asking again gives the same record"
     );
-    assert_eq!(transport.request_count(), 2, "the listing went on");
+    assert_eq!(
+        transport.request_count(),
+        3,
+        "getappinfo, then the listing went on to its second page"
+    );
 }
 
 /// `TencentClient::cards` documents "an unreadable record is an `Err` item

@@ -49,6 +49,10 @@ pub struct Tally {
     gaps: [u64; ProblemKind::ALL.len()],
     /// A few distinct failure messages, for stderr.
     pub failures: Vec<String>,
+    /// Why the output is not the whole fleet although every card in it is
+    /// whole (a listing that ended short of the account's count), for
+    /// stderr.
+    pub short: Option<String>,
 }
 
 /// How many distinct failure messages stderr shows.
@@ -108,7 +112,7 @@ impl Tally {
             .sum();
         if failed > 0 {
             Exit::Failed
-        } else if self.total() > self.answered {
+        } else if self.total() > self.answered || self.short.is_some() {
             Exit::Incomplete
         } else {
             Exit::Success
@@ -189,6 +193,16 @@ mod tests {
             assert_eq!(t.of(kind), 1);
             assert_eq!(t.failures, ["why"]);
         }
+    }
+
+    #[test]
+    fn a_listing_cut_short_is_incomplete_not_failed() {
+        let mut t = Tally {
+            answered: 40,
+            ..Tally::default()
+        };
+        t.short = Some("the card list ended after 40 cards, but the account reports 45".into());
+        assert_eq!(t.exit(), Exit::Incomplete);
     }
 
     #[test]

@@ -82,6 +82,16 @@ pub enum Error {
         #[source]
         last: Box<Error>,
     },
+    /// A card listing ended with fewer cards than the account reports for
+    /// it (`getappinfo`): every card listed came out, and this says the
+    /// listing is not the whole fleet.
+    #[error("the card list ended after {listed} cards, but the account reports {expected}")]
+    IncompleteListing {
+        /// Cards listed.
+        listed: u64,
+        /// Cards the account reports.
+        expected: u64,
+    },
     /// Logging in failed, so the call could not be made.
     #[error("IoTBOS login failed")]
     Login(#[source] SharedError),
@@ -140,6 +150,12 @@ impl Error {
     /// the ICCID asked about.
     pub fn is_card_unknown(&self) -> bool {
         matches!(self.root(), Error::Tencent(e) if e.is_card_unknown())
+    }
+
+    /// Whether this is a listing that ended short of the account's count
+    /// ([`Error::IncompleteListing`]): a gap to report, not a failed call.
+    pub fn is_incomplete_listing(&self) -> bool {
+        matches!(self, Error::IncompleteListing { .. })
     }
 
     /// Whether the root cause is a server certificate that is not trusted.

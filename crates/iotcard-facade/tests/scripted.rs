@@ -427,3 +427,113 @@ async fn one_round_means_a_batch_is_never_asked_again() {
     assert!(reports[0].result.is_err());
     assert_eq!(transport.request_count(), 1 + 4, "login + max_attempts");
 }
+
+/// A Tencent listing client whose transport answers `getappinfo` with
+/// `count` China Mobile cards, then each of `pages` (numbers of records).
+fn listing(count: u64, pages: &[usize]) -> (Arc<ScriptedTransport>, TencentClient) {
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push_response(Response::new(
+        StatusCode::OK,
+        format!(
+            r#"{{"code":0,"message":"OK","data":{{"name":"n","description":"","yd_card_cnt":{count},"dx_card_cnt":0,"lt_card_cnt":0}}}}"#
+        ),
+    ));
+    let mut serial = 0;
+    for &len in pages {
+        let records: Vec<String> = (0..len)
+            .map(|_| {
+                serial += 1;
+                format!(
+                    r#"{{"iccid":"8986000000000000{serial:04}","msisdn":"","teleoperator":1,"type":1,"card_status":2,"network_status":2,"data_used_in_period":1.000,"data_total_in_period":2.000}}"#
+                )
+            })
+            .collect();
+        transport.push_response(Response::new(
+            StatusCode::OK,
+            format!(
+                r#"{{"code":0,"message":"OK","data":{{"card_brief_infos":[{}]}}}}"#,
+                records.join(",")
+            ),
+        ));
+    }
+    let client = TencentClient::builder()
+        .sdkappid("1400000001")
+        .appkey("k")
+        .page_size(20)
+        .retry(fast_retry())
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+    (transport, client)
+}
+
+#[tokio::test]
+async fn a_listing_goes_past_capped_pages_to_the_accounts_count() {
+    use futures::StreamExt;
+    // The server caps pages at 7 though 20 were asked: the listing goes on
+    // to the account's 17 cards and stops there, asking no empty page.
+    let (transport, client) = listing(17, &[7, 7, 3]);
+    let cards: Vec<_> = client
+        .cards(iotcard_facade::OperatorFilter::All)
+        .collect()
+        .await;
+    assert_eq!(cards.len(), 17);
+    assert!(cards.iter().all(Result::is_ok));
+    assert_eq!(transport.request_count(), 1 + 3);
+}
+
+#[tokio::test]
+async fn a_listing_that_ends_short_of_the_count_says_so() {
+    use futures::StreamExt;
+    let (transport, client) = listing(10, &[4, 3, 0]);
+    let items: Vec<_> = client
+        .cards(iotcard_facade::OperatorFilter::All)
+        .collect()
+        .await;
+    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 7);
+    let last = items.last().unwrap().as_ref().unwrap_err();
+    assert!(last.is_incomplete_listing(), "{last:?}");
+    assert!(matches!(
+        last,
+        Error::IncompleteListing {
+            listed: 7,
+            expected: 10
+        }
+    ));
+    assert_eq!(
+        last.to_string(),
+        "the card list ended after 7 cards, but the account reports 10"
+    );
+    assert_eq!(transport.request_count(), 1 + 3);
+}
+
+#[tokio::test]
+async fn a_page_without_its_list_is_an_error_not_the_end() {
+    use futures::StreamExt;
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push_response(Response::new(
+        StatusCode::OK,
+        r#"{"code":0,"message":"OK","data":{"name":"n","description":"","yd_card_cnt":3,"dx_card_cnt":0,"lt_card_cnt":0}}"#,
+    ));
+    for _ in 0..8 {
+        transport.push_response(Response::new(
+            StatusCode::OK,
+            r#"{"code":0,"message":"OK","data":{}}"#,
+        ));
+    }
+    let client = TencentClient::builder()
+        .sdkappid("1400000001")
+        .appkey("k")
+        .retry(fast_retry())
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+    let items: Vec<_> = client
+        .cards(iotcard_facade::OperatorFilter::All)
+        .collect()
+        .await;
+    assert_eq!(items.len(), 1);
+    let e = items[0].as_ref().unwrap_err();
+    assert!(chain(e).contains("no card_brief_infos"), "{}", chain(e));
+    assert!(!e.is_incomplete_listing());
+}

@@ -88,8 +88,7 @@ struct TypedCardList<'a> {
 /// to the careful path, which keeps that record's text.
 fn read_every_card(at: Answer, list: TypedCardList<'_>) -> Option<CardList> {
     let cards = list
-        .card_brief_infos
-        .unwrap_or_default()
+        .card_brief_infos?
         .iter()
         .map(|wire| CardBrief::from_wire(at, wire).ok())
         .collect::<Option<Vec<_>>>()?;
@@ -104,7 +103,12 @@ fn read_every_card(at: Answer, list: TypedCardList<'_>) -> Option<CardList> {
 fn parse_card_list_careful(at: Answer, body: &[u8]) -> Result<CardList, TencentError> {
     let data = open(at, body)?;
     let list: WireCardList<'_> = shape(at, data)?;
-    let records = list.card_brief_infos.unwrap_or_default();
+    // No list at all is not an empty page: a listing that took it for
+    // one would end early, in silence.
+    let records = list.card_brief_infos.ok_or(TencentError::MissingCardList {
+        command: at.command,
+        status: at.status,
+    })?;
     let mut page = CardList {
         cards: Vec::with_capacity(records.len()),
         rejected: Vec::new(),
@@ -171,12 +175,13 @@ mod tests {
         for (status, body, typed_takes_it) in [
             (ok, page(&[ODD, GOOD, GOOD]), true),
             (ok, page(&[]), true),
+            // No list (null or absent) is an error, not an empty page.
             (
                 ok,
                 r#"{"data":{"card_brief_infos":null},"code":"0"}"#.to_owned(),
-                true,
+                false,
             ),
-            (ok, r#"{"code":0,"data":{}}"#.to_owned(), true),
+            (ok, r#"{"code":0,"data":{}}"#.to_owned(), false),
             // A record the model refuses, one serde cannot read, a refusal,
             // no data, an HTTP error, a repeated key: the careful path.
             (ok, page(&[GOOD, BAD_ICCID, GOOD]), false),

@@ -154,6 +154,15 @@ pub enum TencentError {
         /// The answer's HTTP status.
         status: StatusCode,
     },
+    /// A `getcardlist` answer's `data` has no `card_brief_infos` list (or
+    /// it is `null`): not an empty page, which would end a listing early.
+    #[error("{command} data has no card_brief_infos list")]
+    MissingCardList {
+        /// Which call.
+        command: Call,
+        /// The answer's HTTP status.
+        status: StatusCode,
+    },
     /// `data` (or one card in it) does not have the documented shape.
     #[error("{command} data has an unexpected shape")]
     DataShape {
@@ -258,7 +267,8 @@ impl TencentError {
             TencentError::NotJson { .. }
             | TencentError::NotEnvelope { .. }
             | TencentError::DataShape { .. }
-            | TencentError::MissingData { .. } => true,
+            | TencentError::MissingData { .. }
+            | TencentError::MissingCardList { .. } => true,
             TencentError::HttpStatus { status, .. } => {
                 status.is_server_error()
                     || *status == StatusCode::REQUEST_TIMEOUT
@@ -331,6 +341,7 @@ impl TencentError {
             | TencentError::NotEnvelope { status, .. }
             | TencentError::Refused { status, .. }
             | TencentError::MissingData { status, .. }
+            | TencentError::MissingCardList { status, .. }
             | TencentError::DataShape { status, .. }
             | TencentError::InvalidField { status, .. }
             | TencentError::InvalidValue { status, .. } => Some(*status),
@@ -376,6 +387,7 @@ impl TencentError {
             | TencentError::NotEnvelope { command, .. }
             | TencentError::Refused { command, .. }
             | TencentError::MissingData { command, .. }
+            | TencentError::MissingCardList { command, .. }
             | TencentError::DataShape { command, .. }
             | TencentError::InvalidField { command, .. }
             | TencentError::InvalidValue { command, .. } => Some(*command),

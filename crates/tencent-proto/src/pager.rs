@@ -16,14 +16,20 @@ use crate::{Api, CardList, CardListQuery, Limit, OperatorFilter, Random, Tencent
 /// starts at the card with 0-based index `n` in the platform's list for the
 /// filter (the spec says only 分页偏移, "paging offset"; counting cards is the
 /// usual meaning of limit/offset and what our simulator serves). After a page
-/// of `k` records the next offset is `n + k`, so offsets strictly advance. A
-/// page with fewer records than the limit (an empty one included) is the
-/// last.
+/// of `k` records the next offset is `n + k`, so offsets strictly advance.
+///
+/// **When it ends.** Servers cap pages below the `limit` they were asked
+/// for, so a short page does not end a listing. It ends on an empty page,
+/// or, when the account's card count for the filter is known
+/// ([`expecting`](Self::expecting), from `getappinfo`), once that many
+/// records have come. [`shortfall`](Self::shortfall) then says whether it
+/// ended with fewer than the account reports: a listing cut short must be
+/// reported, never taken for a complete one.
 ///
 /// **Retries.** Asking twice without recording gives the same query, so a
 /// failed call is retried by asking again (with a fresh time and random).
 ///
-/// **It always ends.** A page longer than the limit, a full page whose cards
+/// **It always ends.** A page longer than the limit, a page whose cards
 /// repeat the previous page's (a server ignoring `offset`), and an offset
 /// past `u32::MAX` are errors from [`record`](Self::record), and after any
 /// such error the pager is finished.
@@ -37,7 +43,8 @@ use crate::{Api, CardList, CardListQuery, Limit, OperatorFilter, Random, Tencent
 /// assert_eq!((query.offset, query.limit.get()), (0, 20));
 /// let page = parse_card_list(StatusCode::OK, br#"{"code":0,"data":{"card_brief_infos":[]}}"#)?;
 /// pager.record(&page)?;
-/// assert!(pager.next_query().is_none());
+/// assert!(pager.next_query().is_none(), "an empty page ends it");
+/// assert_eq!(pager.shortfall(), None, "no count was expected");
 /// # Ok::<(), tencent_proto::TencentError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -46,7 +53,8 @@ pub struct CardListPager {
     limit: Limit,
     start: u32,
     offset: u32,
-    previous_full_page: Vec<String>,
+    previous_page: Vec<String>,
+    expected: Option<u64>,
     finished: bool,
 }
 
@@ -63,9 +71,28 @@ impl CardListPager {
             limit,
             start: offset,
             offset,
-            previous_full_page: Vec::new(),
+            previous_page: Vec::new(),
+            expected: None,
             finished: false,
         }
+    }
+
+    /// The same pager, told that the account holds `cards` cards for its
+    /// filter (`getappinfo`): the listing ends once that many have come,
+    /// without asking for an empty page.
+    pub fn expecting(mut self, cards: u64) -> Self {
+        self.expected = Some(cards);
+        self.finished |= u64::from(self.records_received()) >= cards;
+        self
+    }
+
+    /// Once finished: how many records short of the expected count the
+    /// listing ended (`Some((listed, expected))`), or `None` when it listed
+    /// all it expected or no count was given.
+    pub fn shortfall(&self) -> Option<(u64, u64)> {
+        let expected = self.expected?;
+        let listed = u64::from(self.records_received());
+        (self.finished && listed < expected).then_some((listed, expected))
     }
 
     /// The query to send next, or `None` once the listing is complete (or
@@ -118,16 +145,22 @@ impl CardListPager {
                 offset: self.offset,
                 len,
             })?;
-        if len < limit {
+        if len == 0 {
             self.finished = true;
-        } else {
-            let identity = page_identity(page);
-            if identity == self.previous_full_page {
-                return Err(TencentError::PageRepeated {
-                    offset: self.offset,
-                });
-            }
-            self.previous_full_page = identity;
+            return Ok(());
+        }
+        let identity = page_identity(page);
+        if identity == self.previous_page {
+            return Err(TencentError::PageRepeated {
+                offset: self.offset,
+            });
+        }
+        self.previous_page = identity;
+        if self
+            .expected
+            .is_some_and(|cards| u64::from(next - self.start) >= cards)
+        {
+            self.finished = true;
         }
         self.offset = next;
         Ok(())
@@ -187,18 +220,46 @@ mod tests {
     const C: &str = "89860000000000000003";
 
     #[test]
-    fn offsets_advance_by_page_length_until_a_short_page() {
+    fn a_short_page_does_not_end_it_an_empty_one_does() {
         let mut pager = CardListPager::new(OperatorFilter::All, Limit::new(2).unwrap());
         assert_eq!(pager.next_query().unwrap().offset, 0);
         pager.record(&page(&[A, B])).unwrap();
         assert_eq!(pager.next_query().unwrap().offset, 2);
         pager.record(&page(&[C])).unwrap();
+        assert_eq!(
+            pager.next_query().unwrap().offset,
+            3,
+            "a capped page goes on"
+        );
+        pager.record(&page(&[])).unwrap();
         assert!(pager.is_finished() && pager.next_query().is_none());
         assert_eq!(pager.records_received(), 3);
+        assert_eq!(pager.shortfall(), None);
         assert!(matches!(
             pager.record(&page(&[])),
             Err(TencentError::PagerFinished)
         ));
+    }
+
+    #[test]
+    fn with_the_accounts_count_it_ends_there_or_says_how_short_it_fell() {
+        let limit = Limit::new(2).unwrap();
+        let mut exact = CardListPager::new(OperatorFilter::All, limit).expecting(3);
+        exact.record(&page(&[A])).unwrap();
+        assert!(!exact.is_finished(), "short page, count not reached");
+        exact.record(&page(&[B, C])).unwrap();
+        assert!(exact.is_finished(), "no empty page asked for");
+        assert_eq!(exact.shortfall(), None);
+
+        let mut short = CardListPager::new(OperatorFilter::All, limit).expecting(5);
+        short.record(&page(&[A, B])).unwrap();
+        short.record(&page(&[])).unwrap();
+        assert!(short.is_finished());
+        assert_eq!(short.shortfall(), Some((2, 5)));
+
+        let none = CardListPager::new(OperatorFilter::All, limit).expecting(0);
+        assert!(none.is_finished() && none.next_query().is_none());
+        assert_eq!(none.shortfall(), None);
     }
 
     #[test]

@@ -189,6 +189,12 @@ impl Emitter {
         }
     }
 
+    /// Says the output is not the whole fleet although each record is whole
+    /// (a listing that ended short of the account's count): exit 3.
+    pub fn short(&mut self, message: String) {
+        self.tally.short = Some(message);
+    }
+
     /// Counts a failure that has no card to carry it (a page of the card
     /// list that could not be read).
     pub fn failure_without_card(&mut self, message: &str) {

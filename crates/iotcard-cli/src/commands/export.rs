@@ -203,6 +203,10 @@ impl PlatformJob for Export<'_> {
             };
             return drain(listed, emit, progress, |emit, item| match item {
                 Ok(report) => write(emit, report),
+                Err(e) if e.is_incomplete_listing() => {
+                    emit.short(e.to_string());
+                    Ok(None)
+                }
                 Err(e) => {
                     emit.failure_without_card(&format!("the card list: {}", with_hint(&e)));
                     Ok(None)

@@ -53,6 +53,7 @@ pub async fn cards(
                     emit.flush()?;
                 }
             }
+            Err(e) if e.is_incomplete_listing() => emit.short(e.to_string()),
             Err(e) => emit.failure_without_card(&format!(
                 "the card list after {listed} cards: {}",
                 with_hint(&e)

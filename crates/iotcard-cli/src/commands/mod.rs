@@ -218,6 +218,9 @@ fn finish(
     if let Some(gaps) = tally.gaps() {
         eprintln!("iotcard: {gaps}");
     }
+    if let Some(short) = &tally.short {
+        eprintln!("iotcard: incomplete: {short}");
+    }
     if interrupted {
         let last = last
             .map(|c| format!("; the last is card {c}"))

@@ -210,15 +210,20 @@ impl TencentClient {
         CardReport::new(iccid, result)
     }
 
-    /// The listing's records, page by page.
+    /// The listing's records, page by page. The account's card count for
+    /// the filter (`getappinfo`, asked once) says when the listing is done;
+    /// one that ends short of it ends with [`Error::IncompleteListing`].
     fn pages(
         &self,
         filter: OperatorFilter,
     ) -> impl Stream<Item = Result<CardBrief, Error>> + Send + 'static {
         let client = self.clone();
-        let pager = CardListPager::new(filter, client.inner.page_size);
-        stream::unfold(Some((client, pager)), |state| async move {
-            let (client, mut pager) = state?;
+        stream::unfold(Some((client, None)), move |state| async move {
+            let (client, pager) = state?;
+            let mut pager: CardListPager = match pager {
+                Some(pager) => pager,
+                None => client.pager(filter).await,
+            };
             pager.next_query()?;
             let inner = &client.inner;
             let page = inner
@@ -238,16 +243,41 @@ impl TencentClient {
                     |r| Ok(parse_card_list(r.status, &r.body)?),
                 )
                 .await;
-            let items: Vec<Result<CardBrief, Error>> = match page.and_then(|p| {
+            let mut items: Vec<Result<CardBrief, Error>> = match page.and_then(|p| {
                 pager.record(&p)?;
                 Ok(p)
             }) {
                 Ok(page) => in_place(page),
                 Err(e) => return Some((vec![Err(e)], None)),
             };
-            Some((items, Some((client, pager))))
+            if let Some((listed, expected)) = pager.shortfall() {
+                tracing::warn!(
+                    listed,
+                    expected,
+                    "the card list ended short of the account's count"
+                );
+                items.push(Err(Error::IncompleteListing { listed, expected }));
+                return Some((items, None));
+            }
+            Some((items, Some((client, Some(pager)))))
         })
         .flat_map(stream::iter)
+    }
+
+    /// A pager for `filter`, told the account's count for it when
+    /// `getappinfo` answers (without it, the listing ends on an empty page).
+    async fn pager(&self, filter: OperatorFilter) -> CardListPager {
+        let pager = CardListPager::new(filter, self.inner.page_size);
+        match self.account().await {
+            Ok(info) => pager.expecting(match filter {
+                OperatorFilter::Only(operator) => info.card_counts.get(operator),
+                _ => info.card_counts.total(),
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "no card count for the listing; it ends on an empty page");
+                pager
+            }
+        }
     }
 }
 
