@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::HeaderValue;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -13,6 +14,7 @@ use crate::body::BodyLimits;
 use crate::connect::ConnectTimeout;
 use crate::http_transport::{HttpTransport, Inner};
 use crate::plaintext::PlaintextWarnings;
+use crate::redirect::RedirectWarnings;
 use crate::tls::{client_config, PemSource, Roots};
 use crate::TransportError;
 
@@ -24,7 +26,12 @@ pub struct HttpTransportBuilder {
     pub(crate) settings: Settings,
     roots: Roots,
     extra_cas: Vec<PemSource>,
+    user_agent: String,
 }
+
+/// The `User-Agent` an [`HttpTransport`] sends unless told otherwise
+/// ([`HttpTransportBuilder::user_agent`]): `iotcard/` and this crate's version.
+pub const DEFAULT_USER_AGENT: &str = concat!("iotcard/", env!("CARGO_PKG_VERSION"));
 
 /// The settings an [`HttpTransport`] runs with; shown by its `Debug`.
 #[derive(Debug, Clone)]
@@ -35,6 +42,7 @@ pub(crate) struct Settings {
     pub(crate) pool_max_idle_per_host: usize,
     pub(crate) pool_idle_timeout: Option<Duration>,
     pub(crate) secret_names: SecretNames,
+    pub(crate) user_agent: HeaderValue,
 }
 
 impl Default for HttpTransportBuilder {
@@ -50,9 +58,11 @@ impl Default for HttpTransportBuilder {
                 pool_max_idle_per_host: 32,
                 pool_idle_timeout: Some(Duration::from_secs(90)),
                 secret_names: SecretNames::GENERIC,
+                user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
             },
             roots: Roots::default(),
             extra_cas: Vec::new(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
         }
     }
 }
@@ -60,7 +70,7 @@ impl Default for HttpTransportBuilder {
 impl HttpTransportBuilder {
     /// A builder with the defaults: connect 10 s, request 30 s, body idle 15 s, body at most
     /// 16 MiB, 32 idle connections per host kept for 90 s, webpki roots, URLs redacted with
-    /// [`SecretNames::GENERIC`].
+    /// [`SecretNames::GENERIC`], `User-Agent:` [`DEFAULT_USER_AGENT`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -137,6 +147,26 @@ impl HttpTransportBuilder {
         self
     }
 
+    /// The `User-Agent` sent with every request that does not carry one of its own
+    /// (default [`DEFAULT_USER_AGENT`], `iotcard/<version>`). A value that cannot be an HTTP
+    /// header (a line break, say) is refused by [`build`](Self::build).
+    ///
+    /// ```
+    /// use iotcard_transport::{HttpTransport, DEFAULT_USER_AGENT};
+    ///
+    /// assert!(DEFAULT_USER_AGENT.starts_with("iotcard/"));
+    /// let transport = HttpTransport::builder()
+    ///     .user_agent(format!("fleet-watch/2.1 {DEFAULT_USER_AGENT}"))
+    ///     .build()?;
+    /// assert!(HttpTransport::builder().user_agent("bad\nvalue").build().is_err());
+    /// # Ok::<(), iotcard_transport::TransportError>(())
+    /// ```
+    #[must_use]
+    pub fn user_agent(mut self, value: impl Into<String>) -> Self {
+        self.user_agent = value.into();
+        self
+    }
+
     /// The base set of trusted certificate authorities.
     #[must_use]
     pub fn roots(mut self, roots: Roots) -> Self {
@@ -160,10 +190,17 @@ impl HttpTransportBuilder {
         self
     }
 
-    /// Builds the transport. Fails with [`TransportError::Config`] on bad CA input.
+    /// Builds the transport. Fails with [`TransportError::Config`] on bad CA input or a
+    /// `User-Agent` that cannot be a header value.
     ///
     /// Needs no runtime to build; requests must be sent from within a Tokio runtime.
-    pub fn build(self) -> Result<HttpTransport, TransportError> {
+    pub fn build(mut self) -> Result<HttpTransport, TransportError> {
+        self.settings.user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| {
+            TransportError::config(
+                "user_agent: not a valid HTTP header value",
+                Some(Box::new(e)),
+            )
+        })?;
         let tls = client_config(self.roots, &self.extra_cas)?;
 
         let mut tcp = HttpConnector::new();
@@ -193,6 +230,7 @@ impl HttpTransportBuilder {
                 roots: self.roots,
                 extra_cas: self.extra_cas.len(),
                 plaintext: PlaintextWarnings::default(),
+                redirects: RedirectWarnings::default(),
             }),
         })
     }

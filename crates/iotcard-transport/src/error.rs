@@ -87,6 +87,29 @@ pub enum TransportError {
         snippet: String,
     },
 
+    /// The server answered with a redirect (any 3xx) that was not followed. Not transient:
+    /// the server will point to the same place again.
+    ///
+    /// [`HttpTransport`](crate::HttpTransport) follows exactly one kind of redirect, once: a
+    /// 301, 302, 307 or 308 to a `GET` or `POST` from `http://` to `https://` on the same
+    /// host name (any port). A redirect to another host, any other change of scheme, a
+    /// relative `Location` or a second hop is this error, and nothing is sent there: the
+    /// query and body carry credentials.
+    ///
+    /// `Display` says where the redirect pointed, redacted like the URL.
+    #[error("{url} answered {status}{}", redirect_target(.location.as_deref()))]
+    #[non_exhaustive]
+    Redirect {
+        /// The request URL, redacted.
+        url: String,
+        /// The status the server sent (3xx).
+        status: StatusCode,
+        /// The answer's `Location`, as sent (a relative one stays relative), with its
+        /// user-info and the values of the secret names hidden; `None` when the answer had
+        /// none.
+        location: Option<String>,
+    },
+
     /// The connection broke after the request was sent but before the answer's head
     /// arrived, or the head was not valid HTTP. Transient.
     #[error("exchange with {url} failed before an answer arrived")]
@@ -171,8 +194,8 @@ impl fmt::Display for TimeoutPhase {
 impl TransportError {
     /// Whether the same request may succeed if sent again later: connection failures,
     /// timeouts, exchanges and bodies that broke off, 5xx, 408 and 429 are transient;
-    /// certificate problems, other statuses, invalid requests, oversized bodies and
-    /// configuration errors are not.
+    /// certificate problems, other statuses, redirects that were not followed, invalid
+    /// requests, oversized bodies and configuration errors are not.
     ///
     /// (This was `is_retryable`.) Whether to retry is the caller's decision: a
     /// request that is not idempotent may have been carried out before a connection broke.
@@ -183,7 +206,8 @@ impl TransportError {
             | Self::Exchange { .. }
             | Self::Body { .. } => true,
             Self::Status { status, .. } => status_is_transient(*status),
-            Self::Tls { .. }
+            Self::Redirect { .. }
+            | Self::Tls { .. }
             | Self::BodyTooLarge { .. }
             | Self::InvalidRequest { .. }
             | Self::Config { .. } => false,
@@ -205,10 +229,20 @@ impl TransportError {
         }
     }
 
-    /// The HTTP status the server answered, for a [`TransportError::Status`].
+    /// The HTTP status the server answered, for a [`TransportError::Status`] or a
+    /// [`TransportError::Redirect`].
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Status { status, .. } => Some(*status),
+            Self::Status { status, .. } | Self::Redirect { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Where a redirect that was not followed pointed ([`TransportError::Redirect`]),
+    /// redacted; `None` for other errors and for a redirect without a `Location`.
+    pub fn location(&self) -> Option<&str> {
+        match self {
+            Self::Redirect { location, .. } => location.as_deref(),
             _ => None,
         }
     }
@@ -242,6 +276,7 @@ impl TransportError {
             | Self::Tls { url, .. }
             | Self::Timeout { url, .. }
             | Self::Status { url, .. }
+            | Self::Redirect { url, .. }
             | Self::Exchange { url, .. }
             | Self::Body { url, .. }
             | Self::BodyTooLarge { url, .. }
@@ -259,6 +294,23 @@ impl TransportError {
             status: response.status,
             retry_after: response.retry_after(),
             snippet: body_snippet(&response.body, names),
+        }
+    }
+
+    /// A [`TransportError::Redirect`] for `response`, a redirect answered to a request for
+    /// `uri`: the status and the answer's `Location`, both URLs redacted with `names`. For a
+    /// [`Transport`](crate::Transport) of your own, or to script one with
+    /// [`ScriptedTransport`](crate::ScriptedTransport).
+    pub fn redirect(uri: &Uri, response: &Response, names: &SecretNames) -> Self {
+        let location = response.headers.get(http::header::LOCATION).map(|value| {
+            names
+                .url(&String::from_utf8_lossy(value.as_bytes()))
+                .to_string()
+        });
+        Self::Redirect {
+            url: render(uri, names),
+            status: response.status,
+            location,
         }
     }
 
@@ -306,6 +358,16 @@ fn status_is_transient(status: StatusCode) -> bool {
     status.is_server_error()
         || status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
+}
+
+fn redirect_target(location: Option<&str>) -> String {
+    match location {
+        Some(location) => format!(
+            " redirecting to {location}, which was not followed (only a redirect from \
+             http:// to https:// on the same host is followed, once)"
+        ),
+        None => " (a redirect without a Location)".to_owned(),
+    }
 }
 
 fn snippet_suffix(snippet: &str) -> String {

@@ -3,9 +3,11 @@
 use std::error::Error as _;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use http::header::{LOCATION, USER_AGENT};
 use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -18,6 +20,7 @@ use crate::body::read_to_end;
 use crate::builder::Settings;
 use crate::connect::ConnectTimeout;
 use crate::plaintext::PlaintextWarnings;
+use crate::redirect::{self, RedirectWarnings};
 use crate::tls::Roots;
 use crate::url::RedactedUrl;
 use crate::{classify, HttpTransportBuilder, Response, TimeoutPhase, Transport, TransportError};
@@ -33,6 +36,11 @@ type Connector = ConnectTimeout<HttpsConnector<HttpConnector>>;
 /// HTTP/2 forbids it in `:authority`, so it is taken off before the request reaches hyper
 /// (whose connection-pool trace lines would otherwise print it). Send credentials in a
 /// header. It is never shown either: errors and logs print `***@host`.
+///
+/// Every request carries a `User-Agent` ([`HttpTransportBuilder::user_agent`]) unless it has
+/// one. A 3xx answer is never returned: an `http://` → `https://` redirect to the same host
+/// is followed once, anything else is a [`TransportError::Redirect`] (see the crate docs).
+/// Both hops of a followed redirect share the request time limit.
 #[derive(Clone)]
 pub struct HttpTransport {
     pub(crate) inner: Arc<Inner>,
@@ -44,6 +52,7 @@ pub(crate) struct Inner {
     pub(crate) roots: Roots,
     pub(crate) extra_cas: usize,
     pub(crate) plaintext: PlaintextWarnings,
+    pub(crate) redirects: RedirectWarnings,
 }
 
 impl HttpTransport {
@@ -131,22 +140,24 @@ impl Transport for HttpTransport {
             tracing::debug!(url = %url, "the URL's user-info is not sent");
             *request.uri_mut() = bare;
         }
+        if !request.headers().contains_key(USER_AGENT) {
+            request
+                .headers_mut()
+                .insert(USER_AGENT, self.inner.settings.user_agent.clone());
+        }
 
         let span = tracing::debug_span!(
             "http_request",
             method = %request.method(),
             url = %url,
         );
-        let request = request.map(Full::new);
         async {
             let started = Instant::now();
-            let exchange = self.exchange(request, &url);
-            let outcome = match self.inner.settings.request_timeout {
-                Some(limit) => tokio::time::timeout(limit, exchange)
-                    .await
-                    .unwrap_or_else(|_| Err(classify::timeout(&url, TimeoutPhase::Request, limit))),
-                None => exchange.await,
-            };
+            let deadline = self.inner.settings.request_timeout.map(|limit| Deadline {
+                at: started + limit,
+                limit,
+            });
+            let outcome = self.exchange_following(request, &url, deadline).await;
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             match &outcome {
                 Ok(response) => tracing::debug!(
@@ -170,6 +181,91 @@ impl Transport for HttpTransport {
     }
 }
 
+/// The end of a request's time limit (shared by a redirect's two hops), and the limit.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: Instant,
+    limit: Duration,
+}
+
+impl HttpTransport {
+    /// Sends `request` and returns its answer, following the one redirect that is followed
+    /// (the `redirect` module says which); any other 3xx is a [`TransportError::Redirect`].
+    async fn exchange_following(
+        &self,
+        request: http::Request<Bytes>,
+        url: &RedactedUrl,
+        deadline: Option<Deadline>,
+    ) -> Result<Response, TransportError> {
+        let names = self.inner.settings.secret_names;
+        // Kept only when a redirect could be followed: a second send needs the same request.
+        let again =
+            redirect::may_upgrade(request.uri(), request.method()).then(|| request_parts(&request));
+        let uri = request.uri().clone();
+        let method = request.method().clone();
+        let answer = self.exchange_within(request, url, deadline).await?;
+        if !answer.status.is_redirection() {
+            return Ok(answer);
+        }
+        let location = answer.headers.get(LOCATION);
+        let target = redirect::upgrade_target(&uri, &method, answer.status, location);
+        let (Some(target), Some((mut parts, body))) = (target, again) else {
+            return Err(TransportError::redirect(&uri, &answer, &names));
+        };
+        let target_url = RedactedUrl::new(&target, names);
+        if self.inner.redirects.first_for(&uri) {
+            tracing::warn!(
+                from = %url,
+                to = %target_url,
+                status = answer.status.as_u16(),
+                "the server redirects plain http:// to https:// on the same host; following \
+                 it (said once per host): configure the https:// endpoint to skip the detour"
+            );
+        } else {
+            tracing::debug!(from = %url, to = %target_url, "following the redirect to https://");
+        }
+        parts.uri = target.clone();
+        // The request's own `Host` (if it set one) named the old port; hyper derives it
+        // from the new URI.
+        parts.headers.remove(http::header::HOST);
+        let followed = http::Request::from_parts(parts, body);
+        let answer = self
+            .exchange_within(followed, &target_url, deadline)
+            .await?;
+        if answer.status.is_redirection() {
+            // Never a second hop.
+            return Err(TransportError::redirect(&target, &answer, &names));
+        }
+        Ok(answer)
+    }
+
+    /// One exchange, within what is left of `deadline`.
+    async fn exchange_within(
+        &self,
+        request: http::Request<Bytes>,
+        url: &RedactedUrl,
+        deadline: Option<Deadline>,
+    ) -> Result<Response, TransportError> {
+        let exchange = self.exchange(request.map(Full::new), url);
+        match deadline {
+            Some(Deadline { at, limit }) => tokio::time::timeout_at(at, exchange)
+                .await
+                .unwrap_or_else(|_| Err(classify::timeout(url, TimeoutPhase::Request, limit))),
+            None => exchange.await,
+        }
+    }
+}
+
+/// A copy of `request`'s head and body, to send it again.
+fn request_parts(request: &http::Request<Bytes>) -> (http::request::Parts, Bytes) {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy.into_parts()
+}
+
 impl fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let settings = &self.inner.settings;
@@ -183,6 +279,7 @@ impl fmt::Debug for HttpTransport {
             .field("roots", &self.inner.roots)
             .field("extra_cas", &self.inner.extra_cas)
             .field("secret_names", &settings.secret_names)
+            .field("user_agent", &settings.user_agent)
             .finish_non_exhaustive()
     }
 }

@@ -39,8 +39,18 @@
 //!   [`is_timeout`](TransportError::is_timeout), [`status`](TransportError::status),
 //!   [`retry_after`](TransportError::retry_after) and
 //!   [`is_untrusted_certificate`](TransportError::is_untrusted_certificate) tell the rest. A
-//!   non-2xx answer is a [`Response`], not an error, until [`Response::error_for_status`] or
-//!   [`TransportError::from_status`] makes it one.
+//!   4xx or 5xx answer is a [`Response`], not an error, until [`Response::error_for_status`]
+//!   or [`TransportError::from_status`] makes it one (a platform's refusal envelope often
+//!   rides on one).
+//! - **A 3xx never reaches you as a [`Response`]**: it is followed once when it is a 301, 302,
+//!   307 or 308 to a `GET` or `POST` from `http://` to `https://` on the same host name (any
+//!   port), re-sending the same method, headers and body, with one `warn` per host naming
+//!   both redacted URLs; otherwise it is a [`TransportError::Redirect`] whose `Display`
+//!   names the redacted `Location`, not transient. Nothing is ever sent to another host,
+//!   over another scheme change or on a second hop: the query and body carry credentials.
+//! - **It says who it is.** Every request carries `User-Agent: iotcard/<version>`
+//!   ([`DEFAULT_USER_AGENT`]), or what [`HttpTransportBuilder::user_agent`] set, unless the
+//!   request already has a `User-Agent` of its own.
 //! - **Errors print one level.** `Display` says what this layer knows; the causes are the
 //!   `source()` chain, each once (so anyhow's `{:#}` shows every cause exactly once).
 //! - **Secrets stay out of text.** The transport knows no platform: it is told which query
@@ -51,7 +61,9 @@
 //!   formatted; answer bodies are never logged.
 //! - **No clock.** The transport reads no wall-clock time: a `Retry-After` date is measured
 //!   against the answer's own `Date` header, or against a time the caller passes
-//!   ([`Response::retry_after_at`]).
+//!   ([`Response::retry_after_at`]). The server's clock is there too: [`Response::date`],
+//!   and [`Response::clock_skew`] measures it against a time the caller passes (what to
+//!   tell a user whose signed request was refused for its `time`).
 //! - **Certificates are always verified.** Trust comes from [`Roots`] plus extra CAs in PEM;
 //!   there is no switch to turn verification off.
 //! - **Plain `http://` still works**, with one `warn` per host when the host is not loopback.
@@ -66,6 +78,7 @@ mod connect;
 mod error;
 mod http_transport;
 mod plaintext;
+mod redirect;
 mod response;
 mod scripted;
 mod snippet;
@@ -77,13 +90,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-pub use builder::HttpTransportBuilder;
+pub use builder::{HttpTransportBuilder, DEFAULT_USER_AGENT};
 pub use error::{BoxError, TimeoutPhase, TransportError};
 pub use http_transport::HttpTransport;
 /// Which parameter names hold credentials; re-exported from `iotcard-model` so users of the
 /// transport need not depend on it.
 pub use iotcard_model::SecretNames;
-pub use response::Response;
+pub use response::{ClockSkew, Response};
 pub use scripted::ScriptedTransport;
 pub use tls::Roots;
 
@@ -95,7 +108,11 @@ struct ReadmeDoctests;
 /// Sends one HTTP request and returns the whole answer.
 ///
 /// Implementations must not log or format request bodies, and must render URLs only
-/// redacted. A non-2xx status is a successful send: it comes back as a [`Response`].
+/// redacted. A 4xx or 5xx status is a successful send: it comes back as a [`Response`].
+/// [`HttpTransport`] never returns a 3xx as a [`Response`] (it follows the one redirect it
+/// follows, and makes any other a [`TransportError::Redirect`]); an implementation of your
+/// own should do the same ([`TransportError::redirect`] builds the error).
+/// [`ScriptedTransport`] hands back whatever it was scripted with.
 #[async_trait]
 pub trait Transport: Send + Sync + std::fmt::Debug {
     /// Sends `request` and reads the answer's body to its end.

@@ -53,10 +53,7 @@ impl Response {
         let value = self.header_text(http::header::RETRY_AFTER)?;
         match parse_retry_after(value)? {
             RetryAfter::Delay(wait) => Some(wait),
-            RetryAfter::Date(when) => {
-                let sent = httpdate::parse_http_date(self.header_text(http::header::DATE)?).ok()?;
-                Some(wait_until(when, sent))
-            }
+            RetryAfter::Date(when) => Some(wait_until(when, self.date()?)),
         }
     }
 
@@ -70,12 +67,53 @@ impl Response {
         })
     }
 
+    /// The server's clock when it answered: the `Date` header, read as an HTTP-date (any of
+    /// RFC 9110's three forms). `None` when the header is absent or unreadable.
+    pub fn date(&self) -> Option<SystemTime> {
+        httpdate::parse_http_date(self.header_text(http::header::DATE)?.trim()).ok()
+    }
+
+    /// How far the server's clock (its `Date` header) is from `now`, the time by the
+    /// caller's clock when this answer arrived; `None` without a readable `Date`.
+    ///
+    /// This is what to tell a user whose request was refused for its time: Tencent signs
+    /// every request with the local Unix time and refuses one whose `time` is too far off
+    /// (its refusal says only `time` or `sig`). The iotcard facade measures the refusal's
+    /// answer with the client's clock and, when the skew is more than a minute, says "your
+    /// clock is N s behind/ahead of the server's".
+    ///
+    /// The transport reads no clock: `now` is the caller's. `Date` has whole seconds and is
+    /// stamped while the server answers, so the skew is good to about a second plus the
+    /// answer's travel time; that is plenty to tell a clock minutes off from one that is
+    /// right.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use iotcard_transport::Response;
+    ///
+    /// let answer = Response::new(http::StatusCode::OK, r#"{"code":1004,"message":"time"}"#)
+    ///     .with_header(http::header::DATE, "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+    /// let server = answer.date().unwrap();
+    /// // Our clock says it is 90 s later than the server does.
+    /// let skew = answer.clock_skew(server + Duration::from_secs(90)).unwrap();
+    /// assert!(skew.local_is_ahead());
+    /// assert_eq!(skew.seconds(), -90);
+    /// assert!(skew.exceeds(Duration::from_secs(60)));
+    /// assert_eq!(skew.to_string(), "the local clock is 90 s ahead of the server's");
+    /// ```
+    pub fn clock_skew(&self, now: SystemTime) -> Option<ClockSkew> {
+        Some(ClockSkew::between(self.date()?, now))
+    }
+
     fn header_text(&self, name: http::HeaderName) -> Option<&str> {
         self.headers.get(name)?.to_str().ok()
     }
 
     /// `Ok(self)` for a 2xx answer, otherwise a [`TransportError::Status`] keeping the status,
-    /// any `Retry-After` and a short, scrubbed snippet of the body.
+    /// any `Retry-After` and a short, scrubbed snippet of the body (for a 3xx, a
+    /// [`TransportError::Redirect`] naming its redacted `Location`; an
+    /// [`HttpTransport`](crate::HttpTransport) never hands a 3xx back as a `Response`, other
+    /// transports may).
     ///
     /// `uri` is the request's URI; it and the snippet are redacted with `names` (pass the
     /// transport's, [`HttpTransport::secret_names`](crate::HttpTransport::secret_names), or
@@ -83,6 +121,8 @@ impl Response {
     pub fn error_for_status(self, uri: &Uri, names: &SecretNames) -> Result<Self, TransportError> {
         if self.status.is_success() {
             Ok(self)
+        } else if self.status.is_redirection() {
+            Err(TransportError::redirect(uri, &self, names))
         } else {
             Err(TransportError::from_status(uri, &self, names))
         }
@@ -102,6 +142,78 @@ impl fmt::Debug for Response {
             .field("header_names", &Names(&self.headers))
             .field("body_len", &self.body.len())
             .finish()
+    }
+}
+
+/// How far a server's clock is from ours, read from an answer's `Date`; see
+/// [`Response::clock_skew`].
+///
+/// `Display` says it for a user: "the local clock is 75 s behind the server's".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClockSkew {
+    /// Whether the server's clock shows a later time than ours.
+    server_ahead: bool,
+    /// By how much, either way.
+    by: Duration,
+}
+
+impl ClockSkew {
+    /// The skew between `server`'s time and `local` time, taken at the same moment.
+    pub fn between(server: SystemTime, local: SystemTime) -> Self {
+        match server.duration_since(local) {
+            Ok(by) => Self {
+                server_ahead: !by.is_zero(),
+                by,
+            },
+            Err(behind) => Self {
+                server_ahead: false,
+                by: behind.duration(),
+            },
+        }
+    }
+
+    /// How far apart the clocks are, either way.
+    pub fn magnitude(&self) -> Duration {
+        self.by
+    }
+
+    /// Whether the local clock is behind the server's (it shows an earlier time).
+    pub fn local_is_behind(&self) -> bool {
+        self.server_ahead
+    }
+
+    /// Whether the local clock is ahead of the server's (it shows a later time).
+    pub fn local_is_ahead(&self) -> bool {
+        !self.server_ahead && !self.by.is_zero()
+    }
+
+    /// The skew in whole seconds, server minus local: positive when the local clock is
+    /// behind, negative when it is ahead (saturating at `i64`'s range).
+    pub fn seconds(&self) -> i64 {
+        let secs = i64::try_from(self.by.as_secs()).unwrap_or(i64::MAX);
+        if self.server_ahead {
+            secs
+        } else {
+            -secs
+        }
+    }
+
+    /// Whether the clocks are more than `limit` apart.
+    pub fn exceeds(&self, limit: Duration) -> bool {
+        self.by > limit
+    }
+}
+
+impl fmt::Display for ClockSkew {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.by.as_secs();
+        if self.server_ahead {
+            write!(f, "the local clock is {secs} s behind the server's")
+        } else if self.by.is_zero() {
+            f.write_str("the local clock agrees with the server's")
+        } else {
+            write!(f, "the local clock is {secs} s ahead of the server's")
+        }
     }
 }
 
@@ -240,6 +352,125 @@ mod tests {
         assert!(Response::new(StatusCode::OK, "")
             .error_for_status(&uri, &names)
             .is_ok());
+    }
+
+    fn dated(date: &'static str) -> Response {
+        Response::new(StatusCode::BAD_REQUEST, r#"{"code":1004,"message":"time"}"#)
+            .with_header(DATE, HeaderValue::from_static(date))
+    }
+
+    fn at(date: &str) -> SystemTime {
+        httpdate::parse_http_date(date).unwrap()
+    }
+
+    #[test]
+    fn date_reads_every_http_date_form() {
+        let expected = Some(at("Sun, 06 Nov 1994 08:49:37 GMT"));
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            " Sun, 06 Nov 1994 08:49:37 GMT ",
+        ] {
+            assert_eq!(dated(form).date(), expected, "{form:?}");
+        }
+        assert_eq!(dated("yesterday").date(), None);
+        assert_eq!(dated("2024-01-01T00:00:00Z").date(), None);
+        assert_eq!(Response::new(StatusCode::OK, "").date(), None);
+    }
+
+    #[test]
+    fn clock_skew_measures_the_server_against_now() {
+        let answer = dated("Mon, 01 Jan 2024 12:00:00 GMT");
+        // Our clock is 75 s slow: the server is ahead.
+        let behind = answer
+            .clock_skew(at("Mon, 01 Jan 2024 11:58:45 GMT"))
+            .unwrap();
+        assert!(behind.local_is_behind() && !behind.local_is_ahead());
+        assert_eq!(behind.seconds(), 75);
+        assert_eq!(behind.magnitude(), Duration::from_secs(75));
+        assert!(behind.exceeds(Duration::from_secs(60)));
+        assert_eq!(
+            behind.to_string(),
+            "the local clock is 75 s behind the server's"
+        );
+
+        // Our clock is an hour fast.
+        let ahead = answer
+            .clock_skew(at("Mon, 01 Jan 2024 13:00:00 GMT"))
+            .unwrap();
+        assert!(ahead.local_is_ahead() && !ahead.local_is_behind());
+        assert_eq!(ahead.seconds(), -3600);
+        assert_eq!(
+            ahead.to_string(),
+            "the local clock is 3600 s ahead of the server's"
+        );
+
+        // Within the minute Tencent tolerates: not worth a word.
+        let close = answer
+            .clock_skew(at("Mon, 01 Jan 2024 12:00:30 GMT"))
+            .unwrap();
+        assert_eq!(close.seconds(), -30);
+        assert!(!close.exceeds(Duration::from_secs(60)));
+        let exact = answer
+            .clock_skew(at("Mon, 01 Jan 2024 12:00:00 GMT"))
+            .unwrap();
+        assert_eq!(exact.seconds(), 0);
+        assert!(!exact.local_is_ahead() && !exact.local_is_behind());
+        assert_eq!(
+            exact.to_string(),
+            "the local clock agrees with the server's"
+        );
+        // Sub-second local time: the magnitude keeps it, the seconds truncate.
+        let fraction = answer
+            .clock_skew(at("Mon, 01 Jan 2024 12:00:00 GMT") + Duration::from_millis(400))
+            .unwrap();
+        assert_eq!(fraction.seconds(), 0);
+        assert!(fraction.local_is_ahead());
+        assert_eq!(fraction.magnitude(), Duration::from_millis(400));
+    }
+
+    #[test]
+    fn clock_skew_needs_a_readable_date() {
+        let now = at("Mon, 01 Jan 2024 12:00:00 GMT");
+        assert_eq!(Response::new(StatusCode::OK, "").clock_skew(now), None);
+        assert_eq!(dated("not a date").clock_skew(now), None);
+        // A local clock before 1970 still measures.
+        let early = SystemTime::UNIX_EPOCH - Duration::from_secs(10);
+        assert_eq!(
+            dated("Thu, 01 Jan 1970 00:00:50 GMT")
+                .clock_skew(early)
+                .map(|s| s.seconds()),
+            Some(60)
+        );
+    }
+
+    #[test]
+    fn error_for_status_makes_a_3xx_a_redirect_error() {
+        let uri: Uri = "http://h/x?password=p1".parse().unwrap();
+        let error = Response::new(StatusCode::FOUND, "")
+            .with_header(
+                http::header::LOCATION,
+                HeaderValue::from_static("https://other.example/y?password=p2&sig=s2"),
+            )
+            .error_for_status(&uri, &SecretNames::GENERIC)
+            .unwrap_err();
+        assert!(
+            matches!(error, TransportError::Redirect { .. }),
+            "{error:?}"
+        );
+        assert!(!error.is_transient());
+        assert_eq!(error.status(), Some(StatusCode::FOUND));
+        assert_eq!(
+            error.location(),
+            Some("https://other.example/y?password=***&sig=***")
+        );
+        let text = error.to_string();
+        assert!(
+            !text.contains("p1") && !text.contains("p2") && !text.contains("s2"),
+            "{text}"
+        );
+        assert!(text.contains("https://other.example/y"), "{text}");
     }
 
     #[test]

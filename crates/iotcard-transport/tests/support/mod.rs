@@ -25,6 +25,7 @@ pub struct Seen {
     pub method: http::Method,
     pub uri: http::Uri,
     pub version: http::Version,
+    pub headers: http::HeaderMap,
     pub body: Bytes,
 }
 
@@ -82,6 +83,7 @@ impl TestServer {
                                     method: parts.method,
                                     uri: parts.uri,
                                     version: parts.version,
+                                    headers: parts.headers,
                                     body: body.unwrap_or_default(),
                                 };
                                 let answer = handler(&seen_now);
