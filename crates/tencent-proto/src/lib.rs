@@ -1,8 +1,8 @@
 //! Sans-IO protocol for the Tencent IoT card platform (腾讯物联卡平台):
 //! `getappinfo`, `getcardlist`, `getcardinfo`.
 //!
-//! Builders turn typed arguments into signed [`http::Request`]s; parsers turn
-//! an HTTP status and body bytes into typed answers. Nothing here opens a
+//! An [`Api`] turns typed arguments into signed [`http::Request`]s; parsers
+//! turn an [`http::Response`] (status, headers and body) into typed answers. Nothing here opens a
 //! socket, reads the clock or draws randomness: the signing time (a
 //! [`SystemTime`](std::time::SystemTime)) and the [`Random`] come in as
 //! arguments, so every request is reproducible. Everything the signatures
@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use tencent_proto::http::StatusCode;
+//! use tencent_proto::http::{Response, StatusCode};
 //! use tencent_proto::{parse_card_info, Api, Credentials, Endpoint, Iccid, Random, Secret};
 //!
 //! // Sign: the known answer (see `api_reading`).
@@ -39,15 +39,17 @@
 //!     "card_status":2,"network_status":0,"data_used_in_period":14.970,
 //!     "data_total_in_period":30.000,"product_id":"p1","pool_id":"",
 //!     "product_expired_time":1506494258}}"#;
-//! let info = parse_card_info(StatusCode::OK, body)?;
+//! let info = parse_card_info(&Response::new(body))?;
 //! assert_eq!(info.card.data_used_in_period.to_string(), "14.970 MB");
-//! assert_eq!(info.card.network.to_string(), "0"); // unknown code, kept
+//! assert_eq!(info.card.network.to_string(), "unknown (0)"); // unknown code, kept
 //! let snapshot = info.to_snapshot();
 //! assert_eq!(snapshot.remaining.unwrap().data_left.unwrap().to_string(), "15.030 MB");
 //! assert_eq!(snapshot.expires_at.unwrap().to_rfc3339(), "2017-09-27T14:37:38+08:00");
 //!
 //! // A refusal, under whatever HTTP status: the platform's words, verbatim.
-//! let e = parse_card_info(StatusCode::BAD_REQUEST, br#"{"code":1004,"message":"time"}"#).unwrap_err();
+//! let answer = Response::builder().status(StatusCode::BAD_REQUEST)
+//!     .body(br#"{"code":1004,"message":"time"}"#)?;
+//! let e = parse_card_info(&answer).unwrap_err();
 //! assert!(e.is_refused() && !e.is_transient());
 //! assert_eq!(e.provider_code().as_deref(), Some("1004"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -95,6 +97,7 @@ mod error;
 mod pager;
 mod random;
 mod request;
+mod retry_after;
 mod secrets;
 mod signature;
 mod snapshot;
@@ -106,8 +109,9 @@ pub use bytes;
 /// re-exported so callers name the very same version.
 pub use http;
 pub use iotcard_model::{
-    CardKind, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal, Expiry, Iccid, Instant,
-    ModelError, Msisdn, NetworkStatus, Operator, Plan, Remaining, Secret, Usage,
+    CardKind, CardNumber, CardProblem, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal,
+    Expiry, Iccid, Instant, ModelError, Money, Msisdn, NetworkStatus, Operator, Outcome, Plan,
+    ProblemKind, Remaining, Secret, SecretNames, SmsCount, Usage, REDACTED,
 };
 /// The `rand_core` (0.6) whose `RngCore` [`Random::generate`] takes.
 pub use rand_core;
@@ -125,5 +129,23 @@ pub use error::TencentError;
 pub use pager::CardListPager;
 pub use random::Random;
 pub use request::Api;
-pub use secrets::{redact_text, redact_uri, SECRET_NAMES};
+pub use secrets::{redact_query, redact_text, redact_uri, SECRET_NAMES};
 pub use signature::{sign, Signature};
+
+/// Answers as the parsers take them, for the unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use http::{Response, StatusCode};
+
+    /// A 200 answer with `body` and no headers.
+    pub(crate) fn ok<B: AsRef<[u8]> + ?Sized>(body: &B) -> Response<&[u8]> {
+        Response::new(body.as_ref())
+    }
+
+    /// An answer with `status`, `body` and no headers.
+    pub(crate) fn answer<B: AsRef<[u8]> + ?Sized>(status: StatusCode, body: &B) -> Response<&[u8]> {
+        let mut response = Response::new(body.as_ref());
+        *response.status_mut() = status;
+        response
+    }
+}
