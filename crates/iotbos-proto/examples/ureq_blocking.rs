@@ -4,7 +4,7 @@
 //! ```text
 //! IOTCARD_IOTBOS_ENDPOINT=http://127.0.0.1:25853 IOTCARD_IOTBOS_ACCOUNT=… \
 //! IOTCARD_IOTBOS_PASSWORD=… IOTCARD_CARDS=1064804085884,1060000000002 \
-//!     cargo run -p iotbos-proto --example ureq_blocking
+//!     cargo run -p iotbos-proto --example iotbos_ureq_blocking
 //! ```
 //!
 //! (`iotcard sim` prints the variables for its simulator.) Every status

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use iotcard_model::Outcome;
-use iotcard_sim::{IotbosCall, RunningSimulator, Simulator};
+use std::time::Duration;
+
+use iotcard_sim::{Faults, IotbosCall, RunningSimulator, Simulator};
 
 /// The example's binary, built beside this test (cargo builds a package's
 /// examples with its tests); built on demand when run from elsewhere.
@@ -160,20 +162,53 @@ async fn check_refused_login(name: &str) {
     sim.shutdown().await;
 }
 
+/// Every answer a 429 asking for a second: each call is tried once more,
+/// after that second, and then reported with the status.
+async fn check_retry_after(name: &str) {
+    let sim = simulator().await;
+    sim.set_faults(Faults {
+        too_many_requests: 1.0,
+        retry_after: Duration::from_secs(1),
+        ..Faults::default()
+    })
+    .unwrap();
+    let card = sim.fleet().card(0).unwrap().number().to_string();
+    let started = tokio::time::Instant::now();
+    let (output, stdout, stderr) = run(name, &sim, &card).await;
+    assert!(output.status.success(), "{name}: {stdout}\n{stderr}");
+    assert!(started.elapsed() >= Duration::from_secs(1), "{name} waited");
+    assert!(
+        stderr.contains("in 1s: login answer has HTTP status 429"),
+        "{name}: {stderr}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{card} usage: no value (login answer has HTTP status 429"
+        )),
+        "{name}: {stdout}"
+    );
+    let password = sim.credentials().iotbos_password.expose().to_owned();
+    assert!(!stdout.contains(&password) && !stderr.contains(&password));
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ureq_blocking() {
-    check("ureq_blocking").await;
-    check_refused_login("ureq_blocking").await;
+    check("iotbos_ureq_blocking").await;
+    check_retry_after("iotbos_ureq_blocking").await;
+    check_refused_login("iotbos_ureq_blocking").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reqwest_async() {
-    check("reqwest_async").await;
-    check_refused_login("reqwest_async").await;
+    check("iotbos_reqwest_async").await;
+    check_retry_after("iotbos_reqwest_async").await;
+    check_refused_login("iotbos_reqwest_async").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hyper_direct() {
-    check("hyper_direct").await;
-    check_refused_login("hyper_direct").await;
+    check("iotbos_hyper_direct").await;
+    check_retry_after("iotbos_hyper_direct").await;
+    check_refused_login("iotbos_hyper_direct").await;
 }
