@@ -3,8 +3,9 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    iotcard_fuzz::for_each_status(data, |status, body| {
-        let result = iotbos_proto::parse_login(status, body);
+    iotcard_fuzz::for_each_status(data, |response| {
+        let status = response.status();
+        let result = iotbos_proto::parse_login(response);
         iotcard_fuzz::check_result("login", status, &result);
         if let Ok(login) = result {
             assert!(login.lifetime() > std::time::Duration::ZERO);

@@ -3,12 +3,13 @@
 //! answer always converts to the model, and only a refusal is card-unknown.
 #![no_main]
 
-use tencent_proto::Command;
+use tencent_proto::Call;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    iotcard_fuzz::for_each_status(data, |status, body| {
-        let result = tencent_proto::parse_card_info(status, body);
-        iotcard_fuzz::check_result(Command::GetCardInfo.name(), status, &result);
+    iotcard_fuzz::for_each_status(data, |response| {
+        let status = response.status();
+        let result = tencent_proto::parse_card_info(response);
+        iotcard_fuzz::check_result(Call::GetCardInfo.name(), status, &result);
         match result {
             Ok(info) => {
                 let snapshot = info.to_snapshot();

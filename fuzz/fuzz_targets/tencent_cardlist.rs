@@ -3,15 +3,16 @@
 //! page comes out drives the pager without a panic or a stall.
 #![no_main]
 
-use tencent_proto::{CardList, CardListPager, Command, Limit, OperatorFilter, TencentError};
+use tencent_proto::{Call, CardList, CardListPager, Limit, OperatorFilter, TencentError};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    iotcard_fuzz::for_each_status(data, |status, body| {
-        let result = tencent_proto::parse_card_list(status, body);
-        iotcard_fuzz::check_result(Command::GetCardList.name(), status, &result);
+    iotcard_fuzz::for_each_status(data, |response| {
+        let status = response.status();
+        let result = tencent_proto::parse_card_list(response);
+        iotcard_fuzz::check_result(Call::GetCardList.name(), status, &result);
         if let Ok(page) = result {
             for rejected in &page.rejected {
-                iotcard_fuzz::check_error(Command::GetCardList.name(), status, &rejected.error);
+                iotcard_fuzz::check_error(Call::GetCardList.name(), status, &rejected.error);
             }
             drive_the_pager(&page);
         }

@@ -6,20 +6,39 @@
 use std::error::Error;
 use std::num::NonZeroUsize;
 
-use iotbos_proto::http::StatusCode;
+use iotbos_proto::http::{self, HeaderValue, Response, StatusCode};
 use iotbos_proto::{BatchPlan, CardAnswers, IotbosError, Query};
 use tencent_proto::TencentError;
 
 /// Runs `check` on the whole input as a 200 answer's body, then, when the
 /// input has at least two bytes, on the rest under the status those two
-/// bytes pick (100..=999): every status reaches the parsers, so every
-/// status is fuzzed.
-pub fn for_each_status(data: &[u8], mut check: impl FnMut(StatusCode, &[u8])) {
-    check(StatusCode::OK, data);
+/// bytes pick (100..=999), with a `Retry-After` (seconds, or a date with a
+/// `Date` to measure it by) when the status's code is odd: every status
+/// reaches the parsers, so every status is fuzzed, with the headers they
+/// read.
+pub fn for_each_status(data: &[u8], mut check: impl FnMut(&Response<&[u8]>)) {
+    check(&Response::new(data));
     if let [hi, lo, body @ ..] = data {
         let code = 100 + u16::from_be_bytes([*hi, *lo]) % 900;
         if let Ok(status) = StatusCode::from_u16(code) {
-            check(status, body);
+            let mut response = Response::new(body);
+            *response.status_mut() = status;
+            if code % 2 == 1 {
+                let headers = response.headers_mut();
+                if lo % 4 == 1 {
+                    headers.insert(http::header::RETRY_AFTER, HeaderValue::from(u16::from(*hi)));
+                } else {
+                    headers.insert(
+                        http::header::RETRY_AFTER,
+                        HeaderValue::from_static("Sun, 06 Nov 1994 08:50:37 GMT"),
+                    );
+                    headers.insert(
+                        http::header::DATE,
+                        HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+                    );
+                }
+            }
+            check(&response);
         }
     }
 }
@@ -34,6 +53,8 @@ pub trait Classified: Error + 'static {
     fn http_status(&self) -> Option<StatusCode>;
     /// Whether this is the non-2xx-without-a-refusal error.
     fn is_http_status(&self) -> bool;
+    /// `retry_after()`.
+    fn wait(&self) -> Option<std::time::Duration>;
 }
 
 impl Classified for IotbosError {
@@ -49,6 +70,9 @@ impl Classified for IotbosError {
     fn is_http_status(&self) -> bool {
         matches!(self, IotbosError::HttpStatus { .. })
     }
+    fn wait(&self) -> Option<std::time::Duration> {
+        self.retry_after()
+    }
 }
 
 impl Classified for TencentError {
@@ -63,6 +87,9 @@ impl Classified for TencentError {
     }
     fn is_http_status(&self) -> bool {
         matches!(self, TencentError::HttpStatus { .. })
+    }
+    fn wait(&self) -> Option<std::time::Duration> {
+        self.retry_after()
     }
 }
 
@@ -88,6 +115,18 @@ pub fn check_error<E: Classified>(name: &str, status: StatusCode, error: &E) {
         source = cause.source();
     }
     assert!(!(error.transient() && error.refused()), "{shown}");
+    // A wait is kept only where it belongs: a refusal, or a 429 or 503.
+    if error.wait().is_some() {
+        assert!(
+            error.refused()
+                || (error.is_http_status()
+                    && matches!(
+                        status,
+                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                    )),
+            "{status}: {shown}"
+        );
+    }
     if let Some(seen) = error.http_status() {
         assert_eq!(seen, status, "{shown}");
     }
@@ -113,9 +152,9 @@ pub fn check_result<T, E: Classified>(name: &str, status: StatusCode, result: &R
 /// answer is matched back to a batch of the cards it names, which must
 /// settle exactly those cards and leave the rest missing.
 pub fn iotbos_data_call<Q: Query>(data: &[u8]) {
-    for_each_status(data, |status, body| {
-        let result = Q::parse(status, body);
-        check_result(Q::CALL.name(), status, &result);
+    for_each_status(data, |response| {
+        let result = Q::parse(response);
+        check_result(Q::CALL.name(), response.status(), &result);
         if let Ok(answers) = result {
             assemble_back(answers);
         }

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::num::NonZeroUsize;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use iotbos_proto::{AccessToken, BatchPlan, Call, Endpoint, DEFAULT_BATCH_SIZE};
+use iotbos_proto::{AccessToken, Api, BatchPlan, Call, Credentials, Endpoint, DEFAULT_BATCH_SIZE};
 use iotcard_model::CardNumber;
 
 /// `count` distinct 13-digit numbers, spread like a real fleet's.
@@ -23,12 +23,15 @@ fn numbers(count: usize) -> Vec<CardNumber> {
 
 fn request(c: &mut Criterion) {
     let cards = numbers(100);
-    let endpoint = Endpoint::default();
+    let api = Api::new(
+        Endpoint::default(),
+        Credentials::new("alice", "pw").expect("not empty"),
+    );
     let token = AccessToken::new("917B38E2-0CBD-47D3-9264-50B8D022C179");
     let mut group = c.benchmark_group("iotbos_request_100");
     group.throughput(Throughput::Elements(cards.len() as u64));
     group.bench_function("iotcard", |b| {
-        b.iter(|| Call::Usage.request(black_box(&endpoint), black_box(&cards), &token))
+        b.iter(|| black_box(&api).query(Call::Usage, black_box(&cards), &token))
     });
     // What a quick client writes: join the numbers into one URL string and
     // hand it to the HTTP library, which parses it back.

@@ -14,7 +14,9 @@ use crate::envelope::{self, json_error};
 use crate::{Call, IotbosError};
 
 /// What the server said about one card.
-#[derive(Clone, PartialEq, Eq, Debug)]
+///
+/// Serialized as `{"outcome": …, "payload": …}` with the model's forms.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
 pub struct CardAnswer<T> {
     /// The entry's `State`: found (1), not found (0), no data (2), or a code
     /// the provider does not document, kept.
@@ -28,7 +30,7 @@ pub struct CardAnswer<T> {
 /// A per-card entry that could not be read. Kept, never dropped: either
 /// beside its card (when `num` names one) or in
 /// [`CardAnswers::unattributed`].
-#[derive(Clone, PartialEq, Eq, Debug, Error)]
+#[derive(Clone, PartialEq, Eq, Debug, Error, serde::Serialize)]
 pub struct EntryError {
     /// The entry's position in the answer's list, from 0.
     pub index: usize,
@@ -54,7 +56,7 @@ impl fmt::Display for EntryError {
 /// The server's order and count mean nothing: match by card number
 /// ([`Batch::assemble`](crate::Batch::assemble) does). A number the server
 /// repeats appears twice here.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
 pub struct CardAnswers<T> {
     /// Entries whose `num` is a valid card number.
     pub cards: Vec<(CardNumber, Result<CardAnswer<T>, EntryError>)>,
@@ -73,9 +75,8 @@ impl<T> CardAnswers<T> {
     /// keep their order.
     ///
     /// ```
-    /// # use http::StatusCode;
-    /// let mut answers = iotbos_proto::parse_state(StatusCode::OK, br#"{"status":1,"data":{"date":[
-    ///     {"num":"1060000000001","State":1,"TerminalState":"\u5df2\u6fc0\u6d3b"}]}}"#)?;
+    /// let mut answers = iotbos_proto::parse_state(&http::Response::new(br#"{"status":1,"data":{"date":[
+    ///     {"num":"1060000000001","State":1,"TerminalState":"\u5df2\u6fc0\u6d3b"}]}}"#))?;
     /// let card = "1060000000001".parse()?;
     /// assert!(answers.take(&card).is_some());
     /// assert!(answers.take(&card).is_none());

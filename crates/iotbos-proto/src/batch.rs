@@ -9,7 +9,7 @@ use foldhash::fast::RandomState;
 use http::Request;
 use iotcard_model::CardNumber;
 
-use crate::{AccessToken, Call, Endpoint, IotbosError};
+use crate::{AccessToken, Api, Call, IotbosError};
 
 /// Cards per data call unless configured otherwise: 50.
 ///
@@ -264,17 +264,17 @@ impl<I: Iterator<Item = CardNumber>> FusedIterator for LazyBatches<I> {}
 /// [`assemble`](Batch::assemble).
 ///
 /// ```
-/// use iotbos_proto::{parse_remaining, BatchPlan, Call, Endpoint, AccessToken};
-/// use iotcard_model::{CardNumber, CardProblem};
+/// use iotbos_proto::{parse_remaining, AccessToken, Api, BatchPlan, Call, CardNumber, CardProblem};
+/// let api = Api::new(Default::default(), iotbos_proto::Credentials::new("alice", "pw")?);
 /// let cards: Vec<CardNumber> = vec!["1064804085884".parse()?, "1060000000002".parse()?];
 /// let plan = BatchPlan::new(cards, iotbos_proto::DEFAULT_BATCH_SIZE);
 /// for batch in plan.into_batches() {
-///     let request = batch.request(Call::Remaining, &Endpoint::default(), &AccessToken::new("t"))?;
+///     let request = batch.request(Call::Remaining, &api, &AccessToken::new("t"))?;
 ///     # let _ = request;
-///     // … send it, get the status and body back …
-///     let body = br#"{"status":1,"info":null,"createtime":"2018/01/16 14:02:08",
-///         "data":{"date":[{"num":"1064804085884","State":0}]}}"#;
-///     let done = batch.assemble(parse_remaining(http::StatusCode::OK, body).map_err(std::sync::Arc::new));
+///     // … send it, get the response back …
+///     let response = http::Response::new(br#"{"status":1,"info":null,"createtime":"2018/01/16 14:02:08",
+///         "data":{"date":[{"num":"1064804085884","State":0}]}}"#);
+///     let done = batch.assemble(parse_remaining(&response).map_err(std::sync::Arc::new));
 ///     assert!(matches!(done.results[0], Err(CardProblem::NotFound)));
 ///     assert!(matches!(done.results[1], Err(CardProblem::Missing)));
 ///     assert!(done.strays.is_empty());
@@ -314,14 +314,15 @@ impl Batch {
         self.cards.is_empty()
     }
 
-    /// The request asking `call` about this batch.
+    /// The request asking `call` about this batch ([`Api::query`] with
+    /// the batch's numbers).
     pub fn request(
         &self,
         call: Call,
-        endpoint: &Endpoint,
+        api: &Api,
         token: &AccessToken,
     ) -> Result<Request<Bytes>, IotbosError> {
-        call.request(endpoint, &self.cards, token)
+        api.query(call, &self.cards, token)
     }
 }
 
@@ -342,9 +343,11 @@ mod tests {
         let longest = CardNumber::parse("89860000000000000001").unwrap();
         let cards = vec![longest; DEFAULT_BATCH_SIZE.get()];
         let token = AccessToken::new("917B38E2-0CBD-47D3-9264-50B8D022C179");
-        let req = Call::Plan
-            .request(&Endpoint::default(), &cards, &token)
-            .unwrap();
+        let api = Api::new(
+            crate::Endpoint::default(),
+            crate::Credentials::new("a", "p").unwrap(),
+        );
+        let req = api.query(Call::Plan, &cards, &token).unwrap();
         let query = req.uri().query().unwrap();
         // About 1.1 KB, as the constant's documentation says: far from 2048.
         assert!(query.len() < 1200, "{}", query.len());

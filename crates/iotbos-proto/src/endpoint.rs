@@ -84,6 +84,11 @@ impl Endpoint {
         &self.scheme
     }
 
+    /// Whether requests go over TLS.
+    pub fn is_https(&self) -> bool {
+        self.scheme == Scheme::HTTPS
+    }
+
     /// Host and optional port.
     pub fn authority(&self) -> &Authority {
         &self.authority
@@ -146,6 +151,7 @@ mod tests {
     fn accepts_ports_prefixes_and_https() {
         let e = Endpoint::parse("HTTPS://Example.com:8443/a/b//").unwrap();
         assert_eq!(e.scheme(), &Scheme::HTTPS);
+        assert!(e.is_https() && !Endpoint::default().is_https());
         assert_eq!(e.authority().port_u16(), Some(8443));
         assert_eq!(e.prefix(), "/a/b");
         let uri = e.uri("/Api/token", "x=1").unwrap();

@@ -57,6 +57,7 @@ pub(crate) fn open<'a>(
                 call,
                 status,
                 info: envelope.info.map(text),
+                retry_after: None,
             },
             _ => http_status(call, status, body),
         });
@@ -71,6 +72,7 @@ pub(crate) fn open<'a>(
             call,
             status,
             info: envelope.info.map(text),
+            retry_after: None,
         }),
         other => Err(IotbosError::UnexpectedStatus {
             call,
@@ -109,6 +111,7 @@ fn http_status(call: &'static str, status: StatusCode, body: &[u8]) -> IotbosErr
         call,
         status,
         body_snippet: snippet(body),
+        retry_after: None,
     }
 }
 
@@ -186,7 +189,9 @@ mod tests {
             open_ok(r#"{"status":0,"info":"accessToken 已过期 \"x\"","data":null}"#).unwrap_err();
         assert!(e.is_refused());
         match e {
-            IotbosError::Refused { call, status, info } => {
+            IotbosError::Refused {
+                call, status, info, ..
+            } => {
                 assert_eq!(call, "usage");
                 assert_eq!(status, StatusCode::OK);
                 assert_eq!(info.as_deref(), Some("accessToken 已过期 \"x\""));

@@ -1,6 +1,7 @@
 use std::fmt;
+use std::time::Duration;
 
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use iotcard_model::Instant;
 use thiserror::Error;
 
@@ -19,24 +20,29 @@ use crate::date::DateError;
 /// [`is_refused`](Self::is_refused) (the provider said no),
 /// [`status`](Self::status) (the answer's HTTP status),
 /// [`provider_code`](Self::provider_code) and
-/// [`provider_message`](Self::provider_message) (what the provider said).
+/// [`provider_message`](Self::provider_message) (what the provider said),
+/// [`retry_after`](Self::retry_after) (how long the answer asked to wait),
+/// [`call`](Self::call) (which call).
 ///
 /// `Display` shows this layer's message only; the cause (a `serde_json`
 /// error, a date error) is [`source`](std::error::Error::source), so a
 /// chain printer shows each once.
 ///
 /// ```
-/// use http::StatusCode;
-/// let e = iotbos_proto::parse_usage(StatusCode::UNAUTHORIZED,
-///     br#"{"status":0,"info":"accessToken expired"}"#).unwrap_err();
+/// use http::{Response, StatusCode};
+/// let answer = Response::builder().status(401)
+///     .body(&br#"{"status":0,"info":"accessToken expired"}"#[..])?;
+/// let e = iotbos_proto::parse_usage(&answer).unwrap_err();
 /// assert!(e.is_refused() && !e.is_transient());
 /// assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED));
 /// assert_eq!(e.provider_code().as_deref(), Some("0"));
 /// assert_eq!(e.provider_message(), Some("accessToken expired"));
 ///
-/// let e = iotbos_proto::parse_usage(StatusCode::SERVICE_UNAVAILABLE,
-///     b"<html>Service Unavailable</html>").unwrap_err();
+/// let answer = Response::builder().status(503)
+///     .body(&b"<html>Service Unavailable</html>"[..])?;
+/// let e = iotbos_proto::parse_usage(&answer).unwrap_err();
 /// assert!(e.is_transient() && !e.is_refused());
+/// # Ok::<(), http::Error>(())
 /// ```
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -49,6 +55,13 @@ pub enum IotbosError {
         input: String,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// An account or password given to
+    /// [`Credentials::new`](crate::Credentials::new) is empty.
+    #[error("the IoTBOS {which} is empty")]
+    EmptyCredential {
+        /// `"account"` or `"password"`.
+        which: &'static str,
     },
     /// A data request was asked for no card at all.
     #[error("{call} request has no card number to ask about")]
@@ -76,6 +89,9 @@ pub enum IotbosError {
         status: StatusCode,
         /// The start of the body, lossily decoded, credentials redacted.
         body_snippet: String,
+        /// The wait the answer asked for with `Retry-After`, read for a 429
+        /// or a 503 (see [`IotbosError::retry_after`]).
+        retry_after: Option<Duration>,
     },
     /// The body is not JSON (or is cut short).
     #[error("{call} answer is not valid JSON")]
@@ -116,6 +132,8 @@ pub enum IotbosError {
         status: StatusCode,
         /// The provider's `info` text, verbatim (`null` is `None`).
         info: Option<String>,
+        /// The wait the answer asked for with `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
     },
     /// The envelope's `status` was neither 1 nor 0 (under a 2xx status;
     /// under any other it is [`IotbosError::HttpStatus`]).
@@ -213,6 +231,7 @@ impl IotbosError {
             | IotbosError::MissingCardList { .. } => true,
             IotbosError::HttpStatus { status, .. } => transient_status(*status),
             IotbosError::InvalidEndpoint { .. }
+            | IotbosError::EmptyCredential { .. }
             | IotbosError::NoCards { .. }
             | IotbosError::BuildRequest { .. }
             | IotbosError::Refused { .. }
@@ -244,6 +263,7 @@ impl IotbosError {
             | IotbosError::MissingField { status, .. }
             | IotbosError::InvalidDate { status, .. } => Some(*status),
             IotbosError::InvalidEndpoint { .. }
+            | IotbosError::EmptyCredential { .. }
             | IotbosError::NoCards { .. }
             | IotbosError::BuildRequest { .. }
             | IotbosError::TokenLifetime { .. } => None,
@@ -275,11 +295,60 @@ impl IotbosError {
         }
     }
 
+    /// How long the answer asked to wait before asking again, from its
+    /// `Retry-After` header: delay-seconds, or an HTTP-date measured against
+    /// the answer's own `Date` header (no clock is read). Kept on an
+    /// [`HttpStatus`](IotbosError::HttpStatus) error for a 429 or a 503, and
+    /// on a [`Refused`](IotbosError::Refused) that came with one; `None`
+    /// otherwise. A caller that retries (see
+    /// [`is_transient`](Self::is_transient)) waits at least this long.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let answer = http::Response::builder()
+    ///     .status(429)
+    ///     .header("Retry-After", "7")
+    ///     .body(&b"slow down"[..])?;
+    /// let e = iotbos_proto::parse_usage(&answer).unwrap_err();
+    /// assert!(e.is_transient());
+    /// assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+    /// # Ok::<(), http::Error>(())
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            IotbosError::HttpStatus { retry_after, .. }
+            | IotbosError::Refused { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The error with the `Retry-After` of the answer's `headers` kept,
+    /// where [`retry_after`](Self::retry_after) says it belongs. Read only
+    /// on that error path: a successful answer's headers are never looked at.
+    pub(crate) fn with_headers(mut self, headers: &HeaderMap) -> Self {
+        match &mut self {
+            IotbosError::HttpStatus {
+                status,
+                retry_after,
+                ..
+            } if *status == StatusCode::TOO_MANY_REQUESTS
+                || *status == StatusCode::SERVICE_UNAVAILABLE =>
+            {
+                *retry_after = crate::retry_after::retry_after(headers);
+            }
+            IotbosError::Refused { retry_after, .. } => {
+                *retry_after = crate::retry_after::retry_after(headers);
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// The call the error is about (`"login"`, `"usage"`, …); `None` for
-    /// a bad base URL, which belongs to no call.
+    /// a bad base URL or an empty credential, which belong to no call.
     pub fn call(&self) -> Option<&'static str> {
         match self {
-            IotbosError::InvalidEndpoint { .. } => None,
+            IotbosError::InvalidEndpoint { .. } | IotbosError::EmptyCredential { .. } => None,
             IotbosError::TokenLifetime { .. } => Some("login"),
             IotbosError::NoCards { call }
             | IotbosError::BuildRequest { call, .. }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 use iotcard_model::Instant;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::envelope::{self, json_error};
 use crate::{parse_china_time, AccessToken, IotbosError};
@@ -23,8 +23,12 @@ const CALL: &str = "login";
 /// Its lifetime is `expiresTime - createtime`, both read from the same
 /// server's clock, so the local clock's zone and offset never enter: apply
 /// it to the local instant the answer arrived ([`Login::usable_until`]).
-#[derive(Clone, PartialEq, Eq, Debug)]
+///
+/// Serialized without its token (never written anywhere by this crate):
+/// `created_time` and `expires_time` only.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct Login {
+    #[serde(skip)]
     token: AccessToken,
     created_time: Instant,
     expires_time: Instant,
@@ -85,8 +89,8 @@ impl Login {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # let login = iotbos_proto::parse_login(http::StatusCode::OK, br#"{"status":1,"info":null,
-    /// #   "data":{"accessToken":"t","expiresTime":"2018/01/16 16:02:08"},"createtime":"2018/01/16 14:02:08"}"#)?;
+    /// # let login = iotbos_proto::parse_login(&http::Response::new(br#"{"status":1,"info":null,
+    /// #   "data":{"accessToken":"t","expiresTime":"2018/01/16 16:02:08"},"createtime":"2018/01/16 14:02:08"}"#))?;
     /// assert_eq!(login.lifetime(), Duration::from_secs(7200));
     /// assert_eq!(login.usable_for(Duration::from_secs(60)), Duration::from_secs(7140));
     /// assert_eq!(login.usable_for(Duration::from_secs(9999)), Duration::from_secs(3600));
@@ -104,8 +108,8 @@ impl Login {
     ///
     /// ```
     /// # use std::time::{Duration, Instant};
-    /// # let login = iotbos_proto::parse_login(http::StatusCode::OK, br#"{"status":1,"info":null,
-    /// #   "data":{"accessToken":"t","expiresTime":"2018/01/16 16:02:08"},"createtime":"2018/01/16 14:02:08"}"#)?;
+    /// # let login = iotbos_proto::parse_login(&http::Response::new(br#"{"status":1,"info":null,
+    /// #   "data":{"accessToken":"t","expiresTime":"2018/01/16 16:02:08"},"createtime":"2018/01/16 14:02:08"}"#))?;
     /// let received_at = Instant::now();
     /// let until = login.usable_until(received_at, iotbos_proto::DEFAULT_TOKEN_MARGIN);
     /// assert_eq!(until - received_at, Duration::from_secs(2 * 3600 - 60));
@@ -131,9 +135,27 @@ struct LoginData<'a> {
 /// Reads the login answer:
 /// `{"status":1,"info":null,"data":{"accessToken":"…","expiresTime":"…"},"createtime":"…"}`.
 ///
-/// A refusal (`status` 0, a wrong password) is [`IotbosError::Refused`]
-/// under any HTTP status; see [`IotbosError`] for the rest.
-pub fn parse_login(status: StatusCode, body: &[u8]) -> Result<Login, IotbosError> {
+/// Takes the whole response, under any HTTP status: its status and body
+/// are read, and its headers for `Retry-After` on an error
+/// ([`IotbosError::retry_after`]). A refusal (`status` 0, a wrong password)
+/// is [`IotbosError::Refused`] under any HTTP status; see [`IotbosError`]
+/// for the rest.
+///
+/// ```
+/// let answer = http::Response::new(br#"{"status":1,"info":null,
+///     "data":{"accessToken":"917B38E2","expiresTime":"2018/01/16 16:02:08"},
+///     "createtime":"2018/01/16 14:02:08"}"#);
+/// let login = iotbos_proto::parse_login(&answer)?;
+/// assert_eq!(login.token().expose(), "917B38E2");
+/// assert_eq!(login.lifetime().as_secs(), 7200);
+/// # Ok::<(), iotbos_proto::IotbosError>(())
+/// ```
+pub fn parse_login<B: AsRef<[u8]>>(response: &http::Response<B>) -> Result<Login, IotbosError> {
+    read_login(response.status(), response.body().as_ref())
+        .map_err(|e| e.with_headers(response.headers()))
+}
+
+fn read_login(status: StatusCode, body: &[u8]) -> Result<Login, IotbosError> {
     let missing = |field| IotbosError::MissingField {
         call: CALL,
         status,

@@ -14,8 +14,8 @@
 //! let Step::Login(ticket) = session.poll(t0, None) else { panic!() };
 //! // Everyone else waits for that login.
 //! assert!(matches!(session.poll(t0, None), Step::Wait(_)));
-//! let login = parse_login(http::StatusCode::OK, br#"{"status":1,"info":null,
-//!     "data":{"accessToken":"T1","expiresTime":"2018/01/16 16:02:08"},"createtime":"2018/01/16 14:02:08"}"#)?;
+//! let login = parse_login(&http::Response::new(br#"{"status":1,"info":null,
+//!     "data":{"accessToken":"T1","expiresTime":"2018/01/16 16:02:08"},"createtime":"2018/01/16 14:02:08"}"#))?;
 //! session.on_login(t0, login);
 //! let Step::Use(lease) = session.poll(t0, Some(ticket)) else { panic!() };
 //! assert_eq!(lease.token().expose(), "T1");

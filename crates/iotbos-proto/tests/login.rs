@@ -1,6 +1,8 @@
 //! The login answer: token, lifetime, and everything that can be wrong
 //! with it.
 
+mod support;
+
 use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
@@ -13,7 +15,7 @@ fn login_body(token: &str, expires: &str, created: &str) -> String {
 }
 
 fn parse(body: &str) -> Result<iotbos_proto::Login, IotbosError> {
-    parse_login(StatusCode::OK, body.as_bytes())
+    parse_login(&support::ok(body.as_bytes()))
 }
 
 #[test]
@@ -132,7 +134,9 @@ fn refusal_keeps_the_providers_words() {
     )
     .unwrap_err();
     match &e {
-        IotbosError::Refused { call, status, info } => {
+        IotbosError::Refused {
+            call, status, info, ..
+        } => {
             assert_eq!(*call, "login");
             assert_eq!(*status, StatusCode::OK);
             assert_eq!(info.as_deref(), Some("账号或密码错误"));
@@ -148,7 +152,7 @@ fn refusal_keeps_the_providers_words() {
     // The same refusal under HTTP 401 (how a gateway may send it): still a
     // refusal, with the status.
     let body = r#"{"status":0,"info":"账号或密码错误","data":null}"#;
-    let e = parse_login(StatusCode::UNAUTHORIZED, body.as_bytes()).unwrap_err();
+    let e = parse_login(&support::answer(StatusCode::UNAUTHORIZED, body.as_bytes())).unwrap_err();
     assert!(e.is_refused(), "{e}");
     assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED));
 }

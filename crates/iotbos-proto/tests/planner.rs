@@ -4,10 +4,11 @@
 //! number accounted for in the end, whatever the server answers and in
 //! whatever order.
 
+mod support;
+
 use std::collections::HashSet;
 use std::num::NonZeroUsize;
 
-use http::StatusCode;
 use iotbos_proto::{
     lazy_batches, parse_usage, AccessToken, Batch, BatchPlan, Call, Endpoint, Stray,
 };
@@ -58,7 +59,7 @@ proptest! {
                 prop_assert_eq!(batch.cards().len(), max.get(), "only the last batch is short");
             }
             // The request carries exactly the batch, in order.
-            let request = batch.request(Call::Usage, &Endpoint::default(), &AccessToken::new("t")).unwrap();
+            let request = batch.request(Call::Usage, &support::api(Endpoint::default()), &AccessToken::new("t")).unwrap();
             let query = request.uri().query().unwrap().to_owned();
             let nums = form_urlencoded::parse(query.as_bytes())
                 .find(|(k, _)| k == "cardIdNums")
@@ -125,7 +126,7 @@ proptest! {
                     .map(|c| format!(r#"{{"num":"{c}","State":{},"Exceed":{{"UseFlow":1.50}}}}"#, code(c)))
                     .collect();
                 let body = format!(r#"{{"status":1,"info":null,"data":{{"date":[{}]}}}}"#, entries.join(","));
-                Ok(parse_usage(StatusCode::OK, body.as_bytes()).unwrap())
+                Ok(parse_usage(&support::ok(body.as_bytes())).unwrap())
             };
             let done = batch.assemble(answer);
             prop_assert_eq!(done.results.len(), batch.len());

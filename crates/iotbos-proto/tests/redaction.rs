@@ -1,6 +1,6 @@
 //! No credential survives `redact_uri`, and nothing else is changed.
 
-use iotbos_proto::{login_request, redact_query, redact_uri, AccessToken, Call, Endpoint};
+use iotbos_proto::{redact_query, redact_uri, AccessToken, Api, Call, Credentials, Endpoint};
 use iotcard_model::Secret;
 use proptest::prelude::*;
 
@@ -15,12 +15,12 @@ proptest! {
 
     #[test]
     fn built_requests_show_no_credential(
-        account in ".{0,16}",
+        account in ".{1,16}",
         password in ".{1,24}",
         token in ".{1,40}",
     ) {
-        let endpoint = Endpoint::default();
-        let login = login_request(&endpoint, &account, &Secret::new(password)).unwrap();
+        let api = Api::new(Endpoint::default(), Credentials::new(account.clone(), Secret::new(password)).unwrap());
+        let login = api.login().unwrap();
         let shown: http::Uri = redact_uri(login.uri()).parse().unwrap();
         prop_assert_eq!(shown.path(), "/Api/token");
         prop_assert_eq!(
@@ -30,7 +30,7 @@ proptest! {
 
         let cards = ["1064804085884".parse().unwrap(), "1060000000002".parse().unwrap()];
         for call in Call::ALL {
-            let request = call.request(&endpoint, &cards, &AccessToken::new(token.clone())).unwrap();
+            let request = api.query(call, &cards, &AccessToken::new(token.clone())).unwrap();
             let shown: http::Uri = redact_uri(request.uri()).parse().unwrap();
             prop_assert_eq!(shown.path(), call.path());
             prop_assert_eq!(

@@ -3,7 +3,7 @@
 //! alone.
 
 use http::{header, Method, Request};
-use iotbos_proto::{login_request, redact_uri, AccessToken, Call, Endpoint};
+use iotbos_proto::{redact_uri, AccessToken, Api, Call, Credentials, Endpoint};
 use iotcard_model::{CardNumber, Secret};
 
 /// Method, path and decoded query pairs of a request with an empty body.
@@ -28,8 +28,8 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn login_known_answer() {
     let endpoint: Endpoint = "http://localhost:25853".parse().unwrap();
-    let request =
-        login_request(&endpoint, "alice@example", &Secret::new("p&ss w+rd/=?#%密")).unwrap();
+    let credentials = Credentials::new("alice@example", Secret::new("p&ss w+rd/=?#%密")).unwrap();
+    let request = Api::new(endpoint, credentials).login().unwrap();
     let (method, path, query) = take_apart(&request);
     assert_eq!(method, Method::GET);
     assert_eq!(path, "/Api/token");
@@ -54,6 +54,7 @@ fn login_known_answer() {
 #[test]
 fn data_calls_known_answers() {
     let endpoint: Endpoint = "https://gw.example.com:8443/iotbos/".parse().unwrap();
+    let api = Api::new(endpoint, Credentials::new("alice", "pw").unwrap());
     let token = AccessToken::new("917B38E2-0CBD-47D3-9264-50B8D022C179");
     let cards: Vec<CardNumber> = ["1064804085884", "89860000000000000001", "1060000000002"]
         .iter()
@@ -67,7 +68,7 @@ fn data_calls_known_answers() {
         (Call::Plan, "/Api/TerminalInfo/ReturnOperatorServicePackage"),
     ];
     for (call, call_path) in expected_paths {
-        let request = call.request(&endpoint, &cards, &token).unwrap();
+        let request = api.query(call, &cards, &token).unwrap();
         let (method, path, query) = take_apart(&request);
         assert_eq!(method, Method::GET, "{call}");
         assert_eq!(path, format!("/iotbos{call_path}"), "{call}");
@@ -97,7 +98,8 @@ fn the_spec_example_request_is_what_we_build() {
     let endpoint: Endpoint = "http://localhost:25853".parse().unwrap();
     let token = AccessToken::new("917B38E2-0CBD-47D3-9264-50B8D022C179");
     let cards = ["1064804085884".parse().unwrap()];
-    let request = Call::Remaining.request(&endpoint, &cards, &token).unwrap();
+    let api = Api::new(endpoint, Credentials::new("alice", "pw").unwrap());
+    let request = api.query(Call::Remaining, &cards, &token).unwrap();
     assert_eq!(
         request.uri(),
         "http://localhost:25853/Api/TerminalInfo/Surplus?cardIdNums=1064804085884&accessToken=917B38E2-0CBD-47D3-9264-50B8D022C179"
@@ -108,9 +110,11 @@ fn the_spec_example_request_is_what_we_build() {
 fn a_token_with_reserved_characters_cannot_change_the_query() {
     let token = AccessToken::new("a&cardIdNums=1&b=+c");
     let cards = ["1064804085884".parse().unwrap()];
-    let request = Call::Usage
-        .request(&Endpoint::default(), &cards, &token)
-        .unwrap();
+    let api = Api::new(
+        Endpoint::default(),
+        Credentials::new("alice", "pw").unwrap(),
+    );
+    let request = api.query(Call::Usage, &cards, &token).unwrap();
     let (_, path, query) = take_apart(&request);
     assert_eq!(path, "/Api/TerminalInfo/Exceed");
     assert_eq!(

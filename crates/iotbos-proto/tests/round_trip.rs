@@ -5,6 +5,8 @@
 //! `TerminalState` texts), without any code of the crate under test, so a
 //! parser bug cannot hide behind the same bug in a renderer.
 
+mod support;
+
 use chrono::{Datelike, FixedOffset, TimeZone, Timelike};
 use http::StatusCode;
 use iotbos_proto::{CardAnswers, IotbosError};
@@ -195,7 +197,7 @@ impl Fixture for UsageFixture {
         vec![("Exceed", exceed)]
     }
     fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Usage>, IotbosError> {
-        iotbos_proto::parse_usage(status, body)
+        iotbos_proto::parse_usage(&support::answer(status, body))
     }
 }
 
@@ -221,7 +223,7 @@ impl Fixture for RemainingFixture {
         vec![("Surplus", surplus)]
     }
     fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Remaining>, IotbosError> {
-        iotbos_proto::parse_remaining(status, body)
+        iotbos_proto::parse_remaining(&support::answer(status, body))
     }
 }
 
@@ -251,7 +253,7 @@ impl Fixture for ExpiryFixture {
         p.filter(|e| e.status.is_some() || e.expires_at.is_some())
     }
     fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Expiry>, IotbosError> {
-        iotbos_proto::parse_expiry(status, body)
+        iotbos_proto::parse_expiry(&support::answer(status, body))
     }
 }
 
@@ -265,7 +267,7 @@ impl Fixture for StateFixture {
         vec![("TerminalState", p.as_ref().map(terminal_state))]
     }
     fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<CardStatus>, IotbosError> {
-        iotbos_proto::parse_state(status, body)
+        iotbos_proto::parse_state(&support::answer(status, body))
     }
 }
 
@@ -313,7 +315,7 @@ impl Fixture for PlanFixture {
         vec![("ServicePackage", package)]
     }
     fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Plan>, IotbosError> {
-        iotbos_proto::parse_plan(status, body)
+        iotbos_proto::parse_plan(&support::answer(status, body))
     }
 }
 

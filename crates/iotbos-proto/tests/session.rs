@@ -5,6 +5,8 @@
 //! without its answer, logins stay bounded, and a refusal that is not about
 //! the token is reported after at most one fresh token.
 
+mod support;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -366,16 +368,13 @@ fn concurrent_refusals_of_one_token_replace_it_once() {
 #[test]
 fn a_refused_or_unreadable_login_is_held_and_a_failed_one_is_not() {
     let t0 = base();
-    let refused = iotbos_proto::parse_login(
-        http::StatusCode::OK,
+    let refused = iotbos_proto::parse_login(&support::ok(
         br#"{"status":0,"info":"wrong password","data":null}"#,
-    )
+    ))
     .unwrap_err();
-    let unreadable = iotbos_proto::parse_login(
-        http::StatusCode::OK,
-        br#"{"status":1,"data":{"accessToken":"#,
-    )
-    .unwrap_err();
+    let unreadable =
+        iotbos_proto::parse_login(&support::ok(br#"{"status":1,"data":{"accessToken":"#))
+            .unwrap_err();
     for answer in [refused, unreadable] {
         let mut session: Session<String> = Session::new(SessionConfig::default());
         let Step::Login(ticket) = session.poll(t0, None) else {

@@ -1,5 +1,7 @@
 //! Every example answer of the IoTBOS spec parses to exactly what it shows.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -33,7 +35,7 @@ fn only<T: Clone + std::fmt::Debug>(answers: &CardAnswers<T>) -> (String, CardAn
 
 #[test]
 fn login() {
-    let login = parse_login(StatusCode::OK, &vector("login.json")).unwrap();
+    let login = parse_login(&support::ok(&vector("login.json"))).unwrap();
     assert_eq!(
         login.token().expose(),
         "7dc1f8e0-4b67-466f-8312-2bb7d6e93f2d"
@@ -52,7 +54,7 @@ fn login() {
 
 #[test]
 fn usage() {
-    let answers = parse_usage(StatusCode::OK, &vector("usage.json")).unwrap();
+    let answers = parse_usage(&support::ok(&vector("usage.json"))).unwrap();
     assert!(answers.unattributed.is_empty());
     let cards: Vec<_> = answers.cards.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(cards, ["1060000000001", "1060000000002"]);
@@ -69,7 +71,7 @@ fn usage() {
 
 #[test]
 fn remaining() {
-    let (card, answer) = only(&parse_remaining(StatusCode::OK, &vector("remaining.json")).unwrap());
+    let (card, answer) = only(&parse_remaining(&support::ok(&vector("remaining.json"))).unwrap());
     assert_eq!(card, "1064804085884");
     assert_eq!(answer.outcome, Outcome::Found);
     let left = answer.payload.unwrap();
@@ -82,7 +84,7 @@ fn remaining() {
 
 #[test]
 fn expiry_keeps_the_status_sent_beside_state_2() {
-    let (card, answer) = only(&parse_expiry(StatusCode::OK, &vector("expiry.json")).unwrap());
+    let (card, answer) = only(&parse_expiry(&support::ok(&vector("expiry.json"))).unwrap());
     assert_eq!(card, "1064804085884");
     assert_eq!(answer.outcome, Outcome::NoData);
     assert_eq!(
@@ -96,7 +98,7 @@ fn expiry_keeps_the_status_sent_beside_state_2() {
 
 #[test]
 fn state_with_null_terminal_state() {
-    let (card, answer) = only(&parse_state(StatusCode::OK, &vector("state.json")).unwrap());
+    let (card, answer) = only(&parse_state(&support::ok(&vector("state.json"))).unwrap());
     assert_eq!(card, "1064804085884");
     assert_eq!(answer.outcome, Outcome::NoData);
     assert_eq!(answer.payload, None);
@@ -104,7 +106,7 @@ fn state_with_null_terminal_state() {
 
 #[test]
 fn plan_keeps_every_decimal_place() {
-    let (card, answer) = only(&parse_plan(StatusCode::OK, &vector("plan.json")).unwrap());
+    let (card, answer) = only(&parse_plan(&support::ok(&vector("plan.json"))).unwrap());
     assert_eq!(card, "1064804085884");
     assert_eq!(answer.outcome, Outcome::Found);
     let plan = answer.payload.unwrap();
@@ -131,16 +133,20 @@ fn the_same_bodies_under_an_error_status_are_http_errors() {
     ] {
         let body = vector(name);
         let e = match name {
-            "usage.json" => parse_usage(status, &body).unwrap_err(),
-            "plan.json" => parse_plan(status, &body).unwrap_err(),
-            _ => parse_state(status, &body).unwrap_err(),
+            "usage.json" => parse_usage(&support::answer(status, &body)).unwrap_err(),
+            "plan.json" => parse_plan(&support::answer(status, &body)).unwrap_err(),
+            _ => parse_state(&support::answer(status, &body)).unwrap_err(),
         };
         assert!(
             matches!(e, IotbosError::HttpStatus { status: s, .. } if s == status),
             "{e}"
         );
     }
-    let e = parse_login(StatusCode::UNAUTHORIZED, &vector("login.json")).unwrap_err();
+    let e = parse_login(&support::answer(
+        StatusCode::UNAUTHORIZED,
+        &vector("login.json"),
+    ))
+    .unwrap_err();
     assert!(!e.to_string().contains("7dc1f8e0"), "token echoed in {e}");
 }
 
@@ -148,10 +154,10 @@ fn the_same_bodies_under_an_error_status_are_http_errors() {
 fn a_data_answer_read_as_another_call_does_not_invent_data() {
     // The remaining example read as usage: the card is found, but usage has
     // no `Exceed`, so there is no payload (and no error).
-    let answers = parse_usage(StatusCode::OK, &vector("remaining.json")).unwrap();
+    let answers = parse_usage(&support::ok(&vector("remaining.json"))).unwrap();
     let (_, answer) = only(&answers);
     assert_eq!((answer.outcome, answer.payload), (Outcome::Found, None));
-    assert!(parse_usage(StatusCode::OK, &vector("login.json")).is_err());
+    assert!(parse_usage(&support::ok(&vector("login.json"))).is_err());
 }
 
 /// The vectors are the spec's text: four verbatim, two without the page
@@ -202,13 +208,13 @@ fn refusal(e: &IotbosError) -> Option<&str> {
 fn a_refusal_under_401_is_a_refusal() {
     let body = vector("status/401-refused.json");
     for status in [StatusCode::UNAUTHORIZED, StatusCode::OK] {
-        let e = parse_usage(status, &body).unwrap_err();
+        let e = parse_usage(&support::answer(status, &body)).unwrap_err();
         assert!(matches!(e, IotbosError::Refused { .. }), "{e}");
         assert_eq!(refusal(&e), Some("accessToken expired"));
         assert_eq!(e.status(), Some(status));
         assert_eq!(e.provider_code().as_deref(), Some("0"));
         assert!(!e.is_transient());
-        let e = parse_login(status, &body).unwrap_err();
+        let e = parse_login(&support::answer(status, &body)).unwrap_err();
         assert_eq!(refusal(&e), Some("accessToken expired"), "{e}");
     }
 }
@@ -216,7 +222,7 @@ fn a_refusal_under_401_is_a_refusal() {
 #[test]
 fn an_iis_503_page_is_a_transient_http_error_without_the_token() {
     let body = vector("status/503.html");
-    let e = parse_plan(StatusCode::SERVICE_UNAVAILABLE, &body).unwrap_err();
+    let e = parse_plan(&support::answer(StatusCode::SERVICE_UNAVAILABLE, &body)).unwrap_err();
     match &e {
         IotbosError::HttpStatus {
             status,
@@ -234,7 +240,7 @@ fn an_iis_503_page_is_a_transient_http_error_without_the_token() {
     let shown = format!("{e} {e:?}");
     assert!(!shown.contains("917B38E2"), "{shown}");
     // The same page under 200 (a proxy that says OK): not JSON, transient.
-    let e = parse_plan(StatusCode::OK, &body).unwrap_err();
+    let e = parse_plan(&support::ok(&body)).unwrap_err();
     assert!(matches!(e, IotbosError::InvalidJson { .. }), "{e}");
     assert!(e.is_transient());
 }

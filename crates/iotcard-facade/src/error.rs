@@ -173,6 +173,18 @@ impl Error {
         }
     }
 
+    /// How long the answer behind the root cause asked to wait before
+    /// asking again (`Retry-After`), as the parser (or the transport) read
+    /// it.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self.root() {
+            Error::Transport(t) => t.retry_after(),
+            Error::Iotbos(e) => e.retry_after(),
+            Error::Tencent(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
     /// The provider's own code, verbatim (Tencent's `code`; IoTBOS's
     /// envelope `status`).
     pub fn provider_code(&self) -> Option<String> {
@@ -225,8 +237,10 @@ mod tests {
     #[test]
     fn wrappers_show_one_level_and_chain_to_the_provider_text() {
         let refused = Error::Iotbos(
-            iotbos_proto::parse_login(StatusCode::OK, br#"{"status":0,"info":"wrong password"}"#)
-                .unwrap_err(),
+            iotbos_proto::parse_login(&http::Response::new(
+                br#"{"status":0,"info":"wrong password"}"#,
+            ))
+            .unwrap_err(),
         );
         assert!(refused.is_refused() && !refused.is_transient());
         let login = Error::Login(Arc::new(refused));

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use iotcard_transport::{Response, Transport};
+use iotcard_transport::Transport;
 use rand::rngs::StdRng;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -67,7 +67,7 @@ impl Sender {
         &self,
         info: CallInfo,
         mut build: impl FnMut() -> Result<http::Request<Bytes>, Error>,
-        parse: impl Fn(&Response) -> Result<T, Error>,
+        parse: impl Fn(&http::Response<Bytes>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let span = tracing::debug_span!(
             "iotcard.call",
@@ -80,7 +80,7 @@ impl Sender {
             let mut last_retry_cost = None;
             loop {
                 attempt += 1;
-                let (outcome, server_wait) = self.attempt(info, attempt, build()?, &parse).await;
+                let outcome = self.attempt(info, attempt, build()?, &parse).await;
                 let error = match outcome {
                     Ok(value) => {
                         self.budget.on_success(last_retry_cost);
@@ -109,6 +109,9 @@ impl Sender {
                         }
                     });
                 }
+                // The wait the answer asked for (`Retry-After`), as the
+                // parser read it into the error.
+                let server_wait = error.retry_after();
                 if let Some(after) = server_wait {
                     if after > self.retry.max_retry_after {
                         return Err(Error::RetryAfterTooLong {
@@ -140,15 +143,14 @@ impl Sender {
         .await
     }
 
-    /// One attempt: the result, and the wait the answer asked for
-    /// (`Retry-After`) if it came with one.
+    /// One attempt.
     async fn attempt<T>(
         &self,
         info: CallInfo,
         attempt: u32,
         request: http::Request<Bytes>,
-        parse: &impl Fn(&Response) -> Result<T, Error>,
-    ) -> (Result<T, Error>, Option<Duration>) {
+        parse: &impl Fn(&http::Response<Bytes>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         // The permit bounds requests in flight across every task of the
         // client. The semaphore is never closed, so `acquire` cannot fail;
         // were it ever closed, sending without a permit beats failing.
@@ -163,7 +165,7 @@ impl Sender {
             Ok(r) => r,
             Err(e) => {
                 tracing::debug!(call = info.call, attempt, ?latency, error = %e, "send failed");
-                return (Err(e.into()), None);
+                return Err(e.into());
             }
         };
         tracing::debug!(
@@ -175,11 +177,8 @@ impl Sender {
         );
         // Every status goes to the parser: a 4xx may carry the platform's
         // refusal envelope, whose verbatim message says more than the status.
-        let parsed = parse(&response);
-        let wait = match &parsed {
-            Err(_) => response.retry_after(),
-            Ok(_) => None,
-        };
-        (parsed, wait)
+        // It reads `Retry-After` into its error; the headers and body are
+        // moved, not copied.
+        parse(&response.into_http())
     }
 }

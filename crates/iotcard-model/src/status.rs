@@ -60,8 +60,14 @@ impl CardStatus {
 }
 
 impl fmt::Display for CardStatus {
+    /// The stable name; a value the provider sent that is not known says so,
+    /// `unknown (0)`, rather than print as a bare code. (Serialization keeps
+    /// the raw value alone: see [`CardStatus::as_str`].)
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            CardStatus::Other(raw) => write!(f, "unknown ({raw})"),
+            known => f.write_str(known.as_str()),
+        }
     }
 }
 
@@ -105,8 +111,14 @@ impl NetworkStatus {
 }
 
 impl fmt::Display for NetworkStatus {
+    /// The stable name; a value the provider sent that is not known says so,
+    /// `unknown (0)`, rather than print as a bare code. (Serialization keeps
+    /// the raw value alone: see [`NetworkStatus::as_str`].)
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            NetworkStatus::Other(raw) => write!(f, "unknown ({raw})"),
+            known => f.write_str(known.as_str()),
+        }
     }
 }
 
@@ -151,8 +163,14 @@ impl CardKind {
 }
 
 impl fmt::Display for CardKind {
+    /// The stable name; a value the provider sent that is not known says so,
+    /// `unknown (0)`, rather than print as a bare code. (Serialization keeps
+    /// the raw value alone: see [`CardKind::as_str`].)
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            CardKind::Other(raw) => write!(f, "unknown ({raw})"),
+            known => f.write_str(known.as_str()),
+        }
     }
 }
 
@@ -195,6 +213,14 @@ mod tests {
             serde_json::to_string(&CardStatus::Silent).unwrap(),
             "\"silent\""
         );
-        assert_eq!(NetworkStatus::Other("0".into()).to_string(), "0");
+        assert_eq!(NetworkStatus::Other("0".into()).to_string(), "unknown (0)");
+        assert_eq!(CardStatus::Other("-4".into()).to_string(), "unknown (-4)");
+        assert_eq!(CardKind::Other("0".into()).to_string(), "unknown (0)");
+        assert_eq!(CardStatus::Active.to_string(), "active");
+        // Serialized, the raw value stays alone.
+        assert_eq!(
+            serde_json::to_string(&NetworkStatus::Other("0".into())).unwrap(),
+            "\"0\""
+        );
     }
 }

@@ -129,6 +129,25 @@ impl Response {
     }
 }
 
+impl From<Response> for http::Response<Bytes> {
+    /// The same answer as an [`http::Response`], for the sans-IO parsers:
+    /// the status, headers and body are moved, not copied.
+    fn from(response: Response) -> Self {
+        let mut out = http::Response::new(response.body);
+        *out.status_mut() = response.status;
+        *out.headers_mut() = response.headers;
+        out
+    }
+}
+
+impl Response {
+    /// [`http::Response`] of this answer (see the `From` impl): moved, not
+    /// copied.
+    pub fn into_http(self) -> http::Response<Bytes> {
+        self.into()
+    }
+}
+
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct Names<'a>(&'a HeaderMap);
@@ -471,6 +490,17 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("https://other.example/y"), "{text}");
+    }
+
+    #[test]
+    fn converts_to_an_http_response_without_copying() {
+        let body = Bytes::from_static(b"slow down");
+        let response = Response::new(StatusCode::TOO_MANY_REQUESTS, body.clone())
+            .with_header(RETRY_AFTER, HeaderValue::from_static("7"));
+        let http: http::Response<Bytes> = response.into_http();
+        assert_eq!(http.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(http.headers()[RETRY_AFTER], "7");
+        assert_eq!(http.body().as_ptr(), body.as_ptr(), "the body is moved");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::Answer;
 use crate::wire_value::count;
 use crate::{Call, TencentError};
 
-const COMMAND: Call = Call::GetAppInfo;
+const CALL: Call = Call::GetAppInfo;
 
 /// The account (应用) the sdkappid belongs to.
 #[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
@@ -71,15 +71,22 @@ struct WireAppInfo<'a> {
 /// Reads a `getappinfo` answer.
 ///
 /// ```
-/// use http::StatusCode;
-/// let e = tencent_proto::parse_app_info(StatusCode::OK, br#"{"code":4001,"message":"bad sig"}"#);
+/// let answer = http::Response::new(br#"{"code":4001,"message":"bad sig"}"#);
+/// let e = tencent_proto::parse_app_info(&answer);
 /// assert_eq!(e.unwrap_err().to_string(), "getappinfo refused with code 4001: bad sig");
 /// ```
-pub fn parse_app_info(status: StatusCode, body: &[u8]) -> Result<AppInfo, TencentError> {
-    let at = Answer {
-        command: COMMAND,
-        status,
-    };
+/// Takes the whole response, under any HTTP status: its status and body
+/// are read, and its headers for `Retry-After` on an error
+/// ([`TencentError::retry_after`]).
+pub fn parse_app_info<B: AsRef<[u8]>>(
+    response: &http::Response<B>,
+) -> Result<AppInfo, TencentError> {
+    read_app_info(response.status(), response.body().as_ref())
+        .map_err(|e| e.with_headers(response.headers()))
+}
+
+fn read_app_info(status: StatusCode, body: &[u8]) -> Result<AppInfo, TencentError> {
+    let at = Answer { call: CALL, status };
     let data = open(at, body)?;
     let wire: WireAppInfo<'_> = shape(at, data)?;
     Ok(AppInfo {

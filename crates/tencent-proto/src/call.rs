@@ -35,14 +35,47 @@ impl Call {
         "v1"
     }
 
-    /// The request path, `/{version}/iotcard/{command}`.
-    pub fn path(self) -> String {
-        format!("/{}/iotcard/{}", self.version(), self.name())
+    /// The request path, `/{version}/iotcard/{command}`, below the base URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            Call::GetAppInfo => "/v1/iotcard/getappinfo",
+            Call::GetCardList => "/v1/iotcard/getcardlist",
+            Call::GetCardInfo => "/v1/iotcard/getcardinfo",
+        }
+    }
+}
+
+impl Call {
+    /// The call served at `path` (below the base URL), for servers and
+    /// simulators; matched exactly.
+    ///
+    /// ```
+    /// use tencent_proto::Call;
+    /// assert_eq!(Call::from_path("/v1/iotcard/getappinfo"), Some(Call::GetAppInfo));
+    /// assert_eq!(Call::from_path("/v1/iotcard/nothing"), None);
+    /// ```
+    pub fn from_path(path: &str) -> Option<Call> {
+        Call::ALL.into_iter().find(|call| call.path() == path)
     }
 }
 
 impl fmt::Display for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_version_and_name() {
+        for call in Call::ALL {
+            assert_eq!(
+                call.path(),
+                format!("/{}/iotcard/{}", call.version(), call.name())
+            );
+        }
     }
 }

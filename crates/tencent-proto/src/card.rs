@@ -120,7 +120,7 @@ pub(crate) struct WireCard<'a> {
 impl CardBrief {
     pub(crate) fn from_wire(at: Answer, wire: &WireCard<'_>) -> Result<Self, TencentError> {
         let iccid = Iccid::parse(&wire.iccid).map_err(|source| TencentError::InvalidValue {
-            command: at.command,
+            call: at.call,
             status: at.status,
             field: "iccid",
             source,

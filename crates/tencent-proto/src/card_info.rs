@@ -11,7 +11,7 @@ use crate::error::Answer;
 use crate::wire_value::unix_instant;
 use crate::{Call, CardBrief, TencentError};
 
-const COMMAND: Call = Call::GetCardInfo;
+const CALL: Call = Call::GetCardInfo;
 
 /// One card as `getcardinfo` describes it: the [`CardBrief`] fields plus its
 /// product (套餐) and pool (流量池).
@@ -36,19 +36,25 @@ fn non_empty(text: Option<&Cow<'_, str>>) -> Option<String> {
 /// Reads a `getcardinfo` answer.
 ///
 /// ```
-/// use http::StatusCode;
-/// let e = tencent_proto::parse_card_info(StatusCode::OK, b"{\"code\":0,").unwrap_err();
+/// let e = tencent_proto::parse_card_info(&http::Response::new(b"{\"code\":0,")).unwrap_err();
 /// assert!(e.to_string().starts_with("getcardinfo answer is not valid JSON"));
 /// ```
 ///
 /// A refusal is [`TencentError::Refused`] under any HTTP status; one that
 /// means the account does not hold the ICCID answers
 /// [`TencentError::is_card_unknown`].
-pub fn parse_card_info(status: StatusCode, body: &[u8]) -> Result<CardInfo, TencentError> {
-    let at = Answer {
-        command: COMMAND,
-        status,
-    };
+/// Takes the whole response, under any HTTP status: its status and body
+/// are read, and its headers for `Retry-After` on an error
+/// ([`TencentError::retry_after`]).
+pub fn parse_card_info<B: AsRef<[u8]>>(
+    response: &http::Response<B>,
+) -> Result<CardInfo, TencentError> {
+    read_card_info(response.status(), response.body().as_ref())
+        .map_err(|e| e.with_headers(response.headers()))
+}
+
+fn read_card_info(status: StatusCode, body: &[u8]) -> Result<CardInfo, TencentError> {
+    let at = Answer { call: CALL, status };
     // One pass for the common case; anything amiss is read again the
     // careful way, which names the problem.
     if let Some(info) = open_typed(at, body).and_then(|wire| read(at, &wire).ok()) {
@@ -108,7 +114,7 @@ mod tests {
             (r#"{"code":0,"data":null}"#.to_owned(), false),
         ] {
             let at = Answer {
-                command: COMMAND,
+                call: CALL,
                 status: StatusCode::OK,
             };
             let careful = (|| {
@@ -121,7 +127,7 @@ mod tests {
             if let Some(typed) = typed {
                 assert_eq!(Some(&typed), careful.as_ref().ok(), "{body}");
             }
-            let public = parse_card_info(StatusCode::OK, body.as_bytes());
+            let public = parse_card_info(&crate::test_support::ok(body.as_bytes()));
             assert_eq!(format!("{public:?}"), format!("{careful:?}"), "{body}");
         }
     }

@@ -9,7 +9,7 @@ use crate::envelope::{open, open_typed, shape};
 use crate::error::Answer;
 use crate::{Call, CardBrief, TencentError};
 
-const COMMAND: Call = Call::GetCardList;
+const CALL: Call = Call::GetCardList;
 
 /// One page of `getcardlist`.
 ///
@@ -60,17 +60,23 @@ struct WireCardList<'a> {
 /// Reads a `getcardlist` answer.
 ///
 /// ```
-/// use http::StatusCode;
-/// let body = br#"{"code":0,"message":"OK","data":{"card_brief_infos":[]}}"#;
-/// let page = tencent_proto::parse_card_list(StatusCode::OK, body)?;
+/// let answer = http::Response::new(br#"{"code":0,"message":"OK","data":{"card_brief_infos":[]}}"#);
+/// let page = tencent_proto::parse_card_list(&answer)?;
 /// assert!(page.is_empty());
 /// # Ok::<(), tencent_proto::TencentError>(())
 /// ```
-pub fn parse_card_list(status: StatusCode, body: &[u8]) -> Result<CardList, TencentError> {
-    let at = Answer {
-        command: COMMAND,
-        status,
-    };
+/// Takes the whole response, under any HTTP status: its status and body
+/// are read, and its headers for `Retry-After` on an error
+/// ([`TencentError::retry_after`]).
+pub fn parse_card_list<B: AsRef<[u8]>>(
+    response: &http::Response<B>,
+) -> Result<CardList, TencentError> {
+    read_card_list(response.status(), response.body().as_ref())
+        .map_err(|e| e.with_headers(response.headers()))
+}
+
+fn read_card_list(status: StatusCode, body: &[u8]) -> Result<CardList, TencentError> {
+    let at = Answer { call: CALL, status };
     match open_typed::<TypedCardList<'_>>(at, body).and_then(|list| read_every_card(at, list)) {
         Some(page) => Ok(page),
         None => parse_card_list_careful(at, body),
@@ -106,7 +112,7 @@ fn parse_card_list_careful(at: Answer, body: &[u8]) -> Result<CardList, TencentE
     // No list at all is not an empty page: a listing that took it for
     // one would end early, in silence.
     let records = list.card_brief_infos.ok_or(TencentError::MissingCardList {
-        command: at.command,
+        call: at.call,
         status: at.status,
     })?;
     let mut page = CardList {
@@ -152,10 +158,7 @@ mod tests {
     /// The one-pass read when it takes the body, and the careful one, both
     /// shown with `Debug` (errors have no `PartialEq`).
     fn both_ways(status: StatusCode, body: &[u8]) -> (Option<String>, String) {
-        let at = Answer {
-            command: COMMAND,
-            status,
-        };
+        let at = Answer { call: CALL, status };
         let typed = open_typed::<TypedCardList<'_>>(at, body)
             .and_then(|list| read_every_card(at, list))
             .map(|page| format!("{:?}", Ok::<_, TencentError>(page)));
@@ -201,7 +204,10 @@ mod tests {
             if let Some(typed) = typed {
                 assert_eq!(typed, careful, "{body}");
             }
-            let public = format!("{:?}", parse_card_list(status, body.as_bytes()));
+            let public = format!(
+                "{:?}",
+                parse_card_list(&crate::test_support::answer(status, body.as_bytes()))
+            );
             assert_eq!(public, careful, "{body}");
         }
         let mut not_utf8 = page(&[GOOD]).into_bytes();
@@ -222,7 +228,7 @@ mod tests {
             if let Some(typed) = typed {
                 proptest::prop_assert_eq!(typed, careful.clone());
             }
-            let public = format!("{:?}", parse_card_list(StatusCode::OK, body.as_bytes()));
+            let public = format!("{:?}", parse_card_list(&crate::test_support::ok(body.as_bytes())));
             proptest::prop_assert_eq!(public, careful);
         }
     }

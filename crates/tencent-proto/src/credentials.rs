@@ -73,7 +73,8 @@ pub struct Credentials {
 
 impl Credentials {
     /// Pairs an sdkappid with its appkey; an empty appkey is refused.
-    pub fn new(sdkappid: SdkAppId, appkey: Secret) -> Result<Self, TencentError> {
+    pub fn new(sdkappid: SdkAppId, appkey: impl Into<Secret>) -> Result<Self, TencentError> {
+        let appkey = appkey.into();
         if appkey.is_empty() {
             return Err(TencentError::EmptyAppKey);
         }

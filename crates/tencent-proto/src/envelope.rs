@@ -66,7 +66,7 @@ pub(crate) fn open_typed<'a, T: Deserialize<'a>>(at: Answer, body: &'a [u8]) -> 
 /// 0 envelope included (the status contradicts it, so it is not trusted),
 /// is [`TencentError::HttpStatus`] with a redacted snippet of the body.
 pub(crate) fn open(at: Answer, body: &[u8]) -> Result<&RawValue, TencentError> {
-    let Answer { command, status } = at;
+    let Answer { call, status } = at;
     let envelope = read_envelope(body);
     if !status.is_success() {
         let refusal = envelope
@@ -75,20 +75,21 @@ pub(crate) fn open(at: Answer, body: &[u8]) -> Result<&RawValue, TencentError> {
         return Err(match refusal {
             Some((code, message)) if code != 0 => refused(at, code, message),
             _ => TencentError::HttpStatus {
-                command,
+                call,
                 status,
                 body: body_snippet(body),
+                retry_after: None,
             },
         });
     }
     let envelope = envelope.map_err(|source| match source.classify() {
         Category::Data => TencentError::NotEnvelope {
-            command,
+            call,
             status,
             source,
         },
         Category::Syntax | Category::Eof | Category::Io => TencentError::NotJson {
-            command,
+            call,
             status,
             source,
         },
@@ -99,7 +100,7 @@ pub(crate) fn open(at: Answer, body: &[u8]) -> Result<&RawValue, TencentError> {
     }
     envelope
         .data
-        .ok_or(TencentError::MissingData { command, status })
+        .ok_or(TencentError::MissingData { call, status })
 }
 
 /// Reads the envelope, which must be a JSON object: serde would also take a
@@ -134,10 +135,11 @@ fn body_snippet(body: &[u8]) -> String {
 
 fn refused(at: Answer, code: i64, message: Option<Cow<'_, str>>) -> TencentError {
     TencentError::Refused {
-        command: at.command,
+        call: at.call,
         status: at.status,
         code,
         message: message.map(Cow::into_owned).unwrap_or_default(),
+        retry_after: None,
     }
 }
 
@@ -147,7 +149,7 @@ pub(crate) fn shape<'a, T: Deserialize<'a>>(
     raw: &'a RawValue,
 ) -> Result<T, TencentError> {
     serde_json::from_str(raw.get()).map_err(|source| TencentError::DataShape {
-        command: at.command,
+        call: at.call,
         status: at.status,
         source,
     })
@@ -163,8 +165,8 @@ mod tests {
 
     const C: Call = Call::GetAppInfo;
 
-    fn open(command: Call, status: StatusCode, body: &[u8]) -> Result<&RawValue, TencentError> {
-        super::open(Answer { command, status }, body)
+    fn open(call: Call, status: StatusCode, body: &[u8]) -> Result<&RawValue, TencentError> {
+        super::open(Answer { call, status }, body)
     }
 
     #[test]

@@ -1,6 +1,7 @@
 use std::fmt;
+use std::time::Duration;
 
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use iotcard_model::ModelError;
 use thiserror::Error;
 
@@ -18,24 +19,27 @@ use crate::Call;
 /// [`is_card_unknown`](Self::is_card_unknown) (the account does not hold
 /// the ICCID asked about), [`status`](Self::status) (the answer's HTTP
 /// status), [`provider_code`](Self::provider_code) and
-/// [`provider_message`](Self::provider_message) (what the platform said).
+/// [`provider_message`](Self::provider_message) (what the platform said),
+/// [`retry_after`](Self::retry_after) (how long the answer asked to wait),
+/// [`call`](Self::call) (which call).
 ///
 /// `Display` shows this layer's message only; the cause (a `serde_json`
 /// error, the model's reason) is [`source`](std::error::Error::source), so a
 /// chain printer shows each once.
 ///
 /// ```
-/// use http::StatusCode;
-/// let e = tencent_proto::parse_card_info(StatusCode::OK,
-///     "{\"code\":1012,\"message\":\"卡片不存在 (no card with this iccid)\"}".as_bytes()).unwrap_err();
+/// use http::{Response, StatusCode};
+/// let e = tencent_proto::parse_card_info(&Response::new(
+///     "{\"code\":1012,\"message\":\"卡片不存在 (no card with this iccid)\"}")).unwrap_err();
 /// assert!(e.is_refused() && e.is_card_unknown() && !e.is_transient());
 /// assert_eq!(e.provider_code().as_deref(), Some("1012"));
 /// assert_eq!(e.status(), Some(StatusCode::OK));
 ///
-/// let e = tencent_proto::parse_app_info(StatusCode::BAD_REQUEST,
-///     br#"{"code":1004,"message":"time"}"#).unwrap_err();
+/// let e = tencent_proto::parse_app_info(&Response::builder().status(StatusCode::BAD_REQUEST)
+///     .body(br#"{"code":1004,"message":"time"}"#)?).unwrap_err();
 /// assert!(e.is_refused());
 /// assert_eq!((e.provider_code().as_deref(), e.provider_message()), (Some("1004"), Some("time")));
+/// # Ok::<(), http::Error>(())
 /// ```
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -81,19 +85,19 @@ pub enum TencentError {
         max: u8,
     },
     /// The `http` crate refused the request being built.
-    #[error("could not build the {command} request")]
+    #[error("could not build the {call} request")]
     BuildRequest {
         /// Which call.
-        command: Call,
+        call: Call,
         /// Why.
         #[source]
         source: http::Error,
     },
     /// The request body could not be written as JSON.
-    #[error("could not write the {command} request body")]
+    #[error("could not write the {call} request body")]
     EncodeBody {
         /// Which call.
-        command: Call,
+        call: Call,
         /// Why.
         #[source]
         source: serde_json::Error,
@@ -102,20 +106,23 @@ pub enum TencentError {
     /// not the platform's refusal envelope: an error page, a gateway's
     /// answer, or a `code` 0 envelope that the status contradicts (not
     /// trusted).
-    #[error("{command} answer has HTTP status {status}: {body}")]
+    #[error("{call} answer has HTTP status {status}: {body}")]
     HttpStatus {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The HTTP status.
         status: StatusCode,
         /// The start of the body, for diagnosis, credentials redacted.
         body: String,
+        /// The wait the answer asked for with `Retry-After`, read for a 429
+        /// or a 503 (see [`TencentError::retry_after`]).
+        retry_after: Option<Duration>,
     },
     /// The body is not JSON at all (or is cut short).
-    #[error("{command} answer is not valid JSON")]
+    #[error("{call} answer is not valid JSON")]
     NotJson {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// Where the JSON broke.
@@ -123,10 +130,10 @@ pub enum TencentError {
         source: serde_json::Error,
     },
     /// The body is JSON but not the `{code, message, data}` envelope.
-    #[error("{command} answer is not a code/message/data envelope")]
+    #[error("{call} answer is not a code/message/data envelope")]
     NotEnvelope {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// What did not fit.
@@ -135,39 +142,41 @@ pub enum TencentError {
     },
     /// The platform answered with a non-zero `code`, under whatever HTTP
     /// status it came.
-    #[error("{command} refused with code {code}{}: {message}", HttpNote(*status))]
+    #[error("{call} refused with code {code}{}: {message}", HttpNote(*status))]
     Refused {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// The platform's `code`, verbatim.
         code: i64,
         /// The platform's `message`, verbatim (empty if it sent none).
         message: String,
+        /// The wait the answer asked for with `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
     },
     /// `code` was 0 but `data` was missing or null.
-    #[error("{command} answer has code 0 but no data")]
+    #[error("{call} answer has code 0 but no data")]
     MissingData {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
     },
     /// A `getcardlist` answer's `data` has no `card_brief_infos` list (or
     /// it is `null`): not an empty page, which would end a listing early.
-    #[error("{command} data has no card_brief_infos list")]
+    #[error("{call} data has no card_brief_infos list")]
     MissingCardList {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
     },
     /// `data` (or one card in it) does not have the documented shape.
-    #[error("{command} data has an unexpected shape")]
+    #[error("{call} data has an unexpected shape")]
     DataShape {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// What did not fit (serde names missing fields).
@@ -175,10 +184,10 @@ pub enum TencentError {
         source: serde_json::Error,
     },
     /// A field holds a value its type cannot take.
-    #[error("{command} field {field} has invalid value {value}: {reason}")]
+    #[error("{call} field {field} has invalid value {value}: {reason}")]
     InvalidField {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// The wire name of the field.
@@ -189,10 +198,10 @@ pub enum TencentError {
         reason: &'static str,
     },
     /// A field holds an identifier or amount the model refuses.
-    #[error("{command} field {field} is invalid")]
+    #[error("{call} field {field} is invalid")]
     InvalidValue {
         /// Which call.
-        command: Call,
+        call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
         /// The wire name of the field.
@@ -311,7 +320,7 @@ impl TencentError {
     /// ```
     /// use http::StatusCode;
     /// use tencent_proto::parse_card_info;
-    /// let refusal = |body: &str| parse_card_info(StatusCode::OK, body.as_bytes()).unwrap_err();
+    /// let refusal = |body: &str| parse_card_info(&http::Response::new(body)).unwrap_err();
     /// assert!(refusal(r#"{"code":1012,"message":"卡片不存在 (no card with this iccid)"}"#).is_card_unknown());
     /// assert!(refusal(r#"{"code":77,"message":"ICCID Not Found"}"#).is_card_unknown());
     /// assert!(!refusal(r#"{"code":1001,"message":"sig error"}"#).is_card_unknown());
@@ -319,7 +328,7 @@ impl TencentError {
     pub fn is_card_unknown(&self) -> bool {
         match self {
             TencentError::Refused {
-                command: Call::GetCardInfo,
+                call: Call::GetCardInfo,
                 message,
                 ..
             } => {
@@ -377,20 +386,70 @@ impl TencentError {
         }
     }
 
+    /// How long the answer asked to wait before asking again, from its
+    /// `Retry-After` header: delay-seconds, or an HTTP-date measured against
+    /// the answer's own `Date` header (no clock is read). Kept on an
+    /// [`HttpStatus`](TencentError::HttpStatus) error for a 429 or a 503, and
+    /// on a [`Refused`](TencentError::Refused) that came with one; `None`
+    /// otherwise. A caller that retries (see
+    /// [`is_transient`](Self::is_transient)) waits at least this long.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let answer = http::Response::builder()
+    ///     .status(503)
+    ///     .header("Retry-After", "Sun, 06 Nov 1994 08:50:37 GMT")
+    ///     .header("Date", "Sun, 06 Nov 1994 08:49:37 GMT")
+    ///     .body(&b"<html>busy</html>"[..])?;
+    /// let e = tencent_proto::parse_app_info(&answer).unwrap_err();
+    /// assert!(e.is_transient());
+    /// assert_eq!(e.retry_after(), Some(Duration::from_secs(60)));
+    /// # Ok::<(), http::Error>(())
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            TencentError::HttpStatus { retry_after, .. }
+            | TencentError::Refused { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The error with the `Retry-After` of the answer's `headers` kept,
+    /// where [`retry_after`](Self::retry_after) says it belongs. Read only
+    /// on that error path: a successful answer's headers are never looked at.
+    pub(crate) fn with_headers(mut self, headers: &HeaderMap) -> Self {
+        match &mut self {
+            TencentError::HttpStatus {
+                status,
+                retry_after,
+                ..
+            } if *status == StatusCode::TOO_MANY_REQUESTS
+                || *status == StatusCode::SERVICE_UNAVAILABLE =>
+            {
+                *retry_after = crate::retry_after::retry_after(headers);
+            }
+            TencentError::Refused { retry_after, .. } => {
+                *retry_after = crate::retry_after::retry_after(headers);
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// The call the error is about, when it is about one.
     pub fn call(&self) -> Option<Call> {
         match self {
-            TencentError::BuildRequest { command, .. }
-            | TencentError::EncodeBody { command, .. }
-            | TencentError::HttpStatus { command, .. }
-            | TencentError::NotJson { command, .. }
-            | TencentError::NotEnvelope { command, .. }
-            | TencentError::Refused { command, .. }
-            | TencentError::MissingData { command, .. }
-            | TencentError::MissingCardList { command, .. }
-            | TencentError::DataShape { command, .. }
-            | TencentError::InvalidField { command, .. }
-            | TencentError::InvalidValue { command, .. } => Some(*command),
+            TencentError::BuildRequest { call, .. }
+            | TencentError::EncodeBody { call, .. }
+            | TencentError::HttpStatus { call, .. }
+            | TencentError::NotJson { call, .. }
+            | TencentError::NotEnvelope { call, .. }
+            | TencentError::Refused { call, .. }
+            | TencentError::MissingData { call, .. }
+            | TencentError::MissingCardList { call, .. }
+            | TencentError::DataShape { call, .. }
+            | TencentError::InvalidField { call, .. }
+            | TencentError::InvalidValue { call, .. } => Some(*call),
             TencentError::PageTooLong { .. }
             | TencentError::PageRepeated { .. }
             | TencentError::OffsetOverflow { .. }
@@ -404,7 +463,7 @@ impl TencentError {
 /// carried into every error read from it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Answer {
-    pub(crate) command: Call,
+    pub(crate) call: Call,
     pub(crate) status: StatusCode,
 }
 

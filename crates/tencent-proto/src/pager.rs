@@ -35,13 +35,13 @@ use crate::{Api, CardList, CardListQuery, Limit, OperatorFilter, Random, Tencent
 /// such error the pager is finished.
 ///
 /// ```
-/// use http::StatusCode;
 /// use tencent_proto::{parse_card_list, CardListPager, Limit, OperatorFilter};
 ///
 /// let mut pager = CardListPager::new(OperatorFilter::All, Limit::new(20)?);
 /// let query = pager.next_query().expect("a fresh pager has a first page");
 /// assert_eq!((query.offset, query.limit.get()), (0, 20));
-/// let page = parse_card_list(StatusCode::OK, br#"{"code":0,"data":{"card_brief_infos":[]}}"#)?;
+/// let answer = http::Response::new(br#"{"code":0,"data":{"card_brief_infos":[]}}"#);
+/// let page = parse_card_list(&answer)?;
 /// pager.record(&page)?;
 /// assert!(pager.next_query().is_none(), "an empty page ends it");
 /// assert_eq!(pager.shortfall(), None, "no count was expected");
@@ -197,7 +197,6 @@ fn page_identity(page: &CardList) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::parse_card_list;
-    use http::StatusCode;
 
     fn page(iccids: &[&str]) -> CardList {
         let records: Vec<String> = iccids
@@ -212,7 +211,7 @@ mod tests {
             r#"{{"code":0,"data":{{"card_brief_infos":[{}]}}}}"#,
             records.join(",")
         );
-        parse_card_list(StatusCode::OK, body.as_bytes()).unwrap()
+        parse_card_list(&crate::test_support::ok(body.as_bytes())).unwrap()
     }
 
     const A: &str = "89860000000000000001";

@@ -114,7 +114,7 @@ impl Api {
 
     fn post<B: Serialize>(
         &self,
-        command: Call,
+        call: Call,
         random: Random,
         body: &B,
     ) -> Result<Request<Bytes>, TencentError> {
@@ -122,15 +122,15 @@ impl Api {
             .append_pair("sdkappid", self.credentials.sdkappid().as_str())
             .append_pair("random", &random.to_string())
             .finish();
-        let uri = format!("{}{}?{}", self.endpoint, command.path(), query);
-        let json = serde_json::to_vec(body)
-            .map_err(|source| TencentError::EncodeBody { command, source })?;
+        let uri = format!("{}{}?{}", self.endpoint, call.path(), query);
+        let json =
+            serde_json::to_vec(body).map_err(|source| TencentError::EncodeBody { call, source })?;
         Request::builder()
             .method(Method::POST)
             .uri(uri)
             .header(header::CONTENT_TYPE, "application/json")
             .body(Bytes::from(json))
-            .map_err(|source| TencentError::BuildRequest { command, source })
+            .map_err(|source| TencentError::BuildRequest { call, source })
     }
 }
 

@@ -37,6 +37,18 @@ pub fn redact_uri(uri: &http::Uri) -> String {
     SECRET_NAMES.url(&uri.to_string()).to_string()
 }
 
+/// Redacts a raw query string (without the leading `?`); see [`redact_uri`].
+///
+/// ```
+/// assert_eq!(
+///     tencent_proto::redact_query("sdkappid=1400009099&random=7&SIG=4ce1"),
+///     "sdkappid=1400009099&random=7&SIG=***"
+/// );
+/// ```
+pub fn redact_query(query: &str) -> String {
+    SECRET_NAMES.query(query).to_string()
+}
+
 /// Redacts the credentials a body may hold: a JSON `"sig"` or `"appkey"`
 /// member's value, or `sig=…` / `appkey=…` in running text.
 ///

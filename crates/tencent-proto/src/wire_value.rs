@@ -22,7 +22,7 @@ fn unquoted(raw: &RawValue) -> &str {
 
 fn invalid(at: Answer, field: &'static str, raw: &RawValue, reason: &'static str) -> TencentError {
     TencentError::InvalidField {
-        command: at.command,
+        call: at.call,
         status: at.status,
         field,
         value: snippet(raw.get()),
@@ -60,7 +60,7 @@ pub(crate) fn megabytes(
     parse_exact(unquoted(raw))
         .map(DataAmount::mb)
         .map_err(|source| TencentError::InvalidValue {
-            command: at.command,
+            call: at.call,
             status: at.status,
             field,
             source,
@@ -95,7 +95,7 @@ mod tests {
     use crate::Call;
 
     const C: Answer = Answer {
-        command: Call::GetCardInfo,
+        call: Call::GetCardInfo,
         status: StatusCode::OK,
     };
 

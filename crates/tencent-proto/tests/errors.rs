@@ -1,6 +1,8 @@
 //! Every error says one thing: its own message, with the cause in
 //! `source()` and never printed twice; and classifies itself.
 
+mod support;
+
 use std::error::Error as _;
 
 use http::StatusCode;
@@ -35,12 +37,14 @@ const CARD: &str = r#""iccid":"898602B7091701054333","msisdn":"1064878384333","t
 /// One of every variant, each built the way callers meet it where the API
 /// allows.
 fn every_variant() -> Vec<TencentError> {
-    let ok = StatusCode::OK;
-    let info = |body: &str| parse_card_info(ok, body.as_bytes()).unwrap_err();
+    let info = |body: &str| parse_card_info(&support::ok(body.as_bytes())).unwrap_err();
     let bad_uri = http::Request::builder().uri("\n").body(()).unwrap_err();
     let not_json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
     let mut finished = CardListPager::new(OperatorFilter::All, Limit::new(2).unwrap());
-    let short = parse_card_list(ok, br#"{"code":0,"data":{"card_brief_infos":[]}}"#).unwrap();
+    let short = parse_card_list(&support::ok(
+        br#"{"code":0,"data":{"card_brief_infos":[]}}"#,
+    ))
+    .unwrap();
     finished.record(&short).unwrap();
     let full = |n: usize| {
         let cards: Vec<String> = (0..n)
@@ -50,7 +54,7 @@ fn every_variant() -> Vec<TencentError> {
             r#"{{"code":0,"data":{{"card_brief_infos":[{}]}}}}"#,
             cards.join(",")
         );
-        parse_card_list(ok, body.as_bytes()).unwrap()
+        parse_card_list(&support::ok(body.as_bytes())).unwrap()
     };
     let mut repeating = CardListPager::new(OperatorFilter::All, Limit::new(2).unwrap());
     repeating.record(&full(2)).unwrap();
@@ -63,14 +67,14 @@ fn every_variant() -> Vec<TencentError> {
         Endpoint::parse("ftp://me:pw@h").unwrap_err(),
         Limit::new(21).unwrap_err(),
         TencentError::BuildRequest {
-            command: Call::GetCardInfo,
+            call: Call::GetCardInfo,
             source: bad_uri,
         },
         TencentError::EncodeBody {
-            command: Call::GetCardInfo,
+            call: Call::GetCardInfo,
             source: not_json,
         },
-        parse_app_info(StatusCode::BAD_GATEWAY, b"<html>").unwrap_err(),
+        parse_app_info(&support::answer(StatusCode::BAD_GATEWAY, b"<html>")).unwrap_err(),
         info("{\"code\":0,"),
         info("{\"message\":\"OK\"}"),
         info(r#"{"code":1012,"message":"卡片不存在"}"#),
@@ -169,7 +173,7 @@ fn errors_classify_themselves() {
         (503, true),
     ] {
         let status = StatusCode::from_u16(status).unwrap();
-        let e = parse_card_list(status, b"").unwrap_err();
+        let e = parse_card_list(&support::answer(status, b"")).unwrap_err();
         assert_eq!(e.is_transient(), transient, "{status}");
         assert_eq!(e.status(), Some(status));
     }
@@ -180,8 +184,8 @@ fn card_unknown_is_read_from_a_getcardinfo_refusal_message() {
     let refusal = |command: Call, message: &str| {
         let body = serde_json::json!({"code": 1012, "message": message}).to_string();
         match command {
-            Call::GetCardInfo => parse_card_info(StatusCode::OK, body.as_bytes()),
-            _ => parse_app_info(StatusCode::OK, body.as_bytes()).map(|_| unreachable!()),
+            Call::GetCardInfo => parse_card_info(&support::ok(body.as_bytes())),
+            _ => parse_app_info(&support::ok(body.as_bytes())).map(|_| unreachable!()),
         }
         .unwrap_err()
     };
@@ -219,6 +223,67 @@ fn card_unknown_is_read_from_a_getcardinfo_refusal_message() {
         );
     }
     // Not a refusal: never card-unknown, whatever the body says.
-    let e = parse_card_info(StatusCode::NOT_FOUND, "卡片不存在 not found".as_bytes()).unwrap_err();
+    let e = parse_card_info(&support::answer(
+        StatusCode::NOT_FOUND,
+        "卡片不存在 not found".as_bytes(),
+    ))
+    .unwrap_err();
     assert!(!e.is_card_unknown());
+}
+
+#[test]
+fn retry_after_is_read_from_the_answers_headers() {
+    use std::time::Duration;
+    let with = |status: u16, headers: &[(&str, &str)], body: &'static str| {
+        let mut builder = http::Response::builder().status(status);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(body.as_bytes()).unwrap()
+    };
+    let date = ("Date", "Sun, 06 Nov 1994 08:49:37 GMT");
+    for (answer, expected) in [
+        (with(429, &[("Retry-After", "7")], "slow down"), Some(7)),
+        (with(503, &[("Retry-After", "120")], "<html>"), Some(120)),
+        (
+            with(
+                503,
+                &[("Retry-After", "Sun, 06 Nov 1994 08:50:37 GMT"), date],
+                "",
+            ),
+            Some(60),
+        ),
+        (
+            with(503, &[("Retry-After", "Sun, 06 Nov 1994 08:50:37 GMT")], ""),
+            None,
+        ),
+        (with(502, &[("Retry-After", "7")], ""), None),
+        (with(429, &[], ""), None),
+        (
+            with(
+                400,
+                &[("Retry-After", "30")],
+                r#"{"code":1004,"message":"busy"}"#,
+            ),
+            Some(30),
+        ),
+        (
+            with(
+                200,
+                &[("retry-after", "5")],
+                r#"{"code":1,"message":"busy"}"#,
+            ),
+            Some(5),
+        ),
+        (with(200, &[("Retry-After", "5")], "{"), None),
+    ] {
+        let expected = expected.map(Duration::from_secs);
+        for e in [
+            tencent_proto::parse_app_info(&answer).unwrap_err(),
+            tencent_proto::parse_card_list(&answer).unwrap_err(),
+            tencent_proto::parse_card_info(&answer).unwrap_err(),
+        ] {
+            assert_eq!(e.retry_after(), expected, "{e}");
+        }
+    }
 }

@@ -86,7 +86,7 @@ fn list_all(
     while let Some(request) = pager.next_request(&api, at(time), Random::new(time).unwrap()) {
         assert!(server.requests <= bound, "the pager must end");
         let (status, body) = server.answer(&request?);
-        let page = parse_card_list(status, &body)?;
+        let page = parse_card_list(&support::answer(status, &body))?;
         pager.record(&page)?;
         listed.extend(page.cards.iter().map(|c| c.iccid.to_string()));
         time += 1;

@@ -1,7 +1,8 @@
 //! Model values → wire JSON (written here by hand, not by the crate) →
 //! parser → the same model values.
 
-use http::StatusCode;
+mod support;
+
 use iotcard_model::{
     china_standard_time, CardKind, CardStatus, DataAmount, Decimal, Iccid, Msisdn, NetworkStatus,
     Operator,
@@ -153,7 +154,7 @@ proptest! {
             "{{\"code\": 0, \"message\": \"OK\", \"data\": {{\"card_brief_infos\": [{}]}}}}",
             records.join(",\n")
         );
-        let page = parse_card_list(StatusCode::OK, body.as_bytes()).unwrap();
+        let page = parse_card_list(&support::ok(body.as_bytes())).unwrap();
         prop_assert!(page.rejected.is_empty(), "{:?}", page.rejected);
         prop_assert_eq!(page.cards.len(), cards.len());
         for (parsed, card) in page.cards.iter().zip(&cards) {
@@ -174,7 +175,7 @@ proptest! {
         fields.push(format!("\"product_expired_time\": {expires}"));
         fields.reverse();
         let body = format!("{{\"code\": 0, \"message\": \"OK\", \"data\": {{{}}}}}", fields.join(", "));
-        let info = parse_card_info(StatusCode::OK, body.as_bytes()).unwrap();
+        let info = parse_card_info(&support::ok(body.as_bytes())).unwrap();
         assert_same(&info.card, &card);
         let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         prop_assert_eq!(&info.product_id, &non_empty(&product_id));
@@ -205,7 +206,7 @@ proptest! {
             })
             .collect();
         let body = format!("{{\"code\":0,\"data\":{{\"card_brief_infos\":[{}]}}}}", records.join(","));
-        let page = parse_card_list(StatusCode::OK, body.as_bytes()).unwrap();
+        let page = parse_card_list(&support::ok(body.as_bytes())).unwrap();
         prop_assert_eq!(page.len(), cards.len());
         prop_assert_eq!(page.rejected.len(), 1);
         prop_assert_eq!(page.rejected[0].index, bad);

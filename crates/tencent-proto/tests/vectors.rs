@@ -66,7 +66,7 @@ fn comment_stripping_respects_strings() {
 
 #[test]
 fn getappinfo_vector() {
-    let info = parse_app_info(StatusCode::OK, &answer("getappinfo.json")).unwrap();
+    let info = parse_app_info(&support::ok(&answer("getappinfo.json"))).unwrap();
     assert_eq!(info.name, "售货机");
     assert_eq!(info.description, "星星街边售货机物联卡");
     let counts = info.card_counts;
@@ -84,7 +84,7 @@ fn getappinfo_vector() {
 
 #[test]
 fn getcardlist_vector() {
-    let page = parse_card_list(StatusCode::OK, &answer("getcardlist.json")).unwrap();
+    let page = parse_card_list(&support::ok(&answer("getcardlist.json"))).unwrap();
     assert!(page.rejected.is_empty(), "{:?}", page.rejected);
     use CardKind::Single;
     use CardStatus::Inactive;
@@ -135,14 +135,14 @@ fn getcardinfo_vector_as_published_is_a_clear_parse_error() {
         answer("getcardinfo.json"),
         vector("getcardinfo.json").into_bytes(),
     ] {
-        let e = parse_card_info(StatusCode::OK, &body).unwrap_err();
+        let e = parse_card_info(&support::ok(&body)).unwrap_err();
         assert!(matches!(e, TencentError::NotJson { .. }), "{e:?}");
         assert_eq!(e.to_string(), "getcardinfo answer is not valid JSON");
         assert!(e.is_transient());
     }
     // The stripped text fails exactly where the comma is missing: the cause,
     // one level down, says where.
-    let e = parse_card_info(StatusCode::OK, &answer("getcardinfo.json")).unwrap_err();
+    let e = parse_card_info(&support::ok(&answer("getcardinfo.json"))).unwrap_err();
     let cause = std::error::Error::source(&e)
         .expect("the JSON error")
         .to_string();
@@ -151,7 +151,7 @@ fn getcardinfo_vector_as_published_is_a_clear_parse_error() {
 
 #[test]
 fn getcardinfo_vector_repaired() {
-    let info = parse_card_info(StatusCode::OK, &answer("getcardinfo.repaired.json")).unwrap();
+    let info = parse_card_info(&support::ok(&answer("getcardinfo.repaired.json"))).unwrap();
     assert_eq!(
         info.card,
         card(
@@ -237,9 +237,9 @@ fn a_refusal_under_400_is_a_refusal() {
     let body = vector("status/400-refused.json").into_bytes();
     for status in [StatusCode::BAD_REQUEST, StatusCode::OK] {
         for e in [
-            parse_app_info(status, &body).unwrap_err(),
-            parse_card_info(status, &body).unwrap_err(),
-            parse_card_list(status, &body).unwrap_err(),
+            parse_app_info(&support::answer(status, &body)).unwrap_err(),
+            parse_card_info(&support::answer(status, &body)).unwrap_err(),
+            parse_card_list(&support::answer(status, &body)).unwrap_err(),
         ] {
             assert!(
                 matches!(e, TencentError::Refused { code: 1004, .. }),
@@ -256,7 +256,7 @@ fn a_refusal_under_400_is_a_refusal() {
 #[test]
 fn an_iccid_the_account_does_not_hold_is_told_apart() {
     let body = vector("status/getcardinfo-unknown.json").into_bytes();
-    let e = parse_card_info(StatusCode::OK, &body).unwrap_err();
+    let e = parse_card_info(&support::ok(&body)).unwrap_err();
     assert!(e.is_card_unknown() && e.is_refused(), "{e:?}");
     assert_eq!(e.provider_code().as_deref(), Some("1012"));
     assert_eq!(
@@ -264,7 +264,7 @@ fn an_iccid_the_account_does_not_hold_is_told_apart() {
         Some("卡片不存在 (no card with this iccid)")
     );
     // Another command's refusal with the same words is about something else.
-    assert!(!parse_app_info(StatusCode::OK, &body)
+    assert!(!parse_app_info(&support::ok(&body))
         .unwrap_err()
         .is_card_unknown());
 }
@@ -272,7 +272,7 @@ fn an_iccid_the_account_does_not_hold_is_told_apart() {
 #[test]
 fn a_gateway_502_page_is_a_transient_http_error_without_the_signature() {
     let body = vector("status/502.html").into_bytes();
-    let e = parse_card_info(StatusCode::BAD_GATEWAY, &body).unwrap_err();
+    let e = parse_card_info(&support::answer(StatusCode::BAD_GATEWAY, &body)).unwrap_err();
     match &e {
         TencentError::HttpStatus { status, body, .. } => {
             assert_eq!(*status, StatusCode::BAD_GATEWAY);
@@ -287,7 +287,7 @@ fn a_gateway_502_page_is_a_transient_http_error_without_the_signature() {
 
 #[test]
 fn answers_serialize_with_their_exact_values_and_unknown_codes_kept() {
-    let info = parse_card_info(StatusCode::OK, &answer("getcardinfo.repaired.json")).unwrap();
+    let info = parse_card_info(&support::ok(&answer("getcardinfo.repaired.json"))).unwrap();
     let json = serde_json::to_value(&info).unwrap();
     assert_eq!(json["card"]["iccid"], info.card.iccid.as_str());
     // Exact decimals stay strings with their digits.
@@ -296,13 +296,13 @@ fn answers_serialize_with_their_exact_values_and_unknown_codes_kept() {
         info.card.data_used_in_period.amount.to_string()
     );
     assert_eq!(json["product_id"], serde_json::json!(info.product_id));
-    let list = parse_card_list(StatusCode::OK, &answer("getcardlist.json")).unwrap();
+    let list = parse_card_list(&support::ok(&answer("getcardlist.json"))).unwrap();
     let json = serde_json::to_value(&list).unwrap();
     assert_eq!(json["cards"].as_array().unwrap().len(), list.cards.len());
     // The document's own `network_status: 0` is kept, not refused.
     let shown: Vec<String> = list.cards.iter().map(|c| c.network.to_string()).collect();
-    assert!(shown.iter().any(|n| n == "0"), "{shown:?}");
-    let app = parse_app_info(StatusCode::OK, &answer("getappinfo.json")).unwrap();
+    assert!(shown.iter().any(|n| n == "unknown (0)"), "{shown:?}");
+    let app = parse_app_info(&support::ok(&answer("getappinfo.json"))).unwrap();
     let json = serde_json::to_value(app).unwrap();
     assert!(json["card_counts"]["china_mobile"].is_u64(), "{json}");
 }

@@ -3,8 +3,6 @@
 //! of its wire entry) is written once, by [`data_call!`]; each module keeps
 //! only its own wire shape and how it maps to the model.
 
-use http::StatusCode;
-
 use crate::{Call, CardAnswers, IotbosError};
 
 /// Declares one data call: its [`Query`] type, its public parse function,
@@ -26,20 +24,23 @@ macro_rules! data_call {
         impl $crate::Query for $query {
             const CALL: $crate::Call = $call;
             type Payload = $payload;
-            fn parse(
-                status: ::http::StatusCode,
-                body: &[u8],
+            fn parse<B: AsRef<[u8]>>(
+                response: &::http::Response<B>,
             ) -> Result<$crate::CardAnswers<$payload>, $crate::IotbosError> {
-                $parse(status, body)
+                $parse(response)
             }
         }
 
         $(#[$parse_doc])*
-        pub fn $parse(
-            status: ::http::StatusCode,
-            body: &[u8],
+        ///
+        /// Takes the whole response, under any HTTP status: its status and
+        /// body are read, and its headers for `Retry-After` on an error
+        /// ([`IotbosError::retry_after`](crate::IotbosError::retry_after)).
+        pub fn $parse<B: AsRef<[u8]>>(
+            response: &::http::Response<B>,
         ) -> Result<$crate::CardAnswers<$payload>, $crate::IotbosError> {
-            $crate::answers::parse::<Entry<'_>>($call, status, body)
+            $crate::answers::parse::<Entry<'_>>($call, response.status(), response.body().as_ref())
+                .map_err(|e| e.with_headers(response.headers()))
         }
 
         /// One per-card entry of this call's answer, borrowed from the body.
@@ -92,6 +93,9 @@ pub trait Query {
     const CALL: Call;
     /// What one card's answer holds.
     type Payload: Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static;
-    /// Reads the answer to this call.
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Self::Payload>, IotbosError>;
+    /// Reads the answer to this call: the call's own parser
+    /// ([`parse_usage`], …), under any HTTP status.
+    fn parse<B: AsRef<[u8]>>(
+        response: &http::Response<B>,
+    ) -> Result<CardAnswers<Self::Payload>, IotbosError>;
 }

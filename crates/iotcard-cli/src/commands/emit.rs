@@ -365,10 +365,9 @@ mod tests {
     #[test]
     fn failures_keep_the_whole_chain_in_their_message() {
         let refusal = iotcard_facade::Error::Tencent(
-            tencent_proto::parse_card_info(
-                http::StatusCode::OK,
-                r#"{"code":1099,"message":"签名错误 (bad signature)"}"#.as_bytes(),
-            )
+            tencent_proto::parse_card_info(&http::Response::new(
+                r#"{"code":1099,"message":"签名错误 (bad signature)"}"#,
+            ))
             .unwrap_err(),
         );
         let wrapped = iotcard_facade::Error::AttemptsExhausted {

@@ -2,7 +2,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use iotbos_proto::{Endpoint, SessionConfig, DEFAULT_BATCH_SIZE};
+use iotbos_proto::{Api, Credentials, Endpoint, SessionConfig, DEFAULT_BATCH_SIZE};
 use iotcard_model::Secret;
 
 use super::client::{IotbosClient, IotbosInner};
@@ -110,9 +110,7 @@ impl IotbosClientBuilder {
         );
         Ok(IotbosClient {
             inner: Arc::new(IotbosInner {
-                endpoint,
-                account,
-                password,
+                api: Api::new(endpoint, Credentials::new(account, password)?),
                 batch_size,
                 concurrency: self.common.concurrency,
                 sender,

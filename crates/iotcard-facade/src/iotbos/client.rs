@@ -10,10 +10,10 @@ use crate::sender::{CallInfo, Sender};
 use crate::{CardProblem, CardReport, CardStream, Error};
 use futures::stream::{self, StreamExt};
 use iotbos_proto::{
-    lazy_batches, login_request, parse_login, Batch, BatchPlan, CardAnswers, Endpoint, ExpiryQuery,
-    Login, PlanQuery, Query, Refusal, Refusals, RemainingQuery, StateQuery, UsageQuery,
+    lazy_batches, parse_login, Api, Batch, BatchPlan, CardAnswers, ExpiryQuery, Login, PlanQuery,
+    Query, Refusal, Refusals, RemainingQuery, StateQuery, UsageQuery,
 };
-use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Secret, Usage};
+use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Usage};
 
 /// Batches one call runs at once, per request slot, when each batch is one
 /// request: a second one waits for a slot, so a slot never idles while a
@@ -53,9 +53,7 @@ pub struct IotbosClient {
 
 #[derive(Debug)]
 pub(super) struct IotbosInner {
-    pub endpoint: Endpoint,
-    pub account: String,
-    pub password: Secret,
+    pub api: Api,
     pub batch_size: NonZeroUsize,
     pub concurrency: usize,
     pub sender: Sender,
@@ -285,8 +283,8 @@ impl IotbosClient {
                 .sender
                 .execute(
                     info,
-                    || Ok(batch.request(Q::CALL, &inner.endpoint, lease.token())?),
-                    |r| Ok(Q::parse(r.status, &r.body)?),
+                    || Ok(batch.request(Q::CALL, &inner.api, lease.token())?),
+                    |r| Ok(Q::parse(r)?),
                 )
                 .await;
             match answer {
@@ -314,14 +312,8 @@ impl IotbosClient {
                     call: "login",
                     batch_size: 0,
                 },
-                || {
-                    Ok(login_request(
-                        &inner.endpoint,
-                        &inner.account,
-                        &inner.password,
-                    )?)
-                },
-                |r| Ok(parse_login(r.status, &r.body)?),
+                || Ok(inner.api.login()?),
+                |r| Ok(parse_login(r)?),
             )
             .await
     }

@@ -79,7 +79,7 @@ impl TencentClient {
                     let (time, random) = inner.stamp();
                     Ok(inner.api.app_info(time, random)?)
                 },
-                |r| Ok(parse_app_info(r.status, &r.body)?),
+                |r| Ok(parse_app_info(r)?),
             )
             .await
     }
@@ -99,7 +99,7 @@ impl TencentClient {
                     let (time, random) = inner.stamp();
                     Ok(inner.api.card_info(iccid, time, random)?)
                 },
-                |r| Ok(parse_card_info(r.status, &r.body)?),
+                |r| Ok(parse_card_info(r)?),
             )
             .await
     }
@@ -240,7 +240,7 @@ impl TencentClient {
                             .unwrap_or_else(|| Err(tencent_proto::TencentError::PagerFinished))
                             .map_err(Error::from)
                     },
-                    |r| Ok(parse_card_list(r.status, &r.body)?),
+                    |r| Ok(parse_card_list(r)?),
                 )
                 .await;
             let mut items: Vec<Result<CardBrief, Error>> = match page.and_then(|p| {

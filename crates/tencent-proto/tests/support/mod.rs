@@ -142,3 +142,18 @@ pub fn check_envelope(
     );
     received.body.clone()
 }
+
+/// A 200 answer with `body` and no headers.
+pub fn ok<B: AsRef<[u8]> + ?Sized>(body: &B) -> http::Response<&[u8]> {
+    http::Response::new(body.as_ref())
+}
+
+/// An answer with `status`, `body` and no headers.
+pub fn answer<B: AsRef<[u8]> + ?Sized>(
+    status: http::StatusCode,
+    body: &B,
+) -> http::Response<&[u8]> {
+    let mut response = http::Response::new(body.as_ref());
+    *response.status_mut() = status;
+    response
+}

@@ -1,0 +1,271 @@
+//! IoTBOS with `ureq` 3, blocking: log in (driving a [`Session`]), ask usage
+//! and plan for a few cards, print each card's value or its problem.
+//!
+//! ```text
+//! IOTCARD_IOTBOS_ENDPOINT=http://127.0.0.1:25853 IOTCARD_IOTBOS_ACCOUNT=… \
+//! IOTCARD_IOTBOS_PASSWORD=… IOTCARD_CARDS=1064804085884,1060000000002 \
+//!     cargo run -p iotbos-proto --example iotbos_ureq_blocking
+//! ```
+//!
+//! (`iotcard sim` prints the variables for its simulator.) Every status
+//! goes to the parser, a transient failure is retried once (waiting what
+//! `Retry-After` asked), and no URL is printed but through `redact_uri`:
+//! the login URL carries the password, by the platform's design.
+
+use std::fmt;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use iotbos_proto::bytes::Bytes;
+use iotbos_proto::http::{Request, Response};
+use iotbos_proto::{
+    parse_login, redact_text, redact_uri, Api, Batch, BatchPlan, CardNumber, CardProblem,
+    Credentials, Endpoint, IotbosError, Lease, Plan, PlanQuery, Query, Refusal, Refusals, Session,
+    SessionConfig, Step, Usage, UsageQuery, DEFAULT_BATCH_SIZE,
+};
+
+/// The cards asked about when `IOTCARD_CARDS` is not set.
+const DEFAULT_CARDS: &str = "1064804085884,1060000000002";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let endpoint = match std::env::var("IOTCARD_IOTBOS_ENDPOINT") {
+        Ok(url) => Endpoint::parse(&url)?,
+        Err(_) => Endpoint::default(),
+    };
+    let credentials = Credentials::new(
+        std::env::var("IOTCARD_IOTBOS_ACCOUNT").unwrap_or_default(),
+        std::env::var("IOTCARD_IOTBOS_PASSWORD").unwrap_or_default(),
+    )?;
+    let cards: Vec<CardNumber> = std::env::var("IOTCARD_CARDS")
+        .unwrap_or_else(|_| DEFAULT_CARDS.to_owned())
+        .split(',')
+        .map(|n| n.trim().parse())
+        .collect::<Result<_, _>>()?;
+
+    let mut client = Client {
+        api: Api::new(endpoint, credentials),
+        // Every status must reach the parser: a 4xx may carry IoTBOS's
+        // refusal envelope, and a 429 or 503 its `Retry-After`.
+        agent: ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into(),
+        session: Session::new(SessionConfig::default()),
+    };
+    for batch in BatchPlan::new(cards, DEFAULT_BATCH_SIZE).into_batches() {
+        let usage = client.ask::<UsageQuery>(&batch);
+        let plan = client.ask::<PlanQuery>(&batch);
+        for ((card, usage), plan) in batch.cards().iter().zip(usage).zip(plan) {
+            println!("{card} usage: {}", shown(usage, show_usage));
+            println!("{card} plan: {}", shown(plan, show_plan));
+        }
+    }
+    Ok(())
+}
+
+/// One account's requests, its HTTP client, and its token lifecycle.
+struct Client {
+    api: Api,
+    agent: ureq::Agent,
+    session: Session<Failure>,
+}
+
+/// Why a call has no answer: what the parser said of the answer, or that
+/// none came (the client's own error, its URL redacted).
+#[derive(Clone, Debug)]
+enum Failure {
+    Answer(Arc<IotbosError>),
+    Send(String),
+}
+
+impl Failure {
+    fn is_transient(&self) -> bool {
+        match self {
+            Failure::Answer(e) => e.is_transient(),
+            Failure::Send(_) => true,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Failure::Answer(e) => e.retry_after(),
+            Failure::Send(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Answer(e) => e.fmt(f),
+            Failure::Send(e) => f.write_str(e),
+        }
+    }
+}
+
+impl From<IotbosError> for Failure {
+    fn from(e: IotbosError) -> Self {
+        Failure::Answer(Arc::new(e))
+    }
+}
+
+type CardResult<T> = Result<T, CardProblem<T, Arc<Failure>>>;
+
+impl Client {
+    /// One call for one batch, matched back to its cards.
+    fn ask<Q: Query>(&mut self, batch: &Batch) -> Vec<CardResult<Q::Payload>> {
+        let answer = self.ask_once::<Q>(batch).map_err(Arc::new);
+        batch.assemble(answer).results
+    }
+
+    /// One call for one batch with the session's token: a refusal goes to
+    /// the session, which says whether a fresh token may help.
+    fn ask_once<Q: Query>(
+        &mut self,
+        batch: &Batch,
+    ) -> Result<iotbos_proto::CardAnswers<Q::Payload>, Failure> {
+        let mut refusals = Refusals::default();
+        loop {
+            let lease = self.lease()?;
+            let api = &self.api;
+            let answer = send(
+                &self.agent,
+                || batch.request(Q::CALL, api, lease.token()),
+                Q::parse,
+            );
+            match answer {
+                Err(Failure::Answer(e)) if e.is_refused() => {
+                    match self.session.on_refused(now(), &lease, &mut refusals) {
+                        Refusal::Retry => continue,
+                        Refusal::NotAboutToken => return Err(Failure::Answer(e)),
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A token to use now, logging in when the session says so.
+    fn lease(&mut self) -> Result<Lease, Failure> {
+        let mut ticket = None;
+        loop {
+            match self.session.poll(now(), ticket.take()) {
+                Step::Use(lease) => return Ok(lease),
+                Step::Fail(failure) => return Err(failure),
+                // One thread, so nobody else is logging in: ask again.
+                Step::Wait(t) => ticket = Some(t),
+                Step::Login(t) => {
+                    ticket = Some(t);
+                    match send(&self.agent, || self.api.login(), parse_login) {
+                        Ok(login) => {
+                            self.session.on_login(now(), login);
+                        }
+                        Err(failure) => {
+                            let answer = match &failure {
+                                Failure::Answer(e) => Some(e.clone()),
+                                Failure::Send(_) => None,
+                            };
+                            self.session
+                                .on_login_failed(now(), failure, answer.as_deref());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Builds a request, sends it, and hands the response to `parse` whatever
+/// its status; a transient failure is tried once more, after the wait the
+/// answer asked for (or a second).
+fn send<T>(
+    agent: &ureq::Agent,
+    build: impl Fn() -> Result<Request<Bytes>, IotbosError>,
+    parse: impl Fn(&Response<Vec<u8>>) -> Result<T, IotbosError>,
+) -> Result<T, Failure> {
+    let mut attempt = 1;
+    loop {
+        let request = build()?;
+        // The only form of the URL that is ever printed.
+        let shown = redact_uri(request.uri());
+        let result = match exchange(agent, request) {
+            Ok(response) => parse(&response).map_err(Failure::from),
+            // ureq's own message may hold the URL: redact it too.
+            Err(e) => Err(Failure::Send(format!(
+                "{shown}: {}",
+                redact_text(&e.to_string())
+            ))),
+        };
+        match result {
+            Err(failure) if failure.is_transient() && attempt == 1 => {
+                let wait = failure.retry_after().unwrap_or(Duration::from_secs(1));
+                eprintln!("retrying {shown} in {wait:?}: {failure}");
+                std::thread::sleep(wait);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The HTTP exchange itself: the only part that knows ureq.
+fn exchange(
+    agent: &ureq::Agent,
+    request: Request<Bytes>,
+) -> Result<Response<Vec<u8>>, ureq::Error> {
+    let (parts, body) = request.into_parts();
+    let response = agent.run(Request::from_parts(parts, body.as_ref()))?;
+    let (parts, body) = response.into_parts();
+    Ok(Response::from_parts(
+        parts,
+        body.into_with_config().read_to_vec()?,
+    ))
+}
+
+fn shown<T>(result: CardResult<T>, show: fn(&T) -> String) -> String {
+    match result {
+        Ok(value) => show(&value),
+        Err(problem) => format!("no value ({problem})"),
+    }
+}
+
+fn show_usage(u: &Usage) -> String {
+    format!(
+        "sms_used={} data_used={}",
+        opt(&u.sms_used),
+        opt(&u.data_used)
+    )
+}
+
+fn show_plan(p: &Plan) -> String {
+    format!(
+        "name={} monthly_fee={} included_sms={} included_data={}",
+        opt(&p.name),
+        opt(&p.monthly_fee),
+        opt(&p.included_sms),
+        opt(&p.included_data)
+    )
+}
+
+fn opt<T: fmt::Display>(value: &Option<T>) -> String {
+    value.as_ref().map_or_else(|| "-".to_owned(), T::to_string)
+}
+
+/// The program's one clock. The protocol crate never reads one; the
+/// session is told the time by whoever drives it, and this is that driver.
+#[allow(clippy::disallowed_methods)]
+fn now() -> Instant {
+    Instant::now()
+}

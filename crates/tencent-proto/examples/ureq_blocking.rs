@@ -1,0 +1,219 @@
+//! Tencent IoT card with `ureq` 3, blocking: sign `getappinfo` and one
+//! `getcardlist` page (driven by a [`CardListPager`]), print them.
+//!
+//! ```text
+//! IOTCARD_TENCENT_ENDPOINT=https://127.0.0.1:25854 IOTCARD_TENCENT_SDKAPPID=… \
+//! IOTCARD_TENCENT_APPKEY=… IOTCARD_CA_FILE=ca.pem \
+//!     cargo run -p tencent-proto --example tencent_ureq_blocking
+//! ```
+//!
+//! (`iotcard sim` prints the variables for its simulator; `IOTCARD_CA_FILE`
+//! is the certificate authority to trust for its HTTPS, through ureq's
+//! rustls configuration.) Every status goes to the parser, a transient
+//! failure is retried once, signed afresh, after the wait `Retry-After`
+//! asked, and no URL or body is printed but redacted.
+
+use std::fmt;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tencent_proto::bytes::Bytes;
+use tencent_proto::http::{Request, Response};
+use tencent_proto::{
+    parse_app_info, parse_card_list, redact_text, redact_uri, Api, CardListPager, Credentials,
+    Endpoint, Limit, OperatorFilter, Random, TencentError,
+};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let endpoint = match std::env::var("IOTCARD_TENCENT_ENDPOINT") {
+        Ok(url) => Endpoint::parse(&url)?,
+        Err(_) => Endpoint::default(),
+    };
+    let credentials = Credentials::new(
+        std::env::var("IOTCARD_TENCENT_SDKAPPID")
+            .unwrap_or_default()
+            .parse()?,
+        std::env::var("IOTCARD_TENCENT_APPKEY").unwrap_or_default(),
+    )?;
+    let api = Api::new(endpoint, credentials);
+
+    // Every status must reach the parser: a 4xx may carry the platform's
+    // refusal envelope, and a 429 or 503 its `Retry-After`.
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)));
+    if let Ok(path) = std::env::var("IOTCARD_CA_FILE") {
+        let pem = std::fs::read(&path)?;
+        let ca = ureq::tls::Certificate::from_pem(&pem)?;
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
+                .build(),
+        );
+    }
+    let agent: ureq::Agent = config.build().into();
+    let mut rng = entropy();
+
+    // Signed for each attempt: a retry gets a fresh time and random.
+    let app = send(
+        &agent,
+        || api.app_info(now(), Random::generate(&mut rng)),
+        parse_app_info,
+    )?;
+    let counts = app.card_counts;
+    println!(
+        "app: name={} cards={} (china_mobile={} china_telecom={} china_unicom={})",
+        app.name,
+        counts.total(),
+        counts.china_mobile,
+        counts.china_telecom,
+        counts.china_unicom
+    );
+
+    // One page; `next_request` says `None` once the listing is over.
+    let mut pager = CardListPager::new(OperatorFilter::All, Limit::MAX);
+    if pager.next_query().is_some() {
+        let page = send(
+            &agent,
+            || {
+                pager
+                    .next_request(&api, now(), Random::generate(&mut rng))
+                    .expect("the pager has a page to ask")
+            },
+            parse_card_list,
+        )?;
+        pager.record(&page)?;
+        for card in &page.cards {
+            println!(
+                "{} msisdn={} status={} network={} data_used={} data_total={}",
+                card.iccid,
+                card.msisdn
+                    .as_ref()
+                    .map_or("-".to_owned(), |m| m.to_string()),
+                card.status,
+                card.network,
+                card.data_used_in_period,
+                card.data_total_in_period
+            );
+        }
+        for rejected in &page.rejected {
+            println!("record {} unreadable: {}", rejected.index, rejected.error);
+        }
+        let more = if pager.is_finished() {
+            ""
+        } else {
+            ", more to list"
+        };
+        println!("listed {} cards{more}", pager.records_received());
+    }
+    Ok(())
+}
+
+/// Why a call has no answer: what the parser said of the answer, or that
+/// none came (the client's own error, redacted).
+#[derive(Debug)]
+enum Failure {
+    Answer(TencentError),
+    Send(String),
+}
+
+impl Failure {
+    fn is_transient(&self) -> bool {
+        match self {
+            Failure::Answer(e) => e.is_transient(),
+            Failure::Send(_) => true,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Failure::Answer(e) => e.retry_after(),
+            Failure::Send(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Answer(e) => e.fmt(f),
+            Failure::Send(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Builds (signs) a request, sends it, and hands the response to `parse`
+/// whatever its status; a transient failure is tried once more, signed
+/// afresh, after the wait the answer asked for (or a second).
+fn send<T>(
+    agent: &ureq::Agent,
+    mut build: impl FnMut() -> Result<Request<Bytes>, TencentError>,
+    parse: impl Fn(&Response<Vec<u8>>) -> Result<T, TencentError>,
+) -> Result<T, Failure> {
+    let mut attempt = 1;
+    loop {
+        let request = build().map_err(Failure::Answer)?;
+        // The only form of the URL that is ever printed.
+        let shown = redact_uri(request.uri());
+        let result = match exchange(agent, request) {
+            Ok(response) => parse(&response).map_err(Failure::Answer),
+            // ureq's own message may quote the request: redact it too.
+            Err(e) => Err(Failure::Send(format!(
+                "{shown}: {}",
+                redact_text(&e.to_string())
+            ))),
+        };
+        match result {
+            Err(failure) if failure.is_transient() && attempt == 1 => {
+                let wait = failure.retry_after().unwrap_or(Duration::from_secs(1));
+                eprintln!("retrying {shown} in {wait:?}: {failure}");
+                std::thread::sleep(wait);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The HTTP exchange itself: the only part that knows ureq.
+fn exchange(
+    agent: &ureq::Agent,
+    request: Request<Bytes>,
+) -> Result<Response<Vec<u8>>, ureq::Error> {
+    let (parts, body) = request.into_parts();
+    let response = agent.run(Request::from_parts(parts, body.as_ref()))?;
+    let (parts, body) = response.into_parts();
+    Ok(Response::from_parts(
+        parts,
+        body.into_with_config().read_to_vec()?,
+    ))
+}
+
+/// The program's one clock: every request is signed at the time it is
+/// built. The protocol crate never reads a clock; it is told the time.
+#[allow(clippy::disallowed_methods)]
+fn now() -> SystemTime {
+    SystemTime::now()
+}
+
+/// The program's one source of entropy, for each request's `random`. The
+/// protocol crate draws none; it is handed an RNG (`rand_core` 0.6, which
+/// `tencent_proto::rand_core` re-exports).
+#[allow(clippy::disallowed_methods)]
+fn entropy() -> StdRng {
+    StdRng::from_entropy()
+}
