@@ -88,6 +88,7 @@ mod date;
 mod endpoint;
 mod envelope;
 mod error;
+mod fast;
 mod login;
 mod request;
 mod secrets;
