@@ -159,22 +159,31 @@ pub struct CardNumber(ArrayString<{ CardNumber::MAX_LEN }>);
 impl CardNumber {
     /// Validates `s` as an IoTBOS card number.
     pub fn parse(s: &str) -> Result<Self, ModelError> {
+        // Every number of every answer comes through here: the valid case
+        // checks the length first (one compare) and the digits in one pass.
+        if (11..=Self::MAX_LEN).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(digits) = ArrayString::from(s) {
+                return Ok(Self(digits));
+            }
+        }
+        Err(Self::invalid(s))
+    }
+
+    /// Why `s` is no card number (the checks in the order they are
+    /// documented: empty, not digits, too short or long).
+    #[cold]
+    fn invalid(s: &str) -> ModelError {
         let err = |reason| ModelError::InvalidCardNumber {
             input: s.to_owned(),
             reason,
         };
         if s.is_empty() {
-            return Err(err("is empty"));
+            return err("is empty");
         }
         if !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(err("must be ASCII digits only"));
+            return err("must be ASCII digits only");
         }
-        if !(11..=Self::MAX_LEN).contains(&s.len()) {
-            return Err(err("must be 11 to 20 digits"));
-        }
-        ArrayString::from(s)
-            .map(Self)
-            .map_err(|_| err("must be 11 to 20 digits"))
+        err("must be 11 to 20 digits")
     }
 
     /// The most digits a card number has (an all-digit ICCID).
@@ -216,6 +225,20 @@ mod tests {
         assert!(CardNumber::parse("898600000000000000011").is_err());
         assert!(CardNumber::parse("10600000a0001").is_err());
         assert!(CardNumber::parse(" 1060000000001").is_err());
+        for (bad, why) in [
+            ("", "is empty"),
+            ("10600000a0001", "must be ASCII digits only"),
+            ("1060000000001234567890a", "must be ASCII digits only"),
+            ("1060", "must be 11 to 20 digits"),
+            ("898600000000000000011", "must be 11 to 20 digits"),
+        ] {
+            match CardNumber::parse(bad) {
+                Err(ModelError::InvalidCardNumber { input, reason }) => {
+                    assert_eq!((input.as_str(), reason), (bad, why));
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]
