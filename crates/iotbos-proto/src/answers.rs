@@ -770,9 +770,24 @@ pub(crate) mod differential {
                 r#""e":{"f":true,"g":-1.5e3}"#,
             ]),
         );
-        (each, extra, space(), any::<proptest::sample::Index>()).prop_map(
-            |(each, extra, ws, turn)| {
+        // A third are as a server writes them: every field once, in the
+        // order given, no whitespace, nothing else.
+        let as_written = proptest::bool::weighted(0.35);
+        (
+            each,
+            extra,
+            space(),
+            any::<proptest::sample::Index>(),
+            as_written,
+        )
+            .prop_map(|(each, extra, ws, turn, as_written)| {
                 let mut members: Vec<String> = Vec::new();
+                if as_written {
+                    for (key, value, _) in each {
+                        members.push(format!("\"{key}\":{value}"));
+                    }
+                    return format!("{{{}}}", members.join(","));
+                }
                 for (key, value, times) in each {
                     for _ in 0..times {
                         members.push(format!("{ws}\"{key}\"{ws}:{ws}{value}{ws}"));
@@ -786,8 +801,16 @@ pub(crate) mod differential {
                     members.rotate_left(by);
                 }
                 format!("{{{}}}", members.join(","))
-            },
-        )
+            })
+    }
+
+    /// `count` values drawn from `values`, fixed (the same every run), for
+    /// use as one field's texts in [`object`].
+    pub(crate) fn samples(values: impl Strategy<Value = String>, count: usize) -> Vec<String> {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        (0..count)
+            .map(|_| values.new_tree(&mut runner).expect("a value").current())
+            .collect()
     }
 
     /// A whole answer whose list holds `entries`, in one of the envelope's

@@ -22,7 +22,11 @@
 //!
 //! Field names are compared in one place, [`is`]: a parser tolerant of
 //! other spellings changes that function (and serde's field names) and
-//! nothing else.
+//! nothing else. The usage and remaining entries also try first the exact
+//! layout the server writes (its field order and spelling, no whitespace:
+//! [`Reader::exactly`]), which skips matching keys one by one; any other
+//! layout, another spelling included, falls back to the field-by-field
+//! read, so that shortcut never decides what an answer means.
 
 use iotcard_model::{decimal, Decimal};
 
@@ -133,6 +137,32 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Consumes `bytes` if the text goes on with exactly them (no
+    /// whitespace skipped): a layout the server always writes, tried
+    /// before the general read (see [`attempt`](Self::attempt)).
+    #[inline]
+    pub(crate) fn exactly(&mut self, bytes: &[u8]) -> Option<()> {
+        let end = self.at + bytes.len();
+        if self.bytes().get(self.at..end)? == bytes {
+            self.at = end;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// Runs `read`; if it does not take what is at the cursor, the cursor
+    /// goes back to where it was, for another reading of the same text.
+    #[inline]
+    pub(crate) fn attempt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let at = self.at;
+        let read = read(self);
+        if read.is_none() {
+            self.at = at;
+        }
+        read
+    }
+
     /// Only whitespace is left.
     pub(crate) fn end(&mut self) -> Option<()> {
         match self.peek() {
@@ -146,6 +176,13 @@ impl<'a> Reader<'a> {
     #[inline]
     pub(crate) fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
+        self.string_rest()
+    }
+
+    /// The rest of a string whose opening quote was read (by
+    /// [`exactly`](Self::exactly)), as [`string`](Self::string) reads it.
+    #[inline]
+    pub(crate) fn string_rest(&mut self) -> Option<&'a str> {
         let start = self.at;
         let end = start + plain_len(self.bytes().get(start..)?);
         if *self.bytes().get(end)? != b'"' {

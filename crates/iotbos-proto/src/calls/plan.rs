@@ -139,22 +139,28 @@ mod tests {
     use crate::answers::differential::{self as d, fast_agrees};
 
     fn answers() -> impl Strategy<Value = String> {
-        d::answer(
-            d::object(vec![("num", d::nums()), ("State", d::states())]).prop_flat_map(|head| {
-                d::nested(vec![
-                    ("ServiceName", d::strings()),
-                    ("Cost", d::decimals()),
-                    ("DefaultSms", d::integers()),
-                    ("ExceedSmsPrice", d::decimals()),
-                    ("DefaultFlow", d::decimals()),
-                    ("ExceedFlowPrice", d::decimals()),
-                ])
-                .prop_map(move |p| head.replacen('{', &format!(r#"{{"ServicePackage":{p},"#), 1))
-            }),
-        )
+        let payloads = d::samples(
+            d::nested(vec![
+                ("ServiceName", d::strings()),
+                ("Cost", d::decimals()),
+                ("DefaultSms", d::integers()),
+                ("ExceedSmsPrice", d::decimals()),
+                ("DefaultFlow", d::decimals()),
+                ("ExceedFlowPrice", d::decimals()),
+            ]),
+            48,
+        );
+        d::answer(d::object(vec![
+            ("num", d::nums()),
+            ("State", d::states()),
+            ("ServicePackage", payloads),
+        ]))
     }
 
     proptest! {
+        // Enough cases that the layout as written comes up some hundreds
+        // of times, and each way of stepping aside many times.
+        #![proptest_config(ProptestConfig::with_cases(2048))]
         #[test]
         fn the_fast_read_agrees_with_serde(body in answers()) {
             fast_agrees::<Entry<'_>>(&body);

@@ -65,6 +65,9 @@ mod tests {
     }
 
     proptest! {
+        // Enough cases that the layout as written comes up some hundreds
+        // of times, and each way of stepping aside many times.
+        #![proptest_config(ProptestConfig::with_cases(2048))]
         #[test]
         fn the_fast_read_agrees_with_serde(body in answers()) {
             fast_agrees::<Entry<'_>>(&body);
