@@ -102,7 +102,14 @@ impl Endpoint {
     /// The full URI of `path` (which starts with `/`) with an already
     /// encoded `query`.
     pub(crate) fn uri(&self, path: &str, query: &str) -> Result<Uri, http::Error> {
-        let path_and_query = PathAndQuery::try_from(format!("{}{path}?{query}", self.prefix))?;
+        self.uri_of(format!("{}{path}?{query}", self.prefix))
+    }
+
+    /// The full URI of `target`, a path and query already below
+    /// [`prefix`](Self::prefix) (it starts with the prefix), taken without
+    /// a copy.
+    pub(crate) fn uri_of(&self, target: String) -> Result<Uri, http::Error> {
+        let path_and_query = PathAndQuery::try_from(target)?;
         Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone())

@@ -58,6 +58,7 @@ mod date;
 mod endpoint;
 mod envelope;
 mod error;
+mod fast;
 mod login;
 mod request;
 mod retry_after;

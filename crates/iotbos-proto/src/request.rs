@@ -122,10 +122,13 @@ impl Api {
             utf8_percent_encode(&self.credentials.account, QUERY_VALUE),
             utf8_percent_encode(self.credentials.password.expose(), QUERY_VALUE),
         );
-        get(&self.endpoint, LOGIN_PATH, &query).map_err(|source| IotbosError::BuildRequest {
-            call: "login",
-            source,
-        })
+        self.endpoint
+            .uri(LOGIN_PATH, &query)
+            .and_then(get)
+            .map_err(|source| IotbosError::BuildRequest {
+                call: "login",
+                source,
+            })
     }
 
     /// The request asking `call` about `cards` with `token`:
@@ -151,28 +154,38 @@ impl Api {
         }
         let token = utf8_percent_encode(token.expose(), QUERY_VALUE);
         let numbers_len: usize = cards.iter().map(|c| c.as_str().len() + 1).sum();
-        let mut query = String::with_capacity(numbers_len + 64);
-        query.push_str("cardIdNums=");
+        // The whole path and query in one buffer, sized once, handed to the
+        // URI without a copy.
+        let (prefix, path) = (self.endpoint.prefix(), call.path());
+        let token_len = token.clone().map(str::len).sum::<usize>();
+        let mut query = String::with_capacity(
+            prefix.len() + path.len() + "?cardIdNums=&accessToken=".len() + numbers_len + token_len,
+        );
+        query.push_str(prefix);
+        query.push_str(path);
+        query.push_str("?cardIdNums=");
         for (i, card) in cards.iter().enumerate() {
             if i > 0 {
                 query.push(',');
             }
-            // A `CardNumber` is ASCII digits by construction: nothing to
-            // escape, and running the escaper over them was half the cost
-            // of building the request.
+            // A `CardNumber` is ASCII letters and digits by construction:
+            // nothing to escape, and running the escaper over them was half
+            // the cost of building the request.
             query.push_str(card.as_str());
         }
         query.push_str("&accessToken=");
         query.extend(token);
-        get(&self.endpoint, call.path(), &query)
+        self.endpoint
+            .uri_of(query)
+            .and_then(get)
             .map_err(|source| IotbosError::BuildRequest { call: name, source })
     }
 }
 
-fn get(endpoint: &Endpoint, path: &str, query: &str) -> Result<Request<Bytes>, http::Error> {
+fn get(uri: http::Uri) -> Result<Request<Bytes>, http::Error> {
     Request::builder()
         .method(Method::GET)
-        .uri(endpoint.uri(path, query)?)
+        .uri(uri)
         // ASP.NET Web API picks the answer's format from `Accept`: ask for
         // the JSON the parsers read rather than rely on its default.
         .header(header::ACCEPT, "application/json")

@@ -92,6 +92,7 @@
 #![deny(missing_docs)]
 
 mod clock;
+mod drive;
 mod error;
 mod iotbos;
 mod ordered;

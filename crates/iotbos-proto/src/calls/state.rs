@@ -2,6 +2,8 @@ use std::borrow::Cow;
 
 use iotcard_model::CardStatus;
 
+use crate::answers::FastEntry;
+use crate::fast::{is, once, Reader};
 use crate::{terminal_status, Call};
 
 data_call! {
@@ -16,8 +18,71 @@ data_call! {
     }
 }
 
+impl<'a> FastEntry<'a> for Entry<'a> {
+    fn read_fast(r: &mut Reader<'a>) -> Option<Self> {
+        let (mut num, mut state, mut terminal_state) = (None, None, None);
+        r.object(|r, key| {
+            if is(key, "num") {
+                let value = r.string()?;
+                once(&mut num, value)
+            } else if is(key, "State") {
+                let value = r.integer()?;
+                once(&mut state, value)
+            } else if is(key, "TerminalState") {
+                let value = r.optional_string()?;
+                once(&mut terminal_state, value)
+            } else {
+                r.skip()
+            }
+        })?;
+        Some(Self {
+            num: Cow::Borrowed(num?),
+            state: state?,
+            terminal_state: terminal_state.flatten().map(Cow::Borrowed),
+        })
+    }
+}
+
 impl Entry<'_> {
     fn payload(self) -> Result<Option<CardStatus>, String> {
         Ok(self.terminal_state.as_deref().map(terminal_status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Entry;
+    use crate::answers::differential::{self as d, fast_agrees};
+
+    fn answers() -> impl Strategy<Value = String> {
+        d::answer(d::object(vec![
+            ("num", d::nums()),
+            ("State", d::states()),
+            ("TerminalState", d::strings()),
+        ]))
+    }
+
+    proptest! {
+        // Enough cases that the layout as written comes up some hundreds
+        // of times, and each way of stepping aside many times.
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+        #[test]
+        fn the_fast_read_agrees_with_serde(body in answers()) {
+            fast_agrees::<Entry<'_>>(&body);
+        }
+    }
+
+    #[test]
+    fn the_generated_answers_exercise_both_reads() {
+        let share = d::taken_share(answers(), 400, |body| fast_agrees::<Entry<'_>>(body));
+        assert!((0.05..0.95).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn the_fast_read_takes_an_ordinary_answer() {
+        let body = r#"{"status":1,"data":{"date":[{"num":"1064804085884","State":1,"TerminalState":"正常"}]}}"#;
+        assert!(fast_agrees::<Entry<'_>>(body));
     }
 }

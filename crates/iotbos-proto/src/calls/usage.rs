@@ -1,6 +1,10 @@
+use std::borrow::Cow;
+
 use iotcard_model::{decimal, DataAmount, Decimal, SmsCount, Usage};
 use serde::Deserialize;
 
+use crate::answers::FastEntry;
+use crate::fast::{is, once, Reader};
 use crate::Call;
 
 data_call! {
@@ -28,11 +32,162 @@ struct Exceed {
     use_flow: Option<Decimal>,
 }
 
+impl<'a> FastEntry<'a> for Entry<'a> {
+    fn read_fast(r: &mut Reader<'a>) -> Option<Self> {
+        if let Some(entry) = r.attempt(read_as_written) {
+            return Some(entry);
+        }
+        let (mut num, mut state, mut exceed) = (None, None, None);
+        r.object(|r, key| {
+            if is(key, "num") {
+                let value = r.string()?;
+                once(&mut num, value)
+            } else if is(key, "State") {
+                let value = r.integer()?;
+                once(&mut state, value)
+            } else if is(key, "Exceed") {
+                let (mut sms, mut flow) = (None, None);
+                let read = r.optional_object(|r, key| {
+                    if is(key, "ReceivesSmsNum") {
+                        let value = r.optional_integer()?;
+                        once(&mut sms, value)
+                    } else if is(key, "UseFlow") {
+                        let value = r.optional_decimal()?;
+                        once(&mut flow, value)
+                    } else {
+                        r.skip()
+                    }
+                })?;
+                let value = read.map(|()| Exceed {
+                    receives_sms_num: sms.flatten(),
+                    use_flow: flow.flatten(),
+                });
+                once(&mut exceed, value)
+            } else {
+                r.skip()
+            }
+        })?;
+        Some(Self {
+            num: Cow::Borrowed(num?),
+            state: state?,
+            exceed: exceed.flatten(),
+        })
+    }
+}
+
+/// The entry in the layout the server writes:
+/// `{"num":"…","State":n,"Exceed":{"ReceivesSmsNum":n,"UseFlow":n}}` or with
+/// `"Exceed":null`; `None` for any other (read field by field instead).
+fn read_as_written<'a>(r: &mut Reader<'a>) -> Option<Entry<'a>> {
+    r.exactly(br#"{"num":""#)?;
+    let num = r.string_rest()?;
+    r.exactly(br#","State":"#)?;
+    let state = r.integer()?;
+    r.exactly(br#","Exceed":"#)?;
+    let exceed = if r.null() {
+        None
+    } else {
+        r.exactly(br#"{"ReceivesSmsNum":"#)?;
+        let sms = r.optional_integer()?;
+        r.exactly(br#","UseFlow":"#)?;
+        let flow = r.optional_decimal()?;
+        r.exactly(b"}")?;
+        Some(Exceed {
+            receives_sms_num: sms,
+            use_flow: flow,
+        })
+    };
+    r.exactly(b"}")?;
+    Some(Entry {
+        num: Cow::Borrowed(num),
+        state,
+        exceed,
+    })
+}
+
 impl Entry<'_> {
     fn payload(self) -> Result<Option<Usage>, String> {
         Ok(self.exceed.map(|e| Usage {
             sms_used: e.receives_sms_num.map(SmsCount),
             data_used: e.use_flow.map(DataAmount::provider_unit),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{read_as_written, Entry};
+    use crate::answers::differential::{self as d, fast_agrees};
+    use crate::answers::FastEntry;
+    use crate::fast::Reader;
+
+    fn answers() -> impl Strategy<Value = String> {
+        let payloads = d::samples(
+            d::nested(vec![
+                ("ReceivesSmsNum", d::integers()),
+                ("UseFlow", d::decimals()),
+            ]),
+            48,
+        );
+        d::answer(d::object(vec![
+            ("num", d::nums()),
+            ("State", d::states()),
+            ("Exceed", payloads),
+        ]))
+    }
+
+    proptest! {
+        // Enough cases that the layout as written comes up some hundreds
+        // of times, and each way of stepping aside many times.
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+        #[test]
+        fn the_fast_read_agrees_with_serde(body in answers()) {
+            fast_agrees::<Entry<'_>>(&body);
+        }
+    }
+
+    #[test]
+    fn the_generated_answers_exercise_both_reads() {
+        let share = d::taken_share(answers(), 400, |body| fast_agrees::<Entry<'_>>(body));
+        assert!((0.05..0.95).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn the_fast_read_takes_an_ordinary_answer() {
+        let body = r#"{"status":1,"info":null,"data":{"date":[
+            {"num":"1064804085884","State":1,"Exceed":{"ReceivesSmsNum":3,"UseFlow":14.970}},
+            {"num":"1064804085885","State":2,"Exceed":null}]},"createtime":"2018/01/16 14:02:08"}"#;
+        assert!(fast_agrees::<Entry<'_>>(body));
+    }
+
+    #[test]
+    fn the_layout_as_written_is_read_directly_and_any_other_field_by_field() {
+        let written =
+            r#"{"num":"1064804085884","State":1,"Exceed":{"ReceivesSmsNum":3,"UseFlow":"1.50"}}"#;
+        let null = r#"{"num":"1064804085884","State":2,"Exceed":null}"#;
+        for entry in [written, null] {
+            assert!(
+                read_as_written(&mut Reader::new(entry)).is_some(),
+                "{entry}"
+            );
+        }
+        for other in [
+            r#"{"State":1,"num":"1064804085884","Exceed":null}"#,
+            r#"{"num":"1064804085884", "State":1,"Exceed":null}"#,
+            r#"{"num":"1064804085884","State":1,"Exceed":{"UseFlow":1,"ReceivesSmsNum":3}}"#,
+            r#"{"num":"1064804085884","State":1,"Exceed":null,"x":1}"#,
+            r#"{"num":"1064804085884","State":1}"#,
+        ] {
+            let mut r = Reader::new(other);
+            assert!(r.attempt(read_as_written).is_none(), "{other}");
+            // The cursor went back: the field-by-field read takes it.
+            assert!(Entry::read_fast(&mut r).is_some(), "{other}");
+            assert!(r.end().is_some());
+        }
+        // Not JSON serde reads as this entry: neither read takes it.
+        let repeated = r#"{"num":"1064804085884","State":1,"Exceed":null,"State":1}"#;
+        assert!(Entry::read_fast(&mut Reader::new(repeated)).is_none());
     }
 }

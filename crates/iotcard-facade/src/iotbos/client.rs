@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use super::snapshot::merge_snapshots;
 use super::tokens::Tokens;
+use crate::drive::{on_workers, Driven};
 use crate::ordered::{ordered, Limits};
 use crate::sender::{CallInfo, Sender};
 use crate::{CardProblem, CardReport, CardStream, Error};
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, Stream, StreamExt};
 use iotbos_proto::{
     lazy_batches, parse_login, Api, Batch, BatchPlan, CardAnswers, ExpiryQuery, Login, PlanQuery,
     Query, Refusal, Refusals, RemainingQuery, StateQuery, UsageQuery,
@@ -151,10 +152,11 @@ impl IotbosClient {
         &self,
         cards: impl IntoIterator<Item = CardNumber>,
     ) -> IotbosReports<CardSnapshot> {
-        let batches = BatchPlan::new(cards, self.inner.batch_size).into_batches();
-        self.pipeline(batches, SNAPSHOT_RUNNING_PER_SLOT, snapshot_job)
-            .collect()
-            .await
+        let plan = BatchPlan::new(cards, self.inner.batch_size);
+        let cards = plan.len();
+        let batches =
+            self.batch_reports(plan.into_batches(), SNAPSHOT_RUNNING_PER_SLOT, snapshot_job);
+        collect_on_workers(batches, cards).await
     }
 
     /// [`IotbosClient::snapshots`] as a stream, for fleets too large to
@@ -191,10 +193,10 @@ impl IotbosClient {
     where
         Q::Payload: Send + 'static,
     {
-        let batches = BatchPlan::new(cards, self.inner.batch_size).into_batches();
-        self.pipeline(batches, RUNNING_PER_SLOT, query_job::<Q>)
-            .collect()
-            .await
+        let plan = BatchPlan::new(cards, self.inner.batch_size);
+        let cards = plan.len();
+        let batches = self.batch_reports(plan.into_batches(), RUNNING_PER_SLOT, query_job::<Q>);
+        collect_on_workers(batches, cards).await
     }
 
     /// The reports of `Q` for `cards`, read lazily.
@@ -208,14 +210,33 @@ impl IotbosClient {
         self.pipeline(batches, RUNNING_PER_SLOT, query_job::<Q>)
     }
 
-    /// The one pipeline: batches through the ordered window, each asked by
-    /// `job`, reports out in input order.
+    /// The one pipeline as a stream of reports: run on the runtime's
+    /// workers (see [`Driven`]), at most `concurrency` batches of reports
+    /// ahead of the reader.
     fn pipeline<B, J, Fut, T>(
         &self,
         batches: B,
         per_slot: usize,
         job: J,
     ) -> CardStream<CardNumber, T>
+    where
+        B: Iterator<Item = Batch> + Send + 'static,
+        J: Fn(IotbosClient, Batch) -> Fut + Send + 'static,
+        Fut: Future<Output = IotbosReports<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let batches = self.batch_reports(batches, per_slot, job);
+        CardStream::new(Driven::new(batches, self.inner.concurrency))
+    }
+
+    /// The one pipeline: batches through the ordered window, each asked by
+    /// `job`, each batch's reports out in input order.
+    fn batch_reports<B, J, Fut, T>(
+        &self,
+        batches: B,
+        per_slot: usize,
+        job: J,
+    ) -> impl Stream<Item = IotbosReports<T>> + Send + 'static
     where
         B: Iterator<Item = Batch> + Send + 'static,
         J: Fn(IotbosClient, Batch) -> Fut + Send + 'static,
@@ -234,11 +255,9 @@ impl IotbosClient {
             window: self.inner.concurrency.saturating_mul(WINDOW_PER_SLOT),
             patience: HEAD_PATIENCE,
         };
-        let reports = ordered(stream::iter(batches), limits, move |batch| {
+        ordered(stream::iter(batches), limits, move |batch| {
             job(client.clone(), batch)
         })
-        .flat_map(stream::iter);
-        CardStream::new(reports)
     }
 
     /// One call kind for one batch: asked (again, in a fresh round, if it
@@ -317,6 +336,23 @@ impl IotbosClient {
             )
             .await
     }
+}
+
+/// Every report of `batches` (`cards` in all), collected by a task of the
+/// runtime (see [`on_workers`]).
+async fn collect_on_workers<T: Send + 'static>(
+    batches: impl Stream<Item = IotbosReports<T>> + Send + 'static,
+    cards: usize,
+) -> IotbosReports<T> {
+    on_workers(async move {
+        let mut batches = std::pin::pin!(batches);
+        let mut reports = Vec::with_capacity(cards);
+        while let Some(batch) = batches.next().await {
+            reports.extend(batch);
+        }
+        reports
+    })
+    .await
 }
 
 /// One call kind for one batch, as reports.
