@@ -39,20 +39,54 @@ pub fn line(label: &str, a: &Answer) -> String {
     )
 }
 
+/// [`short_answers`] as lines.
+pub async fn short(sim: &RunningSimulator) -> Vec<String> {
+    short_answers(sim)
+        .await
+        .iter()
+        .map(|(label, a)| line(label, a))
+        .collect()
+}
+
+/// The numbers the short script asks IoTBOS about: every 97th card's
+/// MSISDN, five ICCIDs (two in lower case), a number nobody has, an empty
+/// piece and the first number again.
+pub fn sample_numbers(sim: &RunningSimulator) -> Vec<String> {
+    let fleet = sim.fleet();
+    let mut numbers: Vec<String> = fleet
+        .cards()
+        .step_by(97)
+        .map(|c| c.number().to_string())
+        .collect();
+    for i in [5u64, 6, 7, 8, 9] {
+        let iccid = fleet.card(i).unwrap().iccid().to_string();
+        numbers.push(if i % 2 == 0 {
+            iccid.to_ascii_lowercase()
+        } else {
+            iccid
+        });
+    }
+    numbers.extend(["1064000000000".into(), String::new(), numbers[0].clone()]);
+    numbers
+}
+
 /// A short script touching every answer the simulator writes: logins and
 /// their refusals, each data call with MSISDNs, ICCIDs in either case,
 /// unknown, empty and repeated numbers, data-call refusals, wrong paths and
-/// methods, and every Tencent command with its refusals.
-pub async fn short(sim: &RunningSimulator) -> Vec<String> {
+/// methods, and every Tencent command with its refusals; each answer with
+/// its label.
+pub async fn short_answers(sim: &RunningSimulator) -> Vec<(String, Answer)> {
     let creds = sim.credentials().clone();
     let mut out = Vec::new();
     let mut conn = iotbos_conn(sim).await;
     let login = conn.get(&login_target(&creds)).await;
-    let token = login.json()["data"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    out.push(line("login", &login));
+    // Read tolerantly: the same script runs in every dialect.
+    let token = super::tolerant::read(&login)
+        .at("data")
+        .at("accessToken")
+        .str()
+        .unwrap();
+    out.push(("login".to_owned(), login));
     for (label, target) in [
         ("login-missing", "/Api/token".to_owned()),
         (
@@ -73,33 +107,20 @@ pub async fn short(sim: &RunningSimulator) -> Vec<String> {
         ),
         ("unknown-path", "/Api/Nothing".to_owned()),
     ] {
-        out.push(line(label, &conn.get(&target).await));
+        out.push((label.to_owned(), conn.get(&target).await));
     }
     let wrong_method = conn
         .request(Method::POST, &login_target(&creds), b"")
         .await
         .unwrap();
-    out.push(line("wrong-method", &wrong_method));
+    out.push(("wrong-method".to_owned(), wrong_method));
 
     let fleet = sim.fleet();
-    let mut numbers: Vec<String> = fleet
-        .cards()
-        .step_by(97)
-        .map(|c| c.number().to_string())
-        .collect();
-    for i in [5u64, 6, 7, 8, 9] {
-        let iccid = fleet.card(i).unwrap().iccid().to_string();
-        numbers.push(if i % 2 == 0 {
-            iccid.to_ascii_lowercase()
-        } else {
-            iccid
-        });
-    }
-    numbers.extend(["1064000000000".into(), String::new(), numbers[0].clone()]);
+    let numbers = sample_numbers(sim);
     let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
     for call in IotbosCall::ALL {
         let answer = conn.get(&data_target(call.path(), &numbers, &token)).await;
-        out.push(line(call.path(), &answer));
+        out.push((call.path().to_owned(), answer));
     }
     let too_many: Vec<String> = fleet
         .cards()
@@ -107,18 +128,16 @@ pub async fn short(sim: &RunningSimulator) -> Vec<String> {
         .map(|c| c.number().to_string())
         .collect();
     let too_many: Vec<&str> = too_many.iter().map(String::as_str).collect();
-    out.push(line(
-        "too-many",
-        &conn
-            .get(&data_target(IotbosCall::Usage.path(), &too_many, &token))
+    out.push((
+        "too-many".to_owned(),
+        conn.get(&data_target(IotbosCall::Usage.path(), &too_many, &token))
             .await,
     ));
 
     let mut conn = tencent_conn(sim).await;
-    out.push(line(
-        "getappinfo",
-        &conn
-            .post(&tencent_target(&creds, "getappinfo"), &signed(&creds, ""))
+    out.push((
+        "getappinfo".to_owned(),
+        conn.post(&tencent_target(&creds, "getappinfo"), &signed(&creds, ""))
             .await,
     ));
     for (op, offset) in [(0, 0), (0, 20), (0, 2990), (1, 0), (2, 40), (3, 7)] {
@@ -129,7 +148,7 @@ pub async fn short(sim: &RunningSimulator) -> Vec<String> {
                 &signed(&creds, &fields),
             )
             .await;
-        out.push(line(&format!("getcardlist {op} {offset}"), &answer));
+        out.push((format!("getcardlist {op} {offset}"), answer));
     }
     for card in fleet.cards().step_by(149) {
         let fields = format!("\"iccid\":\"{}\",", card.iccid());
@@ -139,7 +158,7 @@ pub async fn short(sim: &RunningSimulator) -> Vec<String> {
                 &signed(&creds, &fields),
             )
             .await;
-        out.push(line("getcardinfo", &answer));
+        out.push(("getcardinfo".to_owned(), answer));
     }
     for (label, command, fields) in [
         (
@@ -157,7 +176,7 @@ pub async fn short(sim: &RunningSimulator) -> Vec<String> {
         let answer = conn
             .post(&tencent_target(&creds, command), &signed(&creds, fields))
             .await;
-        out.push(line(label, &answer));
+        out.push((label.to_owned(), answer));
     }
     let bad_sig = conn
         .post(
@@ -169,16 +188,16 @@ pub async fn short(sim: &RunningSimulator) -> Vec<String> {
             ),
         )
         .await;
-    out.push(line("sig-mismatch", &bad_sig));
-    out.push(line(
-        "tencent-unknown-path",
-        &conn.post("/v1/iotcard/nothing", "{}").await,
+    out.push(("sig-mismatch".to_owned(), bad_sig));
+    out.push((
+        "tencent-unknown-path".to_owned(),
+        conn.post("/v1/iotcard/nothing", "{}").await,
     ));
     let get = conn
         .request(Method::GET, &tencent_target(&creds, "getappinfo"), b"")
         .await
         .unwrap();
-    out.push(line("tencent-wrong-method", &get));
+    out.push(("tencent-wrong-method".to_owned(), get));
     out
 }
 
