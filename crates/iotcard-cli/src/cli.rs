@@ -317,6 +317,18 @@ pub struct SimArgs {
     /// usage no longer grows, so two runs answer alike
     #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
     pub freeze_clock: Option<iotcard_model::Instant>,
+    /// Answer in real-world variants the documents do not show, by name, comma-separated:
+    /// numbers-as-strings, camel-case-keys, bom, dashed-dates, text-html, gbk,
+    /// lettered-iccids, repeated-entries, batch-limit=K, short-pages=K, expiry-zero; or all.
+    /// The cards' values stay the same in every dialect
+    #[arg(long, value_name = "NAMES", value_parser = parse_dialect)]
+    pub dialect: Option<iotcard_sim::Dialect>,
+}
+
+/// Parses `--dialect`: variant names joined by commas, or `all`.
+#[cfg(feature = "simulator")]
+fn parse_dialect(s: &str) -> Result<iotcard_sim::Dialect, String> {
+    s.parse().map_err(|e: iotcard_sim::SimError| e.to_string())
 }
 
 /// Parses an RFC 3339 instant, keeping its offset.

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::clock::FleetClock;
 use crate::delay::PreciseDelays;
+use crate::dialect::{Dialect, DialectCell};
 use crate::faults::{FaultInjector, Faults, Latency};
 use crate::running::{Endpoint, RunningSimulator};
 use crate::server::{self, Platform};
@@ -52,6 +53,7 @@ pub struct SimulatorBuilder {
     iotbos_credentials: Option<(String, Secret)>,
     tencent_credentials: Option<(String, Secret)>,
     iotbos_max_batch: usize,
+    dialect: Dialect,
 }
 
 impl Default for SimulatorBuilder {
@@ -72,6 +74,7 @@ impl Default for SimulatorBuilder {
             iotbos_credentials: None,
             tencent_credentials: None,
             iotbos_max_batch: 1000,
+            dialect: Dialect::CANONICAL,
         }
     }
 }
@@ -174,6 +177,19 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Which real-world variants the answers take (see [`Dialect`] and the
+    /// crate docs, "Dialects"); canonical by default. The fleet's values
+    /// are the same in every dialect.
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// The dialect these settings serve.
+    pub fn dialect_in_force(&self) -> Dialect {
+        self.dialect
+    }
+
     /// The fleet these settings serve, without starting anything (for
     /// listing numbers).
     pub fn fleet(&self) -> Result<Fleet, SimError> {
@@ -202,6 +218,7 @@ impl SimulatorBuilder {
             })
         };
         self.faults.validate()?;
+        self.dialect.validate()?;
         if self.token_ttl.is_zero() {
             return invalid("token_ttl", "a token must live longer than zero");
         }
@@ -258,6 +275,7 @@ impl SimulatorBuilder {
             credentials,
             iotbos_max_batch: self.iotbos_max_batch,
             delays: PreciseDelays::default(),
+            dialect: DialectCell::new(self.dialect),
         });
         let (stop, shutdown) = watch::channel(false);
         let acceptor = |on: bool| on.then(|| tls.acceptor.clone());

@@ -7,11 +7,14 @@
 //! its own serializer cannot hide.
 
 use crate::clock::Civil;
+use crate::dialect::look::{Case, DateForm, Look, NoDate, Numbers};
 
-/// A JSON document being written.
+/// A JSON document being written, in the [`Look`] of the part being
+/// written (canonical unless a dialect says otherwise).
 #[derive(Debug)]
 pub(crate) struct JsonBuf {
     out: Vec<u8>,
+    look: Look,
 }
 
 impl JsonBuf {
@@ -19,6 +22,131 @@ impl JsonBuf {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             out: Vec::with_capacity(capacity),
+            look: Look::CANONICAL,
+        }
+    }
+
+    /// Writes what follows in `look`; returns the look it replaces.
+    pub(crate) fn set_look(&mut self, look: Look) -> Look {
+        std::mem::replace(&mut self.look, look)
+    }
+
+    /// `"name":`, the key in the look's letter case (`name` is ASCII, as
+    /// the platforms' keys are).
+    pub(crate) fn key(&mut self, name: &str) -> &mut Self {
+        self.out.push(b'"');
+        match self.look.case {
+            None => self.out.extend_from_slice(name.as_bytes()),
+            Some(case) => {
+                let mut prev = 0u8;
+                for (i, &c) in name.as_bytes().iter().enumerate() {
+                    let word_start = i == 0 || prev == b'_' || c.is_ascii_uppercase();
+                    let upper = match case {
+                        Case::Lower => false,
+                        Case::Upper => true,
+                        Case::Camel => i > 0 && word_start,
+                        Case::Pascal => word_start,
+                    };
+                    self.out.push(if upper {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c.to_ascii_lowercase()
+                    });
+                    prev = c;
+                }
+            }
+        }
+        self.out.extend_from_slice(b"\":");
+        self
+    }
+
+    /// An integer field (a count, a code, an enum): a JSON integer, or a
+    /// numeric string or integral float as the look says.
+    pub(crate) fn count(&mut self, value: i64) -> &mut Self {
+        match self.look.numbers {
+            None => self.int(value),
+            Some(Numbers::Strings) => {
+                self.out.push(b'"');
+                self.int(value);
+                self.out.push(b'"');
+                self
+            }
+            Some(Numbers::Floats) => self.int(value).raw(".0"),
+        }
+    }
+
+    /// A decimal field ([`decimal`](Self::decimal)), quoted when the look
+    /// says numbers are strings.
+    pub(crate) fn amount(&mut self, units: i64, scale: u8) -> &mut Self {
+        if self.look.numbers.is_none() {
+            return self.decimal(units, scale);
+        }
+        self.out.push(b'"');
+        self.decimal(units, scale);
+        self.out.push(b'"');
+        self
+    }
+
+    /// An IoTBOS date: [`cst_datetime`](Self::cst_datetime), or the look's
+    /// form of the same instant.
+    pub(crate) fn date(&mut self, unix_seconds: i64) -> &mut Self {
+        let Some(form) = self.look.date else {
+            return self.cst_datetime(unix_seconds);
+        };
+        let c = Civil::cst(unix_seconds);
+        let midnight = (c.hour, c.minute, c.second) == (0, 0, 0);
+        let (date_sep, time_sep, padded) = match form {
+            DateForm::DashedUnpadded => (b'-', b' ', false),
+            DateForm::SlashedT => (b'/', b'T', true),
+            DateForm::DotNet => (b'-', b'T', true),
+            DateForm::MsEscaped | DateForm::Ms => {
+                let ms = unix_seconds.saturating_mul(1000);
+                return if form == DateForm::MsEscaped {
+                    self.raw("\"\\/Date(").int(ms).raw(")\\/\"")
+                } else {
+                    self.raw("\"/Date(").int(ms).raw(")/\"")
+                };
+            }
+            DateForm::Dashed | DateForm::DashedMillis | DateForm::DateOnly => (b'-', b' ', true),
+        };
+        let two = if padded { 2 } else { 1 };
+        self.out.push(b'"');
+        if (0..10_000).contains(&c.year) {
+            self.padded(c.year as u64, 4);
+        } else {
+            self.int(c.year);
+        }
+        self.out.push(date_sep);
+        self.padded(u64::from(c.month), two);
+        self.out.push(date_sep);
+        self.padded(u64::from(c.day), two);
+        if form != DateForm::DateOnly || !midnight {
+            self.out.push(time_sep);
+            self.padded(u64::from(c.hour), two);
+            self.out.push(b':');
+            self.padded(u64::from(c.minute), 2);
+            self.out.push(b':');
+            self.padded(u64::from(c.second), 2);
+            match form {
+                DateForm::DashedMillis => {
+                    self.out.push(b'.');
+                    self.padded(u64::from(self.look.millis), 3);
+                }
+                DateForm::DotNet => self.out.extend_from_slice(b".0000000"),
+                _ => {}
+            }
+        }
+        self.out.push(b'"');
+        self
+    }
+
+    /// An IoTBOS date that is none: `null`, or the look's empty form.
+    pub(crate) fn no_date(&mut self) -> &mut Self {
+        match self.look.no_date {
+            None => self.raw("null"),
+            Some(NoDate::Empty) => self.raw("\"\""),
+            Some(NoDate::DotNet) => self.raw("\"0001-01-01 00:00:00\""),
+            Some(NoDate::DotNetT) => self.raw("\"0001-01-01T00:00:00\""),
         }
     }
 
@@ -148,7 +276,12 @@ impl JsonBuf {
         self
     }
 
+    /// `value` in at least `width` digits (zeros in front).
     fn padded(&mut self, value: u64, width: usize) {
+        if width == 1 || value >= 10u64.pow(width as u32) {
+            self.uint(value);
+            return;
+        }
         let mut digits = [b'0'; 20];
         let mut v = value;
         for slot in digits[..width].iter_mut().rev() {
@@ -272,5 +405,213 @@ mod tests {
             }),
             "\"2018/01/16 14:02:08\""
         );
+    }
+
+    fn looked(look: Look, f: impl FnOnce(&mut JsonBuf)) -> String {
+        render(|b| {
+            b.set_look(look);
+            f(b);
+        })
+    }
+
+    fn with_case(case: Case) -> Look {
+        Look {
+            case: Some(case),
+            ..Look::CANONICAL
+        }
+    }
+
+    #[test]
+    fn keys_change_letter_case_only() {
+        let key = |case, name: &str| {
+            looked(with_case(case), |b| {
+                b.key(name);
+            })
+        };
+        assert_eq!(
+            render(|b| {
+                b.key("ReceivesSmsNum");
+            }),
+            "\"ReceivesSmsNum\":"
+        );
+        for (name, lower, upper, camel, pascal) in [
+            (
+                "ReceivesSmsNum",
+                "receivessmsnum",
+                "RECEIVESSMSNUM",
+                "receivesSmsNum",
+                "ReceivesSmsNum",
+            ),
+            ("num", "num", "NUM", "num", "Num"),
+            ("date", "date", "DATE", "date", "Date"),
+            (
+                "accessToken",
+                "accesstoken",
+                "ACCESSTOKEN",
+                "accessToken",
+                "AccessToken",
+            ),
+            (
+                "card_status",
+                "card_status",
+                "CARD_STATUS",
+                "card_Status",
+                "Card_Status",
+            ),
+        ] {
+            assert_eq!(key(Case::Lower, name), format!("\"{lower}\":"));
+            assert_eq!(key(Case::Upper, name), format!("\"{upper}\":"));
+            assert_eq!(key(Case::Camel, name), format!("\"{camel}\":"));
+            assert_eq!(key(Case::Pascal, name), format!("\"{pascal}\":"));
+        }
+    }
+
+    #[test]
+    fn numbers_as_strings_or_floats() {
+        let strings = Look {
+            numbers: Some(Numbers::Strings),
+            ..Look::CANONICAL
+        };
+        let floats = Look {
+            numbers: Some(Numbers::Floats),
+            ..Look::CANONICAL
+        };
+        assert_eq!(
+            looked(strings, |b| {
+                b.count(-3);
+            }),
+            "\"-3\""
+        );
+        assert_eq!(
+            looked(floats, |b| {
+                b.count(-3);
+            }),
+            "-3.0"
+        );
+        assert_eq!(
+            looked(Look::CANONICAL, |b| {
+                b.count(6);
+            }),
+            "6"
+        );
+        for look in [strings, floats] {
+            assert_eq!(
+                looked(look, |b| {
+                    b.amount(835950, 2);
+                }),
+                "\"8359.50\""
+            );
+            assert_eq!(
+                looked(look, |b| {
+                    b.amount(-8359, 0);
+                }),
+                "\"-8359\""
+            );
+        }
+        assert_eq!(
+            looked(Look::CANONICAL, |b| {
+                b.amount(100, 2);
+            }),
+            "1.00"
+        );
+    }
+
+    fn dated(form: DateForm, millis: u16, t: i64) -> String {
+        looked(
+            Look {
+                date: Some(form),
+                millis,
+                ..Look::CANONICAL
+            },
+            |b| {
+                b.date(t);
+            },
+        )
+    }
+
+    #[test]
+    fn every_date_form_says_the_same_instant() {
+        // 2018/01/16 16:02:08 and 2018/01/06 06:02:08, UTC+8.
+        let (t, early) = (1_516_089_728, 1_515_189_728);
+        assert_eq!(
+            dated(DateForm::DashedUnpadded, 0, early),
+            "\"2018-1-6 6:02:08\""
+        );
+        assert_eq!(
+            dated(DateForm::DashedUnpadded, 0, t),
+            "\"2018-1-16 16:02:08\""
+        );
+        assert_eq!(dated(DateForm::Dashed, 0, early), "\"2018-01-06 06:02:08\"");
+        assert_eq!(dated(DateForm::SlashedT, 0, t), "\"2018/01/16T16:02:08\"");
+        assert_eq!(
+            dated(DateForm::DashedMillis, 123, t),
+            "\"2018-01-16 16:02:08.123\""
+        );
+        assert_eq!(
+            dated(DateForm::DashedMillis, 0, t),
+            "\"2018-01-16 16:02:08.000\""
+        );
+        assert_eq!(
+            dated(DateForm::DotNet, 0, t),
+            "\"2018-01-16T16:02:08.0000000\""
+        );
+        assert_eq!(
+            dated(DateForm::MsEscaped, 0, t),
+            "\"\\/Date(1516089728000)\\/\""
+        );
+        assert_eq!(dated(DateForm::Ms, 0, t), "\"/Date(1516089728000)/\"");
+        // A date alone only where it is exact.
+        assert_eq!(dated(DateForm::DateOnly, 0, t), "\"2018-01-16 16:02:08\"");
+        let midnight = 1_516_032_000; // 2018/01/16 00:00:00
+        assert_eq!(dated(DateForm::DateOnly, 0, midnight), "\"2018-01-16\"");
+        assert_eq!(
+            render(|b| {
+                b.date(t);
+            }),
+            "\"2018/01/16 16:02:08\""
+        );
+        let none = |n| {
+            looked(
+                Look {
+                    no_date: Some(n),
+                    ..Look::CANONICAL
+                },
+                |b| {
+                    b.no_date();
+                },
+            )
+        };
+        assert_eq!(none(NoDate::Empty), "\"\"");
+        assert_eq!(none(NoDate::DotNet), "\"0001-01-01 00:00:00\"");
+        assert_eq!(none(NoDate::DotNetT), "\"0001-01-01T00:00:00\"");
+        assert_eq!(
+            render(|b| {
+                b.no_date();
+            }),
+            "null"
+        );
+    }
+
+    proptest::proptest! {
+        /// Each form reads back, by its own pattern, to the instant written.
+        #[test]
+        fn date_forms_read_back(t in 0i64..4_102_444_800, form in 0usize..8) {
+            use chrono::NaiveDateTime;
+            let forms = [
+                DateForm::DashedUnpadded, DateForm::Dashed, DateForm::SlashedT,
+                DateForm::DashedMillis, DateForm::DotNet, DateForm::MsEscaped,
+                DateForm::Ms, DateForm::DateOnly,
+            ];
+            let text: String = serde_json::from_str(&dated(forms[form], 0, t)).unwrap();
+            let read = if let Some(ms) = text.strip_prefix("/Date(").and_then(|r| r.strip_suffix(")/")) {
+                ms.parse::<i64>().unwrap() / 1000
+            } else {
+                let full = if text.len() == 10 { format!("{text} 00:00:00") } else { text.clone() };
+                let full = full.replace('/', "-").replace('T', " ");
+                let (whole, _) = full.split_once('.').unwrap_or((&full, ""));
+                NaiveDateTime::parse_from_str(whole, "%Y-%m-%d %H:%M:%S").unwrap().and_utc().timestamp() - 8 * 3600
+            };
+            proptest::prop_assert_eq!(read, t, "{}", text);
+        }
     }
 }

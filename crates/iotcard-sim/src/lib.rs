@@ -92,6 +92,67 @@
 //! each calendar month (UTC+8) on the fleet clock; freeze the clock
 //! ([`SimulatorBuilder::freeze_clock`]) for byte-identical answers.
 //!
+//! # Dialects
+//!
+//! The documents are short and old; the servers behind them were written by
+//! other people. A [`Dialect`] ([`SimulatorBuilder::dialect`],
+//! [`RunningSimulator::set_dialect`], `iotcard sim --dialect
+//! <name>[,<name>…]` or `--dialect all`) serves the real-world variants the
+//! spec README (`shared/specs/README.md`, "What real servers may do that the
+//! documents do not show") decides on, each [`Variant`] switchable on its
+//! own. Canonical (no variant) is the default, and its answers are byte for
+//! byte those of the simulator before dialects existed (`tests/golden/`).
+//!
+//! A dialect changes how answers are written, never what they say: the
+//! fleet ([`Fleet`], [`SimCard`]) is the truth in every dialect, so an
+//! end-to-end test compares what a client read with `sim.fleet()` whatever
+//! the dialect. The simulator stays as strict about requests (signatures,
+//! tokens, methods, fields) as ever. Every choice below is a pure function
+//! of the card (its serial) or of the answer (its inputs and the fleet
+//! clock): a frozen clock gives byte-identical answers in every dialect.
+//! Faults apply after the dialect (a truncated GBK body is half the GBK
+//! bytes). `GET /__sim/stats` is never dialected.
+//!
+//! | variant (flag value) | what is sent | spec decision it exercises |
+//! |---|---|---|
+//! | `numbers-as-strings` | the envelope's `status`/`code` as a string (`"status":"1"`, `"code":"0"`); every other integer (`State`, SMS counts, Tencent enums and counts, `product_expired_time`) as a numeric string (`"State":"1"`) or an integral float (`"ReceivesSmsNum":6.0`), by card; every decimal (`UseFlow`, `Cost`, `DefaultFlow`, `data_used_in_period`…) as a string with its digits (`"UseFlow":"8359.50"`) | **Numbers** |
+//! | `camel-case-keys` | keys in other letter case, the letters unchanged: the envelope in Pascal or upper case, by answer (`Status`, `Data`, `Date`, `CREATETIME`, `Code`, `Card_Brief_Infos`); each card's keys camel, lower or upper (IoTBOS `state`/`useFlow`/`NUM`) or upper, Pascal or camel (Tencent `CARD_STATUS`/`Card_Status`/`card_Status`), by card | **Field names** |
+//! | `bom` | `EF BB BF` before every UTF-8 body | **Bodies** (a BOM may lead) |
+//! | `dashed-dates` | IoTBOS dates (`createtime`, `expiresTime`, `ExpireDate`) as `2018-1-6 6:02:08`, `2018-01-16 16:02:08`, `2018/01/16T16:02:08`, `2018-01-16 16:02:08.123`, `2018-01-16T16:02:08.0000000`, `\/Date(1516089728000)\/`, `/Date(1516089728000)/` or `2018-01-16` (a date alone only where it is exact: at midnight, so never for an `ExpireDate`, which is 23:59:59); a card's dates by card, with a zero fraction (`.000`); the envelope's by answer, with milliseconds (the server's clock; the same fraction on `createtime` and `expiresTime`, so the lifetime stays exact); an `ExpireDate` that is none as `""`, `0001-01-01 00:00:00` or `0001-01-01T00:00:00`, by card | **Dates** |
+//! | `text-html` | JSON labelled `text/html; charset=utf-8`, `text/plain; charset=utf-8` or `text/html` (no charset), by answer | **Bodies** (the content type may say `text/html` or `text/plain`) |
+//! | `gbk` | a body with Chinese text (`info`, `message`, `TerminalState`, plan names, which are all Chinese: `移动 10 条`, `联通 2G`…, the account's name) encoded in GBK labelled `charset=GBK`, one answer in four in GB18030 labelled `charset=GB18030`; ASCII bodies are the same in every charset and stay labelled UTF-8; never a lossy body (what GBK cannot hold stays UTF-8) | **Bodies** (a `charset` of GBK or GB18030) |
+//! | `lettered-iccids` | IoTBOS knows the cards whose ICCID has letters (about 4 in 10, like the spec's `898602B7091701054333`) by that ICCID: 20 characters, or for one in four 19 (without its 11th character); [`Fleet::iotbos_numbers`] and `iotcard sim --list-numbers --dialect lettered-iccids` list them, and `cardIdNums` takes them in any letter case ([`Fleet::index_of_iotbos_number`]); every found entry echoes `num` as asked, in the other letter case, with a blank on each side, or in the other case with a trailing blank, by card | **Card numbers** |
+//! | `repeated-entries` | after the asked entries, the first asked card found and about one in eight of the others again (the same entry), and for one answer in two a card of the fleet that was not asked | **Repeated or unasked entries** |
+//! | `batch-limit=K` | a data call with more than K numbers (or [`SimulatorBuilder::iotbos_max_batch`], whichever is lower) refused with `status: 0` and `info` `号码数量超过上限K (at most K numbers per call, got M)`; `batch-limit` alone is K = [`Dialect::DEFAULT_BATCH_LIMIT`] | **Batch size** |
+//! | `short-pages=K` | a Tencent `getcardlist` page holds at most K (1 to 19) cards even when `limit` is 20; the next offset goes on, so a listing that pages until an empty page lists every card once; alone K = [`Dialect::DEFAULT_SHORT_PAGES`] | **Tencent listing** |
+//! | `expiry-zero` | Tencent `product_expired_time` of `0`, `null` or `""` (by card) for the cards without a service expiry (the ones not activated, whose IoTBOS `ExpireDate` is none), milliseconds (> 10^11) for one activated card in three; `data_total_in_period: null` for every pooled card | **Tencent expiry** |
+//!
+//! `expiry-zero` is the one variant that withholds values: a correct reader
+//! reads no expiry, or an unknown total, where [`Dialect::hides_product_expiry`]
+//! and [`Dialect::hides_data_total`] say so, and the fleet's values
+//! everywhere else.
+//!
+//! ```
+//! use iotcard_sim::{Dialect, Simulator, Variant};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = Simulator::builder()
+//!     .cards(100)
+//!     .dialect("bom,batch-limit=5".parse()?)
+//!     .start()
+//!     .await?;
+//! assert_eq!(sim.dialect().batch_limit(), Some(5));
+//! sim.set_dialect(Dialect::all())?; // from the next request on
+//! let card = sim.fleet().card(3).unwrap(); // the truth, in every dialect
+//! let number = sim.dialect().iotbos_number(&card); // how to ask IoTBOS for it now
+//! assert_eq!(sim.fleet().index_of_iotbos_number(&number, sim.dialect()), Some(3));
+//! sim.set_dialect(Dialect::canonical())?;
+//! assert!(!sim.dialect().has(Variant::Bom));
+//! sim.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Faults
 //!
 //! [`Faults`] and [`Latency`], drawn from a seeded RNG: 5xx, 429 with
@@ -103,6 +164,7 @@ mod builder;
 mod clock;
 mod credentials;
 mod delay;
+mod dialect;
 mod error;
 mod faults;
 mod fleet;
@@ -119,6 +181,7 @@ mod tokens;
 
 pub use builder::{Simulator, SimulatorBuilder};
 pub use credentials::SimCredentials;
+pub use dialect::{Dialect, Variant};
 pub use error::SimError;
 pub use faults::{Faults, Latency};
 pub use fleet::{Fleet, IotbosCall, SimCard, TencentCodes};

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::clock::cst_instant;
 use crate::faults::{Faults, Latency};
 use crate::shared::Shared;
-use crate::{Fleet, SimCredentials, SimError, StatsSnapshot};
+use crate::{Dialect, Fleet, SimCredentials, SimError, StatsSnapshot};
 
 /// Where one platform is served.
 #[derive(Clone, Copy, Debug)]
@@ -142,6 +142,19 @@ impl RunningSimulator {
     /// The added latency in force.
     pub fn latency(&self) -> Latency {
         self.shared.faults.latency()
+    }
+
+    /// Replaces the dialect from the next request on (checked as
+    /// [`Dialect::validate`] does; a refused one changes nothing).
+    pub fn set_dialect(&self, dialect: Dialect) -> Result<(), SimError> {
+        dialect.validate()?;
+        self.shared.dialect.set(dialect);
+        Ok(())
+    }
+
+    /// The dialect in force.
+    pub fn dialect(&self) -> Dialect {
+        self.shared.dialect.get()
     }
 
     /// Revokes every IoTBOS token issued so far: the next data call with

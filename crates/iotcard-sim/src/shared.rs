@@ -1,5 +1,6 @@
 use crate::clock::FleetClock;
 use crate::delay::PreciseDelays;
+use crate::dialect::DialectCell;
 use crate::faults::FaultInjector;
 use crate::stats::Stats;
 use crate::tokens::Tokens;
@@ -18,6 +19,8 @@ pub(crate) struct Shared {
     pub(crate) iotbos_max_batch: usize,
     /// Where added latency is waited out.
     pub(crate) delays: PreciseDelays,
+    /// How answers are written.
+    pub(crate) dialect: DialectCell,
 }
 
 #[cfg(test)]
@@ -38,6 +41,7 @@ impl Shared {
             credentials: SimCredentials::from_seed(1),
             iotbos_max_batch: 1000,
             delays: PreciseDelays::default(),
+            dialect: DialectCell::new(crate::Dialect::CANONICAL),
         }
     }
 }

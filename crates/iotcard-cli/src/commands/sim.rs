@@ -34,7 +34,9 @@ pub fn builder(args: &SimArgs) -> SimulatorBuilder {
     if let Some(ttl) = args.token_ttl {
         builder = builder.token_ttl(Duration::from_secs(ttl));
     }
-    builder.freeze_clock(args.freeze_clock)
+    builder
+        .freeze_clock(args.freeze_clock)
+        .dialect(args.dialect.unwrap_or_default())
 }
 
 /// Runs `sim`.
@@ -46,12 +48,13 @@ pub async fn run(args: &SimArgs) -> Result<Exit, CliError> {
     serve(builder).await
 }
 
-/// Prints the fleet's IoTBOS numbers, one per line.
+/// Prints the fleet's IoTBOS numbers, one per line (in the dialect's
+/// numbering: `lettered-iccids` lists some cards by their ICCID).
 fn list_numbers(builder: &SimulatorBuilder) -> Result<Exit, CliError> {
     let fleet = builder.fleet().map_err(CliError::Simulator)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let written = fleet
-        .numbers()
+        .iotbos_numbers(builder.dialect_in_force())
         .try_for_each(|n| writeln!(out, "{n}"))
         .and_then(|()| out.flush());
     written.map_err(|source| CliError::WriteOutput {
@@ -191,5 +194,17 @@ mod tests {
         );
         let other = builder(&sim_args(&["--cards", "7", "--seed", "10"]));
         assert_ne!(b.credentials(), other.credentials());
+    }
+
+    #[test]
+    fn dialect_flag_reaches_the_builder() {
+        use iotcard_sim::{Dialect, Variant};
+        assert!(builder(&sim_args(&[])).dialect_in_force().is_canonical());
+        let d = builder(&sim_args(&["--dialect", "bom,batch-limit=3"])).dialect_in_force();
+        assert!(d.has(Variant::Bom) && d.batch_limit() == Some(3));
+        let all = builder(&sim_args(&["--dialect", "all"])).dialect_in_force();
+        assert_eq!(all, Dialect::all());
+        let err = Cli::try_parse_from(["iotcard", "sim", "--dialect", "bom,nonsense"]).unwrap_err();
+        assert!(err.to_string().contains("numbers-as-strings"), "{err}");
     }
 }

@@ -173,6 +173,16 @@ impl CardFacts {
         }
     }
 
+    /// The card's 9-digit serial (what its identifiers encode).
+    pub(crate) fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// The source of the card's dialect choices (see `crate::dialect`).
+    pub(crate) fn dialect_bits(&self) -> u64 {
+        crate::dialect::card_bits(self.serial)
+    }
+
     /// The MSISDN, which is also the IoTBOS card number.
     pub(crate) fn number(&self) -> [u8; NUMBER_LEN] {
         ids::number(self.serial)

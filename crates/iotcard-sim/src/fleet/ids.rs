@@ -125,6 +125,15 @@ pub(crate) fn serial_of_iccid(text: &[u8]) -> Option<u64> {
     parse_digits(&text[11..])
 }
 
+/// The serial in a 19-character ICCID (the fleet's 20-character form
+/// without its 11th character: see `dialect::shorten`).
+pub(crate) fn serial_of_iccid_19(text: &[u8]) -> Option<u64> {
+    if text.len() != ICCID_LEN - 1 || !text.starts_with(ICCID_PREFIX) {
+        return None;
+    }
+    parse_digits(&text[10..])
+}
+
 fn parse_digits(text: &[u8]) -> Option<u64> {
     text.iter().try_fold(0u64, |acc, &b| {
         b.is_ascii_digit().then(|| acc * 10 + u64::from(b - b'0'))

@@ -16,7 +16,7 @@ use iotcard_model::{CardNumber, Iccid, Operator};
 pub(crate) use facts::{CardFacts, Lifecycle, STATE_FOUND, STATE_NO_DATA};
 pub use truth::{IotbosCall, SimCard, TencentCodes};
 
-use crate::SimError;
+use crate::{Dialect, SimError, Variant};
 use facts::OPERATOR_PATTERN;
 use ids::SerialMap;
 
@@ -106,6 +106,34 @@ impl Fleet {
         })
     }
 
+    /// The number IoTBOS knows card `index` by in `dialect` (see
+    /// [`Dialect::iotbos_number`]): its MSISDN, or under `lettered-iccids`
+    /// for some cards a lettered ICCID of 19 or 20 characters.
+    pub fn iotbos_number(&self, index: u64, dialect: Dialect) -> Option<String> {
+        let facts = self.facts(index)?;
+        Some(
+            match dialect.iotbos_number_of(facts.serial(), &facts.iccid()) {
+                Some(n) => String::from_utf8_lossy(&n).into_owned(),
+                None => String::from_utf8_lossy(&facts.number()).into_owned(),
+            },
+        )
+    }
+
+    /// Every card's IoTBOS number in `dialect`, in index order (for
+    /// `iotcard sim --list-numbers --dialect …`). Lazy: nothing is held.
+    /// In the canonical dialect these are [`numbers`](Self::numbers).
+    pub fn iotbos_numbers(&self, dialect: Dialect) -> impl Iterator<Item = String> + '_ {
+        (0..self.len).filter_map(move |i| self.iotbos_number(i, dialect))
+    }
+
+    /// The index of the card the simulator in `dialect` finds for a
+    /// `cardIdNums` entry: what [`index_of_number`](Self::index_of_number)
+    /// finds, and under `lettered-iccids` also the 19-character ICCIDs.
+    pub fn index_of_iotbos_number(&self, number: &str, dialect: Dialect) -> Option<u64> {
+        self.facts_by_iotbos_number(number.as_bytes(), dialect)
+            .map(|f| f.index)
+    }
+
     /// Every card's ICCID, in index order. Lazy: nothing is held.
     pub fn iccids(&self) -> impl Iterator<Item = Iccid> + '_ {
         (0..self.len).filter_map(|i| {
@@ -183,6 +211,22 @@ impl Fleet {
         }
         let serial = ids::serial_of_number(number)?;
         self.facts(self.serials.index(serial))
+    }
+
+    /// The card IoTBOS finds for a `cardIdNums` entry in `dialect`.
+    pub(crate) fn facts_by_iotbos_number(
+        &self,
+        number: &[u8],
+        dialect: Dialect,
+    ) -> Option<CardFacts> {
+        if number.len() == ids::ICCID_LEN - 1 && dialect.has(Variant::LetteredIccids) {
+            let serial = ids::serial_of_iccid_19(number)?;
+            let facts = self.facts(self.serials.index(serial))?;
+            return crate::dialect::shorten(&facts.iccid())
+                .eq_ignore_ascii_case(number)
+                .then_some(facts);
+        }
+        self.facts_by_number(number)
     }
 
     pub(crate) fn facts_by_iccid(&self, iccid: &[u8]) -> Option<CardFacts> {

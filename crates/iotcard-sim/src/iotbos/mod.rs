@@ -19,6 +19,7 @@ use std::borrow::Cow;
 use http::{Method, StatusCode};
 use iotcard_model::Secret;
 
+use crate::dialect::Dialect;
 use crate::fleet::IotbosCall;
 use crate::reply::Reply;
 use crate::shared::Shared;
@@ -119,13 +120,14 @@ pub(crate) fn handle(
     method: &Method,
     query: Option<&str>,
     revoke_token: bool,
+    dialect: Dialect,
 ) -> Reply {
     let now = shared.clock.unix_seconds();
     let refuse = |reason: Refusal, status: StatusCode, text: &str| {
         shared.stats.refusal(reason);
         Reply {
             status,
-            body: render::refusal(text, now),
+            body: render::refusal(text, now, dialect),
             allow: (status == StatusCode::METHOD_NOT_ALLOWED).then_some("GET"),
         }
     };
@@ -160,7 +162,7 @@ pub(crate) fn handle(
             // The wire has whole seconds: expiresTime − createtime is the
             // lifetime rounded down (the server enforces the exact one).
             let ttl = i64::try_from(shared.tokens.ttl().as_secs()).unwrap_or(i64::MAX);
-            Reply::ok(render::login(&token, now, now.saturating_add(ttl)))
+            Reply::ok(render::login(&token, now, now.saturating_add(ttl), dialect))
         }
         Route::Data(call) => {
             let Some(token) = q.access_token else {
@@ -195,13 +197,23 @@ pub(crate) fn handle(
             // Split on commas exactly as given: an empty piece is a number
             // nobody has (State 0), and a number asked twice is answered
             // twice, in place.
-            let fleet = &shared.fleet;
-            let max = shared.iotbos_max_batch;
+            // `batch-limit=K` lowers the limit to K for as long as it is on.
+            let max = dialect.batch_limit().map_or(shared.iotbos_max_batch, |k| {
+                shared
+                    .iotbos_max_batch
+                    .min(usize::try_from(k).unwrap_or(usize::MAX))
+            });
             // 13-digit numbers and a comma each: a close guess, no scan.
             let expected = numbers.len() / 14 + 1;
-            match render::batch(call, numbers.split(','), expected, max, now, |num| {
-                fleet.facts_by_number(num.as_bytes())
-            }) {
+            match render::batch(
+                call,
+                numbers.split(','),
+                expected,
+                max,
+                now,
+                dialect,
+                &shared.fleet,
+            ) {
                 Ok((body, count)) => {
                     shared.stats.cards(count as u64);
                     Reply::ok(body)
@@ -302,7 +314,7 @@ mod tests {
             let token = s.tokens.issue();
             let query = if with_token { format!("accessToken={token}&{query}") } else { query };
             let route = Some(Route::Data(IotbosCall::ALL[call]));
-            let reply = handle(&s, route, &Method::GET, Some(&query), false);
+            let reply = handle(&s, route, &Method::GET, Some(&query), false, Dialect::CANONICAL);
             prop_assert_eq!(reply.status, StatusCode::OK);
             let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
             prop_assert!(json["status"] == 0 || json["status"] == 1);

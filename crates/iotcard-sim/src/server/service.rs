@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use super::body::SimBody;
 use super::io::ConnControl;
 use super::platform::Platform;
+use crate::dialect::{self, Dialect};
 use crate::faults::{Decision, Fault};
 use crate::reply::Reply;
 use crate::shared::Shared;
@@ -20,7 +21,7 @@ use crate::{iotbos, tencent};
 /// The counters' path, on both listeners; never faulted, never counted.
 pub(crate) const STATS_PATH: &str = "/__sim/stats";
 
-const JSON: &str = "application/json; charset=utf-8";
+const JSON: &str = dialect::encode::JSON_UTF8;
 
 /// The request was answered by resetting its connection (the reset fault).
 #[derive(Debug)]
@@ -106,6 +107,7 @@ async fn answer(
     }
 
     let (parts, body) = req.into_parts();
+    let dialect = shared.dialect.get();
     let reply = match platform {
         Platform::Iotbos => iotbos::handle(
             shared,
@@ -113,25 +115,36 @@ async fn answer(
             &parts.method,
             parts.uri.query(),
             decision.revoke_token,
+            dialect,
         ),
-        Platform::Tencent => match tencent::route(shared, tencent_command, &parts.method) {
-            Err(refusal) => refusal,
-            Ok(command) => {
-                let bytes = Limited::new(body, tencent::MAX_BODY)
-                    .collect()
-                    .await
-                    .ok()
-                    .map(|collected| collected.to_bytes());
-                tencent::handle(shared, command, parts.uri.query(), bytes.as_deref())
+        Platform::Tencent => {
+            match tencent::route(shared, tencent_command, &parts.method, dialect) {
+                Err(refusal) => refusal,
+                Ok(command) => {
+                    let bytes = Limited::new(body, tencent::MAX_BODY)
+                        .collect()
+                        .await
+                        .ok()
+                        .map(|collected| collected.to_bytes());
+                    tencent::handle(
+                        shared,
+                        command,
+                        parts.uri.query(),
+                        bytes.as_deref(),
+                        dialect,
+                    )
+                }
             }
-        },
+        }
     };
-    Some(send(shared, reply, decision.fault))
+    Some(send(shared, reply, decision.fault, dialect))
 }
 
 /// The reply as the decided fault lets it out.
-fn send(shared: &Shared, reply: Reply, fault: Option<Fault>) -> Response<SimBody> {
-    let full = Bytes::from(reply.body);
+fn send(shared: &Shared, reply: Reply, fault: Option<Fault>, d: Dialect) -> Response<SimBody> {
+    // The dialect's bytes and label first: faults damage what is sent.
+    let (body, content_type) = dialect::encode::encode(reply.body, d);
+    let full = Bytes::from(body);
     let body = match fault {
         Some(Fault::Truncated) => {
             shared.stats.fault(FaultKind::Truncated);
@@ -155,7 +168,7 @@ fn send(shared: &Shared, reply: Reply, fault: Option<Fault>) -> Response<SimBody
     let mut response = Response::new(body);
     *response.status_mut() = reply.status;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    headers.insert(CONTENT_TYPE, content_type);
     if let Some(n) = declared {
         headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
     }

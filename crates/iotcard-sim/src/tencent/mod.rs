@@ -17,6 +17,7 @@ use http::{Method, StatusCode};
 use iotcard_model::Operator;
 
 use crate::clock::{system_unix_seconds, Period};
+use crate::dialect::{answer_salt, Dialect};
 use crate::reply::Reply;
 use crate::shared::Shared;
 use crate::stats::{Call, Refusal};
@@ -103,11 +104,11 @@ fn refused(reason: Refusal, code: u32, message: impl Into<Cow<'static, str>>) ->
     }
 }
 
-fn reply_refused(shared: &Shared, r: Refused, status: StatusCode) -> Reply {
+fn reply_refused(shared: &Shared, r: Refused, status: StatusCode, d: Dialect) -> Reply {
     shared.stats.refusal(r.reason);
     Reply {
         status,
-        body: render::refusal(r.code, &r.message),
+        body: render::refusal(r.code, &r.message, d),
         allow: (status == StatusCode::METHOD_NOT_ALLOWED).then_some("POST"),
     }
 }
@@ -117,6 +118,7 @@ pub(crate) fn route(
     shared: &Shared,
     command: Option<Command>,
     method: &Method,
+    d: Dialect,
 ) -> Result<Command, Reply> {
     let Some(command) = command else {
         let r = refused(
@@ -124,7 +126,7 @@ pub(crate) fn route(
             codes::UNKNOWN_PATH,
             "不存在该REST API接口 (no such API)",
         );
-        return Err(reply_refused(shared, r, StatusCode::NOT_FOUND));
+        return Err(reply_refused(shared, r, StatusCode::NOT_FOUND, d));
     };
     if method != Method::POST {
         let r = refused(
@@ -132,7 +134,7 @@ pub(crate) fn route(
             codes::WRONG_METHOD,
             "请求方式错误，仅支持POST (only POST is allowed)",
         );
-        return Err(reply_refused(shared, r, StatusCode::METHOD_NOT_ALLOWED));
+        return Err(reply_refused(shared, r, StatusCode::METHOD_NOT_ALLOWED, d));
     }
     Ok(command)
 }
@@ -144,10 +146,11 @@ pub(crate) fn handle(
     command: Command,
     query: Option<&str>,
     body: Option<&[u8]>,
+    d: Dialect,
 ) -> Reply {
-    match answer(shared, command, query, body) {
+    match answer(shared, command, query, body, d) {
         Ok(reply) => reply,
-        Err(r) => reply_refused(shared, r, StatusCode::OK),
+        Err(r) => reply_refused(shared, r, StatusCode::OK, d),
     }
 }
 
@@ -156,6 +159,7 @@ fn answer(
     command: Command,
     query: Option<&str>,
     body: Option<&[u8]>,
+    d: Dialect,
 ) -> Result<Reply, Refused> {
     let creds = &shared.credentials;
     let mut sdkappid = None;
@@ -276,6 +280,7 @@ fn answer(
                 "iotcard 模拟器",
                 &description,
                 counts,
+                d,
             )))
         }
         Command::CardList => {
@@ -318,10 +323,16 @@ fn answer(
                     "offset取值错误 (offset must be 0 or more)",
                 )
             })?;
+            // `short-pages=K`: at most K cards, whatever the limit; the
+            // next offset goes on from there, so the listing loses nothing.
+            let shown = d
+                .short_pages()
+                .map_or(limit as u64, |k| (limit as u64).min(u64::from(k)));
             let page = fleet
-                .list_indices(operator, offset, limit as u64)
+                .list_indices(operator, offset, shown)
                 .filter_map(|i| fleet.facts(i));
-            let (body, n) = render::card_list(page, period);
+            let salt = answer_salt(offset as i64, &[teleoperator as u8]);
+            let (body, n) = render::card_list(page, period, d, salt);
             shared.stats.cards(n);
             Ok(Reply::ok(body))
         }
@@ -341,7 +352,7 @@ fn answer(
                 )
             })?;
             shared.stats.cards(1);
-            Ok(Reply::ok(render::card_info(&card, period)))
+            Ok(Reply::ok(render::card_info(&card, period, d)))
         }
     }
 }
@@ -358,7 +369,7 @@ mod tests {
         fn tencent_never_panics(query in ".{0,80}", body in proptest::collection::vec(any::<u8>(), 0..300), command in 0usize..3) {
             let s = Shared::for_tests(100);
             let command = [Command::AppInfo, Command::CardList, Command::CardInfo][command];
-            let reply = handle(&s, command, Some(&query), Some(&body));
+            let reply = handle(&s, command, Some(&query), Some(&body), Dialect::CANONICAL);
             let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
             prop_assert!(json["code"].as_u64().is_some_and(|c| c > 0));
         }
@@ -373,7 +384,7 @@ mod tests {
             let body = format!("{{{fields}\"sig\":\"{sig}\",\"time\":\"{time}\"}}");
             let query = format!("sdkappid={}&random=1", creds.tencent_sdkappid);
             for command in [Command::AppInfo, Command::CardList, Command::CardInfo] {
-                let reply = handle(&s, command, Some(&query), Some(body.as_bytes()));
+                let reply = handle(&s, command, Some(&query), Some(body.as_bytes()), Dialect::CANONICAL);
                 let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
                 prop_assert!(json["code"].as_u64().is_some());
             }

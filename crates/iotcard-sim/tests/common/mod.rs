@@ -18,6 +18,9 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 
+pub mod tolerant;
+pub mod transcript;
+
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A whole answer.
