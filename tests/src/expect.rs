@@ -23,7 +23,7 @@ pub enum Answer<T> {
     Unknown(i64, Option<T>),
     /// A failure (network, refusal, unreadable, missing): its kind and its
     /// text with every cause (Display shows one level; see
-    /// [`chain`](crate::errors::chain)).
+    /// [`crate::errors::chain`] of the error).
     Failure(ProblemKind, String),
 }
 
