@@ -8,7 +8,7 @@ use iotcard_model::Instant;
 use crate::card::WireCard;
 use crate::envelope::{open, open_typed, shape};
 use crate::error::Answer;
-use crate::wire_value::unix_instant;
+use crate::wire_value::expiry_instant;
 use crate::{Call, CardBrief, TencentError};
 
 const CALL: Call = Call::GetCardInfo;
@@ -23,8 +23,9 @@ pub struct CardInfo {
     pub product_id: Option<String>,
     /// `pool_id`; `None` when absent, `null` or empty (a single card has no pool).
     pub pool_id: Option<String>,
-    /// `product_expired_time` (unix seconds), shown in China Standard Time;
-    /// `None` when absent or `null`. Any number is kept as sent, `0` included.
+    /// `product_expired_time` (Unix seconds, or milliseconds when above
+    /// 10^11), shown in China Standard Time; `None` when absent, `null`,
+    /// `""` or `0` (no expiry, not 1970-01-01).
     pub product_expires_at: Option<Instant>,
 }
 
@@ -67,10 +68,10 @@ fn read_card_info(status: StatusCode, body: &[u8]) -> Result<CardInfo, TencentEr
 
 fn read(at: Answer, wire: &WireCard<'_>) -> Result<CardInfo, TencentError> {
     let card = CardBrief::from_wire(at, wire)?;
-    let product_expires_at = wire
-        .product_expired_time
-        .map(|raw| unix_instant(at, "product_expired_time", raw))
-        .transpose()?;
+    let product_expires_at = match wire.product_expired_time {
+        Some(raw) => expiry_instant(at, "product_expired_time", raw)?,
+        None => None,
+    };
     Ok(CardInfo {
         card,
         product_id: non_empty(wire.product_id.as_ref()),

@@ -86,6 +86,29 @@ pub(crate) fn unix_instant(
         .ok_or_else(|| invalid(at, field, raw, "is outside years 1970 to 9999"))
 }
 
+/// A `product_expired_time`: Unix seconds, or milliseconds when above
+/// 10^11 (a server writing JavaScript time; 10^11 seconds is past the year
+/// 5000); `0`, `null` and `""` are no expiry.
+pub(crate) fn expiry_instant(
+    at: Answer,
+    field: &'static str,
+    raw: &RawValue,
+) -> Result<Option<Instant>, TencentError> {
+    match raw.get().trim() {
+        "null" | "\"\"" | "0" | "\"0\"" => return Ok(None),
+        _ => {}
+    }
+    let value = integer(at, field, raw)?;
+    if value > 100_000_000_000 {
+        let (seconds, millis) = (value / 1000, value % 1000);
+        return chrono::DateTime::from_timestamp(seconds, (millis as u32) * 1_000_000)
+            .filter(|_| seconds <= LATEST_UNIX_SECONDS)
+            .map(|utc| Some(utc.with_timezone(&china_standard_time())))
+            .ok_or_else(|| invalid(at, field, raw, "is outside years 1970 to 9999"));
+    }
+    unix_instant(at, field, raw).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +178,24 @@ mod tests {
         assert!(unix_instant(C, "f", &raw("-1")).is_err());
         assert!(unix_instant(C, "f", &raw("253402300800")).is_err());
         assert!(unix_instant(C, "f", &raw("253402300799")).is_ok());
+    }
+
+    #[test]
+    fn expiries_read_zero_and_blank_as_none_and_big_values_as_milliseconds() {
+        assert_eq!(expiry_instant(C, "t", &raw("0")).unwrap(), None);
+        assert_eq!(expiry_instant(C, "t", &raw("null")).unwrap(), None);
+        assert_eq!(expiry_instant(C, "t", &raw("\"\"")).unwrap(), None);
+        let seconds = expiry_instant(C, "t", &raw("1506494258")).unwrap().unwrap();
+        let millis = expiry_instant(C, "t", &raw("1506494258000"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(seconds, millis);
+        assert_eq!(seconds.to_rfc3339(), "2017-09-27T14:37:38+08:00");
+        let fraction = expiry_instant(C, "t", &raw("1506494258250"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(fraction.timestamp_subsec_millis(), 250);
+        assert!(expiry_instant(C, "t", &raw("-1")).is_err());
+        assert!(expiry_instant(C, "t", &raw("\"soon\"")).is_err());
     }
 }
