@@ -68,6 +68,7 @@ macro_rules! data_call {
     };
 }
 
+mod counts;
 mod expiry;
 mod plan;
 mod remaining;

@@ -3,8 +3,9 @@ use std::borrow::Cow;
 use iotcard_model::{decimal, DataAmount, Decimal, SmsCount, Usage};
 use serde::Deserialize;
 
+use super::counts;
 use crate::answers::FastEntry;
-use crate::fast::{is, once, Reader};
+use crate::fast::Reader;
 use crate::Call;
 
 data_call! {
@@ -34,75 +35,31 @@ struct Exceed {
 
 impl<'a> FastEntry<'a> for Entry<'a> {
     fn read_fast(r: &mut Reader<'a>) -> Option<Self> {
-        if let Some(entry) = r.attempt(read_as_written) {
-            return Some(entry);
-        }
-        let (mut num, mut state, mut exceed) = (None, None, None);
-        r.object(|r, key| {
-            if is(key, "num") {
-                let value = r.string()?;
-                once(&mut num, value)
-            } else if is(key, "State") {
-                let value = r.integer()?;
-                once(&mut state, value)
-            } else if is(key, "Exceed") {
-                let (mut sms, mut flow) = (None, None);
-                let read = r.optional_object(|r, key| {
-                    if is(key, "ReceivesSmsNum") {
-                        let value = r.optional_integer()?;
-                        once(&mut sms, value)
-                    } else if is(key, "UseFlow") {
-                        let value = r.optional_decimal()?;
-                        once(&mut flow, value)
-                    } else {
-                        r.skip()
-                    }
-                })?;
-                let value = read.map(|()| Exceed {
-                    receives_sms_num: sms.flatten(),
-                    use_flow: flow.flatten(),
-                });
-                once(&mut exceed, value)
-            } else {
-                r.skip()
-            }
-        })?;
+        let read = counts::read(r, &NAMES)?;
         Some(Self {
-            num: Cow::Borrowed(num?),
-            state: state?,
-            exceed: exceed.flatten(),
+            num: Cow::Borrowed(read.num),
+            state: read.state,
+            exceed: read.group.map(|(sms, flow)| Exceed {
+                receives_sms_num: sms,
+                use_flow: flow,
+            }),
         })
     }
 }
 
-/// The entry in the layout the server writes:
-/// `{"num":"…","State":n,"Exceed":{"ReceivesSmsNum":n,"UseFlow":n}}` or with
-/// `"Exceed":null`; `None` for any other (read field by field instead).
-fn read_as_written<'a>(r: &mut Reader<'a>) -> Option<Entry<'a>> {
-    r.exactly(br#"{"num":""#)?;
-    let num = r.string_rest()?;
-    r.exactly(br#","State":"#)?;
-    let state = r.integer()?;
-    r.exactly(br#","Exceed":"#)?;
-    let exceed = if r.null() {
-        None
-    } else {
-        r.exactly(br#"{"ReceivesSmsNum":"#)?;
-        let sms = r.optional_integer()?;
-        r.exactly(br#","UseFlow":"#)?;
-        let flow = r.optional_decimal()?;
-        r.exactly(b"}")?;
-        Some(Exceed {
-            receives_sms_num: sms,
-            use_flow: flow,
-        })
-    };
-    r.exactly(b"}")?;
-    Some(Entry {
-        num: Cow::Borrowed(num),
-        state,
-        exceed,
-    })
+const NAMES: counts::Names = counts::Names {
+    group: "Exceed",
+    sms: "ReceivesSmsNum",
+    flow: "UseFlow",
+    group_written: br#","Exceed":"#,
+    sms_written: br#"{"ReceivesSmsNum":"#,
+    flow_written: br#","UseFlow":"#,
+};
+
+/// The server's own layout alone, for the tests of this call's names.
+#[cfg(test)]
+fn read_as_written<'a>(r: &mut Reader<'a>) -> Option<counts::Counts<'a>> {
+    counts::read_as_written(r, &NAMES)
 }
 
 impl Entry<'_> {
