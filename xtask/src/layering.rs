@@ -29,6 +29,7 @@ const CLOCK_FEATURES: &[(&str, &str)] = &[("chrono", "clock"), ("chrono", "now")
 /// The workspace's own crates, lowest layer first.
 const OURS: &[&str] = &[
     "iotcard-model",
+    "iotcard-wire",
     "iotbos-proto",
     "tencent-proto",
     "iotcard-transport",
@@ -60,6 +61,7 @@ const RULES: &[Rule] = &[
         no_ambient: true,
         bans: &[Ban {
             crates: &[
+                "iotcard-wire",
                 "iotbos-proto",
                 "tencent-proto",
                 "iotcard-transport",
@@ -68,6 +70,22 @@ const RULES: &[Rule] = &[
                 "iotcard-cli",
             ],
             why: "the model is the bottom layer",
+        }],
+    },
+    Rule {
+        krate: "iotcard-wire",
+        no_io: true,
+        no_ambient: true,
+        bans: &[Ban {
+            crates: &[
+                "iotbos-proto",
+                "tencent-proto",
+                "iotcard-transport",
+                "iotcard-facade",
+                "iotcard-sim",
+                "iotcard-cli",
+            ],
+            why: "the tolerant readers build on the model only, below both protocol crates",
         }],
     },
     Rule {
@@ -82,7 +100,7 @@ const RULES: &[Rule] = &[
                 "iotcard-sim",
                 "iotcard-cli",
             ],
-            why: "a protocol crate builds on the model only",
+            why: "a protocol crate builds on the model and the tolerant readers only",
         }],
     },
     Rule {
@@ -97,7 +115,7 @@ const RULES: &[Rule] = &[
                 "iotcard-sim",
                 "iotcard-cli",
             ],
-            why: "a protocol crate builds on the model only",
+            why: "a protocol crate builds on the model and the tolerant readers only",
         }],
     },
     Rule {
