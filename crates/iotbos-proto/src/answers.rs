@@ -14,7 +14,7 @@ use http::StatusCode;
 use iotcard_model::{CardNumber, FieldProblem, Outcome};
 use thiserror::Error;
 
-use crate::fast::{is, once, Reader};
+use crate::fast::{is, once, skip_other, Reader};
 use crate::tolerant::{self, Fields};
 use crate::{Call, IotbosError};
 
@@ -233,12 +233,12 @@ fn parse_fast<E: CallEntry>(text: &str) -> Option<CardAnswers<E::Payload>> {
                     let list = fast_list::<E>(r, text.len())?;
                     once(&mut data_list, list)
                 } else {
-                    r.skip()
+                    skip_other(r, key, &["date", "data"])
                 }
             })?;
             once(&mut data, ())
         } else {
-            r.skip()
+            skip_other(r, key, &["status", "info", "data", "createtime"])
         }
     })?;
     r.end()?;
@@ -300,7 +300,7 @@ mod tests {
                     let value = r.optional_integer()?;
                     once(&mut x, value)
                 } else {
-                    r.skip()
+                    skip_other(r, key, &["num", "State", "X"])
                 }
             })?;
             let x = x.flatten();

@@ -5,7 +5,7 @@
 
 use iotcard_model::{Decimal, FieldProblem};
 
-use crate::fast::{is, once, Reader};
+use crate::fast::{is, once, skip_other, Reader};
 use crate::tolerant::Fields;
 
 /// One call's names, and the same names as the server writes them in its
@@ -54,13 +54,13 @@ pub(super) fn read<'a>(r: &mut Reader<'a>, names: &Names) -> Option<Counts<'a>> 
                     let value = r.optional_decimal()?;
                     once(&mut flow, value)
                 } else {
-                    r.skip()
+                    skip_other(r, key, &[names.sms, names.flow])
                 }
             })?;
             let value = read.map(|()| (sms.flatten(), flow.flatten()));
             once(&mut group, value)
         } else {
-            r.skip()
+            skip_other(r, key, &["num", "State", names.group])
         }
     })?;
     Some(Counts {

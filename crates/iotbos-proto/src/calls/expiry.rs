@@ -1,7 +1,7 @@
 use iotcard_model::{Expiry, FieldProblem};
 
 use crate::answers::{CallEntry, Fast};
-use crate::fast::{is, once, trimmed, Reader};
+use crate::fast::{is, once, skip_other, trimmed, Reader};
 use crate::tolerant::Fields;
 use crate::{terminal_status, Call};
 
@@ -40,7 +40,7 @@ impl CallEntry for Entry {
                 let value = r.optional_text()?;
                 once(&mut expire_date, value)
             } else {
-                r.skip()
+                skip_other(r, key, &["num", "State", "TerminalState", "ExpireDate"])
             }
         })?;
         let (terminal_state, expire_date) = (terminal_state.flatten(), expire_date.flatten());
@@ -49,7 +49,7 @@ impl CallEntry for Entry {
         } else {
             // A date that does not read is the tolerant read's to report.
             let expires_at = match expire_date {
-                Some(date) => iotcard_wire::china_date(&date).ok()?,
+                Some(date) => crate::fast::china_date(&date)?,
                 None => None,
             };
             Some(Expiry {

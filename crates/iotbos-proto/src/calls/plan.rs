@@ -3,7 +3,7 @@ use std::borrow::Cow;
 use iotcard_model::{DataAmount, Decimal, FieldProblem, Money, Plan, SmsCount};
 
 use crate::answers::{CallEntry, Fast};
-use crate::fast::{is, once, trimmed, Reader};
+use crate::fast::{is, once, skip_other, trimmed, Reader};
 use crate::tolerant::Fields;
 use crate::Call;
 
@@ -60,7 +60,7 @@ impl CallEntry for Entry {
                 let value = read_package(r)?;
                 once(&mut package, value)
             } else {
-                r.skip()
+                skip_other(r, key, &["num", "State", "ServicePackage"])
             }
         })?;
         Some(Fast {
@@ -83,6 +83,16 @@ impl CallEntry for Entry {
         Some(package.plan())
     }
 }
+
+/// `ServicePackage`'s fields.
+const PACKAGE_FIELDS: [&str; 6] = [
+    "ServiceName",
+    "Cost",
+    "DefaultSms",
+    "ExceedSmsPrice",
+    "DefaultFlow",
+    "ExceedFlowPrice",
+];
 
 /// `ServicePackage` on the fast read: `null` as `None`.
 fn read_package<'a>(r: &mut Reader<'a>) -> Option<Option<Package<'a>>> {
@@ -108,7 +118,7 @@ fn read_package<'a>(r: &mut Reader<'a>) -> Option<Option<Package<'a>>> {
             let value = r.optional_decimal()?;
             once(&mut flow_price, value)
         } else {
-            r.skip()
+            skip_other(r, key, &PACKAGE_FIELDS)
         }
     })?;
     Some(read.map(|()| Package {

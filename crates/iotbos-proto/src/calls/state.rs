@@ -1,7 +1,7 @@
 use iotcard_model::{CardStatus, FieldProblem};
 
 use crate::answers::{CallEntry, Fast};
-use crate::fast::{is, once, trimmed, Reader};
+use crate::fast::{is, once, skip_other, trimmed, Reader};
 use crate::tolerant::Fields;
 use crate::{terminal_status, Call};
 
@@ -30,7 +30,7 @@ impl CallEntry for Entry {
                 let value = r.optional_text()?;
                 once(&mut terminal_state, value)
             } else {
-                r.skip()
+                skip_other(r, key, &["num", "State", "TerminalState"])
             }
         })?;
         Some(Fast {
