@@ -191,11 +191,6 @@ impl<'a> Fields<'a> {
         problems.push(FieldProblem::new(field, problem));
     }
 
-    /// Whether `name` was sent with a value other than `null`.
-    pub(crate) fn present(&self, name: &str) -> bool {
-        self.object.get_present(name).is_some()
-    }
-
     /// A nested object (`Exceed`, `ServicePackage`): `None` when absent or
     /// `null`, and when it is not an object (a problem).
     pub(crate) fn group(

@@ -14,8 +14,9 @@ data_call! {
     /// [`parse_china_time`](crate::parse_china_time); China Standard Time
     /// unless a zone is written). `null`, `""` and .NET's empty date
     /// `0001-01-01 00:00:00` are no expiry (cards that are not active have
-    /// none). The payload is absent only when both fields are absent or
-    /// `null`. An `ExpireDate` that is not a date costs that date only: the
+    /// none). The payload is absent when neither field has a value (absent,
+    /// `null`, blank, the empty date). An `ExpireDate` that is not a date
+    /// costs that date only: the
     /// card keeps its `TerminalState`, and the date is named in
     /// [`CardAnswer::problems`](crate::CardAnswer::problems).
     fn parse_expiry -> Expiry;
@@ -43,20 +44,15 @@ impl CallEntry for Entry {
                 skip_other(r, key, &["num", "State", "TerminalState", "ExpireDate"])
             }
         })?;
-        let (terminal_state, expire_date) = (terminal_state.flatten(), expire_date.flatten());
-        let payload = if terminal_state.is_none() && expire_date.is_none() {
-            None
-        } else {
-            // A date that does not read is the tolerant read's to report.
-            let expires_at = match expire_date {
-                Some(date) => crate::fast::china_date(&date)?,
-                None => None,
-            };
-            Some(Expiry {
-                status: trimmed(terminal_state).as_deref().map(terminal_status),
-                expires_at,
-            })
+        // A date that does not read is the tolerant read's to report.
+        let expires_at = match expire_date.flatten() {
+            Some(date) => crate::fast::china_date(&date)?,
+            None => None,
         };
+        let status = trimmed(terminal_state.flatten())
+            .as_deref()
+            .map(terminal_status);
+        let payload = expiry(status, expires_at);
         Some(Fast {
             num: num?,
             state: state?,
@@ -65,15 +61,19 @@ impl CallEntry for Entry {
     }
 
     fn read_tolerant(entry: &Fields<'_>, problems: &mut Vec<FieldProblem>) -> Option<Expiry> {
-        if !entry.present("TerminalState") && !entry.present("ExpireDate") {
-            return None;
-        }
         let status = entry.text("TerminalState", problems);
-        Some(Expiry {
-            status: status.as_deref().map(terminal_status),
-            expires_at: entry.date("ExpireDate", problems),
-        })
+        let status = status.as_deref().map(terminal_status);
+        expiry(status, entry.date("ExpireDate", problems))
     }
+}
+
+/// The payload: none when neither field has a value (absent, `null`,
+/// blank, or the empty date).
+fn expiry(
+    status: Option<iotcard_model::CardStatus>,
+    expires_at: Option<iotcard_model::Instant>,
+) -> Option<Expiry> {
+    (status.is_some() || expires_at.is_some()).then_some(Expiry { status, expires_at })
 }
 
 #[cfg(test)]
