@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use foldhash::fast::RandomState;
-use iotcard_model::{CardNumber, CardProblem};
+use iotcard_model::{CardNumber, CardProblem, FieldProblem};
 
 use crate::{Batch, CardAnswers, EntryError};
 
@@ -49,7 +49,7 @@ impl fmt::Display for Stray {
             Stray::Repeated { batch, card } => {
                 write!(
                     f,
-                    "batch {batch}: another answer for {card}; the first is kept"
+                    "batch {batch}: another answer for {card}; the first readable one is kept"
                 )
             }
             Stray::Unattributed { batch, error } => write!(f, "batch {batch}: {error}"),
@@ -64,6 +64,11 @@ pub struct Assembled<T, E> {
     /// One result per card of the batch, in the same order as
     /// [`Batch::cards`]: the value, or why there is none.
     pub results: Vec<Result<T, CardProblem<T, E>>>,
+    /// Beside each result (same length, same order), the fields of that
+    /// card's entry that could not be read
+    /// ([`CardAnswer::problems`](crate::CardAnswer::problems)); empty for
+    /// nearly every card, and for every card of a failed call.
+    pub problems: Vec<Vec<FieldProblem>>,
     /// Answers that settled no card; worth a warning in a log.
     pub strays: Vec<Stray>,
 }
@@ -73,11 +78,15 @@ impl Batch {
     /// call ended with) back to the batch's cards, by number, never by
     /// position.
     ///
-    /// - A card's first entry settles it, through
+    /// - A card's first readable entry settles it, through
     ///   [`CardProblem::from_outcome`]: found with data is the value, the
-    ///   other outcomes their problem.
+    ///   other outcomes their problem; the entry's field problems go to
+    ///   [`Assembled::problems`].
     /// - An entry listed under the card but unreadable is
-    ///   [`CardProblem::Unreadable`] with the reason.
+    ///   [`CardProblem::Unreadable`] with the reason, unless a later entry
+    ///   for the same card can be read (that one settles it).
+    /// - Numbers match as [`CardNumber`] compares them: the answer's `num`
+    ///   trimmed, an ICCID's letters in any case.
     /// - A card the answer does not mention is [`CardProblem::Missing`].
     /// - A failed call is [`CardProblem::Failed`] for every card.
     /// - Entries for cards not asked, repeats, and entries naming no card
@@ -95,6 +104,7 @@ impl Batch {
                     .collect();
                 return Assembled {
                     results,
+                    problems: vec![Vec::new(); self.len()],
                     strays: Vec::new(),
                 };
             }
@@ -103,6 +113,7 @@ impl Batch {
         let cards = self.cards();
         let mut slots: Vec<Option<Result<T, CardProblem<T, E>>>> =
             std::iter::repeat_with(|| None).take(cards.len()).collect();
+        let mut problems: Vec<Vec<FieldProblem>> = vec![Vec::new(); cards.len()];
         let mut position: Option<HashMap<&CardNumber, usize, RandomState>> = None;
         let mut strays = Vec::new();
         for (nth, (card, result)) in answers.cards.into_iter().enumerate() {
@@ -119,15 +130,29 @@ impl Batch {
                     .get(&card)
                     .copied()
             };
-            match at.map(|at| &mut slots[at]) {
-                Some(slot @ None) => {
-                    *slot = Some(match result {
-                        Ok(answer) => CardProblem::from_outcome(answer.outcome, answer.payload),
-                        Err(error) => Err(CardProblem::Unreadable(error.reason)),
-                    });
+            let Some(at) = at else {
+                strays.push(Stray::NotAsked { batch: index, card });
+                continue;
+            };
+            let slot = &mut slots[at];
+            // A repeat replaces only an entry that could not be read: the
+            // first readable one is the card's record.
+            let unreadable = matches!(slot, Some(Err(CardProblem::Unreadable(_))));
+            match (slot.is_some(), unreadable, result) {
+                (false, _, Ok(answer)) | (true, true, Ok(answer)) => {
+                    if slot.is_some() {
+                        strays.push(Stray::Repeated {
+                            batch: index,
+                            card: card.clone(),
+                        });
+                    }
+                    *slot = Some(CardProblem::from_outcome(answer.outcome, answer.payload));
+                    problems[at] = answer.problems;
                 }
-                Some(Some(_)) => strays.push(Stray::Repeated { batch: index, card }),
-                None => strays.push(Stray::NotAsked { batch: index, card }),
+                (false, _, Err(error)) => {
+                    *slot = Some(Err(CardProblem::Unreadable(error.reason)));
+                }
+                (true, _, _) => strays.push(Stray::Repeated { batch: index, card }),
             }
         }
         strays.extend(
@@ -143,7 +168,11 @@ impl Batch {
             .into_iter()
             .map(|slot| slot.unwrap_or(Err(CardProblem::Missing)))
             .collect();
-        Assembled { results, strays }
+        Assembled {
+            results,
+            problems,
+            strays,
+        }
     }
 }
 
@@ -165,7 +194,7 @@ mod tests {
         outcome: Outcome,
         payload: Option<u32>,
     ) -> (CardNumber, Result<CardAnswer<u32>, EntryError>) {
-        (card(card_n), Ok(CardAnswer { outcome, payload }))
+        (card(card_n), Ok(CardAnswer::new(outcome, payload)))
     }
 
     fn found(card_n: u64, payload: u32) -> (CardNumber, Result<CardAnswer<u32>, EntryError>) {
@@ -251,6 +280,49 @@ mod tests {
     }
 
     #[test]
+    fn a_readable_repeat_replaces_an_unreadable_entry_and_field_problems_travel() {
+        let batch = &batches(&[1, 2], 5)[0];
+        let unreadable = EntryError {
+            index: 0,
+            num: Some(card(1).to_string()),
+            reason: "State: expected an integer".into(),
+        };
+        let mut flagged = CardAnswer::new(Outcome::Found, Some(20));
+        flagged.problems = vec![FieldProblem::new("ExpireDate", "\"soon\" is not a date")];
+        let done = batch.assemble::<u32, &str>(Ok(CardAnswers {
+            cards: vec![
+                (card(1), Err(unreadable)),
+                (card(2), Ok(flagged.clone())),
+                found(1, 10),
+                found(1, 11),
+                found(2, 99),
+            ],
+            unattributed: vec![],
+        }));
+        assert_eq!(shown(&done.results), vec![Ok(10), Ok(20)]);
+        assert_eq!(done.problems, vec![vec![], flagged.problems]);
+        assert_eq!(
+            done.strays,
+            vec![
+                Stray::Repeated {
+                    batch: 0,
+                    card: card(1)
+                },
+                Stray::Repeated {
+                    batch: 0,
+                    card: card(1)
+                },
+                Stray::Repeated {
+                    batch: 0,
+                    card: card(2)
+                },
+            ]
+        );
+        let failed = batch.assemble::<u32, &str>(Err("HTTP 502"));
+        assert_eq!(failed.problems, vec![Vec::<FieldProblem>::new(); 2]);
+    }
+
+    #[test]
     fn a_failed_call_fails_every_card_and_silence_is_missing() {
         let all = batches(&[7, 8, 9], 2);
         let failed = all[0].assemble::<u32, &str>(Err("HTTP 502"));
@@ -304,13 +376,7 @@ mod tests {
             unattributed: vec![],
         }));
         let plan = batch.assemble::<&str, &str>(Ok(CardAnswers {
-            cards: vec![(
-                card(2),
-                Ok(CardAnswer {
-                    outcome: Outcome::Found,
-                    payload: Some("p"),
-                }),
-            )],
+            cards: vec![(card(2), Ok(CardAnswer::new(Outcome::Found, Some("p"))))],
             unattributed: vec![],
         }));
         assert_eq!(shown(&usage.results), vec![Ok(1), Ok(2)]);

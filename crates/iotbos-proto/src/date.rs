@@ -1,75 +1,44 @@
-//! IoTBOS dates: `YYYY/MM/DD HH:MM:SS`, no zone, meaning China Standard Time.
+//! IoTBOS dates: documented as `YYYY/MM/DD HH:MM:SS`, no zone, meaning China
+//! Standard Time; read in every style its servers have been seen to write
+//! (the reading itself is [`iotcard_wire::china_date`], shared with the
+//! Tencent crate).
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
-use iotcard_model::{china_standard_time, Instant};
-use thiserror::Error;
+use iotcard_model::Instant;
 
-/// A date the provider sent that is not `YYYY/MM/DD HH:MM:SS` or names no
-/// real moment.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{input:?} is not a date in the form YYYY/MM/DD HH:MM:SS: {reason}")]
-pub struct DateError {
-    /// What was sent.
-    pub input: String,
-    /// What is wrong with it.
-    pub reason: &'static str,
-}
+/// A date the provider sent that is in no style a server writes, or names no
+/// real moment, or (for [`parse_china_time`], which needs a moment) is the
+/// empty date. The wire crate's error: both platforms report dates alike.
+pub use iotcard_wire::DateError;
 
 /// Reads an IoTBOS date (`2018/01/16 14:02:08`) as an instant in China
 /// Standard Time (UTC+8), whatever the local zone is.
 ///
-/// Month, day and hour may also come with one digit (`2018/1/6 9:02:08`):
-/// that is how .NET's `zh-CN` culture writes dates by default, and this
-/// server is ASP.NET. Anything else (other separators, fractional seconds,
-/// a zone, impossible dates such as `2018/02/30`) is refused.
+/// Every style of the specs' README ("What real servers may do") is
+/// accepted: `/` or `-` between the date's parts, no zero padding
+/// (`2018/1/6 9:02:08`, .NET's `zh-CN` default: this server is ASP.NET),
+/// `T` for the space, fractional seconds, no seconds, a date alone (its
+/// midnight), a zone written after the time (`Z`, `+08:00`), and
+/// `/Date(1516082528000)/`. Dates without a zone are China Standard Time.
+///
+/// A moment is required here (a token's creation and expiry), so the
+/// values that mean "no date" (`""`, blanks, .NET's `0001-01-01 00:00:00`,
+/// MySQL's `0000-00-00`) are a [`DateError`] saying so; the data calls,
+/// where no date is an answer, read them as none (see
+/// [`parse_expiry`](crate::parse_expiry)). Impossible dates (`2018/02/30`)
+/// are refused.
 ///
 /// ```
 /// let t = iotbos_proto::parse_china_time("2018/01/16 14:02:08")?;
 /// assert_eq!(t.to_rfc3339(), "2018-01-16T14:02:08+08:00");
-/// assert!(iotbos_proto::parse_china_time("2018-01-16 14:02:08").is_err());
+/// assert_eq!(iotbos_proto::parse_china_time("2018-1-16T14:02:08.000")?, t);
+/// assert!(iotbos_proto::parse_china_time("0001-01-01 00:00:00").is_err());
 /// # Ok::<(), iotbos_proto::DateError>(())
 /// ```
 pub fn parse_china_time(text: &str) -> Result<Instant, DateError> {
-    let err = |reason| DateError {
-        input: text.to_owned(),
-        reason,
-    };
-    let (date, time) = text
-        .split_once(' ')
-        .ok_or_else(|| err("no space between date and time"))?;
-    let mut ymd = date.split('/');
-    let (Some(y), Some(m), Some(d), None) = (ymd.next(), ymd.next(), ymd.next(), ymd.next()) else {
-        return Err(err("the date is not YYYY/MM/DD"));
-    };
-    let mut hms = time.split(':');
-    let (Some(h), Some(min), Some(s), None) = (hms.next(), hms.next(), hms.next(), hms.next())
-    else {
-        return Err(err("the time is not HH:MM:SS"));
-    };
-    let year = digits(y, 4..=4).ok_or_else(|| err("the year is not four digits"))?;
-    let month = digits(m, 1..=2).ok_or_else(|| err("the month is not one or two digits"))?;
-    let day = digits(d, 1..=2).ok_or_else(|| err("the day is not one or two digits"))?;
-    let hour = digits(h, 1..=2).ok_or_else(|| err("the hour is not one or two digits"))?;
-    let minute = digits(min, 2..=2).ok_or_else(|| err("the minutes are not two digits"))?;
-    let second = digits(s, 2..=2).ok_or_else(|| err("the seconds are not two digits"))?;
-    let date = i32::try_from(year)
-        .ok()
-        .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
-        .ok_or_else(|| err("no such day"))?;
-    let time =
-        NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(|| err("no such time of day"))?;
-    china_standard_time()
-        .from_local_datetime(&NaiveDateTime::new(date, time))
-        .single()
-        .ok_or_else(|| err("no such moment in China Standard Time"))
-}
-
-/// The value of `text` if it is only ASCII digits, as many as `len` allows.
-fn digits(text: &str, len: std::ops::RangeInclusive<usize>) -> Option<u32> {
-    if !len.contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
+    iotcard_wire::china_date(text)?.ok_or_else(|| DateError {
+        input: format!("{text:?}"),
+        reason: "it is the empty date, and a moment is needed here",
+    })
 }
 
 #[cfg(test)]
@@ -86,38 +55,44 @@ mod tests {
     }
 
     #[test]
-    fn accepts_dotnet_short_fields() {
-        let short = parse_china_time("2018/1/6 9:02:08").unwrap();
-        assert_eq!(short, parse_china_time("2018/01/06 09:02:08").unwrap());
+    fn accepts_every_style_servers_write() {
+        let want = parse_china_time("2018/01/06 09:02:08").unwrap();
+        for style in [
+            "2018/1/6 9:02:08",
+            "2018-01-06 09:02:08",
+            "2018-1-6 9:2:8",
+            "2018-01-06T09:02:08",
+            "2018-01-06T09:02:08.000",
+            "2018-01-06T01:02:08Z",
+            "/Date(1515200528000)/",
+        ] {
+            assert_eq!(parse_china_time(style).unwrap(), want, "{style}");
+        }
+        assert_eq!(
+            parse_china_time("2018-01-06").unwrap().to_rfc3339(),
+            "2018-01-06T00:00:00+08:00"
+        );
     }
 
     #[test]
-    fn refuses_bad_dates_clearly() {
+    fn refuses_bad_and_empty_dates_clearly() {
         for (bad, why) in [
-            ("", "no space"),
-            ("2018/01/16", "no space"),
-            ("2018-01-16 14:02:08", "YYYY/MM/DD"),
-            ("2018/01/16/1 14:02:08", "YYYY/MM/DD"),
+            ("", "empty date"),
+            ("0001-01-01 00:00:00", "empty date"),
+            ("0000-00-00 00:00:00", "empty date"),
             ("18/01/16 14:02:08", "year"),
-            ("+2018/01/16 14:02:08", "year"),
             ("2018/001/16 14:02:08", "month"),
-            ("2018/01/16 14:02", "HH:MM:SS"),
-            ("2018/01/16 14:02:08.5", "seconds"),
-            ("2018/01/16 14:2:08", "minutes"),
-            ("2018/01/16  14:02:08", "hour"),
-            ("2018/01/16 14:02:08 ", "seconds"),
+            ("2018/01/16 14", "hours and minutes"),
             ("2018/02/30 14:02:08", "no such day"),
             ("2018/13/01 14:02:08", "no such day"),
-            ("2018/00/01 14:02:08", "no such day"),
             ("2018/01/16 24:00:00", "no such time"),
-            ("2018/01/16 23:60:00", "no such time"),
             ("２０１８/01/16 14:02:08", "year"),
+            ("soon", "year, month and day"),
         ] {
             let e = parse_china_time(bad).unwrap_err();
-            assert_eq!(e.input, bad);
             let shown = e.to_string();
             assert!(shown.contains(why), "{bad:?}: {shown}");
-            assert!(shown.contains("YYYY/MM/DD HH:MM:SS"), "{shown}");
+            assert!(e.input.contains(bad), "{bad:?}: {}", e.input);
         }
     }
 }

@@ -4,28 +4,10 @@
 use std::borrow::Cow;
 
 use http::StatusCode;
-use serde::Deserialize;
+use iotcard_wire::{integer, Object};
 use serde_json::value::RawValue;
 
-use crate::{redact_text, IotbosError};
-
-/// How much of an error body is kept in [`IotbosError::HttpStatus`]: enough
-/// to recognise an IIS or proxy error page, short enough for a log line.
-const SNIPPET_BYTES: usize = 200;
-
-/// The envelope's fields, borrowed. `data` stays raw until the status says
-/// what it holds (a refusal may carry anything there).
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow)]
-    status: &'a RawValue,
-    #[serde(borrow, default)]
-    info: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    createtime: Option<&'a RawValue>,
-}
+use crate::{IotbosError, SECRET_NAMES};
 
 /// A successful (`status` 1) answer's contents, still raw.
 #[derive(Debug)]
@@ -36,77 +18,102 @@ pub(crate) struct Accepted<'a> {
     pub createtime: Option<&'a RawValue>,
 }
 
-/// Reads the envelope, whatever the HTTP status, and returns what a
-/// successful answer carries.
+/// [`open_text`] of a body taken as UTF-8 past a BOM (no `Content-Type` is
+/// looked at: the login answer's reader).
+pub(crate) fn open<'a>(
+    call: &'static str,
+    status: StatusCode,
+    body: &'a [u8],
+) -> Result<Accepted<'a>, IotbosError> {
+    let utf8 = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    match std::str::from_utf8(utf8) {
+        Ok(text) => open_text(call, status, text),
+        Err(_) if !status.is_success() => Err(http_status(call, status, body)),
+        Err(_) => Err(IotbosError::UndecodableBody {
+            call,
+            status,
+            body_snippet: snippet(body),
+            source: iotcard_wire::decode(None, body)
+                .err()
+                .unwrap_or(iotcard_wire::BodyError::Malformed { encoding: "UTF-8" }),
+        }),
+    }
+}
+
+/// Reads the envelope of a body already decoded to text, whatever the HTTP
+/// status, and returns what a successful answer carries.
+///
+/// Tolerant in form (the specs' README, "What real servers may do"): the
+/// envelope's names match in any letter case (`Status`, `Info`, `Data`,
+/// `CreateTime`), and `status` is read as an integer in any form (`1`,
+/// `"1"`, `1.0`); when a name is sent twice the first is read.
 ///
 /// Every status reaches this, because IoTBOS (or a gateway in front of it)
 /// may refuse with its envelope under a 4xx: a body that is the refusal
 /// envelope (`status` 0) is [`IotbosError::Refused`] under any HTTP status,
 /// carrying it. Under a non-2xx status anything else, a success envelope
 /// included (the status contradicts it, so it is not trusted), is
-/// [`IotbosError::HttpStatus`] with a redacted snippet of the body.
-pub(crate) fn open<'a>(
+/// [`IotbosError::HttpStatus`] with a redacted snippet of the body. Under a
+/// 2xx a body that is not JSON is [`IotbosError::InvalidJson`], JSON that is
+/// no envelope [`IotbosError::UnexpectedShape`], each with a snippet.
+pub(crate) fn open_text<'a>(
     call: &'static str,
     status: StatusCode,
-    body: &'a [u8],
+    text: &'a str,
 ) -> Result<Accepted<'a>, IotbosError> {
-    let envelope = read_envelope(body);
+    let envelope = read_envelope(text);
     if !status.is_success() {
         return Err(match envelope {
-            Ok(envelope) if envelope.status.get() == "0" => IotbosError::Refused {
+            Ok((envelope, Some(0))) => IotbosError::Refused {
                 call,
                 status,
-                info: envelope.info.map(text),
+                info: info(&envelope),
                 retry_after: None,
             },
-            _ => http_status(call, status, body),
+            _ => http_status(call, status, text.as_bytes()),
         });
     }
-    let envelope = envelope.map_err(json_error(call, status))?;
-    match envelope.status.get() {
-        "1" => Ok(Accepted {
-            data: envelope.data,
-            createtime: envelope.createtime,
+    let (envelope, code) = envelope.map_err(json_error(call, status, text.as_bytes()))?;
+    match code {
+        Some(1) => Ok(Accepted {
+            data: envelope.get_present("data"),
+            createtime: envelope.get_present("createtime"),
         }),
-        "0" => Err(IotbosError::Refused {
+        Some(0) => Err(IotbosError::Refused {
             call,
             status,
-            info: envelope.info.map(text),
+            info: info(&envelope),
             retry_after: None,
         }),
-        other => Err(IotbosError::UnexpectedStatus {
+        _ => Err(IotbosError::UnexpectedStatus {
             call,
             status,
-            envelope_status: other.to_owned(),
-            info: envelope.info.map(text),
+            envelope_status: envelope
+                .get("status")
+                .map_or_else(String::new, |raw| raw.get().to_owned()),
+            info: info(&envelope),
         }),
     }
 }
 
-/// Reads the envelope, which must be a JSON object: serde would also take a
-/// struct from an array (`[0]` as `status` 0), and an array is no envelope,
-/// least of all a refusal.
-fn read_envelope(body: &[u8]) -> Result<Envelope<'_>, serde_json::Error> {
-    let envelope = serde_json::from_slice::<Envelope<'_>>(body)?;
-    if is_object(body) {
-        Ok(envelope)
-    } else {
-        Err(serde::de::Error::custom(
-            "invalid type: array, expected the answer envelope (a JSON object)",
-        ))
-    }
+/// Reads the envelope, which must be a JSON object with a `status`, and
+/// that status as an integer when it is one (`None`: `null`, `true`, text).
+fn read_envelope(text: &str) -> Result<(Object<'_>, Option<i64>), serde_json::Error> {
+    let envelope = Object::parse(text)?;
+    let status = envelope
+        .get("status")
+        .ok_or_else(|| <serde_json::Error as serde::de::Error>::missing_field("status"))?;
+    let code = integer(status).ok().flatten();
+    Ok((envelope, code))
 }
 
-/// Whether a body that parsed as JSON is an object: its first byte past
-/// JSON whitespace is `{`.
-pub(crate) fn is_object(body: &[u8]) -> bool {
-    body.iter()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        .is_some_and(|b| *b == b'{')
+/// The envelope's `info`, as text.
+fn info(envelope: &Object<'_>) -> Option<String> {
+    envelope.get_present("info").map(text)
 }
 
 /// The error for a non-2xx answer that is not a refusal.
-fn http_status(call: &'static str, status: StatusCode, body: &[u8]) -> IotbosError {
+pub(crate) fn http_status(call: &'static str, status: StatusCode, body: &[u8]) -> IotbosError {
     IotbosError::HttpStatus {
         call,
         status,
@@ -115,16 +122,20 @@ fn http_status(call: &'static str, status: StatusCode, body: &[u8]) -> IotbosErr
     }
 }
 
-/// Sorts a `serde_json` error into "not JSON" and "not the documented shape".
-pub(crate) fn json_error(
+/// Sorts a `serde_json` error into "not JSON" and "not the documented
+/// shape", with a snippet of `body` (the answer as decoded) to show what
+/// came.
+pub(crate) fn json_error<'b>(
     call: &'static str,
     status: StatusCode,
-) -> impl Fn(serde_json::Error) -> IotbosError {
+    body: &'b [u8],
+) -> impl Fn(serde_json::Error) -> IotbosError + 'b {
     move |source| match source.classify() {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
             IotbosError::InvalidJson {
                 call,
                 status,
+                body_snippet: snippet(body),
                 source,
             }
         }
@@ -132,6 +143,7 @@ pub(crate) fn json_error(
             IotbosError::UnexpectedShape {
                 call,
                 status,
+                body_snippet: snippet(body),
                 source,
             }
         }
@@ -140,32 +152,17 @@ pub(crate) fn json_error(
 
 /// A JSON value as text: a string's contents unescaped, anything else
 /// (`info` is documented as a string, but a server may send a number) as
-/// its JSON text. `null` never gets here: serde maps it to `None`.
+/// its JSON text.
 pub(crate) fn text(raw: &RawValue) -> String {
     serde_json::from_str::<Cow<'_, str>>(raw.get())
         .map_or_else(|_| raw.get().to_owned(), Cow::into_owned)
 }
 
-/// The start of an error body for humans, fit for one log line: lossy
-/// UTF-8, whitespace as spaces, characters that would print as escapes
-/// replaced by `�` (so the quoted message stays short), credentials
-/// redacted.
-fn snippet(body: &[u8]) -> String {
-    let head = &body[..body.len().min(SNIPPET_BYTES)];
-    let text: String = String::from_utf8_lossy(head)
-        .chars()
-        .map(|c| match c {
-            '"' | '\\' => c,
-            c if c.is_whitespace() => ' ',
-            c if c.escape_debug().count() > 1 => char::REPLACEMENT_CHARACTER,
-            c => c,
-        })
-        .collect();
-    let mut shown = redact_text(&text);
-    if body.len() > SNIPPET_BYTES {
-        shown.push('…');
-    }
-    shown
+/// The start of a body for an error message: one line, credentials
+/// redacted, cut short ([`iotcard_wire::snippet`], the one renderer both
+/// platforms share).
+pub(crate) fn snippet(body: &[u8]) -> String {
+    iotcard_wire::snippet(body, &SECRET_NAMES)
 }
 
 #[cfg(test)]
@@ -181,6 +178,43 @@ mod tests {
         let data = open_ok(r#"{"status":1,"info":null,"data":{"date":[]},"createtime":"x"}"#);
         assert_eq!(data.unwrap().as_deref(), Some(r#"{"date":[]}"#));
         assert_eq!(open_ok(r#"{"status":1,"data":null}"#).unwrap(), None);
+    }
+
+    #[test]
+    fn names_in_any_case_and_status_in_any_integer_form() {
+        for body in [
+            r#"{"Status":"1","Info":null,"Data":{"date":[]},"CreateTime":"x"}"#,
+            r#"{"STATUS":1.0,"data":{"date":[]}}"#,
+            r#"{"status":" 1 ","status":0,"data":{"date":[]}}"#,
+        ] {
+            assert_eq!(
+                open_ok(body).unwrap().as_deref(),
+                Some(r#"{"date":[]}"#),
+                "{body}"
+            );
+        }
+        let e = open_ok(r#"{"Status":"0","INFO":"accessToken expired"}"#).unwrap_err();
+        assert_eq!(e.provider_message(), Some("accessToken expired"));
+        assert!(e.is_refused());
+        let e = open("usage", StatusCode::UNAUTHORIZED, br#"{"Status":0.0}"#).unwrap_err();
+        assert!(e.is_refused(), "{e}");
+        // A BOM is dropped before the envelope is read.
+        let bom = open(
+            "login",
+            StatusCode::OK,
+            b"\xEF\xBB\xBF{\"status\":1,\"data\":null}",
+        );
+        assert!(bom.unwrap().data.is_none());
+    }
+
+    #[test]
+    fn bodies_that_are_no_text_are_transient_and_shown() {
+        let e = open("login", StatusCode::OK, b"\xff\xfe{}").unwrap_err();
+        assert!(matches!(e, IotbosError::UndecodableBody { .. }), "{e}");
+        assert!(e.is_transient());
+        assert!(e.to_string().contains("{}"), "{e}");
+        let e = open("login", StatusCode::BAD_GATEWAY, b"\xff").unwrap_err();
+        assert!(matches!(e, IotbosError::HttpStatus { .. }), "{e}");
     }
 
     #[test]
@@ -210,7 +244,7 @@ mod tests {
 
     #[test]
     fn other_statuses_are_kept() {
-        for status in ["2", "-1", "\"1\"", "1.0", "true", "null"] {
+        for status in ["2", "-1", "\"2\"", "0.5", "true", "null", "\"\""] {
             let e = open_ok(&format!(r#"{{"status":{status},"info":"i"}}"#)).unwrap_err();
             match e {
                 IotbosError::UnexpectedStatus {
@@ -230,7 +264,10 @@ mod tests {
     fn broken_bodies_name_the_call() {
         let e = open_ok("{\"status\":").unwrap_err();
         assert!(matches!(e, IotbosError::InvalidJson { .. }));
-        assert_eq!(e.to_string(), "usage answer is not valid JSON");
+        assert_eq!(
+            e.to_string(),
+            "usage answer is not valid JSON: \"{\\\"status\\\":\""
+        );
         assert!(e.is_transient());
         assert_eq!(e.status(), Some(StatusCode::OK));
         let e = open_ok("<html>").unwrap_err();
@@ -333,7 +370,7 @@ mod tests {
                 assert_eq!(*status, StatusCode::NOT_FOUND);
                 assert!(body_snippet.starts_with("<h1>404.15"));
                 assert!(body_snippet.ends_with('…'));
-                assert!(body_snippet.chars().count() <= SNIPPET_BYTES + 1);
+                assert!(body_snippet.chars().count() <= iotcard_wire::SNIPPET_CHARS + 1);
             }
             other => panic!("{other}"),
         }
@@ -350,7 +387,7 @@ mod tests {
         let e = open("plan", StatusCode::BAD_GATEWAY, b"line one\r\nline\ttwo").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "plan answer has HTTP status 502 Bad Gateway: \"line one  line two\""
+            "plan answer has HTTP status 502 Bad Gateway: \"line one line two\""
         );
     }
 }

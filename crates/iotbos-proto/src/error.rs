@@ -93,28 +93,50 @@ pub enum IotbosError {
         /// or a 503 (see [`IotbosError::retry_after`]).
         retry_after: Option<Duration>,
     },
-    /// The body is not JSON (or is cut short).
-    #[error("{call} answer is not valid JSON")]
+    /// The body, read past a BOM in the charset its `Content-Type` names,
+    /// is not JSON (or is cut short): an empty body, a gateway's HTML page.
+    #[error("{call} answer is not valid JSON: {body_snippet:?}")]
     InvalidJson {
         /// Which call.
         call: &'static str,
         /// The answer's HTTP status.
         status: StatusCode,
+        /// The start of the body, credentials redacted
+        /// ([`iotcard_wire::snippet`]).
+        body_snippet: String,
         /// Where and why the JSON is broken.
         #[source]
         source: serde_json::Error,
     },
-    /// The body is JSON but not in the documented shape (a field missing or
-    /// of the wrong type).
-    #[error("{call} answer does not have the documented shape")]
+    /// The body is JSON but not the answer envelope (an array, a string, an
+    /// object without `status`, a `data` that is no object, a list that is
+    /// no array).
+    #[error("{call} answer does not have the documented shape: {body_snippet:?}")]
     UnexpectedShape {
         /// Which call.
         call: &'static str,
         /// The answer's HTTP status.
         status: StatusCode,
+        /// The start of the body, credentials redacted.
+        body_snippet: String,
         /// Which field and what was wrong with it.
         #[source]
         source: serde_json::Error,
+    },
+    /// The body is not text in the charset its `Content-Type` names (or in
+    /// UTF-8, without one), or names a charset no one knows.
+    #[error("{call} answer is not readable text: {body_snippet:?}")]
+    UndecodableBody {
+        /// Which call.
+        call: &'static str,
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// The start of the body as bytes shown lossily, credentials
+        /// redacted.
+        body_snippet: String,
+        /// Which charset and what was wrong.
+        #[source]
+        source: iotcard_wire::BodyError,
     },
     /// The envelope's `status` was 0: the provider refused the call, under
     /// whatever HTTP status it came. For a data call this may mean an
@@ -148,13 +170,16 @@ pub enum IotbosError {
         /// The provider's `info` text, verbatim.
         info: Option<String>,
     },
-    /// A successful data answer had no per-card list under `data.date`.
-    #[error("{call} answer has no per-card list under data.date")]
+    /// A successful data answer had no per-card list under `data.date`
+    /// (nor `data.data`, in any letter case).
+    #[error("{call} answer has no per-card list under data.date: {body_snippet:?}")]
     MissingCardList {
         /// Which call.
         call: &'static str,
         /// The answer's HTTP status.
         status: StatusCode,
+        /// The start of the body, credentials redacted.
+        body_snippet: String,
     },
     /// A successful answer lacked a field it cannot do without (or had it
     /// empty or `null`).
@@ -218,7 +243,8 @@ pub(crate) fn transient_status(status: StatusCode) -> bool {
 
 impl IotbosError {
     /// Whether sending the same request again may succeed: a body that is
-    /// not JSON or is cut short, a body not in the documented shape, a
+    /// not JSON or is cut short (an empty body, a gateway's page under a
+    /// 2xx), a body not readable in its charset, not in the documented shape, a
     /// successful answer without its card list (what a truncated or garbled
     /// answer looks like), and an HTTP 5xx, 408 or 429 without a refusal
     /// envelope. Never a refusal (see [`is_refused`](Self::is_refused):
@@ -228,6 +254,7 @@ impl IotbosError {
         match self {
             IotbosError::InvalidJson { .. }
             | IotbosError::UnexpectedShape { .. }
+            | IotbosError::UndecodableBody { .. }
             | IotbosError::MissingCardList { .. } => true,
             IotbosError::HttpStatus { status, .. } => transient_status(*status),
             IotbosError::InvalidEndpoint { .. }
@@ -257,6 +284,7 @@ impl IotbosError {
             IotbosError::HttpStatus { status, .. }
             | IotbosError::InvalidJson { status, .. }
             | IotbosError::UnexpectedShape { status, .. }
+            | IotbosError::UndecodableBody { status, .. }
             | IotbosError::Refused { status, .. }
             | IotbosError::UnexpectedStatus { status, .. }
             | IotbosError::MissingCardList { status, .. }
@@ -355,6 +383,7 @@ impl IotbosError {
             | IotbosError::HttpStatus { call, .. }
             | IotbosError::InvalidJson { call, .. }
             | IotbosError::UnexpectedShape { call, .. }
+            | IotbosError::UndecodableBody { call, .. }
             | IotbosError::Refused { call, .. }
             | IotbosError::UnexpectedStatus { call, .. }
             | IotbosError::MissingCardList { call, .. }

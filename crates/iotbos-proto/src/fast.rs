@@ -4,29 +4,33 @@
 //! serde_json with derived structs reads a 100-card usage answer in about
 //! 2,500 instructions a card, twice what merely scanning the same bytes
 //! with serde_json costs (`IgnoredAny`), and the parse was over half of a
-//! poll's user CPU. This reader takes the shape every answer of the data
-//! calls has (the envelope, the list, flat entries with a nested object of
-//! integers, decimals and strings) in one pass and several times fewer
-//! instructions.
+//! poll's user CPU. This reader takes the canonical shape every answer of
+//! the data calls has (the envelope, the list, flat entries with a nested
+//! object of integers, decimals and strings, in UTF-8, names spelled as
+//! documented) in one pass and several times fewer instructions.
 //!
-//! It never decides anything serde would decide otherwise. Every reader
-//! here returns `None` — "not taken" — for whatever it does not handle
-//! exactly as the serde path does: an escape in a string, a repeated key,
-//! a number that is not a plain integer where one is wanted, an array where
-//! serde would read a struct from a sequence, a missing field, nesting past
-//! [`MAX_DEPTH`]. The answer then goes down the serde paths
-//! (`answers::parse`), which read it, or say exactly what is wrong with it.
-//! What the fast read does take, it reads as the serde path does: the same
-//! entries, in the same order, with the same values (tests compare the two
-//! on generated answers).
+//! It never decides anything the tolerant read ([`crate::tolerant`]) would
+//! decide otherwise. Every reader here returns `None` — "not taken" — for
+//! whatever it does not handle exactly as that read does: a BOM, a name in
+//! another letter case, a repeated key, a number that is not a plain
+//! integer where one is wanted (`"1"`, `1.0`), a `num` that is no card
+//! number as sent (blanks around it), a date that does not read, an array
+//! where an object is wanted, a missing field, nesting past [`MAX_DEPTH`].
+//! The answer then goes down the tolerant read, which reads it, or says
+//! exactly what is wrong with it. What the fast read does take, it reads as
+//! the tolerant read does: the same entries, in the same order, with the
+//! same values (tests compare the two on generated answers).
 //!
-//! Field names are compared in one place, [`is`]: a parser tolerant of
-//! other spellings changes that function (and serde's field names) and
-//! nothing else. The usage and remaining entries also try first the exact
-//! layout the server writes (its field order and spelling, no whitespace:
-//! [`Reader::exactly`]), which skips matching keys one by one; any other
-//! layout, another spelling included, falls back to the field-by-field
-//! read, so that shortcut never decides what an answer means.
+//! Field names are compared in one place, [`is`], and exactly: the
+//! canonical spelling is what servers send, and a case-blind compare on
+//! every key of every entry would cost the hot path for the rare answer
+//! that needs it, which the tolerant read takes instead. The usage and
+//! remaining entries also try first the exact layout the server writes (its
+//! field order and spelling, no whitespace: [`Reader::exactly`]), which
+//! skips matching keys one by one; any other layout falls back to the
+//! field-by-field read, so that shortcut never decides what an answer means.
+
+use std::borrow::Cow;
 
 use iotcard_model::{decimal, Decimal};
 
@@ -68,10 +72,26 @@ fn plain_len(text: &[u8]) -> usize {
         .unwrap_or(chunks.remainder().len())
 }
 
-/// Whether the key read is the field `name`.
+/// Whether the key read is the field `name`: exactly, in the documented
+/// letter case (any other spelling makes a reader step aside, and the
+/// tolerant read matches it in any case).
 #[inline]
 pub(crate) fn is(key: &str, name: &str) -> bool {
     key == name
+}
+
+/// Skips the value of a key the reader does not take. Not taken when the
+/// key is one of `names` in another spelling (`state` beside `State`): the
+/// tolerant read matches names in any case and takes the first, which may
+/// be that one. Only keys the reader does not know pay for this compare.
+pub(crate) fn skip_other(r: &mut Reader<'_>, key: &str, names: &[&str]) -> Option<()> {
+    if names
+        .iter()
+        .any(|name| key.trim().eq_ignore_ascii_case(name))
+    {
+        return None;
+    }
+    r.skip()
 }
 
 /// Fills a field read for the first time; a second time is serde's
@@ -84,6 +104,63 @@ pub(crate) fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
             *slot = Some(value);
             Some(())
         }
+    }
+}
+
+/// Text as the tolerant read takes it ([`iotcard_wire::text`]): trimmed,
+/// blank as none.
+pub(crate) fn trimmed(text: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    match text? {
+        Cow::Borrowed(t) => Some(t.trim()).filter(|t| !t.is_empty()).map(Cow::Borrowed),
+        Cow::Owned(t) => {
+            let kept = t.trim();
+            if kept.is_empty() {
+                None
+            } else if kept.len() == t.len() {
+                Some(Cow::Owned(t))
+            } else {
+                Some(Cow::Owned(kept.to_owned()))
+            }
+        }
+    }
+}
+
+/// A date as [`iotcard_wire::china_date`] reads it, the documented form
+/// (`2018/01/16 14:02:08`, 19 bytes at fixed places) read directly: an
+/// expiry answer has one per card, and the general reader's search for
+/// separators and zones is a fifth of the entry's cost. `None` ("not
+/// taken") for a date that does not read; any other form goes to the
+/// general reader.
+pub(crate) fn china_date(text: &str) -> Option<Option<iotcard_model::Instant>> {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+    let b = text.as_bytes();
+    let documented = b.len() == 19
+        && b[4] == b'/'
+        && b[7] == b'/'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':';
+    let field = |at: usize, len: usize| {
+        b[at..at + len].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let read = || {
+        let year = field(0, 4)?;
+        // Year 1 (.NET's empty date) and 0 (MySQL's) mean none: the
+        // general reader says so.
+        if year < 1000 {
+            return None;
+        }
+        let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, field(5, 2)?, field(8, 2)?)?;
+        let time = NaiveTime::from_hms_opt(field(11, 2)?, field(14, 2)?, field(17, 2)?)?;
+        iotcard_model::china_standard_time()
+            .from_local_datetime(&NaiveDateTime::new(date, time))
+            .single()
+    };
+    match documented.then(read).flatten() {
+        Some(instant) => Some(Some(instant)),
+        None => iotcard_wire::china_date(text).ok(),
     }
 }
 
@@ -271,12 +348,35 @@ impl<'a> Reader<'a> {
         self.integer().map(Some)
     }
 
-    /// `null` as `None`, else a string.
-    pub(crate) fn optional_string(&mut self) -> Option<Option<&'a str>> {
+    /// `null` as `None`, else a string's contents, unescaped: borrowed when
+    /// it has no escape, decoded by serde_json when it has (a plan's name
+    /// may quote itself), so such answers stay on the fast read.
+    pub(crate) fn optional_text(&mut self) -> Option<Option<Cow<'a, str>>> {
         if self.null() {
             return Some(None);
         }
-        self.string().map(Some)
+        self.eat(b'"')?;
+        let start = self.at;
+        let bytes = self.bytes();
+        let mut at = start + plain_len(bytes.get(start..)?);
+        if *bytes.get(at)? == b'"' {
+            self.at = at + 1;
+            return self.text.get(start..at).map(|t| Some(Cow::Borrowed(t)));
+        }
+        // An escape (a control character is no JSON): find the closing
+        // quote, stepping over each escaped byte, and let serde_json decode
+        // what is between.
+        loop {
+            match *bytes.get(at)? {
+                b'\\' => at += 2,
+                b'"' => break,
+                b if b < 0x20 => return None,
+                _ => at += 1,
+            }
+        }
+        let text: String = serde_json::from_str(self.text.get(start - 1..=at)?).ok()?;
+        self.at = at + 1;
+        Some(Some(Cow::Owned(text)))
     }
 
     /// As [`decimal::deserialize_option`] reads a field: `null` as `None`,
@@ -481,6 +581,59 @@ mod tests {
         assert_eq!(dec("1.5E-1"), Some(Some("0.15".into())));
         for not_taken in ["true", "\"abc\"", "[1]", "\"1\\u0030\""] {
             assert_eq!(dec(not_taken), None, "{not_taken}");
+        }
+    }
+
+    #[test]
+    fn texts_are_unescaped_and_borrowed_when_plain() {
+        fn text(t: &str) -> (Option<Option<Cow<'_, str>>>, bool) {
+            let mut r = Reader::new(t);
+            let read = r.optional_text();
+            (read, r.end().is_some())
+        }
+        assert!(matches!(
+            text(r#""已激活""#),
+            (Some(Some(Cow::Borrowed("已激活"))), true)
+        ));
+        assert!(matches!(text("null"), (Some(None), true)));
+        let (read, ended) = text(r#""移动 \"畅联\" 100M\\""#);
+        assert_eq!(
+            read,
+            Some(Some(Cow::Owned("移动 \"畅联\" 100M\\".to_owned())))
+        );
+        assert!(ended);
+        assert_eq!(
+            text(r#""\u5df2""#).0,
+            Some(Some(Cow::Owned("已".to_owned())))
+        );
+        for not_taken in [r#""a\"#, r#""a\x""#, "\"a\u{1}\"", "5", r#""a\u12""#] {
+            assert_eq!(text(not_taken).0, None, "{not_taken}");
+        }
+        assert_eq!(trimmed(Some(Cow::Borrowed("  "))), None);
+        assert_eq!(
+            trimmed(Some(Cow::Borrowed(" a "))),
+            Some(Cow::Borrowed("a"))
+        );
+    }
+
+    #[test]
+    fn documented_dates_read_as_the_general_reader_does() {
+        for text in [
+            "2018/01/16 14:02:08",
+            "2018/02/30 14:02:08",
+            "0001/01/01 00:00:00",
+            "2018/13/01 00:00:00",
+            "2018/01/16 24:00:00",
+            "2018/1/6 6:02:08",
+            "2018-01-16 14:02:08",
+            "20１8/01/16 14:02:0",
+            "",
+        ] {
+            assert_eq!(
+                china_date(text),
+                iotcard_wire::china_date(text).ok(),
+                "{text}"
+            );
         }
     }
 

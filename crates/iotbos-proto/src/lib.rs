@@ -45,8 +45,8 @@ pub use bytes;
 pub use http;
 pub use iotcard_model::{
     CardKind, CardNumber, CardProblem, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal,
-    Expiry, Iccid, Instant, ModelError, Money, Msisdn, NetworkStatus, Operator, Outcome, Plan,
-    ProblemKind, Remaining, Secret, SecretNames, SmsCount, Usage,
+    Expiry, FieldProblem, Iccid, Instant, ModelError, Money, Msisdn, NetworkStatus, Operator,
+    Outcome, Plan, ProblemKind, Remaining, Secret, SecretNames, SmsCount, Usage,
 };
 
 mod answers;
@@ -66,6 +66,7 @@ mod secrets;
 pub mod session;
 mod terminal_state;
 mod token;
+mod tolerant;
 
 pub use answers::{CardAnswer, CardAnswers, EntryError};
 pub use assemble::{Assembled, Stray};

@@ -163,7 +163,8 @@ fn read_login(status: StatusCode, body: &[u8]) -> Result<Login, IotbosError> {
     };
     let accepted = envelope::open(CALL, status, body)?;
     let data = accepted.data.ok_or_else(|| missing("data"))?;
-    let data: LoginData<'_> = serde_json::from_str(data.get()).map_err(json_error(CALL, status))?;
+    let data: LoginData<'_> =
+        serde_json::from_str(data.get()).map_err(json_error(CALL, status, body))?;
     let token = data
         .access_token
         .filter(|t| !t.is_empty())
@@ -173,7 +174,7 @@ fn read_login(status: StatusCode, body: &[u8]) -> Result<Login, IotbosError> {
         .createtime
         .map(|raw| serde_json::from_str::<Cow<'_, str>>(raw.get()))
         .transpose()
-        .map_err(json_error(CALL, status))?;
+        .map_err(json_error(CALL, status, body))?;
     let created_time = instant(status, "createtime", createtime.as_deref())?;
     Login::new(
         AccessToken::new(token.into_owned()),

@@ -54,12 +54,13 @@ fn every_variant() -> Vec<IotbosError> {
         parse_usage(&support::answer(StatusCode::BAD_GATEWAY, b"<html>")).unwrap_err(),
         parse_usage(&support::ok(b"{\"status\":")).unwrap_err(),
         parse_usage(&support::ok(b"[]")).unwrap_err(),
+        parse_usage(&support::ok(b"\xff{}")).unwrap_err(),
         parse_usage(&support::ok(br#"{"status":0,"info":"no"}"#)).unwrap_err(),
         parse_usage(&support::ok(br#"{"status":7,"info":"odd"}"#)).unwrap_err(),
         parse_usage(&support::ok(br#"{"status":1,"data":null}"#)).unwrap_err(),
         login(r#"{"status":1,"data":{"expiresTime":"2018/01/16 16:02:08"}}"#),
         login(
-            r#"{"status":1,"data":{"accessToken":"t","expiresTime":"2018-01-16"},"createtime":"2018/01/16 14:02:08"}"#,
+            r#"{"status":1,"data":{"accessToken":"t","expiresTime":"2018-02-30"},"createtime":"2018/01/16 14:02:08"}"#,
         ),
         Login::new(
             AccessToken::new("t"),
@@ -94,6 +95,7 @@ fn display_shows_one_level_and_the_cause_is_the_source() {
         "HttpStatus",
         "InvalidJson",
         "UnexpectedShape",
+        "UndecodableBody",
         "Refused",
         "UnexpectedStatus",
         "MissingCardList",
@@ -111,15 +113,18 @@ fn display_shows_one_level_and_the_cause_is_the_source() {
     }
     // The causes are still there, one level down.
     let e = parse_usage(&support::ok(b"{\"status\":")).unwrap_err();
-    assert_eq!(e.to_string(), "usage answer is not valid JSON");
+    assert_eq!(
+        e.to_string(),
+        r#"usage answer is not valid JSON: "{\"status\":""#
+    );
     assert!(
         e.source().unwrap().to_string().contains("EOF"),
         "{:?}",
         e.source()
     );
-    let e = &all[11];
+    let e = &all[12];
     assert_eq!(e.to_string(), "login answer's data.expiresTime is invalid");
-    assert!(e.source().unwrap().to_string().contains("2018-01-16"));
+    assert!(e.source().unwrap().to_string().contains("2018-02-30"));
 }
 
 #[test]
@@ -155,8 +160,8 @@ fn errors_classify_themselves() {
     assert_eq!(
         transient,
         [
-            false, false, false, false, true, true, true, false, false, true, false, false, false,
-            false
+            false, false, false, false, true, true, true, true, false, false, true, false, false,
+            false, false
         ]
     );
     let e = parse_usage(&support::ok(br#"{"status":7,"info":"odd"}"#)).unwrap_err();

@@ -94,7 +94,7 @@ fn missing_or_bad_fields_are_named() {
         (
             login_body(
                 r#""t""#,
-                r#""2018-01-16T16:02:08Z""#,
+                r#""2018-01-16T25:02:08Z""#,
                 r#""2018/01/16 14:02:08""#,
             ),
             "data.expiresTime is invalid",

@@ -9,14 +9,31 @@ use iotbos_proto::{
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-/// Runs every parser on the same answer; only a panic can fail this.
+/// Runs every parser on the same answer, as sent, after a BOM, and labelled
+/// GBK (the tolerant read's decoding paths); only a panic can fail this.
 fn parse_all(status: StatusCode, body: &[u8]) {
-    let _ = parse_login(&support::answer(status, body));
-    let _ = parse_usage(&support::answer(status, body));
-    let _ = parse_remaining(&support::answer(status, body));
-    let _ = parse_expiry(&support::answer(status, body));
-    let _ = parse_state(&support::answer(status, body));
-    let _ = parse_plan(&support::answer(status, body));
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(body);
+    for (content_type, body) in [
+        (None, body),
+        (Some("text/html"), &bom[..]),
+        (Some("text/plain; charset=GBK"), body),
+        (Some("application/json; charset=gb18030"), &bom[..]),
+    ] {
+        let mut answer = support::answer(status, body);
+        if let Some(content_type) = content_type {
+            answer.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(content_type),
+            );
+        }
+        let _ = parse_login(&answer);
+        let _ = parse_usage(&answer);
+        let _ = parse_remaining(&answer);
+        let _ = parse_expiry(&answer);
+        let _ = parse_state(&answer);
+        let _ = parse_plan(&answer);
+    }
 }
 
 fn status() -> impl Strategy<Value = StatusCode> {
@@ -73,6 +90,12 @@ fn key() -> impl Strategy<Value = String> {
             "ExceedFlowPrice",
             "accessToken",
             "expiresTime",
+            "STATUS",
+            "Data",
+            "Date",
+            "state",
+            "useFlow",
+            "expireDate",
         ])
         .prop_map(str::to_owned),
         "[a-zA-Z]{1,8}",

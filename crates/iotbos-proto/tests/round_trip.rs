@@ -4,11 +4,15 @@
 //! (decimals with their scale, `YYYY/MM/DD HH:MM:SS` in UTC+8, Chinese
 //! `TerminalState` texts), without any code of the crate under test, so a
 //! parser bug cannot hide behind the same bug in a renderer.
-
-mod support;
+//!
+//! And in the forms real servers write instead (the specs' README, "What
+//! real servers may do"): names in other letter cases, numbers as strings
+//! or integral floats, every date style, `num` echoed in lower case or with
+//! blanks, a BOM, a `text/html` label, a GBK or GB18030 body. Each must read
+//! to the same values as the canonical form, which are the model's values.
 
 use chrono::{Datelike, FixedOffset, TimeZone, Timelike};
-use http::StatusCode;
+use http::{Response, StatusCode};
 use iotbos_proto::{CardAnswers, IotbosError};
 use iotcard_model::{
     CardStatus, DataAmount, Decimal, Expiry, Instant, Money, Outcome, Plan, Remaining, SmsCount,
@@ -51,17 +55,25 @@ fn string(s: &str) -> String {
     out
 }
 
-fn date(t: &Instant) -> String {
+/// A date in one of the styles servers write (0 is the documented one).
+fn date(t: &Instant, style: u8) -> String {
     let t = t.with_timezone(&cst());
-    string(&format!(
-        "{:04}/{:02}/{:02} {:02}:{:02}:{:02}",
+    let (y, mo, d, h, mi, s) = (
         t.year(),
         t.month(),
         t.day(),
         t.hour(),
         t.minute(),
-        t.second()
-    ))
+        t.second(),
+    );
+    string(&match style {
+        1 => format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"),
+        2 => format!("{y}/{mo}/{d} {h}:{mi:02}:{s:02}"),
+        3 => format!("{y:04}-{mo}-{d}T{h:02}:{mi:02}:{s:02}.000"),
+        4 => format!("/Date({})/", t.timestamp_millis()),
+        5 => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+08:00"),
+        _ => format!("{y:04}/{mo:02}/{d:02} {h:02}:{mi:02}:{s:02}"),
+    })
 }
 
 fn terminal_state(status: &CardStatus) -> String {
@@ -75,22 +87,139 @@ fn terminal_state(status: &CardStatus) -> String {
     })
 }
 
-/// How an absent value is written: left out, or `null`.
+/// How an answer is written: absent values left out or `null`, the
+/// whitespace, an unknown member; and the variations of real servers.
 #[derive(Clone, Copy, Debug)]
 struct Style {
     nulls: bool,
     space: &'static str,
     extra: bool,
+    /// Names: 0 as documented, 1 lower case, 2 upper case, 3 the first
+    /// letter's case flipped (`state`, `UseFlow` → `useFlow`, `num` → `Num`).
+    case: u8,
+    /// Numbers as strings.
+    quoted: bool,
+    /// Integers as integral floats (`6.0`).
+    floats: bool,
+    /// The date style ([`date`]).
+    dates: u8,
+    /// A missing `ExpireDate` as .NET's empty date (when the entry has a
+    /// `TerminalState`, so that the payload is there either way).
+    empty_dates: bool,
+    /// `num` in lower case, and with blanks around it.
+    num_lower: bool,
+    num_blanks: bool,
+    /// A UTF-8 BOM first.
+    bom: bool,
+    /// The `Content-Type`: 0 none, 1 `text/html`, 2 `text/plain;
+    /// charset=utf-8`, 3 GBK (GB18030 when the text has characters GBK
+    /// lacks).
+    label: u8,
 }
 
 impl Style {
+    /// The documented form.
+    fn canonical(nulls: bool, space: &'static str, extra: bool) -> Self {
+        Style {
+            nulls,
+            space,
+            extra,
+            case: 0,
+            quoted: false,
+            floats: false,
+            dates: 0,
+            empty_dates: false,
+            num_lower: false,
+            num_blanks: false,
+            bom: false,
+            label: 0,
+        }
+    }
+
+    fn key(&self, name: &str) -> String {
+        let name = match self.case {
+            1 => name.to_ascii_lowercase(),
+            2 => name.to_ascii_uppercase(),
+            3 => {
+                let mut chars = name.chars();
+                let first = chars.next().map_or(String::new(), |c| {
+                    if c.is_ascii_uppercase() {
+                        c.to_ascii_lowercase().to_string()
+                    } else {
+                        c.to_ascii_uppercase().to_string()
+                    }
+                });
+                first + chars.as_str()
+            }
+            _ => name.to_owned(),
+        };
+        string(&name)
+    }
+
+    fn int(&self, value: i64) -> String {
+        let text = if self.floats {
+            format!("{value}.0")
+        } else {
+            value.to_string()
+        };
+        if self.quoted {
+            format!("\"{text}\"")
+        } else {
+            text
+        }
+    }
+
+    fn dec(&self, value: Decimal) -> String {
+        if self.quoted {
+            format!("\"{}\"", number(value))
+        } else {
+            number(value)
+        }
+    }
+
+    fn num(&self, num: &str) -> String {
+        let num = if self.num_lower {
+            num.to_ascii_lowercase()
+        } else {
+            num.to_owned()
+        };
+        if self.num_blanks {
+            string(&format!(" {num}\t"))
+        } else {
+            string(&num)
+        }
+    }
+
+    /// The body's bytes and its `Content-Type`.
+    fn encode(&self, body: &str) -> (Vec<u8>, Option<&'static str>) {
+        if self.bom {
+            let mut bytes = b"\xEF\xBB\xBF".to_vec();
+            bytes.extend_from_slice(body.as_bytes());
+            return (bytes, Some("text/html"));
+        }
+        match self.label {
+            1 => (body.as_bytes().to_vec(), Some("text/html")),
+            2 => (body.as_bytes().to_vec(), Some("text/plain; charset=utf-8")),
+            3 => {
+                let (gbk, _, lacks) = encoding_rs::GBK.encode(body);
+                if lacks {
+                    let (all, _, _) = encoding_rs::GB18030.encode(body);
+                    (all.into_owned(), Some("text/html; charset=GB18030"))
+                } else {
+                    (gbk.into_owned(), Some("application/json;charset=gbk"))
+                }
+            }
+            _ => (body.as_bytes().to_vec(), None),
+        }
+    }
+
     /// `"name":value` members of an object, absent ones per the style.
     fn object(&self, members: &[(&str, Option<String>)]) -> String {
         let mut parts: Vec<String> = members
             .iter()
             .filter_map(|(name, value)| match value {
-                Some(v) => Some(format!("{}:{}{v}", string(name), self.space)),
-                None if self.nulls => Some(format!("{}:{}null", string(name), self.space)),
+                Some(v) => Some(format!("{}:{}{v}", self.key(name), self.space)),
+                None if self.nulls => Some(format!("{}:{}null", self.key(name), self.space)),
                 None => None,
             })
             .collect();
@@ -104,9 +233,12 @@ impl Style {
 fn envelope(entries: &[String], style: &Style) -> String {
     let list = format!("[{}]", entries.join(&format!(",{}", style.space)));
     style.object(&[
-        ("status", Some("1".to_owned())),
+        ("status", Some(style.int(1))),
         ("info", None),
-        ("data", Some(format!("{{\"date\":{}{list}}}", style.space))),
+        (
+            "data",
+            Some(format!("{{{}:{}{list}}}", style.key("date"), style.space)),
+        ),
         ("createtime", Some(string("2018/01/16 14:02:08"))),
     ])
 }
@@ -136,7 +268,7 @@ trait Fixture {
     fn expected(payload: Option<Self::Payload>) -> Option<Self::Payload> {
         payload
     }
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Self::Payload>, IotbosError>;
+    fn parse(answer: &Response<Vec<u8>>) -> Result<CardAnswers<Self::Payload>, IotbosError>;
 }
 
 fn decimal() -> impl Strategy<Value = Decimal> {
@@ -153,9 +285,11 @@ fn status() -> impl Strategy<Value = CardStatus> {
         Just(CardStatus::Active),
         Just(CardStatus::Testing),
         Just(CardStatus::Silent),
-        "[^\u{0}-\u{1f}]{0,8}"
-            .prop_filter("not a documented text", |s| {
+        "[^\u{0}-\u{1f}]{1,8}"
+            .prop_filter("not a documented text, nor blank or padded", |s| {
                 !["已禁用", "已激活", "测试期", "静默期"].contains(&s.as_str())
+                    && !s.trim().is_empty()
+                    && s.trim() == s
             })
             .prop_map(CardStatus::Other),
     ]
@@ -190,14 +324,14 @@ impl Fixture for UsageFixture {
     fn members(p: &Option<Usage>, style: &Style) -> Vec<(&'static str, Option<String>)> {
         let exceed = p.as_ref().map(|u| {
             style.object(&[
-                ("ReceivesSmsNum", u.sms_used.map(|s| s.0.to_string())),
-                ("UseFlow", u.data_used.map(|d| number(d.amount))),
+                ("ReceivesSmsNum", u.sms_used.map(|s| style.int(s.0))),
+                ("UseFlow", u.data_used.map(|d| style.dec(d.amount))),
             ])
         });
         vec![("Exceed", exceed)]
     }
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Usage>, IotbosError> {
-        iotbos_proto::parse_usage(&support::answer(status, body))
+    fn parse(answer: &Response<Vec<u8>>) -> Result<CardAnswers<Usage>, IotbosError> {
+        iotbos_proto::parse_usage(answer)
     }
 }
 
@@ -216,14 +350,14 @@ impl Fixture for RemainingFixture {
     fn members(p: &Option<Remaining>, style: &Style) -> Vec<(&'static str, Option<String>)> {
         let surplus = p.as_ref().map(|r| {
             style.object(&[
-                ("ResidualReceivesSms", r.sms_left.map(|s| s.0.to_string())),
-                ("ResidualFlow", r.data_left.map(|d| number(d.amount))),
+                ("ResidualReceivesSms", r.sms_left.map(|s| style.int(s.0))),
+                ("ResidualFlow", r.data_left.map(|d| style.dec(d.amount))),
             ])
         });
         vec![("Surplus", surplus)]
     }
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Remaining>, IotbosError> {
-        iotbos_proto::parse_remaining(&support::answer(status, body))
+    fn parse(answer: &Response<Vec<u8>>) -> Result<CardAnswers<Remaining>, IotbosError> {
+        iotbos_proto::parse_remaining(answer)
     }
 }
 
@@ -240,11 +374,19 @@ impl Fixture for ExpiryFixture {
         )
         .boxed()
     }
-    fn members(p: &Option<Expiry>, _: &Style) -> Vec<(&'static str, Option<String>)> {
+    fn members(p: &Option<Expiry>, style: &Style) -> Vec<(&'static str, Option<String>)> {
         let p = p.clone().unwrap_or_default();
+        let empty =
+            (style.empty_dates && p.status.is_some()).then(|| string("0001-01-01 00:00:00"));
         vec![
             ("TerminalState", p.status.as_ref().map(terminal_state)),
-            ("ExpireDate", p.expires_at.as_ref().map(date)),
+            (
+                "ExpireDate",
+                p.expires_at
+                    .as_ref()
+                    .map(|t| date(t, style.dates))
+                    .or(empty),
+            ),
         ]
     }
     /// With both fields absent the wire cannot tell "no expiry" from
@@ -252,8 +394,8 @@ impl Fixture for ExpiryFixture {
     fn expected(p: Option<Expiry>) -> Option<Expiry> {
         p.filter(|e| e.status.is_some() || e.expires_at.is_some())
     }
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Expiry>, IotbosError> {
-        iotbos_proto::parse_expiry(&support::answer(status, body))
+    fn parse(answer: &Response<Vec<u8>>) -> Result<CardAnswers<Expiry>, IotbosError> {
+        iotbos_proto::parse_expiry(answer)
     }
 }
 
@@ -266,8 +408,8 @@ impl Fixture for StateFixture {
     fn members(p: &Option<CardStatus>, _: &Style) -> Vec<(&'static str, Option<String>)> {
         vec![("TerminalState", p.as_ref().map(terminal_state))]
     }
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<CardStatus>, IotbosError> {
-        iotbos_proto::parse_state(&support::answer(status, body))
+    fn parse(answer: &Response<Vec<u8>>) -> Result<CardAnswers<CardStatus>, IotbosError> {
+        iotbos_proto::parse_state(answer)
     }
 }
 
@@ -278,7 +420,10 @@ impl Fixture for PlanFixture {
         let money = || proptest::option::of(decimal().prop_map(Money::from_yuan));
         proptest::option::of(
             (
-                proptest::option::of("[^\u{0}-\u{1f}]{0,12}"),
+                proptest::option::of(
+                    "[^\u{0}-\u{1f}]{1,12}"
+                        .prop_filter("text is trimmed", |s| !s.trim().is_empty() && s.trim() == s),
+                ),
                 money(),
                 sms(),
                 money(),
@@ -301,21 +446,21 @@ impl Fixture for PlanFixture {
         .boxed()
     }
     fn members(p: &Option<Plan>, style: &Style) -> Vec<(&'static str, Option<String>)> {
-        let money = |m: Option<Money>| m.map(|m| number(m.yuan()));
+        let money = |m: Option<Money>| m.map(|m| style.dec(m.yuan()));
         let package = p.as_ref().map(|p| {
             style.object(&[
                 ("ServiceName", p.name.as_deref().map(string)),
                 ("Cost", money(p.monthly_fee)),
-                ("DefaultSms", p.included_sms.map(|s| s.0.to_string())),
+                ("DefaultSms", p.included_sms.map(|s| style.int(s.0))),
                 ("ExceedSmsPrice", money(p.sms_overage_price)),
-                ("DefaultFlow", p.included_data.map(|d| number(d.amount))),
+                ("DefaultFlow", p.included_data.map(|d| style.dec(d.amount))),
                 ("ExceedFlowPrice", money(p.data_overage_price)),
             ])
         });
         vec![("ServicePackage", package)]
     }
-    fn parse(status: StatusCode, body: &[u8]) -> Result<CardAnswers<Plan>, IotbosError> {
-        iotbos_proto::parse_plan(&support::answer(status, body))
+    fn parse(answer: &Response<Vec<u8>>) -> Result<CardAnswers<Plan>, IotbosError> {
+        iotbos_proto::parse_plan(answer)
     }
 }
 
@@ -333,16 +478,38 @@ fn outcome() -> impl Strategy<Value = Outcome> {
 }
 
 fn style() -> impl Strategy<Value = Style> {
-    (
+    let canonical = (
         any::<bool>(),
         prop::sample::select(vec!["", " ", "\n ", " \r\n\t"]),
         any::<bool>(),
     )
-        .prop_map(|(nulls, space, extra)| Style {
-            nulls,
-            space,
-            extra,
-        })
+        .prop_map(|(nulls, space, extra)| Style::canonical(nulls, space, extra));
+    let variants = (
+        canonical.clone(),
+        (0u8..4, any::<bool>(), any::<bool>(), 0u8..6, any::<bool>()),
+        (any::<bool>(), any::<bool>(), any::<bool>(), 0u8..4),
+    )
+        .prop_map(
+            |(
+                base,
+                (case, quoted, floats, dates, empty_dates),
+                (num_lower, num_blanks, bom, label),
+            )| {
+                Style {
+                    case,
+                    quoted,
+                    floats,
+                    dates,
+                    empty_dates,
+                    num_lower,
+                    num_blanks,
+                    bom,
+                    label,
+                    ..base
+                }
+            },
+        );
+    prop_oneof![1 => canonical, 3 => variants]
 }
 
 type Generated<P> = (Vec<(String, Outcome, Option<P>)>, Style);
@@ -371,16 +538,21 @@ fn round_trip<F: Fixture>((cards, style): Generated<F::Payload>) -> Result<(), T
         .iter()
         .map(|(num, outcome, payload)| {
             let mut members = vec![
-                ("num", Some(string(num))),
-                ("State", Some(state_code(*outcome).to_string())),
+                ("num", Some(style.num(num))),
+                ("State", Some(style.int(state_code(*outcome)))),
             ];
             members.extend(F::members(payload, &style));
             style.object(&members)
         })
         .collect();
     let body = envelope(&entries, &style);
-    let answers = F::parse(StatusCode::OK, body.as_bytes())
-        .map_err(|e| TestCaseError::fail(format!("{e}\n{body}")))?;
+    let (bytes, content_type) = style.encode(&body);
+    let mut answer = Response::builder().status(StatusCode::OK);
+    if let Some(content_type) = content_type {
+        answer = answer.header("Content-Type", content_type);
+    }
+    let answer = answer.body(bytes).expect("a valid response");
+    let answers = F::parse(&answer).map_err(|e| TestCaseError::fail(format!("{e}\n{body}")))?;
     prop_assert!(
         answers.unattributed.is_empty(),
         "{:?}",
@@ -391,6 +563,7 @@ fn round_trip<F: Fixture>((cards, style): Generated<F::Payload>) -> Result<(), T
         prop_assert_eq!(card.as_str(), num.as_str());
         let got = got.map_err(|e| TestCaseError::fail(format!("{e}\n{body}")))?;
         prop_assert_eq!(got.outcome, outcome);
+        prop_assert!(got.problems.is_empty(), "{:?}\n{}", got.problems, body);
         let want = F::expected(payload);
         prop_assert_eq!(
             serde_json::to_value(&got.payload).unwrap(),
@@ -445,5 +618,5 @@ fn the_hand_written_number_format_is_the_providers() {
         assert_eq!(number(Decimal::new(m, s)), text);
     }
     let t = cst().with_ymd_and_hms(2018, 1, 16, 14, 2, 8).unwrap();
-    assert_eq!(date(&t), "\"2018/01/16 14:02:08\"");
+    assert_eq!(date(&t, 0), "\"2018/01/16 14:02:08\"");
 }

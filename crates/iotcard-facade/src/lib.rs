@@ -122,9 +122,9 @@ pub use iotbos_proto::IotbosError;
 /// Card numbers per IoTBOS call unless set (see there why).
 pub use iotbos_proto::DEFAULT_BATCH_SIZE;
 pub use iotcard_model::{
-    CardKind, CardNumber, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal, Expiry, Iccid,
-    Instant, ModelError, Money, Msisdn, NetworkStatus, Operator, Plan, ProblemKind, Remaining,
-    Secret, SmsCount, Status, Usage,
+    CardKind, CardNumber, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal, Expiry,
+    FieldProblem, Iccid, Instant, ModelError, Money, Msisdn, NetworkStatus, Operator, Plan,
+    ProblemKind, Remaining, Secret, SmsCount, Status, Usage,
 };
 pub use iotcard_transport::{
     HttpTransport, HttpTransportBuilder, Response, TimeoutPhase, Transport, TransportError,

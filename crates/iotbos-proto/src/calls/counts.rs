@@ -3,9 +3,10 @@
 //! (`Exceed`: `ReceivesSmsNum`, `UseFlow`) and remaining (`Surplus`:
 //! `ResidualReceivesSms`, `ResidualFlow`). Only the names differ.
 
-use iotcard_model::Decimal;
+use iotcard_model::{Decimal, FieldProblem};
 
-use crate::fast::{is, once, Reader};
+use crate::fast::{is, once, skip_other, Reader};
+use crate::tolerant::Fields;
 
 /// One call's names, and the same names as the server writes them in its
 /// own layout (tried first: one compare per field).
@@ -53,13 +54,13 @@ pub(super) fn read<'a>(r: &mut Reader<'a>, names: &Names) -> Option<Counts<'a>> 
                     let value = r.optional_decimal()?;
                     once(&mut flow, value)
                 } else {
-                    r.skip()
+                    skip_other(r, key, &[names.sms, names.flow])
                 }
             })?;
             let value = read.map(|()| (sms.flatten(), flow.flatten()));
             once(&mut group, value)
         } else {
-            r.skip()
+            skip_other(r, key, &["num", "State", names.group])
         }
     })?;
     Some(Counts {
@@ -90,4 +91,19 @@ pub(super) fn read_as_written<'a>(r: &mut Reader<'a>, names: &Names) -> Option<C
     };
     r.exactly(b"}")?;
     Some(Counts { num, state, group })
+}
+
+/// The group read tolerantly: `None` when absent, `null` or no object (a
+/// problem), else its two fields, each `None` when absent, `null` or
+/// unreadable (a problem).
+pub(super) fn read_tolerant(
+    entry: &Fields<'_>,
+    names: &Names,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<(Option<i64>, Option<Decimal>)> {
+    let group = entry.group(names.group, problems)?;
+    Some((
+        group.integer(names.sms, problems),
+        group.decimal(names.flow, problems),
+    ))
 }

@@ -6,16 +6,15 @@
 use crate::{Call, CardAnswers, IotbosError};
 
 /// Declares one data call: its [`Query`] type, its public parse function,
-/// and its wire entry, `Entry<'a>`, with `num` and `State` already there and
-/// [`WireEntry`](crate::answers::WireEntry) implemented over the module's
-/// own `Entry::payload(self) -> Result<Option<Payload>, String>`.
+/// and `Entry`, the marker type through which the module implements
+/// [`CallEntry`](crate::answers::CallEntry) (how its per-card entry is read,
+/// fast and tolerantly).
 macro_rules! data_call {
     (
         $(#[$query_doc:meta])*
         query $query:ident = $call:expr;
         $(#[$parse_doc:meta])*
         fn $parse:ident -> $payload:ty;
-        entry<$lt:lifetime> { $($fields:tt)* }
     ) => {
         $(#[$query_doc])*
         #[derive(Clone, Copy, Debug)]
@@ -33,38 +32,32 @@ macro_rules! data_call {
 
         $(#[$parse_doc])*
         ///
-        /// Takes the whole response, under any HTTP status: its status and
-        /// body are read, and its headers for `Retry-After` on an error
+        /// Read as the specs' README decides ("What real servers may do"):
+        /// the body past a BOM in the charset its `Content-Type` names (GBK,
+        /// GB18030; `text/html` is still JSON), every field name in any
+        /// letter case, integers as numbers, numeric strings or integral
+        /// floats, decimals exact from numbers or strings, `num` trimmed
+        /// (an ICCID's letters in any case). A payload field that cannot be
+        /// read is left empty and named in
+        /// [`CardAnswer::problems`](crate::CardAnswer::problems); an entry
+        /// whose `State` cannot be read is an
+        /// [`EntryError`](crate::EntryError) under its card. A body that is
+        /// still not the envelope is an error showing a redacted snippet of
+        /// it (transient under a 2xx).
+        ///
+        /// Takes the whole response, under any HTTP status: its status,
+        /// `Content-Type` and body are read, and its headers for
+        /// `Retry-After` on an error
         /// ([`IotbosError::retry_after`](crate::IotbosError::retry_after)).
         pub fn $parse<B: AsRef<[u8]>>(
             response: &::http::Response<B>,
         ) -> Result<$crate::CardAnswers<$payload>, $crate::IotbosError> {
-            $crate::answers::parse::<Entry<'_>>($call, response.status(), response.body().as_ref())
+            $crate::answers::parse::<Entry, B>($call, response)
                 .map_err(|e| e.with_headers(response.headers()))
         }
 
-        /// One per-card entry of this call's answer, borrowed from the body.
-        #[derive(::serde::Deserialize)]
-        struct Entry<$lt> {
-            #[serde(borrow)]
-            num: ::std::borrow::Cow<$lt, str>,
-            #[serde(rename = "State")]
-            state: i64,
-            $($fields)*
-        }
-
-        impl $crate::answers::WireEntry for Entry<'_> {
-            type Payload = $payload;
-            fn num(&self) -> &str {
-                &self.num
-            }
-            fn state(&self) -> i64 {
-                self.state
-            }
-            fn into_payload(self) -> Result<Option<$payload>, String> {
-                self.payload()
-            }
-        }
+        /// This call's per-card entry, as both readers take it.
+        struct Entry;
     };
 }
 

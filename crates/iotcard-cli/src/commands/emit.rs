@@ -6,14 +6,14 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
-use iotcard_facade::{CardProblem, CardSnapshot, ProblemKind};
+use iotcard_facade::{CardProblem, CardSnapshot, FieldProblem, ProblemKind};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use crate::error::{with_hint, CliError};
 use crate::exit::Tally;
 use crate::output::flatten::flatten;
-use crate::output::record::{Answer, CardRecord, RecordError};
+use crate::output::record::{Answer, CardRecord, RecordError, WithProblems};
 use crate::output::{default_format, Columns, RecordWriter};
 use crate::provider::Provider;
 
@@ -130,11 +130,19 @@ impl Emitter {
         }
     }
 
-    /// A card answered with `values`.
-    pub fn values<V: Serialize>(&mut self, card: &str, values: &V) -> Result<(), CliError> {
+    /// A card answered with `values`, some fields of which the platform
+    /// sent but could not be read (`problems`, usually none).
+    pub fn values<V: Serialize>(
+        &mut self,
+        card: &str,
+        values: &V,
+        problems: &[FieldProblem],
+    ) -> Result<(), CliError> {
+        warn_of(card, problems);
         self.out.write(&CardRecord {
             card,
             answer: Answer::Values(values),
+            problems,
         })?;
         self.tally.answered += 1;
         Ok(())
@@ -147,45 +155,74 @@ impl Emitter {
         Ok(())
     }
 
-    /// A card answered with a whole snapshot, named as asked.
-    pub fn snapshot(&mut self, card: &str, mut snapshot: CardSnapshot) -> Result<(), CliError> {
+    /// A card answered with a whole snapshot, named as asked, with the
+    /// fields that could not be read (`problems`, usually none).
+    pub fn snapshot(
+        &mut self,
+        card: &str,
+        mut snapshot: CardSnapshot,
+        problems: &[FieldProblem],
+    ) -> Result<(), CliError> {
         card.clone_into(&mut snapshot.card);
-        self.out.write(&snapshot)?;
+        warn_of(card, problems);
+        if problems.is_empty() {
+            self.out.write(&snapshot)?;
+        } else {
+            self.out.write(&WithProblems {
+                record: &snapshot,
+                problems,
+            })?;
+        }
         self.tally.answered += 1;
         Ok(())
     }
 
-    /// A card without values. `what` names what was asked ("usage information").
+    /// A card without values. `what` names what was asked ("usage
+    /// information"); `problems` are fields that could not be read besides.
     pub fn problem<T: Serialize>(
         &mut self,
         card: &str,
         problem: &CardProblem<T>,
         what: &str,
+        problems: &[FieldProblem],
     ) -> Result<(), CliError> {
         let error = record_error(self.provider, problem, what);
-        self.error(card, error)
+        warn_of(card, problems);
+        self.write_error(card, error, problems)
     }
 
     /// A card without values, for a reason the caller words.
     pub fn error(&mut self, card: &str, error: RecordError) -> Result<(), CliError> {
+        self.write_error(card, error, &[])
+    }
+
+    fn write_error(
+        &mut self,
+        card: &str,
+        error: RecordError,
+        problems: &[FieldProblem],
+    ) -> Result<(), CliError> {
         self.tally.count(error.kind, &error.message);
         self.out.write(&CardRecord::<'_, ()> {
             card,
             answer: Answer::Error { error },
+            problems,
         })
     }
 
-    /// A card's result: its values (through `values`) or its problem.
+    /// A card's result: its values (through `values`) or its problem, with
+    /// the fields that could not be read.
     pub fn result<T: Serialize, V: Serialize>(
         &mut self,
         card: &str,
         result: Result<T, CardProblem<T>>,
         values: impl FnOnce(T) -> V,
         what: &str,
+        problems: &[FieldProblem],
     ) -> Result<(), CliError> {
         match result {
-            Ok(v) => self.values(card, &values(v)),
-            Err(problem) => self.problem(card, &problem, what),
+            Ok(v) => self.values(card, &values(v), problems),
+            Err(problem) => self.problem(card, &problem, what, problems),
         }
     }
 
@@ -221,6 +258,23 @@ impl Emitter {
         self.out.finish()?;
         Ok(self.tally)
     }
+}
+
+/// One warning line on stderr for a card whose answer had fields that
+/// could not be read (the record names them too; a table shows only their
+/// names).
+fn warn_of(card: &str, problems: &[FieldProblem]) {
+    if problems.is_empty() {
+        return;
+    }
+    let mut shown = String::new();
+    for (i, problem) in problems.iter().enumerate() {
+        if i > 0 {
+            shown.push_str("; ");
+        }
+        let _ = write!(shown, "{problem}");
+    }
+    tracing::warn!(card, "some fields could not be read: {shown}");
 }
 
 /// The record error for a card's problem: its kind as the facade names
@@ -305,7 +359,11 @@ mod tests {
             status: Some(CardStatus::Disabled),
             expires_at: None,
         };
-        e.result("1", Ok(disabled.clone()), |v| v, "expiry date")
+        let unreadable = [FieldProblem::new(
+            "ExpireDate",
+            "\"soon\" is not a date: the date is not year, month and day split by / or -",
+        )];
+        e.result("1", Ok(disabled.clone()), |v| v, "expiry date", &unreadable)
             .unwrap();
         e.result(
             "2",
@@ -314,9 +372,10 @@ mod tests {
             }),
             |v| v,
             "expiry date",
+            &[],
         )
         .unwrap();
-        e.problem::<Expiry>("3", &CardProblem::NotFound, "expiry date")
+        e.problem::<Expiry>("3", &CardProblem::NotFound, "expiry date", &[])
             .unwrap();
         e.problem::<Expiry>(
             "4",
@@ -325,9 +384,10 @@ mod tests {
                 partial: None,
             },
             "x",
+            &[],
         )
         .unwrap();
-        e.problem::<Expiry>("5", &CardProblem::Missing, "x")
+        e.problem::<Expiry>("5", &CardProblem::Missing, "x", &unreadable)
             .unwrap();
         let tally = e.finish().unwrap();
         assert_eq!(tally.answered, 1);
@@ -345,6 +405,12 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(lines[0]["status"], "disabled");
+        // The unreadable field is named beside the values (and an error),
+        // and left out of every record that has none.
+        assert_eq!(lines[0]["problems"][0]["field"], "ExpireDate");
+        assert_eq!(lines[4]["problems"][0]["field"], "ExpireDate");
+        assert!(lines[1..4].iter().all(|l| l.get("problems").is_none()));
+        assert_eq!(tally.answered, 1, "a field problem fails nothing");
         assert_eq!(lines[1]["error"]["kind"], "no_data");
         assert_eq!(
             lines[1]["error"]["message"],
@@ -405,9 +471,18 @@ mod tests {
             card: "898602B7091701054333".into(),
             ..CardSnapshot::default()
         };
-        e.snapshot("898602b7091701054333", snapshot).unwrap();
+        e.snapshot("898602b7091701054333", snapshot.clone(), &[])
+            .unwrap();
+        let flow = [FieldProblem::new(
+            "Exceed.UseFlow",
+            "expected a decimal number, found \"x\"",
+        )];
+        e.snapshot("1064804085884", snapshot, &flow).unwrap();
         e.finish().unwrap();
         let json: serde_json::Value = serde_json::from_slice(&sink.0.lock().unwrap()).unwrap();
         assert_eq!(json[0]["card"], "898602b7091701054333");
+        assert!(json[0].get("problems").is_none());
+        assert_eq!(json[1]["card"], "1064804085884");
+        assert_eq!(json[1]["problems"][0]["field"], "Exceed.UseFlow");
     }
 }

@@ -189,8 +189,8 @@ impl PlatformJob for Export<'_> {
         let write = |emit: &mut Emitter, report: CardReport<P::Card, CardSnapshot>| {
             let card = report.card.to_string();
             match report.result {
-                Ok(snapshot) => emit.snapshot(&card, snapshot)?,
-                Err(problem) => emit.problem(&card, &problem, "information")?,
+                Ok(snapshot) => emit.snapshot(&card, snapshot, &report.problems)?,
+                Err(problem) => emit.problem(&card, &problem, "information", &report.problems)?,
             }
             Ok(Some(card))
         };

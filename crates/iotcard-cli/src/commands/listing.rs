@@ -46,7 +46,7 @@ pub async fn cards(
     while let Some(item) = list.next().await {
         match item {
             Ok(brief) => {
-                emit.snapshot(brief.iccid.as_str(), brief.to_snapshot())?;
+                emit.snapshot(brief.iccid.as_str(), brief.to_snapshot(), &[])?;
                 listed += 1;
                 progress.advance(1);
                 if listed % PAGE == 0 {

@@ -156,8 +156,8 @@ where
             let mut write =
                 |emit: &mut Emitter, card: &str, report: CardReport<P::Card, CardSnapshot>| {
                     match report.result {
-                        Ok(snapshot) => emit.snapshot(card, snapshot),
-                        Err(problem) => emit.problem(card, &problem, what),
+                        Ok(snapshot) => emit.snapshot(card, snapshot, &report.problems),
+                        Err(problem) => emit.problem(card, &problem, what, &report.problems),
                     }
                 };
             drain(
@@ -185,7 +185,7 @@ where
     T: Serialize,
 {
     let mut write = |emit: &mut Emitter, card: &str, report: CardReport<C, T>| {
-        emit.result(card, report.result, |v| v, what)
+        emit.result(card, report.result, |v| v, what, &report.problems)
     };
     drain(reports, cards, emit, progress, &mut write).await
 }

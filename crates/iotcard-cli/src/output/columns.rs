@@ -1,5 +1,7 @@
 //! The fixed column set of each command, for CSV and tables: the record's
-//! JSON names, nested objects flattened as `parent_child`.
+//! JSON names, nested objects flattened as `parent_child`. Every per-card
+//! set ends with `problems`: the fields the platform sent that could not be
+//! read, as `field: problem; …` (empty for nearly every card).
 
 /// A command's columns, in order.
 pub type Columns = &'static [&'static str];
@@ -12,6 +14,7 @@ pub const USAGE: Columns = &[
     "data_used_unit",
     "error_kind",
     "error_message",
+    "problems",
 ];
 
 /// `remaining`.
@@ -22,6 +25,7 @@ pub const REMAINING: Columns = &[
     "data_left_unit",
     "error_kind",
     "error_message",
+    "problems",
 ];
 
 /// `expiry`.
@@ -31,10 +35,18 @@ pub const EXPIRY: Columns = &[
     "expires_at",
     "error_kind",
     "error_message",
+    "problems",
 ];
 
 /// `status`.
-pub const STATUS: Columns = &["card", "status", "network", "error_kind", "error_message"];
+pub const STATUS: Columns = &[
+    "card",
+    "status",
+    "network",
+    "error_kind",
+    "error_message",
+    "problems",
+];
 
 /// `plan`.
 pub const PLAN: Columns = &[
@@ -50,6 +62,7 @@ pub const PLAN: Columns = &[
     "pool_id",
     "error_kind",
     "error_message",
+    "problems",
 ];
 
 /// `card`, `cards` and `export`: a whole snapshot.
@@ -79,6 +92,7 @@ pub const CARD: Columns = &[
     "expires_at",
     "error_kind",
     "error_message",
+    "problems",
 ];
 
 /// `account`.
@@ -135,15 +149,18 @@ mod tests {
     /// are exactly the columns: the lists cannot drift from the model.
     /// (Compared as sets: `serde_json::Value` may sort keys.)
     fn assert_columns<T: Serialize>(columns: Columns, values: &T) {
+        let problems = [iotcard_facade::FieldProblem::new("ExpireDate", "x")];
         let full = CardRecord {
             card: "1064804085884",
             answer: Answer::Values(values),
+            problems: &problems,
         };
         let error: CardRecord<'_, T> = CardRecord {
             card: "1064804085884",
             answer: Answer::Error {
                 error: RecordError::new(iotcard_facade::ProblemKind::Failed, "x"),
             },
+            problems: &[],
         };
         let mut keys: Vec<String> = Vec::new();
         for value in [
@@ -224,7 +241,11 @@ mod tests {
             .into_iter()
             .map(|(k, _)| k)
             .collect();
-        keys.extend(["error_kind".to_owned(), "error_message".to_owned()]);
+        keys.extend([
+            "error_kind".to_owned(),
+            "error_message".to_owned(),
+            "problems".to_owned(),
+        ]);
         keys.sort();
         let mut expected = CARD.to_vec();
         expected.sort();

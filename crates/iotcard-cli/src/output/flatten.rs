@@ -26,9 +26,39 @@ fn walk<'v>(value: &'v Value, name: &mut String, leaf: &mut impl FnMut(&str, Cow
         Value::String(s) => leaf(name, Cow::Borrowed(s)),
         Value::Bool(b) => leaf(name, Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Number(n) => leaf(name, Cow::Owned(n.to_string())),
-        // No record holds a list today; if one does, keep it whole as JSON.
-        Value::Array(_) => leaf(name, Cow::Owned(value.to_string())),
+        Value::Array(items) => leaf(
+            name,
+            Cow::Owned(problems_text(items).unwrap_or_else(|| value.to_string())),
+        ),
     }
+}
+
+/// A record's `problems` (`[{"field": …, "problem": …}]`) as one cell:
+/// `ExpireDate: "soon" is not a date; Exceed.UseFlow: …`. `None` for any
+/// other list, which is kept whole as JSON.
+fn problems_text(items: &[Value]) -> Option<String> {
+    let parts: Option<Vec<String>> = items
+        .iter()
+        .map(problem_parts)
+        .map(|p| p.map(|(field, problem)| format!("{field}: {problem}")))
+        .collect();
+    parts.map(|parts| parts.join("; "))
+}
+
+/// The field and problem of one entry of a record's `problems`.
+fn problem_parts(item: &Value) -> Option<(&str, &str)> {
+    Some((item.get("field")?.as_str()?, item.get("problem")?.as_str()?))
+}
+
+/// The names of the fields in a record's `problems`, joined by `, `: the
+/// table's short marker (the messages go to stderr).
+pub fn problem_fields(record: &Value) -> Option<String> {
+    let items = record.get("problems")?.as_array()?;
+    let names: Option<Vec<&str>> = items
+        .iter()
+        .map(|item| problem_parts(item).map(|(field, _)| field))
+        .collect();
+    names.filter(|n| !n.is_empty()).map(|n| n.join(", "))
 }
 
 /// Every non-null leaf as (`parent_child`, text).
@@ -76,6 +106,29 @@ mod tests {
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()));
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn field_problems_are_one_cell() {
+        let v = json!({"card": "1", "problems": [
+            {"field": "ExpireDate", "problem": "\"soon\" is not a date"},
+            {"field": "Exceed.UseFlow", "problem": "expected a decimal number, found \"x\""}
+        ], "other": [1, 2]});
+        let mut row = Vec::new();
+        fill_row(&v, &["card", "problems", "other"], &mut row);
+        assert_eq!(
+            row,
+            [
+                "1",
+                "ExpireDate: \"soon\" is not a date; Exceed.UseFlow: expected a decimal number, found \"x\"",
+                "[1,2]"
+            ]
+        );
+        assert_eq!(
+            problem_fields(&v).as_deref(),
+            Some("ExpireDate, Exceed.UseFlow")
+        );
+        assert_eq!(problem_fields(&json!({"card": "1"})), None);
     }
 
     #[test]

@@ -109,6 +109,7 @@ mod tests {
         w.write(&CardRecord {
             card: "1064804085884",
             answer: Answer::Values(&plan),
+            problems: &[],
         })
         .unwrap();
         w.write(&CardRecord::<'_, Plan> {
@@ -116,6 +117,7 @@ mod tests {
             answer: Answer::Error {
                 error: RecordError::new(iotcard_facade::ProblemKind::Failed, "timed out"),
             },
+            problems: &[],
         })
         .unwrap();
         String::from_utf8(w.finish().unwrap()).unwrap()
@@ -164,6 +166,40 @@ mod tests {
         assert_eq!(&rows[0][2], "1.00");
         assert_eq!(&rows[0][6], "provider_unit");
         assert_eq!(&rows[1][10], "failed");
+    }
+
+    #[test]
+    fn field_problems_are_a_column_in_csv_and_a_marker_in_tables() {
+        let plan = plan();
+        let problems = [iotcard_facade::FieldProblem::new(
+            "ServicePackage.DefaultSms",
+            "expected an integer, found \"ten\"",
+        )];
+        let write = |format| {
+            let mut w = RecordWriter::new(format, columns::PLAN, Vec::new());
+            w.write(&CardRecord {
+                card: "1064804085884",
+                answer: Answer::Values(&plan),
+                problems: &problems,
+            })
+            .unwrap();
+            String::from_utf8(w.finish().unwrap()).unwrap()
+        };
+        let csv_text = write(OutputFormat::Csv);
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        assert_eq!(
+            reader.headers().unwrap().iter().next_back(),
+            Some("problems")
+        );
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(
+            row.iter().next_back(),
+            Some("ServicePackage.DefaultSms: expected an integer, found \"ten\"")
+        );
+        let table = write(OutputFormat::Table);
+        assert!(table.contains("PROBLEMS"), "{table}");
+        assert!(table.contains("ServicePackage.DefaultSms"), "{table}");
+        assert!(!table.contains("ten"), "the message is for stderr: {table}");
     }
 
     #[test]

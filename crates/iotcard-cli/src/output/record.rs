@@ -1,11 +1,13 @@
 //! The records the commands write: one per card, with the card as asked
 //! and either its values or an error.
 
-use iotcard_facade::ProblemKind;
+use iotcard_facade::{FieldProblem, ProblemKind};
 use serde::Serialize;
 
 /// One card's record: `{"card": "…", <values…>}` or
-/// `{"card": "…", "error": {"kind": "…", "message": "…"}}`.
+/// `{"card": "…", "error": {"kind": "…", "message": "…"}}`, then
+/// `"problems": [{"field": "…", "problem": "…"}]` when the platform sent
+/// fields for the card that could not be read (left out otherwise).
 #[derive(Debug, Serialize)]
 pub struct CardRecord<'a, T: Serialize> {
     /// The card as the operator asked for it.
@@ -13,6 +15,21 @@ pub struct CardRecord<'a, T: Serialize> {
     /// Its values, flattened beside `card`, or its error.
     #[serde(flatten)]
     pub answer: Answer<'a, T>,
+    /// The fields that could not be read (each empty among the values).
+    #[serde(skip_serializing_if = "<[FieldProblem]>::is_empty")]
+    pub problems: &'a [FieldProblem],
+}
+
+/// A record that is written whole (a snapshot), with the card's field
+/// problems beside its own fields; only used when there are some, so the
+/// usual record is written as it always was.
+#[derive(Debug, Serialize)]
+pub struct WithProblems<'a, R: Serialize> {
+    /// The record.
+    #[serde(flatten)]
+    pub record: &'a R,
+    /// The fields that could not be read.
+    pub problems: &'a [FieldProblem],
 }
 
 /// What a card's record holds besides the card.
@@ -91,11 +108,35 @@ mod tests {
         let record = CardRecord {
             card: "898602b7091701054333",
             answer: Answer::Values(&usage),
+            problems: &[],
         };
         assert_eq!(
             serde_json::to_string(&record).unwrap(),
             r#"{"card":"898602b7091701054333","sms_used":6,"data_used":{"amount":"14.970","unit":"mb"}}"#
         );
+        let problems = [FieldProblem::new(
+            "Exceed.ReceivesSmsNum",
+            "expected an integer, found \"x\"",
+        )];
+        let record = CardRecord {
+            problems: &problems,
+            ..record
+        };
+        assert_eq!(
+            serde_json::to_string(&record).unwrap(),
+            r#"{"card":"898602b7091701054333","sms_used":6,"data_used":{"amount":"14.970","unit":"mb"},"problems":[{"field":"Exceed.ReceivesSmsNum","problem":"expected an integer, found \"x\""}]}"#
+        );
+        let snapshot = iotcard_model::CardSnapshot {
+            card: "1".into(),
+            ..Default::default()
+        };
+        let shown = serde_json::to_value(WithProblems {
+            record: &snapshot,
+            problems: &problems,
+        })
+        .unwrap();
+        assert_eq!(shown["card"], "1");
+        assert_eq!(shown["problems"][0]["field"], "Exceed.ReceivesSmsNum");
     }
 
     #[test]
@@ -107,6 +148,7 @@ mod tests {
         let record: CardRecord<'_, Usage> = CardRecord {
             card: "1064804085884",
             answer: Answer::Error { error },
+            problems: &[],
         };
         assert_eq!(
             serde_json::to_string(&record).unwrap(),

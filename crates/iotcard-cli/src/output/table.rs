@@ -12,7 +12,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use super::columns::Columns;
-use super::flatten::fill_row;
+use super::flatten::{fill_row, problem_fields};
 
 /// Rows measured and printed together.
 pub const CHUNK: usize = 1000;
@@ -129,6 +129,11 @@ impl<W: Write> TableRows<W> {
     pub fn write<R: Serialize + ?Sized>(&mut self, record: &R) -> io::Result<()> {
         let value = serde_json::to_value(record).map_err(io::Error::other)?;
         fill_row(&value, self.columns, &mut self.row);
+        // Field problems show as their fields' names only: the messages are
+        // on stderr, one warning line per card.
+        if let Some(at) = self.columns.iter().position(|c| *c == "problems") {
+            self.row[at] = problem_fields(&value).unwrap_or_default();
+        }
         let cells = self.planned.iter().map(|c| cell(&self.row, c)).collect();
         self.rows.push(cells);
         if self.rows.len() >= self.chunk {

@@ -3,12 +3,13 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::assembled::{reports, Answered};
 use super::snapshot::merge_snapshots;
 use super::tokens::Tokens;
 use crate::drive::{on_workers, Driven};
 use crate::ordered::{ordered, Limits};
 use crate::sender::{CallInfo, Sender};
-use crate::{CardProblem, CardReport, CardStream, Error};
+use crate::{CardReport, CardStream, Error};
 use futures::stream::{self, Stream, StreamExt};
 use iotbos_proto::{
     lazy_batches, parse_login, Api, Batch, BatchPlan, CardAnswers, ExpiryQuery, Login, PlanQuery,
@@ -262,10 +263,7 @@ impl IotbosClient {
 
     /// One call kind for one batch: asked (again, in a fresh round, if it
     /// spent every attempt), and the answer matched back to its cards.
-    async fn ask<Q: Query>(
-        &self,
-        batch: &Batch,
-    ) -> Vec<Result<Q::Payload, CardProblem<Q::Payload>>> {
+    async fn ask<Q: Query>(&self, batch: &Batch) -> Answered<Q::Payload> {
         let mut answer = self.ask_once::<Q>(batch).await;
         let mut round = 1;
         while round < self.inner.sender.retry().batch_rounds {
@@ -282,7 +280,7 @@ impl IotbosClient {
         for stray in &assembled.strays {
             tracing::warn!(call = Q::CALL.name(), batch = batch.index(), "{stray}");
         }
-        assembled.results
+        assembled
     }
 
     /// One batch of one call, with the session's token. A refusal
@@ -357,13 +355,8 @@ async fn collect_on_workers<T: Send + 'static>(
 
 /// One call kind for one batch, as reports.
 async fn query_job<Q: Query>(client: IotbosClient, batch: Batch) -> IotbosReports<Q::Payload> {
-    let results = client.ask::<Q>(&batch).await;
-    batch
-        .into_cards()
-        .into_iter()
-        .zip(results)
-        .map(|(card, result)| CardReport::new(card, result))
-        .collect()
+    let answered = client.ask::<Q>(&batch).await;
+    reports(batch.into_cards(), answered)
 }
 
 /// The five calls for one batch (planned once, asked by all five), merged

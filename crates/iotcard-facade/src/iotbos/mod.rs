@@ -1,5 +1,6 @@
 //! The IoTBOS client.
 
+mod assembled;
 mod builder;
 mod client;
 mod snapshot;
