@@ -36,9 +36,11 @@
 //! - **Usable until.** A token is used until its lifetime
 //!   (`expiresTime - createtime`, by the server's own clock) less a margin,
 //!   counted from when its answer arrived; never more than half the lifetime
-//!   is given up to the margin. A lifetime above 30 days is not believed:
+//!   is given up to the margin. Without a readable `createtime`, the
+//!   answer's HTTP `Date` is the start; a lifetime that is missing,
+//!   unreadable, not positive or above 30 days is not believed:
 //!   [`SessionConfig::default_lifetime`] is used instead, and the login says
-//!   so ([`Accepted::used_default`]).
+//!   so ([`Accepted::lifetime`], [`crate::LoginTimes::lifetime`]).
 //! - **A refused token is replaced once per token, not once per call.** A
 //!   call refused with the current token drops it (the next poll logs in); a
 //!   call refused with a token that has already been replaced simply asks
@@ -58,11 +60,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{AccessToken, IotbosError, Login, DEFAULT_TOKEN_MARGIN};
-
-/// The longest token lifetime believed: anything longer is a server whose
-/// clocks or fields are off.
-pub const MAX_BELIEVED_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+pub use crate::login::MAX_BELIEVED_LIFETIME;
+use crate::{
+    AccessToken, IotbosError, Lifetime, Login, DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_MARGIN,
+};
 
 /// How a [`Session`] treats time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,8 +72,9 @@ pub struct SessionConfig {
     /// How long before its end a token is no longer handed out (default
     /// [`DEFAULT_TOKEN_MARGIN`]; never more than half the lifetime).
     pub margin: Duration,
-    /// The lifetime assumed when a login's own is not believable (default 2
-    /// hours, what IoTBOS documents).
+    /// The lifetime assumed when a login's own is not believable (default
+    /// [`DEFAULT_TOKEN_LIFETIME`], 2 hours, what IoTBOS documents); see
+    /// [`LoginTimes::lifetime`](crate::LoginTimes::lifetime).
     pub default_lifetime: Duration,
     /// How long a login that will fail again is handed out without asking
     /// (default 30 s).
@@ -83,7 +85,7 @@ impl Default for SessionConfig {
     fn default() -> Self {
         Self {
             margin: DEFAULT_TOKEN_MARGIN,
-            default_lifetime: Duration::from_secs(2 * 3600),
+            default_lifetime: DEFAULT_TOKEN_LIFETIME,
             failure_hold: Duration::from_secs(30),
         }
     }
@@ -162,11 +164,9 @@ pub enum Step<E> {
 pub struct Accepted {
     /// Which login this was.
     pub generation: u64,
-    /// The lifetime used.
-    pub lifetime: Duration,
-    /// Whether the login's own lifetime was not believable, so
-    /// [`SessionConfig::default_lifetime`] was used.
-    pub used_default: bool,
+    /// The lifetime used, and whether it is the login's own or
+    /// [`SessionConfig::default_lifetime`] ([`Lifetime::used_default`]).
+    pub lifetime: Lifetime,
 }
 
 /// One call's record of the refusals it met, for [`Session::on_refused`].
@@ -257,14 +257,8 @@ impl<E: Clone> Session<E> {
     /// The login succeeded with `login`, its answer arriving at `now`.
     pub fn on_login(&mut self, now: Instant, login: Login) -> Accepted {
         self.completions += 1;
-        let stated = login.lifetime();
-        let used_default = stated.is_zero() || stated > MAX_BELIEVED_LIFETIME;
-        let lifetime = if used_default {
-            self.config.default_lifetime
-        } else {
-            stated
-        };
-        let usable = lifetime - self.config.margin.min(lifetime / 2);
+        let lifetime = login.lifetime(self.config.default_lifetime);
+        let usable = lifetime.usable_for(self.config.margin);
         self.generation += 1;
         self.current = Some(Current {
             lease: Lease {
@@ -277,7 +271,6 @@ impl<E: Clone> Session<E> {
         Accepted {
             generation: self.generation,
             lifetime,
-            used_default,
         }
     }
 
@@ -340,6 +333,17 @@ impl<E: Clone> Session<E> {
             self.current = None;
         }
         Refusal::Retry
+    }
+
+    /// The current token at `now`, if there is one still good, without
+    /// starting a login: for a driver that takes the token at the last
+    /// moment before sending (a call that waited for a request slot may
+    /// find its token replaced, or run out, meanwhile). `None` means poll.
+    pub fn current(&self, now: Instant) -> Option<Lease> {
+        self.current
+            .as_ref()
+            .filter(|c| now < c.lease.until)
+            .map(|c| c.lease.clone())
     }
 
     /// Logins started so far.

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use iotbos_proto::{
-    AccessToken, Lease, Login, Refusal, Refusals, Session, SessionConfig, Step, Ticket,
+    AccessToken, Lease, Login, LoginTimes, Refusal, Refusals, Session, SessionConfig, Stamp, Step,
+    Ticket,
 };
 use iotcard_model::china_standard_time;
 
@@ -26,10 +27,12 @@ fn login(generation: u64, lifetime: u64) -> Login {
         .expect("a valid instant");
     Login::new(
         AccessToken::new(format!("T{generation}")),
-        created,
-        created + chrono::Duration::seconds(lifetime as i64),
+        LoginTimes::new(
+            Stamp::Read(created),
+            Stamp::Read(created + chrono::Duration::seconds(lifetime as i64)),
+            None,
+        ),
     )
-    .expect("a positive lifetime")
 }
 
 /// Where one call stands.
@@ -433,7 +436,7 @@ fn lifetimes_are_believed_up_to_thirty_days_with_the_margin_taken_off() {
         let mut session: Session<String> = Session::new(SessionConfig::default());
         assert!(matches!(session.poll(t0, None), Step::Login(_)));
         let accepted = session.on_login(t0, login(1, stated_s));
-        assert_eq!(accepted.used_default, default, "{stated_s}");
+        assert_eq!(accepted.lifetime.used_default(), default, "{stated_s}");
         let usable = Duration::from_secs(expect_usable);
         assert!(matches!(
             session.poll(t0 + usable - Duration::from_millis(1), None),
