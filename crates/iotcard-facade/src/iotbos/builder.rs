@@ -115,6 +115,7 @@ impl IotbosClientBuilder {
                 concurrency: self.common.concurrency,
                 sender,
                 tokens: Tokens::new(session),
+                limit: std::sync::Mutex::new(iotbos_proto::BatchLimit::new(batch_size)),
             }),
         })
     }
