@@ -209,6 +209,9 @@ pub struct Session<E> {
     login: LoginState<E>,
     /// The generation of the newest token minted.
     generation: u64,
+    /// The last token dropped because a call was refused with it, and the
+    /// provider's words then.
+    replaced: Option<(u64, Option<String>)>,
     /// Logins finished, either way.
     completions: u64,
     /// Logins started.
@@ -223,6 +226,7 @@ impl<E: Clone> Session<E> {
             current: None,
             login: LoginState::Idle,
             generation: 0,
+            replaced: None,
             completions: 0,
             logins: 0,
         }
@@ -307,30 +311,47 @@ impl<E: Clone> Session<E> {
     /// Only a refusal that came while the token was still good by its
     /// lifetime counts as evidence: a token that ran out while the request
     /// was on the wire (an answer slower than the margin) says nothing about
-    /// the call.
+    /// the call. And only one about the current token: see
+    /// [`on_refused_saying`](Self::on_refused_saying) for calls refused
+    /// together.
     pub fn on_refused(&mut self, now: Instant, lease: &Lease, history: &mut Refusals) -> Refusal {
-        // Evidence only about the current token within its lifetime: a
-        // token another call has already replaced may have died with it
-        // (one revocation can take two tokens), so the call just asks again.
-        let fresh = now < lease.until
-            && self
-                .current
-                .as_ref()
-                .is_some_and(|c| c.lease.generation == lease.generation);
+        self.on_refused_saying(now, lease, None, history)
+    }
+
+    /// [`on_refused`](Self::on_refused), with the provider's `info` of the
+    /// refusal. Calls refused together with one token (a wave of batches
+    /// all too large for the server) are each told the first time, not one
+    /// per login: a refusal with the token that a refusal just replaced
+    /// counts as evidence when it says the very same `info` as that one did
+    /// (the same reason, from the same server). One with other words, or
+    /// none, may be the token dying with its successor (one revocation can
+    /// take two tokens), and the call just asks again.
+    pub fn on_refused_saying(
+        &mut self,
+        now: Instant,
+        lease: &Lease,
+        info: Option<&str>,
+        history: &mut Refusals,
+    ) -> Refusal {
+        let is_current = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.lease.generation == lease.generation);
+        let same_as_replaced = self.replaced.as_ref().is_some_and(|(generation, said)| {
+            *generation == lease.generation && info.is_some() && said.as_deref() == info
+        });
+        let fresh = now < lease.until && (is_current || same_as_replaced);
         if fresh && history.fresh.is_some_and(|g| g < lease.generation) {
             return Refusal::NotAboutToken;
         }
         if fresh && history.fresh.is_none() {
             history.fresh = Some(lease.generation);
         }
-        let is_current = self
-            .current
-            .as_ref()
-            .is_some_and(|c| c.lease.generation == lease.generation);
         if is_current {
             // Replaced once per token: whoever reports this token next
             // finds a newer one (or a login in flight) and just asks again.
             self.current = None;
+            self.replaced = Some((lease.generation, info.map(str::to_owned)));
         }
         Refusal::Retry
     }

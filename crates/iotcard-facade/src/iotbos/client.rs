@@ -422,7 +422,7 @@ impl IotbosClient {
                     );
                 }
                 (Err(e), Some(lease)) if e.is_refused() => {
-                    match inner.tokens.refused(&lease, history) {
+                    match inner.tokens.refused(&lease, e.provider_message(), history) {
                         Refusal::Retry => tracing::debug!(
                             call = Q::CALL.name(),
                             token = lease.generation(),

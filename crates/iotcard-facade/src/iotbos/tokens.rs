@@ -76,9 +76,16 @@ impl Tokens {
         }
     }
 
-    /// What a call refused with `lease` means; `history` is the call's own.
-    pub(crate) fn refused(&self, lease: &Lease, history: &mut Refusals) -> Refusal {
-        self.session().on_refused(now(), lease, history)
+    /// What a call refused with `lease`, the provider saying `info`, means;
+    /// `history` is the call's own.
+    pub(crate) fn refused(
+        &self,
+        lease: &Lease,
+        info: Option<&str>,
+        history: &mut Refusals,
+    ) -> Refusal {
+        self.session()
+            .on_refused_saying(now(), lease, info, history)
     }
 
     /// Logins started so far.
