@@ -15,8 +15,15 @@
 
 use std::num::NonZeroUsize;
 
-/// What a client knows of the server's batch limit; see the
-/// [module](self) docs.
+/// What a client knows of the server's batch limit, learned from its
+/// answers.
+///
+/// IoTBOS documents no maximum for `cardIdNums`. A refusal that is not
+/// about the token ([`Refusal::NotAboutToken`](crate::Refusal::NotAboutToken))
+/// may be about the batch's size or about one of its cards; halving tells
+/// them apart: the batch is asked again in halves, down to single cards,
+/// and a single card still refused is that card's own failure. The largest
+/// size accepted is then the size of every later call.
 ///
 /// ```
 /// use std::num::NonZeroUsize;

@@ -202,9 +202,9 @@ impl IotbosClient {
     }
 
     /// The most cards per call the server was found to take, once it has
-    /// refused a larger batch (see [`IotbosClientBuilder::batch_size`]
-    /// (super::IotbosClientBuilder::batch_size)); `None` while no batch was
-    /// refused for its size.
+    /// refused a larger batch (see
+    /// [`IotbosClientBuilder::batch_size`](super::IotbosClientBuilder::batch_size));
+    /// `None` while no batch was refused for its size.
     pub fn discovered_batch_limit(&self) -> Option<NonZeroUsize> {
         self.batch_limit().discovered()
     }
