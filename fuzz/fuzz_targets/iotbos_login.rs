@@ -8,7 +8,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let result = iotbos_proto::parse_login(response);
         iotcard_fuzz::check_result("login", status, &result);
         if let Ok(login) = result {
-            assert!(login.lifetime() > std::time::Duration::ZERO);
+            // Any answer with a token yields a usable lifetime.
+            let lifetime = login.lifetime(std::time::Duration::from_secs(7200));
+            assert!(lifetime.duration > std::time::Duration::ZERO);
+            assert!(lifetime.duration <= iotbos_proto::MAX_BELIEVED_LIFETIME);
         }
     });
 });

@@ -14,6 +14,7 @@ use http::StatusCode;
 use iotcard_model::{CardNumber, FieldProblem, Outcome};
 use thiserror::Error;
 
+use crate::envelope;
 use crate::fast::{is, once, skip_other, Reader};
 use crate::tolerant::{self, Fields};
 use crate::{Call, IotbosError};
@@ -169,8 +170,7 @@ pub(crate) trait CallEntry {
 
 /// The `Content-Type` of `response` as text, when it has one.
 fn content_type<B>(response: &http::Response<B>) -> Option<&str> {
-    let value = response.headers().get(http::header::CONTENT_TYPE)?;
-    std::str::from_utf8(value.as_bytes()).ok()
+    envelope::content_type(response.headers())
 }
 
 /// Whether a body labelled `content_type` is UTF-8 (no charset said, or

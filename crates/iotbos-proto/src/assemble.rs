@@ -73,6 +73,17 @@ pub struct Assembled<T, E> {
     pub strays: Vec<Stray>,
 }
 
+impl<T, E> Default for Assembled<T, E> {
+    /// Nothing yet: the start of an answer joined from pieces.
+    fn default() -> Self {
+        Self {
+            results: Vec::new(),
+            problems: Vec::new(),
+            strays: Vec::new(),
+        }
+    }
+}
+
 impl Batch {
     /// Matches `answer` (this batch's answer to one call, or the error that
     /// call ended with) back to the batch's cards, by number, never by

@@ -314,6 +314,30 @@ impl Batch {
         self.cards.is_empty()
     }
 
+    /// The batch in pieces of at most `size` numbers, in order, each with
+    /// this batch's index: for a server that takes fewer numbers per call
+    /// than the batch was planned with ([`BatchLimit`](crate::BatchLimit)).
+    /// Each number is in exactly one piece.
+    ///
+    /// ```
+    /// # use std::num::NonZeroUsize;
+    /// # let cards = ["1060000000001", "1060000000002", "1060000000003"].map(|n| n.parse().unwrap());
+    /// let batch = iotbos_proto::BatchPlan::new(cards, iotbos_proto::DEFAULT_BATCH_SIZE)
+    ///     .into_batches().next().unwrap();
+    /// let pieces = batch.pieces(NonZeroUsize::new(2).unwrap());
+    /// assert_eq!(pieces.iter().map(|p| p.len()).collect::<Vec<_>>(), [2, 1]);
+    /// assert!(pieces.iter().all(|p| p.index() == 0));
+    /// ```
+    pub fn pieces(&self, size: NonZeroUsize) -> Vec<Batch> {
+        self.cards
+            .chunks(size.get())
+            .map(|cards| Batch {
+                index: self.index,
+                cards: cards.to_vec(),
+            })
+            .collect()
+    }
+
     /// The request asking `call` about this batch ([`Api::query`] with
     /// the batch's numbers).
     pub fn request(

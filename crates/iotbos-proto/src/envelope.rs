@@ -18,26 +18,36 @@ pub(crate) struct Accepted<'a> {
     pub createtime: Option<&'a RawValue>,
 }
 
-/// [`open_text`] of a body taken as UTF-8 past a BOM (no `Content-Type` is
-/// looked at: the login answer's reader).
-pub(crate) fn open<'a>(
+/// The body as text, decoded as its `Content-Type` says (past a BOM, GBK
+/// or GB18030 by `charset`, UTF-8 without one; the media type is not looked
+/// at, so JSON labelled `text/html` is still read).
+///
+/// A body that cannot be decoded is [`IotbosError::UndecodableBody`] under
+/// a 2xx (transient: a gateway's page, most likely), and
+/// [`IotbosError::HttpStatus`] under any other status.
+pub(crate) fn decode<'a>(
     call: &'static str,
     status: StatusCode,
+    content_type: Option<&str>,
     body: &'a [u8],
-) -> Result<Accepted<'a>, IotbosError> {
-    let utf8 = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    match std::str::from_utf8(utf8) {
-        Ok(text) => open_text(call, status, text),
+) -> Result<Cow<'a, str>, IotbosError> {
+    match iotcard_wire::decode(content_type, body) {
+        Ok(text) => Ok(text),
         Err(_) if !status.is_success() => Err(http_status(call, status, body)),
-        Err(_) => Err(IotbosError::UndecodableBody {
+        Err(source) => Err(IotbosError::UndecodableBody {
             call,
             status,
             body_snippet: snippet(body),
-            source: iotcard_wire::decode(None, body)
-                .err()
-                .unwrap_or(iotcard_wire::BodyError::Malformed { encoding: "UTF-8" }),
+            source,
         }),
     }
+}
+
+/// The `Content-Type` of an answer, when it is text.
+pub(crate) fn content_type(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
 }
 
 /// Reads the envelope of a body already decoded to text, whatever the HTTP
@@ -56,7 +66,7 @@ pub(crate) fn open<'a>(
 /// [`IotbosError::HttpStatus`] with a redacted snippet of the body. Under a
 /// 2xx a body that is not JSON is [`IotbosError::InvalidJson`], JSON that is
 /// no envelope [`IotbosError::UnexpectedShape`], each with a snippet.
-pub(crate) fn open_text<'a>(
+pub(crate) fn open<'a>(
     call: &'static str,
     status: StatusCode,
     text: &'a str,
@@ -169,8 +179,18 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    /// The body decoded (UTF-8, no label) and opened; `data`, owned.
+    fn read(
+        call: &'static str,
+        status: StatusCode,
+        body: &[u8],
+    ) -> Result<Option<String>, IotbosError> {
+        let text = decode(call, status, None, body)?;
+        open(call, status, &text).map(|a| a.data.map(|d| d.get().to_owned()))
+    }
+
     fn open_ok(body: &str) -> Result<Option<String>, IotbosError> {
-        open("usage", StatusCode::OK, body.as_bytes()).map(|a| a.data.map(|d| d.get().to_owned()))
+        read("usage", StatusCode::OK, body.as_bytes())
     }
 
     #[test]
@@ -196,24 +216,24 @@ mod tests {
         let e = open_ok(r#"{"Status":"0","INFO":"accessToken expired"}"#).unwrap_err();
         assert_eq!(e.provider_message(), Some("accessToken expired"));
         assert!(e.is_refused());
-        let e = open("usage", StatusCode::UNAUTHORIZED, br#"{"Status":0.0}"#).unwrap_err();
+        let e = read("usage", StatusCode::UNAUTHORIZED, br#"{"Status":0.0}"#).unwrap_err();
         assert!(e.is_refused(), "{e}");
         // A BOM is dropped before the envelope is read.
-        let bom = open(
+        let bom = read(
             "login",
             StatusCode::OK,
             b"\xEF\xBB\xBF{\"status\":1,\"data\":null}",
         );
-        assert!(bom.unwrap().data.is_none());
+        assert!(bom.unwrap().is_none());
     }
 
     #[test]
     fn bodies_that_are_no_text_are_transient_and_shown() {
-        let e = open("login", StatusCode::OK, b"\xff\xfe{}").unwrap_err();
+        let e = read("login", StatusCode::OK, b"\xff\xfe{}").unwrap_err();
         assert!(matches!(e, IotbosError::UndecodableBody { .. }), "{e}");
         assert!(e.is_transient());
         assert!(e.to_string().contains("{}"), "{e}");
-        let e = open("login", StatusCode::BAD_GATEWAY, b"\xff").unwrap_err();
+        let e = read("login", StatusCode::BAD_GATEWAY, b"\xff").unwrap_err();
         assert!(matches!(e, IotbosError::HttpStatus { .. }), "{e}");
     }
 
@@ -295,7 +315,7 @@ mod tests {
     #[test]
     fn every_status_reaches_the_envelope() {
         // A refusal is a refusal whatever the status, and carries it.
-        let e = open(
+        let e = read(
             "usage",
             StatusCode::UNAUTHORIZED,
             br#"{"status":0,"info":"accessToken expired"}"#,
@@ -342,7 +362,7 @@ mod tests {
                 false,
             ),
         ] {
-            let e = open("plan", status, body.as_bytes()).unwrap_err();
+            let e = read("plan", status, body.as_bytes()).unwrap_err();
             assert!(
                 matches!(e, IotbosError::HttpStatus { status: s, .. } if s == status),
                 "{status} {body}: {e}"
@@ -360,7 +380,7 @@ mod tests {
             "<h1>404.15 Query String Too Long</h1> /Api/TerminalInfo/Exceed?cardIdNums=1&accessToken=SENTINEL {}",
             "x".repeat(500)
         );
-        let e = open("usage", StatusCode::NOT_FOUND, page.as_bytes()).unwrap_err();
+        let e = read("usage", StatusCode::NOT_FOUND, page.as_bytes()).unwrap_err();
         match &e {
             IotbosError::HttpStatus {
                 status,
@@ -377,14 +397,14 @@ mod tests {
         assert!(!e.to_string().contains("SENTINEL"), "{e}");
         // A multi-byte character cut by the limit does not panic.
         let cut = "密".repeat(100);
-        assert!(open("plan", StatusCode::BAD_GATEWAY, cut.as_bytes()).is_err());
+        assert!(read("plan", StatusCode::BAD_GATEWAY, cut.as_bytes()).is_err());
         // Control bytes and line breaks do not blow the message up.
         let noisy: Vec<u8> = (0u8..=255).cycle().take(1000).collect();
-        let e = open("plan", StatusCode::BAD_GATEWAY, &noisy)
+        let e = read("plan", StatusCode::BAD_GATEWAY, &noisy)
             .unwrap_err()
             .to_string();
         assert!(e.chars().count() < 600, "{e}");
-        let e = open("plan", StatusCode::BAD_GATEWAY, b"line one\r\nline\ttwo").unwrap_err();
+        let e = read("plan", StatusCode::BAD_GATEWAY, b"line one\r\nline\ttwo").unwrap_err();
         assert_eq!(
             e.to_string(),
             "plan answer has HTTP status 502 Bad Gateway: \"line one line two\""

@@ -2,7 +2,6 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
-use iotcard_model::Instant;
 use thiserror::Error;
 
 use crate::date::DateError;
@@ -205,17 +204,6 @@ pub enum IotbosError {
         #[source]
         source: DateError,
     },
-    /// The login answer's `expiresTime` is not after its `createtime`, so the
-    /// token's lifetime cannot be known.
-    #[error(
-        "login answer's expiresTime {expires_time} is not after its createtime {created_time}"
-    )]
-    TokenLifetime {
-        /// `createtime`.
-        created_time: Instant,
-        /// `expiresTime`.
-        expires_time: Instant,
-    },
 }
 
 /// ` (HTTP 401 Unauthorized)` after a refusal that came under a non-2xx
@@ -264,8 +252,7 @@ impl IotbosError {
             | IotbosError::Refused { .. }
             | IotbosError::UnexpectedStatus { .. }
             | IotbosError::MissingField { .. }
-            | IotbosError::InvalidDate { .. }
-            | IotbosError::TokenLifetime { .. } => false,
+            | IotbosError::InvalidDate { .. } => false,
         }
     }
 
@@ -278,7 +265,7 @@ impl IotbosError {
 
     /// The HTTP status of the answer this error was read from; `None` for
     /// errors that came from no answer (a bad base URL, a request that
-    /// could not be built, a [`Login::new`](crate::Login::new) refused).
+    /// could not be built).
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             IotbosError::HttpStatus { status, .. }
@@ -293,8 +280,7 @@ impl IotbosError {
             IotbosError::InvalidEndpoint { .. }
             | IotbosError::EmptyCredential { .. }
             | IotbosError::NoCards { .. }
-            | IotbosError::BuildRequest { .. }
-            | IotbosError::TokenLifetime { .. } => None,
+            | IotbosError::BuildRequest { .. } => None,
         }
     }
 
@@ -377,7 +363,6 @@ impl IotbosError {
     pub fn call(&self) -> Option<&'static str> {
         match self {
             IotbosError::InvalidEndpoint { .. } | IotbosError::EmptyCredential { .. } => None,
-            IotbosError::TokenLifetime { .. } => Some("login"),
             IotbosError::NoCards { call }
             | IotbosError::BuildRequest { call, .. }
             | IotbosError::HttpStatus { call, .. }

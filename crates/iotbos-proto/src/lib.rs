@@ -52,6 +52,7 @@ pub use iotcard_model::{
 mod answers;
 mod assemble;
 mod batch;
+mod batch_limit;
 mod call;
 mod calls;
 mod date;
@@ -71,6 +72,7 @@ mod tolerant;
 pub use answers::{CardAnswer, CardAnswers, EntryError};
 pub use assemble::{Assembled, Stray};
 pub use batch::{lazy_batches, Batch, BatchPlan, IntoBatches, LazyBatches, DEFAULT_BATCH_SIZE};
+pub use batch_limit::{BatchLimit, Split};
 pub use call::{Call, LOGIN_PATH};
 pub use calls::{
     parse_expiry, parse_plan, parse_remaining, parse_state, parse_usage, ExpiryQuery, PlanQuery,
@@ -80,7 +82,10 @@ pub use date::{parse_china_time, DateError};
 pub use endpoint::Endpoint;
 pub use error::IotbosError;
 pub use iotcard_model::REDACTED;
-pub use login::{parse_login, Login, DEFAULT_TOKEN_MARGIN};
+pub use login::{
+    parse_login, DefaultReason, Lifetime, LifetimeBasis, Login, LoginTimes, Stamp,
+    DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_MARGIN, MAX_BELIEVED_LIFETIME,
+};
 pub use request::{Api, Credentials};
 pub use secrets::{redact_query, redact_text, redact_uri, SECRET_NAMES};
 pub use session::{Accepted, Lease, Refusal, Refusals, Session, SessionConfig, Step, Ticket};

@@ -36,9 +36,11 @@
 //! - **Usable until.** A token is used until its lifetime
 //!   (`expiresTime - createtime`, by the server's own clock) less a margin,
 //!   counted from when its answer arrived; never more than half the lifetime
-//!   is given up to the margin. A lifetime above 30 days is not believed:
+//!   is given up to the margin. Without a readable `createtime`, the
+//!   answer's HTTP `Date` is the start; a lifetime that is missing,
+//!   unreadable, not positive or above 30 days is not believed:
 //!   [`SessionConfig::default_lifetime`] is used instead, and the login says
-//!   so ([`Accepted::used_default`]).
+//!   so ([`Accepted::lifetime`], [`crate::LoginTimes::lifetime`]).
 //! - **A refused token is replaced once per token, not once per call.** A
 //!   call refused with the current token drops it (the next poll logs in); a
 //!   call refused with a token that has already been replaced simply asks
@@ -58,11 +60,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{AccessToken, IotbosError, Login, DEFAULT_TOKEN_MARGIN};
-
-/// The longest token lifetime believed: anything longer is a server whose
-/// clocks or fields are off.
-pub const MAX_BELIEVED_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+pub use crate::login::MAX_BELIEVED_LIFETIME;
+use crate::{
+    AccessToken, IotbosError, Lifetime, Login, DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_MARGIN,
+};
 
 /// How a [`Session`] treats time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,8 +72,9 @@ pub struct SessionConfig {
     /// How long before its end a token is no longer handed out (default
     /// [`DEFAULT_TOKEN_MARGIN`]; never more than half the lifetime).
     pub margin: Duration,
-    /// The lifetime assumed when a login's own is not believable (default 2
-    /// hours, what IoTBOS documents).
+    /// The lifetime assumed when a login's own is not believable (default
+    /// [`DEFAULT_TOKEN_LIFETIME`], 2 hours, what IoTBOS documents); see
+    /// [`LoginTimes::lifetime`](crate::LoginTimes::lifetime).
     pub default_lifetime: Duration,
     /// How long a login that will fail again is handed out without asking
     /// (default 30 s).
@@ -83,7 +85,7 @@ impl Default for SessionConfig {
     fn default() -> Self {
         Self {
             margin: DEFAULT_TOKEN_MARGIN,
-            default_lifetime: Duration::from_secs(2 * 3600),
+            default_lifetime: DEFAULT_TOKEN_LIFETIME,
             failure_hold: Duration::from_secs(30),
         }
     }
@@ -162,11 +164,9 @@ pub enum Step<E> {
 pub struct Accepted {
     /// Which login this was.
     pub generation: u64,
-    /// The lifetime used.
-    pub lifetime: Duration,
-    /// Whether the login's own lifetime was not believable, so
-    /// [`SessionConfig::default_lifetime`] was used.
-    pub used_default: bool,
+    /// The lifetime used, and whether it is the login's own or
+    /// [`SessionConfig::default_lifetime`] ([`Lifetime::used_default`]).
+    pub lifetime: Lifetime,
 }
 
 /// One call's record of the refusals it met, for [`Session::on_refused`].
@@ -209,6 +209,9 @@ pub struct Session<E> {
     login: LoginState<E>,
     /// The generation of the newest token minted.
     generation: u64,
+    /// The last token dropped because a call was refused with it, and the
+    /// provider's words then.
+    replaced: Option<(u64, Option<String>)>,
     /// Logins finished, either way.
     completions: u64,
     /// Logins started.
@@ -223,6 +226,7 @@ impl<E: Clone> Session<E> {
             current: None,
             login: LoginState::Idle,
             generation: 0,
+            replaced: None,
             completions: 0,
             logins: 0,
         }
@@ -257,14 +261,8 @@ impl<E: Clone> Session<E> {
     /// The login succeeded with `login`, its answer arriving at `now`.
     pub fn on_login(&mut self, now: Instant, login: Login) -> Accepted {
         self.completions += 1;
-        let stated = login.lifetime();
-        let used_default = stated.is_zero() || stated > MAX_BELIEVED_LIFETIME;
-        let lifetime = if used_default {
-            self.config.default_lifetime
-        } else {
-            stated
-        };
-        let usable = lifetime - self.config.margin.min(lifetime / 2);
+        let lifetime = login.lifetime(self.config.default_lifetime);
+        let usable = lifetime.usable_for(self.config.margin);
         self.generation += 1;
         self.current = Some(Current {
             lease: Lease {
@@ -277,7 +275,6 @@ impl<E: Clone> Session<E> {
         Accepted {
             generation: self.generation,
             lifetime,
-            used_default,
         }
     }
 
@@ -314,32 +311,60 @@ impl<E: Clone> Session<E> {
     /// Only a refusal that came while the token was still good by its
     /// lifetime counts as evidence: a token that ran out while the request
     /// was on the wire (an answer slower than the margin) says nothing about
-    /// the call.
+    /// the call. And only one about the current token: see
+    /// [`on_refused_saying`](Self::on_refused_saying) for calls refused
+    /// together.
     pub fn on_refused(&mut self, now: Instant, lease: &Lease, history: &mut Refusals) -> Refusal {
-        // Evidence only about the current token within its lifetime: a
-        // token another call has already replaced may have died with it
-        // (one revocation can take two tokens), so the call just asks again.
-        let fresh = now < lease.until
-            && self
-                .current
-                .as_ref()
-                .is_some_and(|c| c.lease.generation == lease.generation);
+        self.on_refused_saying(now, lease, None, history)
+    }
+
+    /// [`on_refused`](Self::on_refused), with the provider's `info` of the
+    /// refusal. Calls refused together with one token (a wave of batches
+    /// all too large for the server) are each told the first time, not one
+    /// per login: a refusal with the token that a refusal just replaced
+    /// counts as evidence when it says the very same `info` as that one did
+    /// (the same reason, from the same server). One with other words, or
+    /// none, may be the token dying with its successor (one revocation can
+    /// take two tokens), and the call just asks again.
+    pub fn on_refused_saying(
+        &mut self,
+        now: Instant,
+        lease: &Lease,
+        info: Option<&str>,
+        history: &mut Refusals,
+    ) -> Refusal {
+        let is_current = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.lease.generation == lease.generation);
+        let same_as_replaced = self.replaced.as_ref().is_some_and(|(generation, said)| {
+            *generation == lease.generation && info.is_some() && said.as_deref() == info
+        });
+        let fresh = now < lease.until && (is_current || same_as_replaced);
         if fresh && history.fresh.is_some_and(|g| g < lease.generation) {
             return Refusal::NotAboutToken;
         }
         if fresh && history.fresh.is_none() {
             history.fresh = Some(lease.generation);
         }
-        let is_current = self
-            .current
-            .as_ref()
-            .is_some_and(|c| c.lease.generation == lease.generation);
         if is_current {
             // Replaced once per token: whoever reports this token next
             // finds a newer one (or a login in flight) and just asks again.
             self.current = None;
+            self.replaced = Some((lease.generation, info.map(str::to_owned)));
         }
         Refusal::Retry
+    }
+
+    /// The current token at `now`, if there is one still good, without
+    /// starting a login: for a driver that takes the token at the last
+    /// moment before sending (a call that waited for a request slot may
+    /// find its token replaced, or run out, meanwhile). `None` means poll.
+    pub fn current(&self, now: Instant) -> Option<Lease> {
+        self.current
+            .as_ref()
+            .filter(|c| now < c.lease.until)
+            .map(|c| c.lease.clone())
     }
 
     /// Logins started so far.

@@ -42,19 +42,7 @@ pub(crate) fn parse<E: CallEntry>(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<CardAnswers<E::Payload>, IotbosError> {
-    let name = call.name();
-    let text = match iotcard_wire::decode(content_type, body) {
-        Ok(text) => text,
-        Err(_) if !status.is_success() => return Err(envelope::http_status(name, status, body)),
-        Err(source) => {
-            return Err(IotbosError::UndecodableBody {
-                call: name,
-                status,
-                body_snippet: envelope::snippet(body),
-                source,
-            })
-        }
-    };
+    let text = envelope::decode(call.name(), status, content_type, body)?;
     parse_text::<E>(call, status, &text)
 }
 
@@ -71,7 +59,7 @@ pub(crate) fn parse_text<E: CallEntry>(
         status,
         body_snippet: envelope::snippet(shown),
     };
-    let accepted = envelope::open_text(name, status, text)?;
+    let accepted = envelope::open(name, status, text)?;
     let data = accepted.data.ok_or_else(missing)?;
     let data = Object::parse(data.get()).map_err(json_error(name, status, shown))?;
     // The list is `date` (sic); `data` is taken too, in case the provider

@@ -6,7 +6,9 @@ mod support;
 use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
-use iotbos_proto::{parse_login, IotbosError, DEFAULT_TOKEN_MARGIN};
+use iotbos_proto::{
+    parse_login, DefaultReason, IotbosError, LifetimeBasis, Stamp, DEFAULT_TOKEN_MARGIN,
+};
 
 fn login_body(token: &str, expires: &str, created: &str) -> String {
     format!(
@@ -18,6 +20,8 @@ fn parse(body: &str) -> Result<iotbos_proto::Login, IotbosError> {
     parse_login(&support::ok(body.as_bytes()))
 }
 
+const DEFAULT: Duration = Duration::from_secs(7200);
+
 #[test]
 fn lifetime_is_the_servers_difference_whatever_the_local_zone() {
     // Across midnight and a month end, both in UTC+8.
@@ -27,10 +31,12 @@ fn lifetime_is_the_servers_difference_whatever_the_local_zone() {
         r#""2018/01/31 23:30:00""#,
     ))
     .unwrap();
-    assert_eq!(login.lifetime(), Duration::from_secs(3600));
+    let lifetime = login.lifetime(DEFAULT);
+    assert_eq!(lifetime.duration, Duration::from_secs(3600));
+    assert_eq!(lifetime.basis, LifetimeBasis::Stated);
     let received = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
     assert_eq!(
-        login.usable_until(received, DEFAULT_TOKEN_MARGIN),
+        lifetime.usable_until(received, DEFAULT_TOKEN_MARGIN),
         received + Duration::from_secs(3600 - 60)
     );
 }
@@ -43,29 +49,101 @@ fn the_margin_never_eats_more_than_half_a_short_lifetime() {
         r#""2018/01/16 14:02:00""#,
     ))
     .unwrap();
-    assert_eq!(login.lifetime(), Duration::from_secs(60));
+    let lifetime = login.lifetime(DEFAULT);
+    assert_eq!(lifetime.duration, Duration::from_secs(60));
     assert_eq!(
-        login.usable_for(DEFAULT_TOKEN_MARGIN),
+        lifetime.usable_for(DEFAULT_TOKEN_MARGIN),
         Duration::from_secs(30)
     );
-    assert_eq!(login.usable_for(Duration::ZERO), Duration::from_secs(60));
+    assert_eq!(lifetime.usable_for(Duration::ZERO), Duration::from_secs(60));
     assert_eq!(
-        login.usable_for(Duration::from_secs(10)),
+        lifetime.usable_for(Duration::from_secs(10)),
         Duration::from_secs(50)
     );
 }
 
 #[test]
-fn a_token_that_does_not_outlive_its_answer_is_refused() {
-    for expires in [r#""2018/01/16 14:02:08""#, r#""2018/01/16 14:02:07""#] {
-        let e = parse(&login_body(r#""t""#, expires, r#""2018/01/16 14:02:08""#)).unwrap_err();
-        assert!(matches!(e, IotbosError::TokenLifetime { .. }), "{e}");
-        assert!(e.to_string().contains("not after"), "{e}");
+fn names_in_any_case_and_dates_in_any_style_read_the_same() {
+    for body in [
+        r#"{"status":1,"data":{"accesstoken":"t","EXPIRESTIME":"2018-1-16 16:02:08"},"createtime":"2018/01/16 14:02:08"}"#,
+        r#"{"status":1,"data":{"AccessToken":"t","ExpiresTime":"2018-01-16T16:02:08.000"},"createtime":"2018-01-16 14:02:08.000"}"#,
+        r#"{"status":1,"data":{"accessToken":"t","expiresTime":"/Date(1516089728000)/"},"createtime":"2018/1/16 14:02:08"}"#,
+    ] {
+        let login = parse(body).unwrap();
+        assert_eq!(login.token().expose(), "t", "{body}");
+        let lifetime = login.lifetime(Duration::from_secs(1));
+        assert_eq!(lifetime.duration, DEFAULT, "{body}");
+        assert_eq!(lifetime.basis, LifetimeBasis::Stated, "{body}");
     }
+    // A token sent as a number is its digits.
+    let login = parse(&login_body("917", r#""2018/01/16 16:02:08""#, "null")).unwrap();
+    assert_eq!(login.token().expose(), "917");
 }
 
 #[test]
-fn missing_or_bad_fields_are_named() {
+fn without_createtime_the_lifetime_counts_from_the_date_header() {
+    let body = r#"{"status":1,"info":null,"data":{"accessToken":"t","expiresTime":"2018/01/16 16:02:08"}}"#;
+    let mut answer = support::ok(body.as_bytes());
+    answer.headers_mut().insert(
+        http::header::DATE,
+        "Tue, 16 Jan 2018 06:32:08 GMT".parse().unwrap(),
+    );
+    let lifetime = parse_login(&answer).unwrap().lifetime(DEFAULT);
+    assert_eq!(lifetime.duration, Duration::from_secs(5400));
+    assert_eq!(lifetime.basis, LifetimeBasis::AgainstDate);
+    // And with neither, the default.
+    let lifetime = parse(body).unwrap().lifetime(DEFAULT);
+    assert_eq!(
+        lifetime.basis,
+        LifetimeBasis::Default(DefaultReason::NoStart)
+    );
+}
+
+#[test]
+fn a_lifetime_that_cannot_be_believed_still_gives_a_token_with_the_default() {
+    let created = r#""2018/01/16 14:02:08""#;
+    for (expires, created, reason) in [
+        (
+            r#""2018/01/16 14:02:08""#,
+            created,
+            DefaultReason::NotPositive,
+        ),
+        (
+            r#""2018/01/16 14:00:00""#,
+            created,
+            DefaultReason::NotPositive,
+        ),
+        (r#""2018/03/16 14:02:08""#, created, DefaultReason::TooLong),
+        ("null", created, DefaultReason::NoExpiry),
+        (r#""""#, created, DefaultReason::NoExpiry),
+        (r#""0001-01-01 00:00:00""#, created, DefaultReason::NoExpiry),
+        (r#""tomorrow""#, created, DefaultReason::UnreadableExpiry),
+        ("5", created, DefaultReason::UnreadableExpiry),
+        (r#""2018/01/16 16:02:08""#, "null", DefaultReason::NoStart),
+        (
+            r#""2018/01/16 16:02:08""#,
+            r#""2018/02/30 14:02:08""#,
+            DefaultReason::NoStart,
+        ),
+        (r#""2018/01/16 16:02:08""#, "5", DefaultReason::NoStart),
+    ] {
+        let body = login_body(r#""t""#, expires, created);
+        let login = parse(&body).unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert_eq!(login.token().expose(), "t");
+        let lifetime = login.lifetime(Duration::from_secs(1234));
+        assert_eq!(lifetime.duration, Duration::from_secs(1234), "{body}");
+        assert_eq!(lifetime.basis, LifetimeBasis::Default(reason), "{body}");
+    }
+    // Unreadable dates are kept, with what was wrong.
+    let login = parse(&login_body(r#""t""#, r#""tomorrow""#, created)).unwrap();
+    let Stamp::Unreadable(why) = &login.times().expires else {
+        panic!("{:?}", login.times())
+    };
+    assert!(why.to_string().contains("tomorrow"), "{why}");
+}
+
+#[test]
+fn only_a_missing_token_or_envelope_fails_the_login() {
     let cases = [
         (
             login_body(
@@ -84,40 +162,20 @@ fn missing_or_bad_fields_are_named() {
             "no data.accessToken",
         ),
         (
-            login_body(r#""t""#, "null", r#""2018/01/16 14:02:08""#),
-            "no data.expiresTime",
+            login_body("{}", r#""2018/01/16 16:02:08""#, r#""2018/01/16 14:02:08""#),
+            "no data.accessToken",
         ),
         (
-            login_body(r#""t""#, r#""2018/01/16 16:02:08""#, "null"),
-            "no createtime",
-        ),
-        (
-            login_body(
-                r#""t""#,
-                r#""2018-01-16T25:02:08Z""#,
-                r#""2018/01/16 14:02:08""#,
-            ),
-            "data.expiresTime is invalid",
-        ),
-        (
-            login_body(
-                r#""t""#,
-                r#""2018/01/16 16:02:08""#,
-                r#""2018/02/30 14:02:08""#,
-            ),
-            "createtime is invalid",
-        ),
-        (
-            login_body(r#""t""#, r#""2018/01/16 16:02:08""#, "5"),
-            "does not have the documented shape",
-        ),
-        (
-            login_body("7", r#""2018/01/16 16:02:08""#, r#""2018/01/16 14:02:08""#),
-            "does not have the documented shape",
+            r#"{"status":1,"info":null,"data":{"expiresTime":"2018/01/16 16:02:08"}}"#.to_owned(),
+            "no data.accessToken",
         ),
         (
             r#"{"status":1,"info":null,"data":null}"#.to_owned(),
             "no data",
+        ),
+        (
+            r#"{"status":1,"info":null,"data":["t"]}"#.to_owned(),
+            "does not have the documented shape",
         ),
     ];
     for (body, why) in cases {

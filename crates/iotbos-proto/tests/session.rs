@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use iotbos_proto::{
-    AccessToken, Lease, Login, Refusal, Refusals, Session, SessionConfig, Step, Ticket,
+    AccessToken, Lease, Login, LoginTimes, Refusal, Refusals, Session, SessionConfig, Stamp, Step,
+    Ticket,
 };
 use iotcard_model::china_standard_time;
 
@@ -26,10 +27,12 @@ fn login(generation: u64, lifetime: u64) -> Login {
         .expect("a valid instant");
     Login::new(
         AccessToken::new(format!("T{generation}")),
-        created,
-        created + chrono::Duration::seconds(lifetime as i64),
+        LoginTimes::new(
+            Stamp::Read(created),
+            Stamp::Read(created + chrono::Duration::seconds(lifetime as i64)),
+            None,
+        ),
     )
-    .expect("a positive lifetime")
 }
 
 /// Where one call stands.
@@ -227,7 +230,12 @@ fn step(base: Instant, s: Scenario, world: &World, i: usize) -> Option<World> {
             if w.token_valid(generation) && !refused_for_call {
                 w.calls[i] = Call::Answered;
             } else {
-                match w.session.on_refused(now, &lease, &mut refused) {
+                // The server's words say which: a dead token, or the call.
+                let info = if refused_for_call { "call" } else { "token" };
+                match w
+                    .session
+                    .on_refused_saying(now, &lease, Some(info), &mut refused)
+                {
                     Refusal::Retry => w.calls[i] = Call::Polling(None, refused),
                     Refusal::NotAboutToken => w.calls[i] = Call::Reported,
                 }
@@ -433,7 +441,7 @@ fn lifetimes_are_believed_up_to_thirty_days_with_the_margin_taken_off() {
         let mut session: Session<String> = Session::new(SessionConfig::default());
         assert!(matches!(session.poll(t0, None), Step::Login(_)));
         let accepted = session.on_login(t0, login(1, stated_s));
-        assert_eq!(accepted.used_default, default, "{stated_s}");
+        assert_eq!(accepted.lifetime.used_default(), default, "{stated_s}");
         let usable = Duration::from_secs(expect_usable);
         assert!(matches!(
             session.poll(t0 + usable - Duration::from_millis(1), None),
@@ -444,4 +452,49 @@ fn lifetimes_are_believed_up_to_thirty_days_with_the_margin_taken_off() {
             "{stated_s}"
         );
     }
+}
+
+#[test]
+fn calls_refused_together_for_one_reason_cost_one_login_not_one_each() {
+    let t0 = base();
+    let mut session: Session<String> = Session::new(SessionConfig::default());
+    assert!(matches!(session.poll(t0, None), Step::Login(_)));
+    session.on_login(t0, login(1, 7200));
+    let Step::Use(first) = session.poll(t0, None) else {
+        panic!()
+    };
+    let too_many = Some("号码数量超过上限7");
+    let mut histories = [Refusals::default(); 10];
+    // Ten calls refused with token 1 for the same reason: the first
+    // replaces it; every one of them counts it.
+    for history in &mut histories {
+        assert_eq!(
+            session.on_refused_saying(t0, &first, too_many, history),
+            Refusal::Retry
+        );
+    }
+    assert!(matches!(session.poll(t0, None), Step::Login(_)));
+    session.on_login(t0, login(2, 7200));
+    let Step::Use(second) = session.poll(t0, None) else {
+        panic!()
+    };
+    for history in &mut histories {
+        assert_eq!(
+            session.on_refused_saying(t0, &second, too_many, history),
+            Refusal::NotAboutToken
+        );
+    }
+    assert_eq!(session.logins(), 2, "one login for the ten calls");
+    // A late refusal with token 1 in other words (it may have died with
+    // its successor) is no evidence: that call just asks again.
+    let mut late = Refusals::default();
+    assert_eq!(
+        session.on_refused_saying(t0, &first, Some("token revoked"), &mut late),
+        Refusal::Retry
+    );
+    assert_eq!(
+        session.on_refused_saying(t0, &second, too_many, &mut late),
+        Refusal::Retry,
+        "token 2 is the first fresh token that call met"
+    );
 }

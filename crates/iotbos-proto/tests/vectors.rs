@@ -41,14 +41,16 @@ fn login() {
         "7dc1f8e0-4b67-466f-8312-2bb7d6e93f2d"
     );
     assert_eq!(
-        login.created_time().to_rfc3339(),
+        login.times().created.instant().unwrap().to_rfc3339(),
         "2018-01-16T14:02:08+08:00"
     );
     assert_eq!(
-        login.expires_time().to_rfc3339(),
+        login.times().expires.instant().unwrap().to_rfc3339(),
         "2018-01-16T16:02:08+08:00"
     );
-    assert_eq!(login.lifetime(), Duration::from_secs(2 * 3600));
+    let lifetime = login.lifetime(Duration::from_secs(60));
+    assert_eq!(lifetime.duration, Duration::from_secs(2 * 3600));
+    assert_eq!(lifetime.basis, iotbos_proto::LifetimeBasis::Stated);
     assert!(!format!("{login:?}").contains("7dc1f8e0"), "token in Debug");
 }
 

@@ -69,6 +69,25 @@ impl Sender {
         mut build: impl FnMut() -> Result<http::Request<Bytes>, Error>,
         parse: impl Fn(&http::Response<Bytes>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        match self.execute_unless(info, || build().map(Some), parse).await {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => unreachable!("a build that always builds declined"),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`execute`](Self::execute), with `build` called once the request
+    /// has its slot (and its turn under the rate limit), right before it is
+    /// sent: what it puts in the request is as fresh as can be (an IoTBOS
+    /// token, which may run out while a call waits for a slot). `build` may
+    /// decline (`Ok(None)`): nothing is sent, the slot is given back, and
+    /// the answer is `Ok(None)`.
+    pub(crate) async fn execute_unless<T>(
+        &self,
+        info: CallInfo,
+        mut build: impl FnMut() -> Result<Option<http::Request<Bytes>>, Error>,
+        parse: impl Fn(&http::Response<Bytes>) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
         let span = tracing::debug_span!(
             "iotcard.call",
             provider = self.provider,
@@ -80,11 +99,12 @@ impl Sender {
             let mut last_retry_cost = None;
             loop {
                 attempt += 1;
-                let outcome = self.attempt(info, attempt, build()?, &parse).await;
+                let outcome = self.attempt(info, attempt, &mut build, &parse).await;
                 let error = match outcome {
-                    Ok(value) => {
+                    Ok(None) => return Ok(None),
+                    Ok(Some(value)) => {
                         self.budget.on_success(last_retry_cost);
-                        return Ok(value);
+                        return Ok(Some(value));
                     }
                     Err(e) => e,
                 };
@@ -143,14 +163,14 @@ impl Sender {
         .await
     }
 
-    /// One attempt.
+    /// One attempt; `Ok(None)` when `build` declined.
     async fn attempt<T>(
         &self,
         info: CallInfo,
         attempt: u32,
-        request: http::Request<Bytes>,
+        build: &mut impl FnMut() -> Result<Option<http::Request<Bytes>>, Error>,
         parse: &impl Fn(&http::Response<Bytes>) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+    ) -> Result<Option<T>, Error> {
         // The permit bounds requests in flight across every task of the
         // client. The semaphore is never closed, so `acquire` cannot fail;
         // were it ever closed, sending without a permit beats failing.
@@ -158,6 +178,12 @@ impl Sender {
         if let Some(rate) = &self.rate {
             rate.acquire().await;
         }
+        // Built only now: a request built before the wait for a slot could
+        // carry a token that ran out during it (issue 13: with 1 s tokens
+        // most refusals were of tokens that had waited in this queue).
+        let Some(request) = build()? else {
+            return Ok(None);
+        };
         let started = tokio::time::Instant::now();
         let result = self.transport.send(request).await;
         let latency: Duration = started.elapsed();
@@ -179,6 +205,6 @@ impl Sender {
         // refusal envelope, whose verbatim message says more than the status.
         // It reads `Retry-After` into its error; the headers and body are
         // moved, not copied.
-        parse(&response.into_http())
+        parse(&response.into_http()).map(Some)
     }
 }

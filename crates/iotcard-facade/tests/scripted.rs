@@ -131,7 +131,15 @@ async fn a_refusal_that_persists_is_reported_with_the_providers_info() {
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
-    assert_eq!(transport.request_count(), 4, "login, call, login, call");
+    // Login, the call, a login, the call again: not about the token. Then
+    // each card alone (the refusal might have been about one of them),
+    // with the same token: refused again, each card fails on its own.
+    assert_eq!(
+        transport.request_count(),
+        6,
+        "login, call, login, call, card, card"
+    );
+    assert_eq!(client.discovered_batch_limit(), None);
 }
 
 #[tokio::test]

@@ -10,3 +10,4 @@ mod queries;
 mod secrets;
 mod sim_and_demo;
 mod support;
+mod tokens_and_limits;

@@ -22,3 +22,11 @@ pub(super) fn reports<T>(cards: Vec<CardNumber>, answered: Answered<T>) -> Iotbo
         })
         .collect()
 }
+
+/// Adds the answer of a later piece of the same batch (pieces keep the
+/// batch's order, so appending keeps results beside their cards).
+pub(super) fn append<T>(into: &mut Answered<T>, piece: Answered<T>) {
+    into.results.extend(piece.results);
+    into.problems.extend(piece.problems);
+    into.strays.extend(piece.strays);
+}

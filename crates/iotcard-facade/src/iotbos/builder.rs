@@ -46,6 +46,15 @@ impl IotbosClientBuilder {
     }
     /// Card numbers per call (default [`DEFAULT_BATCH_SIZE`](crate::DEFAULT_BATCH_SIZE);
     /// see there why).
+    ///
+    /// A ceiling, not a promise: IoTBOS documents no maximum, and a server
+    /// that refuses a batch with a fresh token (so not for the token) gets
+    /// it again in halves, down to single cards; a single card still
+    /// refused fails alone, with the provider's `info`. The largest size
+    /// accepted is then used for every later call of this client (and its
+    /// clones), logged once at `info`
+    /// ([`IotbosClient::discovered_batch_limit`]). Nothing is lost, and no
+    /// card is asked twice in one call.
     pub fn batch_size(mut self, cards: usize) -> Self {
         self.batch_size = Some(cards);
         self
@@ -57,9 +66,18 @@ impl IotbosClientBuilder {
         self
     }
 
-    /// The token lifetime assumed when a login's own is not believable
-    /// (none, not positive, or over 30 days): default 2 hours, what IoTBOS
-    /// documents.
+    /// The token lifetime assumed when a login's own is not believable:
+    /// default 2 hours ([`iotbos_proto::DEFAULT_TOKEN_LIFETIME`], what the
+    /// IoTBOS document's example gives).
+    ///
+    /// A token's lifetime is `expiresTime - createtime` of its login answer
+    /// (both by the server's clock, applied to the local time the answer
+    /// arrived, less [`token_margin`](Self::token_margin)); without a
+    /// readable `createtime`, `expiresTime` less the answer's HTTP `Date`;
+    /// and this default when neither gives a lifetime in (0, 30 days]
+    /// (`expiresTime` missing or unreadable, nothing to count from, ≤ 0 or
+    /// absurd). The login still succeeds with its token; the client logs a
+    /// warning the first time (once per client).
     pub fn default_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.default_token_lifetime = Some(lifetime);
         self
@@ -115,6 +133,7 @@ impl IotbosClientBuilder {
                 concurrency: self.common.concurrency,
                 sender,
                 tokens: Tokens::new(session),
+                limit: std::sync::Mutex::new(iotbos_proto::BatchLimit::new(batch_size)),
             }),
         })
     }

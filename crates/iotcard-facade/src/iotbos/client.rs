@@ -1,19 +1,20 @@
 use std::future::Future;
 use std::num::NonZeroUsize;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::assembled::{reports, Answered};
+use super::assembled::{append, reports, Answered};
 use super::snapshot::merge_snapshots;
 use super::tokens::Tokens;
 use crate::drive::{on_workers, Driven};
 use crate::ordered::{ordered, Limits};
 use crate::sender::{CallInfo, Sender};
 use crate::{CardReport, CardStream, Error};
+use futures::future::BoxFuture;
 use futures::stream::{self, Stream, StreamExt};
 use iotbos_proto::{
-    lazy_batches, parse_login, Api, Batch, BatchPlan, CardAnswers, ExpiryQuery, Login, PlanQuery,
-    Query, Refusal, Refusals, RemainingQuery, StateQuery, UsageQuery,
+    lazy_batches, parse_login, Api, Batch, BatchLimit, BatchPlan, CardAnswers, ExpiryQuery, Lease,
+    Login, PlanQuery, Query, Refusal, Refusals, RemainingQuery, Split, StateQuery, UsageQuery,
 };
 use iotcard_model::{CardNumber, CardSnapshot, CardStatus, Expiry, Plan, Remaining, Usage};
 
@@ -33,6 +34,16 @@ const HEAD_PATIENCE: Duration = Duration::from_millis(200);
 
 /// Every card of a call, each with its value or why it has none.
 pub type IotbosReports<T> = Vec<CardReport<CardNumber, T>>;
+
+/// One call's per-card results, in its batch's order.
+/// How one request for a batch ended.
+enum Asked<T> {
+    Answered(CardAnswers<T>),
+    /// Refused with a fresh token, and again with a newer fresh one: not
+    /// about the token (about the batch's size, or a card in it).
+    NotAboutToken(Error),
+    Failed(Error),
+}
 
 /// A client for IoTBOS: logs in on first use, keeps the token for its
 /// lifetime, splits any number of cards into batches and runs them with
@@ -60,6 +71,9 @@ pub(super) struct IotbosInner {
     pub concurrency: usize,
     pub sender: Sender,
     pub tokens: Tokens,
+    /// What the server's answers taught about its batch limit, for the
+    /// rest of the client's life.
+    pub limit: Mutex<BatchLimit>,
 }
 
 impl IotbosClient {
@@ -153,7 +167,7 @@ impl IotbosClient {
         &self,
         cards: impl IntoIterator<Item = CardNumber>,
     ) -> IotbosReports<CardSnapshot> {
-        let plan = BatchPlan::new(cards, self.inner.batch_size);
+        let plan = BatchPlan::new(cards, self.planned_size());
         let cards = plan.len();
         let batches =
             self.batch_reports(plan.into_batches(), SNAPSHOT_RUNNING_PER_SLOT, snapshot_job);
@@ -167,7 +181,7 @@ impl IotbosClient {
         I: IntoIterator<Item = CardNumber>,
         I::IntoIter: Send + 'static,
     {
-        let batches = lazy_batches(cards.into_iter(), self.inner.batch_size);
+        let batches = lazy_batches(cards.into_iter(), self.planned_size());
         self.pipeline(batches, SNAPSHOT_RUNNING_PER_SLOT, snapshot_job)
     }
 
@@ -181,9 +195,27 @@ impl IotbosClient {
         self.inner.sender.budget().available()
     }
 
-    /// Cards per call.
+    /// Cards per call, as configured.
     pub fn batch_size(&self) -> NonZeroUsize {
         self.inner.batch_size
+    }
+
+    /// The most cards per call the server was found to take, once it has
+    /// refused a larger batch (see
+    /// [`IotbosClientBuilder::batch_size`](super::IotbosClientBuilder::batch_size));
+    /// `None` while no batch was refused for its size.
+    pub fn discovered_batch_limit(&self) -> Option<NonZeroUsize> {
+        self.batch_limit().discovered()
+    }
+
+    fn batch_limit(&self) -> std::sync::MutexGuard<'_, BatchLimit> {
+        self.inner.limit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The size batches are planned and sent at now: the configured one,
+    /// or the server's limit once learned.
+    fn planned_size(&self) -> NonZeroUsize {
+        self.batch_limit().limit()
     }
 
     /// Every report of `Q` for `cards`, repeats across the call asked once.
@@ -194,7 +226,7 @@ impl IotbosClient {
     where
         Q::Payload: Send + 'static,
     {
-        let plan = BatchPlan::new(cards, self.inner.batch_size);
+        let plan = BatchPlan::new(cards, self.planned_size());
         let cards = plan.len();
         let batches = self.batch_reports(plan.into_batches(), RUNNING_PER_SLOT, query_job::<Q>);
         collect_on_workers(batches, cards).await
@@ -207,7 +239,7 @@ impl IotbosClient {
         I::IntoIter: Send + 'static,
         Q::Payload: Send + 'static,
     {
-        let batches = lazy_batches(cards.into_iter(), self.inner.batch_size);
+        let batches = lazy_batches(cards.into_iter(), self.planned_size());
         self.pipeline(batches, RUNNING_PER_SLOT, query_job::<Q>)
     }
 
@@ -261,61 +293,147 @@ impl IotbosClient {
         })
     }
 
-    /// One call kind for one batch: asked (again, in a fresh round, if it
-    /// spent every attempt), and the answer matched back to its cards.
+    /// One call kind for one batch, matched back to its cards in the
+    /// batch's order. A batch planned larger than the server's limit (learned
+    /// since) goes in pieces of the limit; see [`ask_piece`](Self::ask_piece).
     async fn ask<Q: Query>(&self, batch: &Batch) -> Answered<Q::Payload> {
-        let mut answer = self.ask_once::<Q>(batch).await;
+        let size = self.planned_size();
+        if batch.len() <= size.get() {
+            return self.ask_piece::<Q>(batch, Refusals::default()).await;
+        }
+        let mut answered = Answered::default();
+        for piece in batch.pieces(size) {
+            append(
+                &mut answered,
+                self.ask_piece::<Q>(&piece, Refusals::default()).await,
+            );
+        }
+        answered
+    }
+
+    /// One piece of a batch: asked (again, in a fresh round, if it spent
+    /// every attempt). Refused with a fresh token, so not about the token,
+    /// it is asked again in smaller pieces (halves, or the size known to
+    /// pass), each keeping the refusals so far, down to single cards; a
+    /// single card still refused fails alone, with the provider's words.
+    /// A piece answered is never asked again, so no card is asked twice.
+    fn ask_piece<'a, Q: Query>(
+        &'a self,
+        piece: &'a Batch,
+        mut history: Refusals,
+    ) -> BoxFuture<'a, Answered<Q::Payload>> {
+        Box::pin(async move {
+            let asked = self.ask_rounds::<Q>(piece, &mut history).await;
+            let answer = match asked {
+                Asked::Answered(answers) => {
+                    if let Some(limit) = self.batch_limit().on_accepted(piece.len()) {
+                        tracing::info!(
+                            limit,
+                            planned = self.inner.batch_size.get(),
+                            "the server refuses larger batches: sending at most {limit} cards per call from now on"
+                        );
+                    }
+                    Ok(answers)
+                }
+                Asked::NotAboutToken(error) => {
+                    let split = self.batch_limit().on_refused_fresh(piece.len());
+                    match split {
+                        Split::Pieces(size) => {
+                            tracing::debug!(call = Q::CALL.name(), batch = piece.index(), cards = piece.len(), pieces = size, error = %error, "refused, not for the token: asking in smaller pieces");
+                            let mut answered = Answered::default();
+                            for smaller in piece.pieces(size) {
+                                append(&mut answered, self.ask_piece::<Q>(&smaller, history).await);
+                            }
+                            return answered;
+                        }
+                        Split::Alone => Err(error),
+                    }
+                }
+                Asked::Failed(error) => Err(error),
+            };
+            let assembled = piece.assemble(answer.map_err(Arc::new));
+            for stray in &assembled.strays {
+                tracing::warn!(call = Q::CALL.name(), batch = piece.index(), "{stray}");
+            }
+            assembled
+        })
+    }
+
+    /// One piece, asked again in a fresh round while it spends every
+    /// attempt, up to the configured rounds.
+    async fn ask_rounds<Q: Query>(
+        &self,
+        piece: &Batch,
+        history: &mut Refusals,
+    ) -> Asked<Q::Payload> {
+        let mut asked = self.ask_once::<Q>(piece, history).await;
         let mut round = 1;
         while round < self.inner.sender.retry().batch_rounds {
-            match &answer {
-                Err(e) if e.attempts_exhausted() => {
+            match &asked {
+                Asked::Failed(e) if e.attempts_exhausted() => {
                     round += 1;
-                    tracing::debug!(call = Q::CALL.name(), batch = batch.index(), round, error = %e, "asking the batch again");
-                    answer = self.ask_once::<Q>(batch).await;
+                    tracing::debug!(call = Q::CALL.name(), batch = piece.index(), round, error = %e, "asking the batch again");
+                    asked = self.ask_once::<Q>(piece, history).await;
                 }
                 _ => break,
             }
         }
-        let assembled = batch.assemble(answer.map_err(Arc::new));
-        for stray in &assembled.strays {
-            tracing::warn!(call = Q::CALL.name(), batch = batch.index(), "{stray}");
-        }
-        assembled
+        asked
     }
 
-    /// One batch of one call, with the session's token. A refusal
-    /// (`status` 0) goes to the session, which says whether it may be about
-    /// the token (ask again with a fresh one) or is about the call (report
-    /// it); see [`iotbos_proto::session`].
-    async fn ask_once<Q: Query>(&self, batch: &Batch) -> Result<CardAnswers<Q::Payload>, Error> {
+    /// One piece of one call, with the session's token. The token is taken
+    /// when the request gets its slot, not before: one that ran out while
+    /// the call waited is not sent (the call polls the session again). A
+    /// refusal (`status` 0) goes to the session, which says whether it may
+    /// be about the token (ask again with a fresh one) or is not; see
+    /// [`iotbos_proto::session`].
+    async fn ask_once<Q: Query>(&self, piece: &Batch, history: &mut Refusals) -> Asked<Q::Payload> {
         let inner = &self.inner;
-        let mut history = Refusals::default();
+        let info = CallInfo {
+            call: Q::CALL.name(),
+            batch_size: piece.len(),
+        };
         loop {
-            let lease = inner.tokens.lease(|| self.login()).await?;
-            let info = CallInfo {
-                call: Q::CALL.name(),
-                batch_size: batch.len(),
-            };
+            // A token now (logging in, or waiting for the login in flight);
+            // the request takes whichever is current when it is sent.
+            if let Err(e) = inner.tokens.lease(|| self.login()).await {
+                return Asked::Failed(e);
+            }
+            let mut sent_with: Option<Lease> = None;
             let answer = inner
                 .sender
-                .execute(
+                .execute_unless(
                     info,
-                    || Ok(batch.request(Q::CALL, &inner.api, lease.token())?),
+                    || {
+                        let Some(lease) = inner.tokens.current() else {
+                            return Ok(None);
+                        };
+                        let request = piece.request(Q::CALL, &inner.api, lease.token())?;
+                        sent_with = Some(lease);
+                        Ok(Some(request))
+                    },
                     |r| Ok(Q::parse(r)?),
                 )
                 .await;
-            match answer {
-                Err(e) if e.is_refused() => match inner.tokens.refused(&lease, &mut history) {
-                    Refusal::Retry => {
-                        tracing::debug!(
+            match (answer, sent_with) {
+                (Ok(Some(answers)), _) => return Asked::Answered(answers),
+                (Ok(None), _) => {
+                    tracing::debug!(
+                        call = Q::CALL.name(),
+                        "the token ran out while waiting for a slot"
+                    );
+                }
+                (Err(e), Some(lease)) if e.is_refused() => {
+                    match inner.tokens.refused(&lease, e.provider_message(), history) {
+                        Refusal::Retry => tracing::debug!(
                             call = Q::CALL.name(),
                             token = lease.generation(),
                             "refused; asking again with a fresh token"
-                        );
+                        ),
+                        Refusal::NotAboutToken => return Asked::NotAboutToken(e),
                     }
-                    Refusal::NotAboutToken => return Err(e),
-                },
-                other => return other,
+                }
+                (Err(e), _) => return Asked::Failed(e),
             }
         }
     }

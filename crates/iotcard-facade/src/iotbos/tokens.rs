@@ -3,9 +3,10 @@
 //! when a login ends, and reads the clock (tokio's, so tests can pause it).
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use iotbos_proto::{Lease, Login, Refusal, Refusals, Session, SessionConfig, Step};
+use iotbos_proto::{Lease, LifetimeBasis, Login, Refusal, Refusals, Session, SessionConfig, Step};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -16,6 +17,9 @@ use crate::{Error, SharedError};
 pub(crate) struct Tokens {
     session: Mutex<Session<SharedError>>,
     ended: Notify,
+    /// Whether the default lifetime has been logged: once per client, as a
+    /// server that sends no usable lifetime sends none at every login.
+    warned: AtomicBool,
 }
 
 impl Tokens {
@@ -23,7 +27,14 @@ impl Tokens {
         Self {
             session: Mutex::new(Session::new(config)),
             ended: Notify::new(),
+            warned: AtomicBool::new(false),
         }
+    }
+
+    /// The current token if it is still good now, without logging in: what
+    /// a request takes at the moment it is sent.
+    pub(crate) fn current(&self) -> Option<Lease> {
+        self.session().current(now())
     }
 
     fn session(&self) -> MutexGuard<'_, Session<SharedError>> {
@@ -65,9 +76,16 @@ impl Tokens {
         }
     }
 
-    /// What a call refused with `lease` means; `history` is the call's own.
-    pub(crate) fn refused(&self, lease: &Lease, history: &mut Refusals) -> Refusal {
-        self.session().on_refused(now(), lease, history)
+    /// What a call refused with `lease`, the provider saying `info`, means;
+    /// `history` is the call's own.
+    pub(crate) fn refused(
+        &self,
+        lease: &Lease,
+        info: Option<&str>,
+        history: &mut Refusals,
+    ) -> Refusal {
+        self.session()
+            .on_refused_saying(now(), lease, info, history)
     }
 
     /// Logins started so far.
@@ -90,13 +108,19 @@ impl InFlight<'_> {
             match outcome {
                 Ok(login) => {
                     let accepted = session.on_login(now(), login);
-                    if accepted.used_default {
-                        tracing::warn!(
-                            lifetime = ?accepted.lifetime,
-                            "the login's token lifetime is not believable; using the default"
-                        );
-                    } else {
-                        tracing::debug!(lifetime = ?accepted.lifetime, "logged in");
+                    let lifetime = accepted.lifetime;
+                    match lifetime.basis {
+                        LifetimeBasis::Default(reason)
+                            if !self.tokens.warned.swap(true, Ordering::Relaxed) =>
+                        {
+                            tracing::warn!(
+                                lifetime = ?lifetime.duration,
+                                "{reason}; using the default token lifetime (said once per client)"
+                            );
+                        }
+                        basis => {
+                            tracing::debug!(lifetime = ?lifetime.duration, ?basis, "logged in");
+                        }
                     }
                 }
                 Err(error) => {
