@@ -118,24 +118,44 @@ pub enum TencentError {
         /// or a 503 (see [`TencentError::retry_after`]).
         retry_after: Option<Duration>,
     },
-    /// The body is not JSON at all (or is cut short).
-    #[error("{call} answer is not valid JSON")]
+    /// The body is not text in the charset its `Content-Type` names (or,
+    /// without one, not UTF-8): a garbled answer.
+    #[error("{call} answer is not text in its charset: {body}")]
+    NotText {
+        /// Which call.
+        call: Call,
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// The start of the body, for diagnosis, credentials redacted.
+        body: String,
+        /// Which charset, and what is wrong.
+        #[source]
+        source: iotcard_wire::BodyError,
+    },
+    /// The body is not JSON at all (an empty body, a gateway's HTML page, an
+    /// answer cut short).
+    #[error("{call} answer is not valid JSON: {body}")]
     NotJson {
         /// Which call.
         call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
+        /// The start of the body, for diagnosis, credentials redacted
+        /// (`(empty body)` for none).
+        body: String,
         /// Where the JSON broke.
         #[source]
         source: serde_json::Error,
     },
     /// The body is JSON but not the `{code, message, data}` envelope.
-    #[error("{call} answer is not a code/message/data envelope")]
+    #[error("{call} answer is not a code/message/data envelope: {body}")]
     NotEnvelope {
         /// Which call.
         call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
+        /// The start of the body, for diagnosis, credentials redacted.
+        body: String,
         /// What did not fit.
         #[source]
         source: serde_json::Error,
@@ -196,6 +216,33 @@ pub enum TencentError {
         value: String,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// A field the answer cannot do without (the envelope's `code`, an
+    /// account's card count, a record's `iccid`) holds a value that is not
+    /// of its kind in any spelling.
+    #[error("{call} field {field} cannot be read")]
+    UnreadableField {
+        /// Which call.
+        call: Call,
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// The wire name of the field.
+        field: &'static str,
+        /// What was expected, and what came.
+        #[source]
+        source: iotcard_wire::ValueError,
+    },
+    /// A `getcardinfo` answer describes another card than the one asked
+    /// (see [`crate::parse_card_info_for`]): its values are not the asked
+    /// card's, and asking again may get the right answer.
+    #[error("getcardinfo for {asked} answered about another card, {answered}")]
+    OtherCard {
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// The ICCID asked about.
+        asked: iotcard_model::Iccid,
+        /// The ICCID the answer is about.
+        answered: iotcard_model::Iccid,
     },
     /// A field holds an identifier or amount the model refuses.
     #[error("{call} field {field} is invalid")]
@@ -273,8 +320,10 @@ impl TencentError {
     /// refused again), bad input, or a request that could not be built.
     pub fn is_transient(&self) -> bool {
         match self {
-            TencentError::NotJson { .. }
+            TencentError::NotText { .. }
+            | TencentError::NotJson { .. }
             | TencentError::NotEnvelope { .. }
+            | TencentError::OtherCard { .. }
             | TencentError::DataShape { .. }
             | TencentError::MissingData { .. }
             | TencentError::MissingCardList { .. } => true,
@@ -294,6 +343,7 @@ impl TencentError {
             | TencentError::EncodeBody { .. }
             | TencentError::Refused { .. }
             | TencentError::InvalidField { .. }
+            | TencentError::UnreadableField { .. }
             | TencentError::InvalidValue { .. }
             | TencentError::PageTooLong { .. }
             | TencentError::PageRepeated { .. }
@@ -346,6 +396,7 @@ impl TencentError {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             TencentError::HttpStatus { status, .. }
+            | TencentError::NotText { status, .. }
             | TencentError::NotJson { status, .. }
             | TencentError::NotEnvelope { status, .. }
             | TencentError::Refused { status, .. }
@@ -353,6 +404,8 @@ impl TencentError {
             | TencentError::MissingCardList { status, .. }
             | TencentError::DataShape { status, .. }
             | TencentError::InvalidField { status, .. }
+            | TencentError::UnreadableField { status, .. }
+            | TencentError::OtherCard { status, .. }
             | TencentError::InvalidValue { status, .. } => Some(*status),
             TencentError::InvalidSdkAppId { .. }
             | TencentError::EmptyAppKey
@@ -442,6 +495,7 @@ impl TencentError {
             TencentError::BuildRequest { call, .. }
             | TencentError::EncodeBody { call, .. }
             | TencentError::HttpStatus { call, .. }
+            | TencentError::NotText { call, .. }
             | TencentError::NotJson { call, .. }
             | TencentError::NotEnvelope { call, .. }
             | TencentError::Refused { call, .. }
@@ -449,7 +503,9 @@ impl TencentError {
             | TencentError::MissingCardList { call, .. }
             | TencentError::DataShape { call, .. }
             | TencentError::InvalidField { call, .. }
+            | TencentError::UnreadableField { call, .. }
             | TencentError::InvalidValue { call, .. } => Some(*call),
+            TencentError::OtherCard { .. } => Some(Call::GetCardInfo),
             TencentError::PageTooLong { .. }
             | TencentError::PageRepeated { .. }
             | TencentError::OffsetOverflow { .. }
@@ -467,29 +523,17 @@ pub(crate) struct Answer {
     pub(crate) status: StatusCode,
 }
 
-/// The longest text copied from an answer into an error.
-pub(crate) const SNIPPET_CHARS: usize = 200;
-
-/// The first [`SNIPPET_CHARS`] characters of `text`, marked when cut.
-pub(crate) fn snippet(text: &str) -> String {
-    match text.char_indices().nth(SNIPPET_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+/// The answer's `Content-Type`, when it is text (a label that is not is
+/// read as none: UTF-8).
+pub(crate) fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snippet_cuts_on_char_boundaries() {
-        let long = "电".repeat(SNIPPET_CHARS + 5);
-        let cut = snippet(&long);
-        assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
-        assert!(cut.ends_with('…'));
-        assert_eq!(snippet("short"), "short");
-    }
 
     #[test]
     fn limit_error_names_value_and_range() {
