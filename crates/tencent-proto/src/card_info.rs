@@ -116,8 +116,12 @@ fn read(at: Answer, raw: &RawCard<'_>) -> Result<CardInfo, TencentError> {
     let mut card = CardBrief::from_raw(at, raw, &mut fields)?;
     let product_id = fields.read("product_id", raw.product_id, false, id_text);
     let pool_id = fields.read("pool_id", raw.pool_id, false, id_text);
-    let product_expires_at =
-        fields.read("product_expired_time", raw.product_expired_time, false, expiry);
+    let product_expires_at = fields.read(
+        "product_expired_time",
+        raw.product_expired_time,
+        false,
+        expiry,
+    );
     card.problems = fields.problems;
     Ok(CardInfo {
         card,
@@ -186,6 +190,8 @@ mod tests {
         assert_eq!(info.pool_id.as_deref(), Some("pool"));
         assert_eq!(info.card.data_total_in_period, None);
         assert_eq!(info.problems().len(), 1);
-        assert!(info.problems()[0].to_string().starts_with("field product_expired_time"));
+        assert!(info.problems()[0]
+            .to_string()
+            .starts_with("field product_expired_time"));
     }
 }

@@ -234,8 +234,16 @@ mod tests {
             ),
             (ok, r#"{"code":0,"data":null}"#.to_owned(), false),
             (StatusCode::BAD_GATEWAY, page(&[GOOD]), false),
-            (ok, r#"{"code":0,"code":0,"data":{"card_brief_infos":[]}}"#.to_owned(), false),
-            (ok, r#"{"code":0,"message":7,"data":{"card_brief_infos":[]}}"#.to_owned(), true),
+            (
+                ok,
+                r#"{"code":0,"code":0,"data":{"card_brief_infos":[]}}"#.to_owned(),
+                false,
+            ),
+            (
+                ok,
+                r#"{"code":0,"message":7,"data":{"card_brief_infos":[]}}"#.to_owned(),
+                true,
+            ),
         ] {
             let (canonical, tolerant) = both_ways(status, &body);
             assert_eq!(canonical.is_some(), canonical_takes_it, "{body}");
@@ -253,8 +261,12 @@ mod tests {
     #[test]
     fn a_field_that_cannot_be_read_costs_that_field() {
         let bad_status = GOOD.replace(r#""card_status":2"#, r#""card_status":"two""#);
-        let list = parse_card_list(&crate::test_support::ok(&page(&[&bad_status, NO_STATUS, ODD])))
-            .unwrap();
+        let list = parse_card_list(&crate::test_support::ok(&page(&[
+            &bad_status,
+            NO_STATUS,
+            ODD,
+        ])))
+        .unwrap();
         assert!(list.rejected.is_empty());
         let [a, b, c] = &list.cards[..] else {
             panic!("{list:?}")

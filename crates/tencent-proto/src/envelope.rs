@@ -86,7 +86,7 @@ pub(crate) fn open_canonical<'a, T: Deserialize<'a>>(at: Answer, text: &'a str) 
 /// HTML page) is [`TencentError::NotJson`] and JSON that is not the
 /// envelope [`TencentError::NotEnvelope`], both transient and both showing
 /// a redacted snippet of what came.
-pub(crate) fn open<'a>(at: Answer, text: &'a str) -> Result<&'a RawValue, TencentError> {
+pub(crate) fn open(at: Answer, text: &str) -> Result<&RawValue, TencentError> {
     let Answer { call, status } = at;
     let envelope = Object::parse(text);
     if !status.is_success() {
@@ -159,13 +159,13 @@ fn http_status(at: Answer, body: &[u8]) -> TencentError {
 /// A refusal, its `message` verbatim: text as sent, a number's digits, any
 /// other JSON as written (a refusal is reported whatever its message is).
 fn refused(at: Answer, code: i64, envelope: &Object<'_>) -> TencentError {
-    let message = envelope.get("message").map_or_else(String::new, |raw| {
-        match text(raw) {
+    let message = envelope
+        .get("message")
+        .map_or_else(String::new, |raw| match text(raw) {
             Ok(Some(t)) => t.into_owned(),
             Ok(None) => String::new(),
             Err(_) => raw.get().to_owned(),
-        }
-    });
+        });
     TencentError::Refused {
         call: at.call,
         status: at.status,
@@ -263,7 +263,10 @@ mod tests {
         assert!(e.is_transient());
         let page = b"<html><body>502 Bad Gateway sig=SENTINEL</body></html>";
         let e = open(C, StatusCode::OK, page).unwrap_err();
-        assert!(e.is_transient() && !e.to_string().contains("SENTINEL"), "{e}");
+        assert!(
+            e.is_transient() && !e.to_string().contains("SENTINEL"),
+            "{e}"
+        );
         assert!(e.to_string().contains("<html><body>502"), "{e}");
         for array in ["[1,2]", "[1]", r#" [0,"OK",{}]"#, "null", "\"OK\""] {
             let e = open(C, StatusCode::OK, array.as_bytes()).unwrap_err();
@@ -313,7 +316,8 @@ mod tests {
         assert!(matches!(e, TencentError::NotText { .. }), "{e:?}");
         assert!(e.is_transient());
         assert!(
-            e.to_string().starts_with("getappinfo answer is not text in its charset: {"),
+            e.to_string()
+                .starts_with("getappinfo answer is not text in its charset: {"),
             "{e}"
         );
         let cause = std::error::Error::source(&e).unwrap().to_string();
@@ -400,7 +404,10 @@ mod tests {
             status: StatusCode::OK,
         };
         let take = |t: &str| open_canonical::<&RawValue>(at, t).map(|r| r.get().to_owned());
-        assert_eq!(take(r#"{"code":0,"message":"OK","data":{}}"#).as_deref(), Some("{}"));
+        assert_eq!(
+            take(r#"{"code":0,"message":"OK","data":{}}"#).as_deref(),
+            Some("{}")
+        );
         assert_eq!(take(r#"{"code":"0","data":{}}"#).as_deref(), Some("{}"));
         for other in [
             r#"{"Code":0,"data":{}}"#,

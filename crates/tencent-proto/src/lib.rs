@@ -57,8 +57,8 @@ pub use bytes;
 pub use http;
 pub use iotcard_model::{
     CardKind, CardNumber, CardProblem, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal,
-    Expiry, FieldProblem, Iccid, Instant, ModelError, Money, Msisdn, NetworkStatus, Operator, Outcome, Plan,
-    ProblemKind, Remaining, Secret, SecretNames, SmsCount, Usage, REDACTED,
+    Expiry, FieldProblem, Iccid, Instant, ModelError, Money, Msisdn, NetworkStatus, Operator,
+    Outcome, Plan, ProblemKind, Remaining, Secret, SecretNames, SmsCount, Usage, REDACTED,
 };
 /// The `rand_core` (0.6) whose `RngCore` [`Random::generate`] takes.
 pub use rand_core;

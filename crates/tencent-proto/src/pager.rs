@@ -348,14 +348,20 @@ mod tests {
         let limit = Limit::new(3).unwrap();
         let mut pager = CardListPager::new(OperatorFilter::All, limit).expecting(4);
         let first = pager.accept(page(&[A, B, B])).unwrap();
-        let iccids = |p: &CardList| -> Vec<String> {
-            p.cards.iter().map(|c| c.iccid.to_string()).collect()
-        };
+        let iccids =
+            |p: &CardList| -> Vec<String> { p.cards.iter().map(|c| c.iccid.to_string()).collect() };
         assert_eq!(iccids(&first), [A, B]);
-        assert_eq!(pager.next_query().unwrap().offset, 3, "offsets count records");
+        assert_eq!(
+            pager.next_query().unwrap().offset,
+            3,
+            "offsets count records"
+        );
         let second = pager.accept(page(&[B, C, D])).unwrap();
         assert_eq!(iccids(&second), [C, D]);
-        assert!(pager.is_finished(), "four distinct cards, as the account said");
+        assert!(
+            pager.is_finished(),
+            "four distinct cards, as the account said"
+        );
         assert_eq!(pager.shortfall(), None);
         assert_eq!(pager.repeats(), 2);
 

@@ -142,7 +142,13 @@ mod tests {
 
     #[test]
     fn codes_in_any_quoting() {
-        for (t, v) in [("12", 12), ("-3", -3), ("\"7\"", 7), ("1.0", 1), ("\" 2 \"", 2)] {
+        for (t, v) in [
+            ("12", 12),
+            ("-3", -3),
+            ("\"7\"", 7),
+            ("1.0", 1),
+            ("\" 2 \"", 2),
+        ] {
             assert_eq!(code(&raw(t)), Ok(Some(v)), "{t}");
         }
         assert_eq!(code(&raw("null")), Ok(None));

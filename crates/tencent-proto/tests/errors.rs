@@ -8,8 +8,8 @@ use std::error::Error as _;
 use http::StatusCode;
 use iotcard_model::{Iccid, Secret};
 use tencent_proto::{
-    parse_app_info, parse_card_info, parse_card_info_for, parse_card_list, Call, CardListPager, Credentials, Endpoint,
-    Limit, OperatorFilter, Random, SdkAppId, TencentError,
+    parse_app_info, parse_card_info, parse_card_info_for, parse_card_list, Call, CardListPager,
+    Credentials, Endpoint, Limit, OperatorFilter, Random, SdkAppId, TencentError,
 };
 
 /// Every error's `Display` holds none of the messages below it in its
@@ -182,10 +182,7 @@ fn errors_classify_themselves() {
     let with_status: Vec<usize> = (0..all.len())
         .filter(|&i| all[i].status().is_some())
         .collect();
-    assert_eq!(
-        with_status,
-        (7..=14).chain(19..=22).collect::<Vec<_>>()
-    );
+    assert_eq!(with_status, (7..=14).chain(19..=22).collect::<Vec<_>>());
     for (status, transient) in [
         (400, false),
         (401, false),

@@ -127,8 +127,14 @@ fn assert_same(parsed: &CardBrief, card: &GenCard) {
     assert_eq!(parsed, &expected(card));
     // Equal decimals may differ in scale; the wire's three places must stay.
     let text = |a: Option<DataAmount>| a.map(|a| a.amount.to_string());
-    assert_eq!(text(parsed.data_used_in_period), Some(three_places(card.used)));
-    assert_eq!(text(parsed.data_total_in_period), Some(three_places(card.total)));
+    assert_eq!(
+        text(parsed.data_used_in_period),
+        Some(three_places(card.used))
+    );
+    assert_eq!(
+        text(parsed.data_total_in_period),
+        Some(three_places(card.total))
+    );
     let left = parsed.remaining().data_left.unwrap();
     assert_eq!(left.amount, Decimal::new(card.total - card.used, 3));
 }
