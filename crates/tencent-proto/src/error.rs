@@ -312,6 +312,12 @@ impl fmt::Display for HttpNote {
 const CARD_UNKNOWN_ZH: [&str; 3] = ["不存在", "未找到", "无此卡"];
 const CARD_UNKNOWN_EN: [&str; 4] = ["not exist", "not found", "no such card", "no card"];
 
+/// What a refusal of the request's `time` or `sig` says: the platform
+/// documents no codes, so the message decides. Chinese words as written,
+/// the field names ignoring ASCII case.
+const TIME_OR_SIG_ZH: [&str; 2] = ["时间", "签名"];
+const TIME_OR_SIG_EN: [&str; 2] = ["time", "sig"];
+
 impl TencentError {
     /// Whether sending the same request again may succeed: a body that is
     /// not JSON or is cut short, JSON that is not the envelope, a `data`
@@ -385,6 +391,30 @@ impl TencentError {
                 let lower = message.to_ascii_lowercase();
                 CARD_UNKNOWN_ZH.iter().any(|p| message.contains(p))
                     || CARD_UNKNOWN_EN.iter().any(|p| lower.contains(p))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether this is a refusal of the request's `time` or `sig` (which
+    /// a local clock far off the platform's causes: the signature covers
+    /// the time, and the platform refuses a time outside its window).
+    ///
+    /// The platform documents no codes, so the rule reads the message: it
+    /// contains `时间` or `签名`, or, ignoring ASCII case, `time` or `sig`.
+    ///
+    /// ```
+    /// let refusal = |body: &str| tencent_proto::parse_app_info(&http::Response::new(body)).unwrap_err();
+    /// assert!(refusal(r#"{"code":1004,"message":"请求发起时间不正常"}"#).is_time_or_signature_refused());
+    /// assert!(refusal(r#"{"code":1001,"message":"SIG mismatch"}"#).is_time_or_signature_refused());
+    /// assert!(!refusal(r#"{"code":1007,"message":"sdkappid无效"}"#).is_time_or_signature_refused());
+    /// ```
+    pub fn is_time_or_signature_refused(&self) -> bool {
+        match self {
+            TencentError::Refused { message, .. } => {
+                let lower = message.to_ascii_lowercase();
+                TIME_OR_SIG_ZH.iter().any(|p| message.contains(p))
+                    || TIME_OR_SIG_EN.iter().any(|p| lower.contains(p))
             }
             _ => false,
         }
