@@ -3,6 +3,7 @@
 use http::StatusCode;
 use iotcard_model::Operator;
 
+use crate::card::Sent;
 use crate::envelope::{body_text, object, open};
 use crate::error::{content_type, Answer};
 use crate::wire_value::{count, id_text};
@@ -86,7 +87,7 @@ fn read_app_info(
     let data = object(at, open(at, &text)?)?;
     let words = |name: &str| {
         data.get(name)
-            .and_then(|raw| id_text(raw).ok().flatten())
+            .and_then(|raw| id_text(&Sent::Raw(raw)).ok().flatten())
             .unwrap_or_default()
     };
     Ok(AppInfo {

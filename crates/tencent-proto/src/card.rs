@@ -31,14 +31,22 @@ impl ReportedMsisdn {
     /// `None` for `null` or blank; a string's content, trimmed; a
     /// number's digits; any other JSON as written.
     fn from_wire(raw: &RawValue) -> Option<Self> {
-        let text = match text(raw) {
-            Ok(Some(text)) => text,
-            Ok(None) => return None,
-            Err(_) => Cow::Borrowed(raw.get()),
-        };
-        Some(match Msisdn::parse(&text) {
+        match text(raw) {
+            Ok(Some(text)) => Self::from_text(&text),
+            Ok(None) => None,
+            Err(_) => Self::from_text(raw.get()),
+        }
+    }
+
+    /// `None` for blank text; the number, trimmed, otherwise.
+    fn from_text(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        Some(match Msisdn::parse(text) {
             Ok(m) => ReportedMsisdn::Valid(m),
-            Err(_) => ReportedMsisdn::Unrecognized(text.into_owned()),
+            Err(_) => ReportedMsisdn::Unrecognized(text.to_owned()),
         })
     }
 
@@ -101,21 +109,41 @@ pub struct CardBrief {
     pub problems: Vec<FieldProblem>,
 }
 
+/// A text field as the pass that found it has it: a string already read
+/// (the canonical pass), or the raw value (the tolerant pass, which also
+/// takes a number's digits).
+pub(crate) enum Sent<'a> {
+    Text(Cow<'a, str>),
+    Raw(&'a RawValue),
+}
+
+impl Sent<'_> {
+    /// The text, trimmed; `None` for `null` or blank.
+    pub(crate) fn text(&self) -> Result<Option<Cow<'_, str>>, iotcard_wire::ValueError> {
+        match self {
+            Sent::Text(t) => Ok(Some(Cow::Borrowed(t.trim())).filter(|t| !t.is_empty())),
+            Sent::Raw(raw) => text(raw),
+        }
+    }
+}
+
 /// A card record's fields, raw and borrowed from the answer, found by
-/// name: `None` is absent, `Some("null")` sent as `null`. `getcardinfo`'s
-/// extra fields ride along so one reader serves both commands.
+/// name: `None` is absent, `Some("null")` sent as `null` (for `iccid` and
+/// `msisdn`, `None` is also `null`: both read it as no value).
+/// `getcardinfo`'s extra fields ride along so one reader serves both
+/// commands.
 #[derive(Default)]
 pub(crate) struct RawCard<'a> {
-    iccid: Option<&'a RawValue>,
-    msisdn: Option<&'a RawValue>,
+    iccid: Option<Sent<'a>>,
+    msisdn: Option<Sent<'a>>,
     teleoperator: Option<&'a RawValue>,
     kind: Option<&'a RawValue>,
     card_status: Option<&'a RawValue>,
     network_status: Option<&'a RawValue>,
     data_used_in_period: Option<&'a RawValue>,
     data_total_in_period: Option<&'a RawValue>,
-    pub(crate) product_id: Option<&'a RawValue>,
-    pub(crate) pool_id: Option<&'a RawValue>,
+    pub(crate) product_id: Option<Sent<'a>>,
+    pub(crate) pool_id: Option<Sent<'a>>,
     pub(crate) product_expired_time: Option<&'a RawValue>,
 }
 
@@ -124,16 +152,16 @@ impl<'a> RawCard<'a> {
     /// case, the first of a name sent twice.
     pub(crate) fn of(record: &Object<'a>) -> Self {
         Self {
-            iccid: record.get("iccid"),
-            msisdn: record.get("msisdn"),
+            iccid: record.get("iccid").map(Sent::Raw),
+            msisdn: record.get("msisdn").map(Sent::Raw),
             teleoperator: record.get("teleoperator"),
             kind: record.get("type"),
             card_status: record.get("card_status"),
             network_status: record.get("network_status"),
             data_used_in_period: record.get("data_used_in_period"),
             data_total_in_period: record.get("data_total_in_period"),
-            product_id: record.get("product_id"),
-            pool_id: record.get("pool_id"),
+            product_id: record.get("product_id").map(Sent::Raw),
+            pool_id: record.get("pool_id").map(Sent::Raw),
             product_expired_time: record.get("product_expired_time"),
         }
     }
@@ -141,14 +169,16 @@ impl<'a> RawCard<'a> {
 
 /// The record exactly as documented, for the fast pass: lower-case names
 /// and no others (any other name sends the record the tolerant way, so the
-/// two never read one record differently).
+/// two never read one record differently). `iccid` and `msisdn` are read as
+/// strings in the same pass, and so are `product_id` and `pool_id` (a
+/// number there sends the record the tolerant way, which takes its digits).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CanonicalCard<'a> {
-    #[serde(borrow, default, deserialize_with = "sent")]
-    iccid: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "sent")]
-    msisdn: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    iccid: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    msisdn: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "sent")]
     teleoperator: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "sent", rename = "type")]
@@ -161,10 +191,10 @@ pub(crate) struct CanonicalCard<'a> {
     data_used_in_period: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "sent")]
     data_total_in_period: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "sent")]
-    product_id: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "sent")]
-    pool_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    product_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pool_id: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "sent")]
     product_expired_time: Option<&'a RawValue>,
 }
@@ -179,16 +209,16 @@ fn sent<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Err
 impl<'a> From<CanonicalCard<'a>> for RawCard<'a> {
     fn from(c: CanonicalCard<'a>) -> Self {
         Self {
-            iccid: c.iccid,
-            msisdn: c.msisdn,
+            iccid: c.iccid.map(Sent::Text),
+            msisdn: c.msisdn.map(Sent::Text),
             teleoperator: c.teleoperator,
             kind: c.kind,
             card_status: c.card_status,
             network_status: c.network_status,
             data_used_in_period: c.data_used_in_period,
             data_total_in_period: c.data_total_in_period,
-            product_id: c.product_id,
-            pool_id: c.pool_id,
+            product_id: c.product_id.map(Sent::Text),
+            pool_id: c.pool_id.map(Sent::Text),
             product_expired_time: c.product_expired_time,
         }
     }
@@ -202,10 +232,15 @@ impl CardBrief {
         raw: &RawCard<'_>,
         fields: &mut Fields,
     ) -> Result<Self, TencentError> {
-        let iccid = read_iccid(at, raw.iccid)?;
+        let iccid = read_iccid(at, raw.iccid.as_ref())?;
+        let msisdn = match &raw.msisdn {
+            Some(Sent::Text(t)) => ReportedMsisdn::from_text(t),
+            Some(Sent::Raw(r)) => ReportedMsisdn::from_wire(r),
+            None => None,
+        };
         Ok(Self {
             iccid,
-            msisdn: raw.msisdn.and_then(ReportedMsisdn::from_wire),
+            msisdn,
             operator: fields
                 .read("teleoperator", raw.teleoperator, true, code)
                 .map(Teleoperator::from_code),
@@ -235,7 +270,7 @@ impl CardBrief {
 
 /// The record's identity: without a readable ICCID there is no card to
 /// give the other fields to.
-fn read_iccid(at: Answer, raw: Option<&RawValue>) -> Result<Iccid, TencentError> {
+fn read_iccid(at: Answer, raw: Option<&Sent<'_>>) -> Result<Iccid, TencentError> {
     let unreadable = |source| TencentError::UnreadableField {
         call: at.call,
         status: at.status,
@@ -243,7 +278,7 @@ fn read_iccid(at: Answer, raw: Option<&RawValue>) -> Result<Iccid, TencentError>
         source,
     };
     let text = raw
-        .map(text)
+        .map(Sent::text)
         .transpose()
         .map_err(unreadable)?
         .flatten()

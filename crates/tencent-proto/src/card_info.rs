@@ -114,8 +114,8 @@ fn read_card_info(
 fn read(at: Answer, raw: &RawCard<'_>) -> Result<CardInfo, TencentError> {
     let mut fields = Fields::default();
     let mut card = CardBrief::from_raw(at, raw, &mut fields)?;
-    let product_id = fields.read("product_id", raw.product_id, false, id_text);
-    let pool_id = fields.read("pool_id", raw.pool_id, false, id_text);
+    let product_id = fields.read("product_id", raw.product_id.as_ref(), false, id_text);
+    let pool_id = fields.read("pool_id", raw.pool_id.as_ref(), false, id_text);
     let product_expires_at = fields.read(
         "product_expired_time",
         raw.product_expired_time,

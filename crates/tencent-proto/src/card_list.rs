@@ -185,7 +185,7 @@ mod tests {
     use super::*;
 
     const GOOD: &str = r#"{"iccid":"898602B7091701054333","msisdn":"1064878384333","teleoperator":1,"type":1,"card_status":2,"network_status":0,"data_used_in_period":14.970,"data_total_in_period":30.000}"#;
-    const ODD: &str = r#"{"network_status":"2","iccid":"89860\u0030B7091701054334","msisdn":1064878384334,"teleoperator":9,"type":2,"card_status":3,"data_used_in_period":"1.5","data_total_in_period":null}"#;
+    const ODD: &str = r#"{"network_status":"2","iccid":"89860\u0030B7091701054334","msisdn":" 1064878384334","teleoperator":9,"type":2,"card_status":3,"data_used_in_period":"1.5","data_total_in_period":null}"#;
     const UPPER: &str = r#"{"ICCID":"898602B7091701054336","MSISDN":"1064878384336","Teleoperator":"1","TYPE":1.0,"Card_Status":2,"network_Status":2,"DATA_USED_IN_PERIOD":"14.970","data_total_in_period":30.000,"extra":[{}]}"#;
     const BAD_ICCID: &str = r#"{"iccid":"1234","teleoperator":1,"type":1,"card_status":1,"network_status":1,"data_used_in_period":0,"data_total_in_period":0}"#;
     const NO_STATUS: &str = r#"{"iccid":"898602B7091701054335","teleoperator":1,"type":1,"network_status":1,"data_used_in_period":0,"data_total_in_period":0}"#;
