@@ -5,7 +5,7 @@ use iotcard_facade::{
     CardBrief, CardInfo, CardNumber, CardProblem, CardSnapshot, CardStatus, Expiry, Instant, Plan,
     ProblemKind, Remaining, ReportedMsisdn, Teleoperator, Usage,
 };
-use iotcard_sim::{Fleet, IotbosCall, Outcome, SimCard};
+use iotcard_sim::{Dialect, Fleet, IotbosCall, Outcome, SimCard};
 
 use crate::errors::chain;
 
@@ -143,25 +143,42 @@ pub fn iotbos_snapshot(fleet: &Fleet, number: &CardNumber, at: &Instant) -> Answ
 
 /// Tencent's list entry for `card` at `at`.
 pub fn brief(card: &SimCard, at: &Instant) -> CardBrief {
+    brief_in(card, at, Dialect::CANONICAL)
+}
+
+/// Tencent's list entry for `card` at `at`, as read from `dialect`'s
+/// answers: the same values, but for what the dialect does not send (a
+/// pooled card's total under `expiry-zero`).
+pub fn brief_in(card: &SimCard, at: &Instant, dialect: Dialect) -> CardBrief {
     CardBrief {
         iccid: card.iccid().clone(),
         msisdn: Some(ReportedMsisdn::Valid(card.msisdn().clone())),
-        operator: Teleoperator::Known(card.operator()),
-        kind: card.kind(),
-        status: card.tencent_status(),
-        network: card.network(),
-        data_used_in_period: card.data_used_in_period(at),
-        data_total_in_period: card.data_total_in_period(),
+        operator: Some(Teleoperator::Known(card.operator())),
+        kind: Some(card.kind()),
+        status: Some(card.tencent_status()),
+        network: Some(card.network()),
+        data_used_in_period: Some(card.data_used_in_period(at)),
+        data_total_in_period: (!dialect.hides_data_total(card))
+            .then(|| card.data_total_in_period()),
+        problems: Vec::new(),
     }
 }
 
 /// Tencent's `getcardinfo` answer for `card` at `at`.
 pub fn card_info(card: &SimCard, at: &Instant) -> CardInfo {
+    card_info_in(card, at, Dialect::CANONICAL)
+}
+
+/// Tencent's `getcardinfo` answer for `card` at `at`, as read from
+/// `dialect`'s answers (see [`brief_in`]; no expiry for the cards whose
+/// `product_expired_time` `expiry-zero` hides).
+pub fn card_info_in(card: &SimCard, at: &Instant, dialect: Dialect) -> CardInfo {
     let pool = card.pool_id();
     CardInfo {
-        card: brief(card, at),
+        card: brief_in(card, at, dialect),
         product_id: Some(card.product_id().to_owned()).filter(|p| !p.is_empty()),
         pool_id: (!pool.is_empty()).then_some(pool),
-        product_expires_at: Some(card.product_expired_at()),
+        product_expires_at: (!dialect.hides_product_expiry(card))
+            .then(|| card.product_expired_at()),
     }
 }

@@ -178,6 +178,16 @@ async fn the_simulator_serves_the_clocks_time_and_refuses_it_301_s_off() {
     let before = sim.stats().requests.tencent_getappinfo;
     let error = client.account().await.expect_err("outside the window");
     assert_time_refused(&error);
+    // The simulator's answer has a `Date`: the error says the clock is off.
+    assert!(
+        matches!(error, Error::ClockSkew { skew, .. } if skew.local_is_behind() && skew.magnitude() >= Duration::from_secs(300)),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with("the local clock is 5 min ")
+            && error.to_string().contains(" behind the Tencent server's"),
+        "{error}"
+    );
     let stats = sim.stats();
     assert_eq!(stats.refusals.time_window, 1);
     assert_eq!(stats.requests.tencent_getappinfo, before + 1, "not retried");
@@ -190,7 +200,12 @@ async fn the_simulator_serves_the_clocks_time_and_refuses_it_301_s_off() {
     // Ahead of it too (by more than 301 s: the simulator's clock may have
     // moved into the next second since `now`, which narrows this side).
     clock.set(SystemTime::from(now) + Duration::from_secs(310));
-    assert_time_refused(&client.account().await.expect_err("outside the window"));
+    let error = client.account().await.expect_err("outside the window");
+    assert_time_refused(&error);
+    assert!(
+        matches!(error, Error::ClockSkew { skew, .. } if skew.local_is_ahead()),
+        "{error:?}"
+    );
     assert_eq!(sim.stats().refusals.time_window, 2);
 }
 

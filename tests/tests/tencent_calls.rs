@@ -365,11 +365,11 @@ async fn each_neutral_stream_agrees_with_card_info() {
         );
         assert_eq!(plan[i].value(), Some(&info.plan()), "{iccid}");
         let s = status[i].value().expect("a status");
-        assert_eq!(s.status.as_ref(), Some(&info.card.status), "{iccid}");
-        assert_eq!(s.network.as_ref(), Some(&info.card.network), "{iccid}");
+        assert_eq!(s.status.as_ref(), info.card.status.as_ref(), "{iccid}");
+        assert_eq!(s.network.as_ref(), info.card.network.as_ref(), "{iccid}");
         let e = expiry[i].value().expect("an expiry");
         assert_eq!(e.expires_at, info.product_expires_at, "{iccid}");
-        assert_eq!(e.status.as_ref(), Some(&info.card.status), "{iccid}");
+        assert_eq!(e.status.as_ref(), info.card.status.as_ref(), "{iccid}");
     }
 }
 

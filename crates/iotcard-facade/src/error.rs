@@ -4,7 +4,7 @@ use std::time::Duration;
 use http::StatusCode;
 use iotbos_proto::IotbosError;
 use iotcard_model::ModelError;
-use iotcard_transport::TransportError;
+use iotcard_transport::{ClockSkew, TransportError};
 use tencent_proto::TencentError;
 use thiserror::Error;
 
@@ -92,9 +92,43 @@ pub enum Error {
         /// Cards the account reports.
         expected: u64,
     },
+    /// Tencent refused the request's `time` or `sig`, and its answer's
+    /// `Date` is more than a minute from the local clock: the clock is the
+    /// likely cause (every request is signed with the local time). The
+    /// refusal is the [`source`](std::error::Error::source); the error is a
+    /// refusal ([`is_refused`](Error::is_refused)), not transient.
+    #[error("{}; the platform refused the request's time/signature", SkewText(*skew))]
+    ClockSkew {
+        /// How far the local clock is from the server's, and which way.
+        skew: ClockSkew,
+        /// The refusal.
+        #[source]
+        source: Box<Error>,
+    },
     /// Logging in failed, so the call could not be made.
     #[error("IoTBOS login failed")]
     Login(#[source] SharedError),
+}
+
+/// "the local clock is 5 min 12 s behind the Tencent server's".
+struct SkewText(ClockSkew);
+
+impl std::fmt::Display for SkewText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0.magnitude().as_secs();
+        let way = if self.0.local_is_behind() {
+            "behind"
+        } else {
+            "ahead of"
+        };
+        f.write_str("the local clock is ")?;
+        match (secs / 3600, secs / 60 % 60, secs % 60) {
+            (0, 0, s) => write!(f, "{s} s")?,
+            (0, m, s) => write!(f, "{m} min {s} s")?,
+            (h, m, s) => write!(f, "{h} h {m} min {s} s")?,
+        }
+        write!(f, " {way} the Tencent server's")
+    }
 }
 
 /// A shared error, as handed to every card of a failed batch.
@@ -115,6 +149,7 @@ impl Error {
             | Error::RetryBudgetExhausted { last, .. }
             | Error::RetryAfterTooLong { last, .. } => last.root(),
             Error::Login(inner) => inner.root(),
+            Error::ClockSkew { source, .. } => source.root(),
             other => other,
         }
     }
@@ -262,6 +297,43 @@ mod tests {
         assert!(retried.is_refused());
         assert_eq!(retried.provider_message(), Some("wrong password"));
         assert!(retried.source().is_some());
+    }
+
+    #[test]
+    fn a_clock_skew_says_how_far_and_keeps_the_refusal() {
+        let refused = tencent_proto::parse_app_info(&http::Response::new(
+            br#"{"code":1004,"message":"time"}"#,
+        ))
+        .unwrap_err();
+        let server = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        for (local, shown) in [
+            (server - Duration::from_secs(312), "5 min 12 s behind"),
+            (server + Duration::from_secs(75), "1 min 15 s ahead of"),
+            (
+                server + Duration::from_secs(3 * 3600 + 61),
+                "3 h 1 min 1 s ahead of",
+            ),
+            (server - Duration::from_secs(59), "59 s behind"),
+        ] {
+            let e = Error::ClockSkew {
+                skew: ClockSkew::between(server, local),
+                source: Box::new(Error::Tencent(
+                    tencent_proto::parse_app_info(&http::Response::new(
+                        br#"{"code":1004,"message":"time"}"#,
+                    ))
+                    .unwrap_err(),
+                )),
+            };
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "the local clock is {shown} the Tencent server's; the platform refused the request's time/signature"
+                )
+            );
+            assert!(e.is_refused() && !e.is_transient());
+            assert_eq!(e.provider_code().as_deref(), Some("1004"));
+            assert_eq!(chain(&e)[1], refused.to_string());
+        }
     }
 
     #[test]

@@ -329,7 +329,7 @@ impl CardPlatform for TencentClient {
         I::IntoIter: Send + 'static,
     {
         self.card_info_stream(cards).map_values(|i| Expiry {
-            status: Some(i.card.status.clone()),
+            status: i.card.status.clone(),
             expires_at: i.product_expires_at,
         })
     }
@@ -340,8 +340,8 @@ impl CardPlatform for TencentClient {
         I::IntoIter: Send + 'static,
     {
         self.card_info_stream(cards).map_values(|i| Status {
-            status: Some(i.card.status.clone()),
-            network: Some(i.card.network.clone()),
+            status: i.card.status.clone(),
+            network: i.card.network.clone(),
         })
     }
 

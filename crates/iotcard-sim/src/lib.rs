@@ -122,7 +122,7 @@
 //! | `text-html` | JSON labelled `text/html; charset=utf-8`, `text/plain; charset=utf-8` or `text/html` (no charset), by answer | **Bodies** (the content type may say `text/html` or `text/plain`) |
 //! | `gbk` | a body with Chinese text (`info`, `message`, `TerminalState`, plan names, which are all Chinese: `移动 10 条`, `联通 2G`…, the account's name) encoded in GBK labelled `charset=GBK`, one answer in four in GB18030 labelled `charset=GB18030`; ASCII bodies are the same in every charset and stay labelled UTF-8; never a lossy body (what GBK cannot hold stays UTF-8) | **Bodies** (a `charset` of GBK or GB18030) |
 //! | `lettered-iccids` | IoTBOS knows the cards whose ICCID has letters (about 4 in 10, like the spec's `898602B7091701054333`) by that ICCID: 20 characters, or for one in four 19 (without its 11th character); [`Fleet::iotbos_numbers`] and `iotcard sim --list-numbers --dialect lettered-iccids` list them, and `cardIdNums` takes them in any letter case ([`Fleet::index_of_iotbos_number`]); every found entry echoes `num` as asked, in the other letter case, with a blank on each side, or in the other case with a trailing blank, by card | **Card numbers** |
-//! | `repeated-entries` | after the asked entries, the first asked card found and about one in eight of the others again (the same entry), and for one answer in two a card of the fleet that was not asked | **Repeated or unasked entries** |
+//! | `repeated-entries` | IoTBOS: after the asked entries, the first asked card found and about one in eight of the others again (the same entry), and for one answer in two a card of the fleet that was not asked; Tencent `getcardlist`: the last card of every run of [`REPEAT_RUN`] (13) listed twice in a row, so that a page lists it twice or a page ends and the next starts with it; `offset` counts entries, repeats included ([`Dialect::tencent_entry_of`]), and the account's counts stay the fleet's | **Repeated or unasked entries** |
 //! | `batch-limit=K` | a data call with more than K numbers (or [`SimulatorBuilder::iotbos_max_batch`], whichever is lower) refused with `status: 0` and `info` `号码数量超过上限K (at most K numbers per call, got M)`; `batch-limit` alone is K = [`Dialect::DEFAULT_BATCH_LIMIT`] | **Batch size** |
 //! | `short-pages=K` | a Tencent `getcardlist` page holds at most K (1 to 19) cards even when `limit` is 20; the next offset goes on, so a listing that pages until an empty page lists every card once; alone K = [`Dialect::DEFAULT_SHORT_PAGES`] | **Tencent listing** |
 //! | `expiry-zero` | Tencent `product_expired_time` of `0`, `null` or `""` (by card) for the cards without a service expiry (the ones not activated, whose IoTBOS `ExpireDate` is none), milliseconds (> 10^11) for one activated card in three; `data_total_in_period: null` for every pooled card | **Tencent expiry** |
@@ -181,7 +181,7 @@ mod tokens;
 
 pub use builder::{Simulator, SimulatorBuilder};
 pub use credentials::SimCredentials;
-pub use dialect::{Dialect, Variant};
+pub use dialect::{Dialect, Variant, REPEAT_RUN};
 pub use error::SimError;
 pub use faults::{Faults, Latency};
 pub use fleet::{Fleet, IotbosCall, SimCard, TencentCodes};

@@ -94,7 +94,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             },
             parse_card_list,
         )?;
-        pager.record(&page)?;
+        // `accept` drops a card the server listed twice.
+        let page = pager.accept(page)?;
         for card in &page.cards {
             println!(
                 "{} msisdn={} status={} network={} data_used={} data_total={}",
@@ -102,10 +103,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 card.msisdn
                     .as_ref()
                     .map_or("-".to_owned(), |m| m.to_string()),
-                card.status,
-                card.network,
-                card.data_used_in_period,
-                card.data_total_in_period
+                shown(&card.status),
+                shown(&card.network),
+                shown(&card.data_used_in_period),
+                shown(&card.data_total_in_period)
             );
         }
         for rejected in &page.rejected {
@@ -216,4 +217,9 @@ fn now() -> SystemTime {
 #[allow(clippy::disallowed_methods)]
 fn entropy() -> StdRng {
     StdRng::from_entropy()
+}
+
+/// A field as printed: its value, or `-` when the answer gave none.
+fn shown<T: std::fmt::Display>(value: &Option<T>) -> String {
+    value.as_ref().map_or("-".to_owned(), ToString::to_string)
 }

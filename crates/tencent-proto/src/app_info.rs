@@ -1,15 +1,12 @@
 //! `getappinfo` answers.
 
-use std::borrow::Cow;
-
 use http::StatusCode;
 use iotcard_model::Operator;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use crate::envelope::{open, shape};
-use crate::error::Answer;
-use crate::wire_value::count;
+use crate::card::Sent;
+use crate::envelope::{body_text, object, open};
+use crate::error::{content_type, Answer};
+use crate::wire_value::{count, id_text};
 use crate::{Call, TencentError};
 
 const CALL: Call = Call::GetAppInfo;
@@ -54,20 +51,6 @@ impl CardCounts {
     }
 }
 
-#[derive(Deserialize)]
-struct WireAppInfo<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(borrow, default)]
-    description: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    yd_card_cnt: &'a RawValue,
-    #[serde(borrow)]
-    dx_card_cnt: &'a RawValue,
-    #[serde(borrow)]
-    lt_card_cnt: &'a RawValue,
-}
-
 /// Reads a `getappinfo` answer.
 ///
 /// ```
@@ -76,26 +59,61 @@ struct WireAppInfo<'a> {
 /// assert_eq!(e.unwrap_err().to_string(), "getappinfo refused with code 4001: bad sig");
 /// ```
 /// Takes the whole response, under any HTTP status: its status and body
-/// are read, and its headers for `Retry-After` on an error
-/// ([`TencentError::retry_after`]).
+/// are read, its `Content-Type` for the charset, and its headers for
+/// `Retry-After` on an error ([`TencentError::retry_after`]).
+///
+/// Read as liberally as [`crate::parse_card_list`]. The card counts are
+/// required (a count that cannot be read is an error: a guessed one would
+/// end a listing at the wrong place); a `name` or `description` that is
+/// absent, `null` or not text is empty.
 pub fn parse_app_info<B: AsRef<[u8]>>(
     response: &http::Response<B>,
 ) -> Result<AppInfo, TencentError> {
-    read_app_info(response.status(), response.body().as_ref())
-        .map_err(|e| e.with_headers(response.headers()))
+    read_app_info(
+        response.status(),
+        content_type(response.headers()),
+        response.body().as_ref(),
+    )
+    .map_err(|e| e.with_headers(response.headers()))
 }
 
-fn read_app_info(status: StatusCode, body: &[u8]) -> Result<AppInfo, TencentError> {
+fn read_app_info(
+    status: StatusCode,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<AppInfo, TencentError> {
     let at = Answer { call: CALL, status };
-    let data = open(at, body)?;
-    let wire: WireAppInfo<'_> = shape(at, data)?;
+    let text = body_text(at, content_type, body)?;
+    let data = object(at, open(at, &text)?)?;
+    let words = |name: &str| {
+        data.get(name)
+            .and_then(|raw| id_text(&Sent::Raw(raw)).ok().flatten())
+            .unwrap_or_default()
+    };
     Ok(AppInfo {
-        name: wire.name.into_owned(),
-        description: wire.description.map(Cow::into_owned).unwrap_or_default(),
+        name: words("name"),
+        description: words("description"),
         card_counts: CardCounts {
-            china_mobile: count(at, "yd_card_cnt", wire.yd_card_cnt)?,
-            china_telecom: count(at, "dx_card_cnt", wire.dx_card_cnt)?,
-            china_unicom: count(at, "lt_card_cnt", wire.lt_card_cnt)?,
+            china_mobile: count(at, "yd_card_cnt", data.get("yd_card_cnt"))?,
+            china_telecom: count(at, "dx_card_cnt", data.get("dx_card_cnt"))?,
+            china_unicom: count(at, "lt_card_cnt", data.get("lt_card_cnt"))?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_in_any_quoting_and_names_in_any_case() {
+        let body = r#"{"CODE":"0","Data":{"NAME":"售货机","yd_card_cnt":"10","DX_CARD_CNT":10.0,"Lt_Card_Cnt":3}}"#;
+        let info = parse_app_info(&crate::test_support::ok(body)).unwrap();
+        assert_eq!(info.name, "售货机");
+        assert_eq!(info.description, "");
+        assert_eq!(info.card_counts.total(), 23);
+        let body = r#"{"code":0,"data":{"name":"x","yd_card_cnt":1,"dx_card_cnt":1}}"#;
+        let e = parse_app_info(&crate::test_support::ok(body)).unwrap_err();
+        assert!(format!("{e:?}").contains("lt_card_cnt"), "{e:?}");
+    }
 }

@@ -1,20 +1,21 @@
 //! `getcardinfo` answers.
 
-use std::borrow::Cow;
-
 use http::StatusCode;
-use iotcard_model::Instant;
+use iotcard_model::{FieldProblem, Iccid, Instant};
 
-use crate::card::WireCard;
-use crate::envelope::{open, open_typed, shape};
-use crate::error::Answer;
-use crate::wire_value::expiry_instant;
+use crate::card::{CanonicalCard, RawCard};
+use crate::envelope::{body_text, object, open, open_canonical};
+use crate::error::{content_type, Answer};
+use crate::wire_value::{expiry, id_text, Fields};
 use crate::{Call, CardBrief, TencentError};
 
 const CALL: Call = Call::GetCardInfo;
 
 /// One card as `getcardinfo` describes it: the [`CardBrief`] fields plus its
 /// product (套餐) and pool (流量池).
+///
+/// A field of this answer that cannot be read is `None` and named in the
+/// card's [`problems`](CardBrief::problems) ([`CardInfo::problems`]).
 #[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
 pub struct CardInfo {
     /// The fields shared with `getcardlist`.
@@ -24,14 +25,17 @@ pub struct CardInfo {
     /// `pool_id`; `None` when absent, `null` or empty (a single card has no pool).
     pub pool_id: Option<String>,
     /// `product_expired_time` (Unix seconds, or milliseconds when above
-    /// 10^11), shown in China Standard Time; `None` when absent, `null`,
-    /// `""` or `0` (no expiry, not 1970-01-01).
+    /// 10^11, in any integer quoting), shown in China Standard Time; `None`
+    /// when absent, `null`, `""` or `0` (no expiry, not 1970-01-01).
     pub product_expires_at: Option<Instant>,
 }
 
-fn non_empty(text: Option<&Cow<'_, str>>) -> Option<String> {
-    text.filter(|t| !t.is_empty())
-        .map(|t| t.clone().into_owned())
+impl CardInfo {
+    /// Every field of the answer that could not be read (the card's and
+    /// this answer's own).
+    pub fn problems(&self) -> &[FieldProblem] {
+        &self.card.problems
+    }
 }
 
 /// Reads a `getcardinfo` answer.
@@ -45,37 +49,84 @@ fn non_empty(text: Option<&Cow<'_, str>>) -> Option<String> {
 /// means the account does not hold the ICCID answers
 /// [`TencentError::is_card_unknown`].
 /// Takes the whole response, under any HTTP status: its status and body
-/// are read, and its headers for `Retry-After` on an error
-/// ([`TencentError::retry_after`]).
+/// are read, its `Content-Type` for the charset, and its headers for
+/// `Retry-After` on an error ([`TencentError::retry_after`]).
+///
+/// Read as liberally as [`crate::parse_card_list`]; this does not know
+/// which card was asked: [`parse_card_info_for`] does.
 pub fn parse_card_info<B: AsRef<[u8]>>(
     response: &http::Response<B>,
 ) -> Result<CardInfo, TencentError> {
-    read_card_info(response.status(), response.body().as_ref())
-        .map_err(|e| e.with_headers(response.headers()))
+    read_card_info(
+        response.status(),
+        content_type(response.headers()),
+        response.body().as_ref(),
+    )
+    .map_err(|e| e.with_headers(response.headers()))
 }
 
-fn read_card_info(status: StatusCode, body: &[u8]) -> Result<CardInfo, TencentError> {
-    let at = Answer { call: CALL, status };
-    // One pass for the common case; anything amiss is read again the
-    // careful way, which names the problem.
-    if let Some(info) = open_typed(at, body).and_then(|wire| read(at, &wire).ok()) {
+/// [`parse_card_info`] of the answer to a question about `asked`: an
+/// answer about another card (a server mixing up its answers) is
+/// [`TencentError::OtherCard`], never taken for `asked`'s values.
+///
+/// ```
+/// use tencent_proto::{parse_card_info_for, Iccid};
+/// let answer = http::Response::new(r#"{"code":0,"data":{"iccid":"898602b7091701054333"}}"#);
+/// let asked = Iccid::parse("898602B7091701054333")?;
+/// assert_eq!(parse_card_info_for(&answer, &asked).unwrap().card.iccid, asked);
+/// let other = Iccid::parse("898602B7091701054334")?;
+/// assert!(parse_card_info_for(&answer, &other).unwrap_err().is_transient());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_card_info_for<B: AsRef<[u8]>>(
+    response: &http::Response<B>,
+    asked: &Iccid,
+) -> Result<CardInfo, TencentError> {
+    let info = parse_card_info(response)?;
+    if info.card.iccid == *asked {
         return Ok(info);
     }
-    let data = open(at, body)?;
-    let wire: WireCard<'_> = shape(at, data)?;
-    read(at, &wire)
+    Err(TencentError::OtherCard {
+        status: response.status(),
+        asked: asked.clone(),
+        answered: info.card.iccid,
+    })
 }
 
-fn read(at: Answer, wire: &WireCard<'_>) -> Result<CardInfo, TencentError> {
-    let card = CardBrief::from_wire(at, wire)?;
-    let product_expires_at = match wire.product_expired_time {
-        Some(raw) => expiry_instant(at, "product_expired_time", raw)?,
-        None => None,
-    };
+fn read_card_info(
+    status: StatusCode,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<CardInfo, TencentError> {
+    let at = Answer { call: CALL, status };
+    let text = body_text(at, content_type, body)?;
+    // One pass for the documented spelling; anything else is read again
+    // field by field, names in any case, which names every problem.
+    if let Some(info) = open_canonical::<CanonicalCard<'_>>(at, &text)
+        .and_then(|wire| read(at, &RawCard::from(wire)).ok())
+    {
+        return Ok(info);
+    }
+    let record = object(at, open(at, &text)?)?;
+    read(at, &RawCard::of(&record))
+}
+
+fn read(at: Answer, raw: &RawCard<'_>) -> Result<CardInfo, TencentError> {
+    let mut fields = Fields::default();
+    let mut card = CardBrief::from_raw(at, raw, &mut fields)?;
+    let product_id = fields.read("product_id", raw.product_id.as_ref(), false, id_text);
+    let pool_id = fields.read("pool_id", raw.pool_id.as_ref(), false, id_text);
+    let product_expires_at = fields.read(
+        "product_expired_time",
+        raw.product_expired_time,
+        false,
+        expiry,
+    );
+    card.problems = fields.problems;
     Ok(CardInfo {
         card,
-        product_id: non_empty(wire.product_id.as_ref()),
-        pool_id: non_empty(wire.pool_id.as_ref()),
+        product_id,
+        pool_id,
         product_expires_at,
     })
 }
@@ -85,9 +136,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_one_pass_read_agrees_with_the_careful_one_or_steps_aside() {
+    fn the_one_pass_read_agrees_with_the_tolerant_one_or_steps_aside() {
         let card = r#""iccid":"898602B7091701054333","msisdn":"1064878384333","teleoperator":1,"type":1,"card_status":2,"network_status":2,"data_used_in_period":14.970,"data_total_in_period":30.000"#;
-        for (body, typed_takes_it) in [
+        for (body, canonical_takes_it) in [
             (
                 format!(
                     r#"{{"code":0,"message":"OK","data":{{{card},"product_id":"p1","pool_id":"","product_expired_time":1506494258}}}}"#
@@ -102,10 +153,10 @@ mod tests {
             ),
             (
                 format!(r#"{{"code":0,"data":{{{card},"product_expired_time":-1}}}}"#),
-                false,
+                true,
             ),
             (
-                format!(r#"{{"code":0,"data":{{{card},"product_expired_time":1.5}}}}"#),
+                format!(r#"{{"code":0,"data":{{{card},"Product_Expired_Time":1.5}}}}"#),
                 false,
             ),
             (
@@ -118,18 +169,29 @@ mod tests {
                 call: CALL,
                 status: StatusCode::OK,
             };
-            let careful = (|| {
-                let data = open(at, body.as_bytes())?;
-                read(at, &shape::<WireCard<'_>>(at, data)?)
-            })();
-            let typed = open_typed::<WireCard<'_>>(at, body.as_bytes())
-                .and_then(|wire| read(at, &wire).ok());
-            assert_eq!(typed.is_some(), typed_takes_it, "{body}");
-            if let Some(typed) = typed {
-                assert_eq!(Some(&typed), careful.as_ref().ok(), "{body}");
+            let tolerant = (|| read(at, &RawCard::of(&object(at, open(at, &body)?)?)))();
+            let canonical = open_canonical::<CanonicalCard<'_>>(at, &body)
+                .and_then(|wire| read(at, &RawCard::from(wire)).ok());
+            assert_eq!(canonical.is_some(), canonical_takes_it, "{body}");
+            if let Some(canonical) = canonical {
+                assert_eq!(Some(&canonical), tolerant.as_ref().ok(), "{body}");
             }
             let public = parse_card_info(&crate::test_support::ok(body.as_bytes()));
-            assert_eq!(format!("{public:?}"), format!("{careful:?}"), "{body}");
+            assert_eq!(format!("{public:?}"), format!("{tolerant:?}"), "{body}");
         }
+    }
+
+    #[test]
+    fn an_unreadable_expiry_costs_only_the_expiry() {
+        let body = r#"{"code":0,"data":{"iccid":"898602B7091701054333","teleoperator":1,"type":2,"card_status":2,"network_status":2,"data_used_in_period":"1.000","data_total_in_period":null,"product_id":7,"pool_id":"pool","product_expired_time":"soon"}}"#;
+        let info = parse_card_info(&crate::test_support::ok(body)).unwrap();
+        assert_eq!(info.product_expires_at, None);
+        assert_eq!(info.product_id.as_deref(), Some("7"));
+        assert_eq!(info.pool_id.as_deref(), Some("pool"));
+        assert_eq!(info.card.data_total_in_period, None);
+        assert_eq!(info.problems().len(), 1);
+        assert!(info.problems()[0]
+            .to_string()
+            .starts_with("field product_expired_time"));
     }
 }

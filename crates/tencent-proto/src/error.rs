@@ -118,24 +118,44 @@ pub enum TencentError {
         /// or a 503 (see [`TencentError::retry_after`]).
         retry_after: Option<Duration>,
     },
-    /// The body is not JSON at all (or is cut short).
-    #[error("{call} answer is not valid JSON")]
+    /// The body is not text in the charset its `Content-Type` names (or,
+    /// without one, not UTF-8): a garbled answer.
+    #[error("{call} answer is not text in its charset: {body}")]
+    NotText {
+        /// Which call.
+        call: Call,
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// The start of the body, for diagnosis, credentials redacted.
+        body: String,
+        /// Which charset, and what is wrong.
+        #[source]
+        source: iotcard_wire::BodyError,
+    },
+    /// The body is not JSON at all (an empty body, a gateway's HTML page, an
+    /// answer cut short).
+    #[error("{call} answer is not valid JSON: {body}")]
     NotJson {
         /// Which call.
         call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
+        /// The start of the body, for diagnosis, credentials redacted
+        /// (`(empty body)` for none).
+        body: String,
         /// Where the JSON broke.
         #[source]
         source: serde_json::Error,
     },
     /// The body is JSON but not the `{code, message, data}` envelope.
-    #[error("{call} answer is not a code/message/data envelope")]
+    #[error("{call} answer is not a code/message/data envelope: {body}")]
     NotEnvelope {
         /// Which call.
         call: Call,
         /// The answer's HTTP status.
         status: StatusCode,
+        /// The start of the body, for diagnosis, credentials redacted.
+        body: String,
         /// What did not fit.
         #[source]
         source: serde_json::Error,
@@ -196,6 +216,33 @@ pub enum TencentError {
         value: String,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// A field the answer cannot do without (the envelope's `code`, an
+    /// account's card count, a record's `iccid`) holds a value that is not
+    /// of its kind in any spelling.
+    #[error("{call} field {field} cannot be read")]
+    UnreadableField {
+        /// Which call.
+        call: Call,
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// The wire name of the field.
+        field: &'static str,
+        /// What was expected, and what came.
+        #[source]
+        source: iotcard_wire::ValueError,
+    },
+    /// A `getcardinfo` answer describes another card than the one asked
+    /// (see [`crate::parse_card_info_for`]): its values are not the asked
+    /// card's, and asking again may get the right answer.
+    #[error("getcardinfo for {asked} answered about another card, {answered}")]
+    OtherCard {
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// The ICCID asked about.
+        asked: iotcard_model::Iccid,
+        /// The ICCID the answer is about.
+        answered: iotcard_model::Iccid,
     },
     /// A field holds an identifier or amount the model refuses.
     #[error("{call} field {field} is invalid")]
@@ -265,6 +312,12 @@ impl fmt::Display for HttpNote {
 const CARD_UNKNOWN_ZH: [&str; 3] = ["不存在", "未找到", "无此卡"];
 const CARD_UNKNOWN_EN: [&str; 4] = ["not exist", "not found", "no such card", "no card"];
 
+/// What a refusal of the request's `time` or `sig` says: the platform
+/// documents no codes, so the message decides. Chinese words as written,
+/// the field names ignoring ASCII case.
+const TIME_OR_SIG_ZH: [&str; 2] = ["时间", "签名"];
+const TIME_OR_SIG_EN: [&str; 2] = ["time", "sig"];
+
 impl TencentError {
     /// Whether sending the same request again may succeed: a body that is
     /// not JSON or is cut short, JSON that is not the envelope, a `data`
@@ -273,8 +326,10 @@ impl TencentError {
     /// refused again), bad input, or a request that could not be built.
     pub fn is_transient(&self) -> bool {
         match self {
-            TencentError::NotJson { .. }
+            TencentError::NotText { .. }
+            | TencentError::NotJson { .. }
             | TencentError::NotEnvelope { .. }
+            | TencentError::OtherCard { .. }
             | TencentError::DataShape { .. }
             | TencentError::MissingData { .. }
             | TencentError::MissingCardList { .. } => true,
@@ -294,6 +349,7 @@ impl TencentError {
             | TencentError::EncodeBody { .. }
             | TencentError::Refused { .. }
             | TencentError::InvalidField { .. }
+            | TencentError::UnreadableField { .. }
             | TencentError::InvalidValue { .. }
             | TencentError::PageTooLong { .. }
             | TencentError::PageRepeated { .. }
@@ -340,12 +396,37 @@ impl TencentError {
         }
     }
 
+    /// Whether this is a refusal of the request's `time` or `sig` (which
+    /// a local clock far off the platform's causes: the signature covers
+    /// the time, and the platform refuses a time outside its window).
+    ///
+    /// The platform documents no codes, so the rule reads the message: it
+    /// contains `时间` or `签名`, or, ignoring ASCII case, `time` or `sig`.
+    ///
+    /// ```
+    /// let refusal = |body: &str| tencent_proto::parse_app_info(&http::Response::new(body)).unwrap_err();
+    /// assert!(refusal(r#"{"code":1004,"message":"请求发起时间不正常"}"#).is_time_or_signature_refused());
+    /// assert!(refusal(r#"{"code":1001,"message":"SIG mismatch"}"#).is_time_or_signature_refused());
+    /// assert!(!refusal(r#"{"code":1007,"message":"sdkappid无效"}"#).is_time_or_signature_refused());
+    /// ```
+    pub fn is_time_or_signature_refused(&self) -> bool {
+        match self {
+            TencentError::Refused { message, .. } => {
+                let lower = message.to_ascii_lowercase();
+                TIME_OR_SIG_ZH.iter().any(|p| message.contains(p))
+                    || TIME_OR_SIG_EN.iter().any(|p| lower.contains(p))
+            }
+            _ => false,
+        }
+    }
+
     /// The HTTP status of the answer this error was read from; `None` for
     /// errors that came from no answer (bad input, a request that could not
     /// be built, the pager's own checks).
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             TencentError::HttpStatus { status, .. }
+            | TencentError::NotText { status, .. }
             | TencentError::NotJson { status, .. }
             | TencentError::NotEnvelope { status, .. }
             | TencentError::Refused { status, .. }
@@ -353,6 +434,8 @@ impl TencentError {
             | TencentError::MissingCardList { status, .. }
             | TencentError::DataShape { status, .. }
             | TencentError::InvalidField { status, .. }
+            | TencentError::UnreadableField { status, .. }
+            | TencentError::OtherCard { status, .. }
             | TencentError::InvalidValue { status, .. } => Some(*status),
             TencentError::InvalidSdkAppId { .. }
             | TencentError::EmptyAppKey
@@ -442,6 +525,7 @@ impl TencentError {
             TencentError::BuildRequest { call, .. }
             | TencentError::EncodeBody { call, .. }
             | TencentError::HttpStatus { call, .. }
+            | TencentError::NotText { call, .. }
             | TencentError::NotJson { call, .. }
             | TencentError::NotEnvelope { call, .. }
             | TencentError::Refused { call, .. }
@@ -449,7 +533,9 @@ impl TencentError {
             | TencentError::MissingCardList { call, .. }
             | TencentError::DataShape { call, .. }
             | TencentError::InvalidField { call, .. }
+            | TencentError::UnreadableField { call, .. }
             | TencentError::InvalidValue { call, .. } => Some(*call),
+            TencentError::OtherCard { .. } => Some(Call::GetCardInfo),
             TencentError::PageTooLong { .. }
             | TencentError::PageRepeated { .. }
             | TencentError::OffsetOverflow { .. }
@@ -467,29 +553,17 @@ pub(crate) struct Answer {
     pub(crate) status: StatusCode,
 }
 
-/// The longest text copied from an answer into an error.
-pub(crate) const SNIPPET_CHARS: usize = 200;
-
-/// The first [`SNIPPET_CHARS`] characters of `text`, marked when cut.
-pub(crate) fn snippet(text: &str) -> String {
-    match text.char_indices().nth(SNIPPET_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+/// The answer's `Content-Type`, when it is text (a label that is not is
+/// read as none: UTF-8).
+pub(crate) fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snippet_cuts_on_char_boundaries() {
-        let long = "电".repeat(SNIPPET_CHARS + 5);
-        let cut = snippet(&long);
-        assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
-        assert!(cut.ends_with('…'));
-        assert_eq!(snippet("short"), "short");
-    }
 
     #[test]
     fn limit_error_names_value_and_range() {

@@ -57,8 +57,8 @@ pub use bytes;
 pub use http;
 pub use iotcard_model::{
     CardKind, CardNumber, CardProblem, CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal,
-    Expiry, Iccid, Instant, ModelError, Money, Msisdn, NetworkStatus, Operator, Outcome, Plan,
-    ProblemKind, Remaining, Secret, SecretNames, SmsCount, Usage, REDACTED,
+    Expiry, FieldProblem, Iccid, Instant, ModelError, Money, Msisdn, NetworkStatus, Operator,
+    Outcome, Plan, ProblemKind, Remaining, Secret, SecretNames, SmsCount, Usage, REDACTED,
 };
 /// The `rand_core` (0.6) whose `RngCore` [`Random::generate`] takes.
 pub use rand_core;
@@ -66,7 +66,7 @@ pub use rand_core;
 pub use app_info::{parse_app_info, AppInfo, CardCounts};
 pub use call::Call;
 pub use card::{CardBrief, ReportedMsisdn};
-pub use card_info::{parse_card_info, CardInfo};
+pub use card_info::{parse_card_info, parse_card_info_for, CardInfo};
 pub use card_list::{parse_card_list, CardList, RejectedCard};
 pub use card_list_query::{CardListQuery, Limit, OperatorFilter};
 pub use codes::Teleoperator;

@@ -1,8 +1,11 @@
 //! Listing every card, one `getcardlist` page at a time.
 
+use std::collections::HashSet;
+use std::time::SystemTime;
+
 use bytes::Bytes;
 use http::Request;
-use std::time::SystemTime;
+use iotcard_model::Iccid;
 
 use crate::{Api, CardList, CardListQuery, Limit, OperatorFilter, Random, TencentError};
 
@@ -25,6 +28,13 @@ use crate::{Api, CardList, CardListQuery, Limit, OperatorFilter, Random, Tencent
 /// records have come. [`shortfall`](Self::shortfall) then says whether it
 /// ended with fewer than the account reports: a listing cut short must be
 /// reported, never taken for a complete one.
+///
+/// **Repeated cards.** A server may list a card twice, in one page or in
+/// two (a list that shifted while it was paged). Offsets count records as
+/// the server sent them, repeats included, so that no card is skipped;
+/// [`accept`](Self::accept) hands back each page without the cards already
+/// listed, and the account's count is compared with distinct cards, so a
+/// repeat neither comes out twice nor ends the listing early.
 ///
 /// **Retries.** Asking twice without recording gives the same query, so a
 /// failed call is retried by asking again (with a fresh time and random).
@@ -56,6 +66,13 @@ pub struct CardListPager {
     previous_page: Vec<String>,
     expected: Option<u64>,
     finished: bool,
+    /// Every ICCID listed so far.
+    seen: HashSet<Iccid>,
+    /// Distinct records listed: cards not seen before, and unreadable ones
+    /// (which have no identity to compare).
+    distinct: u64,
+    /// Cards listed again after their first time.
+    repeats: u64,
 }
 
 impl CardListPager {
@@ -74,6 +91,9 @@ impl CardListPager {
             previous_page: Vec::new(),
             expected: None,
             finished: false,
+            seen: HashSet::new(),
+            distinct: 0,
+            repeats: 0,
         }
     }
 
@@ -82,16 +102,16 @@ impl CardListPager {
     /// without asking for an empty page.
     pub fn expecting(mut self, cards: u64) -> Self {
         self.expected = Some(cards);
-        self.finished |= u64::from(self.records_received()) >= cards;
+        self.finished |= self.distinct >= cards;
         self
     }
 
-    /// Once finished: how many records short of the expected count the
-    /// listing ended (`Some((listed, expected))`), or `None` when it listed
-    /// all it expected or no count was given.
+    /// Once finished: how many distinct records short of the expected
+    /// count the listing ended (`Some((listed, expected))`), or `None` when
+    /// it listed all it expected or no count was given.
     pub fn shortfall(&self) -> Option<(u64, u64)> {
         let expected = self.expected?;
-        let listed = u64::from(self.records_received());
+        let listed = self.distinct;
         (self.finished && listed < expected).then_some((listed, expected))
     }
 
@@ -118,6 +138,27 @@ impl CardListPager {
 
     /// Feeds the answer to the last query.
     pub fn record(&mut self, page: &CardList) -> Result<(), TencentError> {
+        self.record_marking(page).map(drop)
+    }
+
+    /// Feeds the answer to the last query and hands it back without the
+    /// cards already listed (earlier in the page or in an earlier page):
+    /// each card comes out once, the first time it is listed. Unreadable
+    /// records are all kept.
+    pub fn accept(&mut self, mut page: CardList) -> Result<CardList, TencentError> {
+        let fresh = self.record_marking(&page)?;
+        let mut fresh = fresh.into_iter();
+        page.cards.retain(|_| fresh.next().unwrap_or(true));
+        Ok(page)
+    }
+
+    /// Cards listed again after their first time, so far.
+    pub fn repeats(&self) -> u64 {
+        self.repeats
+    }
+
+    /// [`record`](Self::record), saying for each card whether it is new.
+    fn record_marking(&mut self, page: &CardList) -> Result<Vec<bool>, TencentError> {
         if self.finished {
             return Err(TencentError::PagerFinished);
         }
@@ -128,7 +169,7 @@ impl CardListPager {
         result
     }
 
-    fn advance(&mut self, page: &CardList) -> Result<(), TencentError> {
+    fn advance(&mut self, page: &CardList) -> Result<Vec<bool>, TencentError> {
         let len = page.len();
         let limit = usize::from(self.limit.get());
         if len > limit {
@@ -147,7 +188,7 @@ impl CardListPager {
             })?;
         if len == 0 {
             self.finished = true;
-            return Ok(());
+            return Ok(Vec::new());
         }
         let identity = page_identity(page);
         if identity == self.previous_page {
@@ -156,14 +197,19 @@ impl CardListPager {
             });
         }
         self.previous_page = identity;
-        if self
-            .expected
-            .is_some_and(|cards| u64::from(next - self.start) >= cards)
-        {
+        let fresh: Vec<bool> = page
+            .cards
+            .iter()
+            .map(|card| self.seen.insert(card.iccid.clone()))
+            .collect();
+        let new = fresh.iter().filter(|f| **f).count() as u64;
+        self.repeats += page.cards.len() as u64 - new;
+        self.distinct += new + page.rejected.len() as u64;
+        if self.expected.is_some_and(|cards| self.distinct >= cards) {
             self.finished = true;
         }
         self.offset = next;
-        Ok(())
+        Ok(fresh)
     }
 
     /// Whether the listing is over.
@@ -294,6 +340,37 @@ mod tests {
             CardListPager::starting_at(OperatorFilter::All, Limit::new(2).unwrap(), u32::MAX - 1);
         let e = pager.record(&page(&[A, B, C][..2])).unwrap_err();
         assert!(matches!(e, TencentError::OffsetOverflow { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_card_listed_twice_comes_out_once_and_counts_once() {
+        const D: &str = "89860000000000000004";
+        let limit = Limit::new(3).unwrap();
+        let mut pager = CardListPager::new(OperatorFilter::All, limit).expecting(4);
+        let first = pager.accept(page(&[A, B, B])).unwrap();
+        let iccids =
+            |p: &CardList| -> Vec<String> { p.cards.iter().map(|c| c.iccid.to_string()).collect() };
+        assert_eq!(iccids(&first), [A, B]);
+        assert_eq!(
+            pager.next_query().unwrap().offset,
+            3,
+            "offsets count records"
+        );
+        let second = pager.accept(page(&[B, C, D])).unwrap();
+        assert_eq!(iccids(&second), [C, D]);
+        assert!(
+            pager.is_finished(),
+            "four distinct cards, as the account said"
+        );
+        assert_eq!(pager.shortfall(), None);
+        assert_eq!(pager.repeats(), 2);
+
+        // Repeats do not make a listing look complete.
+        let mut short = CardListPager::new(OperatorFilter::All, limit).expecting(3);
+        short.accept(page(&[A, A, B])).unwrap();
+        assert!(!short.is_finished());
+        short.accept(page(&[])).unwrap();
+        assert_eq!(short.shortfall(), Some((2, 3)));
     }
 
     #[test]

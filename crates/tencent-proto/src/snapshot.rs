@@ -2,28 +2,31 @@
 //!
 //! Tencent reports data only (no SMS), in MB; what is left is computed here
 //! as total minus used, exactly, and may be negative when a card overran.
+//! A value the answer did not give (a pooled card's `null` total, a field
+//! that could not be read) is none here too, and so is what is computed
+//! from it.
 
 use iotcard_model::{CardSnapshot, DataAmount, Plan, Remaining, Usage};
 
-use crate::{CardBrief, CardInfo};
+use crate::{CardBrief, CardInfo, Teleoperator};
 
 impl CardBrief {
     /// Data used this period.
     pub fn usage(&self) -> Usage {
         Usage {
             sms_used: None,
-            data_used: Some(self.data_used_in_period),
+            data_used: self.data_used_in_period,
         }
     }
 
     /// Data left this period: `data_total_in_period − data_used_in_period`,
-    /// exact. `None` only if the difference overflows a decimal, which no
-    /// real amount comes near.
+    /// exact. `None` when either is unknown (a pooled card's total), or if
+    /// the difference overflows a decimal, which no real amount comes near.
     pub fn remaining(&self) -> Remaining {
         let left = self
             .data_total_in_period
-            .amount
-            .checked_sub(self.data_used_in_period.amount)
+            .zip(self.data_used_in_period)
+            .and_then(|(total, used)| total.amount.checked_sub(used.amount))
             .map(DataAmount::mb);
         Remaining {
             sms_left: None,
@@ -34,7 +37,7 @@ impl CardBrief {
     /// The plan as far as a list entry tells: the data included per period.
     pub fn plan(&self) -> Plan {
         Plan {
-            included_data: Some(self.data_total_in_period),
+            included_data: self.data_total_in_period,
             ..Plan::default()
         }
     }
@@ -46,10 +49,10 @@ impl CardBrief {
             card: self.iccid.to_string(),
             iccid: Some(self.iccid.clone()),
             msisdn: self.msisdn.as_ref().and_then(|m| m.msisdn()).cloned(),
-            operator: self.operator.operator(),
-            kind: Some(self.kind.clone()),
-            status: Some(self.status.clone()),
-            network: Some(self.network.clone()),
+            operator: self.operator.and_then(Teleoperator::operator),
+            kind: self.kind.clone(),
+            status: self.status.clone(),
+            network: self.network.clone(),
             usage: Some(self.usage()),
             remaining: Some(self.remaining()),
             plan: Some(self.plan()),
@@ -94,19 +97,20 @@ impl From<&CardInfo> for CardSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ReportedMsisdn, Teleoperator};
+    use crate::ReportedMsisdn;
     use iotcard_model::{CardKind, CardStatus, Iccid, NetworkStatus, Operator};
 
     fn card(used: &str, total: &str) -> CardBrief {
         CardBrief {
             iccid: Iccid::parse("898602B7091701054333").unwrap(),
             msisdn: Some(ReportedMsisdn::Unrecognized("n/a".into())),
-            operator: Teleoperator::Known(Operator::ChinaUnicom),
-            kind: CardKind::Pooled,
-            status: CardStatus::Active,
-            network: NetworkStatus::Other("0".into()),
-            data_used_in_period: DataAmount::mb(used.parse().unwrap()),
-            data_total_in_period: DataAmount::mb(total.parse().unwrap()),
+            operator: Some(Teleoperator::Known(Operator::ChinaUnicom)),
+            kind: Some(CardKind::Pooled),
+            status: Some(CardStatus::Active),
+            network: Some(NetworkStatus::Other("0".into())),
+            data_used_in_period: Some(DataAmount::mb(used.parse().unwrap())),
+            data_total_in_period: Some(DataAmount::mb(total.parse().unwrap())),
+            problems: Vec::new(),
         }
     }
 
@@ -116,6 +120,23 @@ mod tests {
         assert_eq!(left("14.970", "30.000"), "15.030 MB");
         assert_eq!(left("31.5", "30.000"), "-1.500 MB");
         assert_eq!(left("0.001", "0.001"), "0.000 MB");
+    }
+
+    #[test]
+    fn an_unknown_total_leaves_plan_and_remaining_unknown() {
+        let mut pooled = card("1.000", "2.000");
+        pooled.data_total_in_period = None;
+        let s = pooled.to_snapshot();
+        assert_eq!(s.remaining.unwrap().data_left, None);
+        assert_eq!(s.plan.unwrap().included_data, None);
+        assert_eq!(s.usage.unwrap().data_used.unwrap().to_string(), "1.000 MB");
+        let mut unread = card("1.000", "2.000");
+        unread.data_used_in_period = None;
+        unread.operator = None;
+        let s = unread.to_snapshot();
+        assert_eq!(s.remaining.unwrap().data_left, None);
+        assert_eq!(s.usage.unwrap().data_used, None);
+        assert_eq!(s.operator, None);
     }
 
     #[test]

@@ -6,10 +6,10 @@ mod support;
 use std::error::Error as _;
 
 use http::StatusCode;
-use iotcard_model::Secret;
+use iotcard_model::{Iccid, Secret};
 use tencent_proto::{
-    parse_app_info, parse_card_info, parse_card_list, Call, CardListPager, Credentials, Endpoint,
-    Limit, OperatorFilter, Random, SdkAppId, TencentError,
+    parse_app_info, parse_card_info, parse_card_info_for, parse_card_list, Call, CardListPager,
+    Credentials, Endpoint, Limit, OperatorFilter, Random, SdkAppId, TencentError,
 };
 
 /// Every error's `Display` holds none of the messages below it in its
@@ -79,10 +79,11 @@ fn every_variant() -> Vec<TencentError> {
         info("{\"message\":\"OK\"}"),
         info(r#"{"code":1012,"message":"卡片不存在"}"#),
         info(r#"{"code":0,"data":null}"#),
-        info(r#"{"code":0,"data":{"iccid":"898602B7091701054333"}}"#),
-        info(&format!(
-            r#"{{"code":0,"data":{{{CARD},"product_expired_time":-1}}}}"#
-        )),
+        info(r#"{"code":0,"data":[1]}"#),
+        parse_app_info(&support::ok(
+            br#"{"code":0,"data":{"name":"n","yd_card_cnt":-1,"dx_card_cnt":0,"lt_card_cnt":0}}"#,
+        ))
+        .unwrap_err(),
         info(&format!(
             r#"{{"code":0,"data":{{{}}}}}"#,
             CARD.replace("898602B7091701054333", "x")
@@ -93,6 +94,20 @@ fn every_variant() -> Vec<TencentError> {
         repeating.record(&full(2)).unwrap_err(),
         overflowing.record(&full(2)).unwrap_err(),
         finished.record(&short).unwrap_err(),
+        parse_card_info(
+            &http::Response::builder()
+                .header("Content-Type", "text/html; charset=gb18030")
+                .body(&b"{\x81"[..])
+                .unwrap(),
+        )
+        .unwrap_err(),
+        info(r#"{"code":"zero","data":{}}"#),
+        parse_card_info_for(
+            &support::ok(format!(r#"{{"code":0,"data":{{{CARD}}}}}"#).as_bytes()),
+            &Iccid::parse("898602B7091701054334").unwrap(),
+        )
+        .unwrap_err(),
+        parse_card_list(&support::ok(br#"{"code":0,"data":{}}"#)).unwrap_err(),
     ]
 }
 
@@ -129,6 +144,10 @@ fn display_shows_one_level_and_the_cause_is_the_source() {
         "PageRepeated",
         "OffsetOverflow",
         "PagerFinished",
+        "NotText",
+        "UnreadableField",
+        "OtherCard",
+        "MissingCardList",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -159,11 +178,11 @@ fn errors_classify_themselves() {
         }
     }
     let transient: Vec<usize> = (0..all.len()).filter(|&i| all[i].is_transient()).collect();
-    assert_eq!(transient, [7, 8, 9, 11, 12]);
+    assert_eq!(transient, [7, 8, 9, 11, 12, 19, 21, 22]);
     let with_status: Vec<usize> = (0..all.len())
         .filter(|&i| all[i].status().is_some())
         .collect();
-    assert_eq!(with_status, (7..=14).collect::<Vec<_>>());
+    assert_eq!(with_status, (7..=14).chain(19..=22).collect::<Vec<_>>());
     for (status, transient) in [
         (400, false),
         (401, false),

@@ -43,6 +43,9 @@ fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         proptest::sample::select(CARD_FIELDS.to_vec()).prop_map(str::to_owned),
         proptest::sample::select(OTHER_FIELDS.to_vec()).prop_map(str::to_owned),
+        // The tolerant path: a documented name in another case.
+        proptest::sample::select(CARD_FIELDS.to_vec()).prop_map(str::to_ascii_uppercase),
+        proptest::sample::select(OTHER_FIELDS.to_vec()).prop_map(str::to_ascii_uppercase),
         "\\PC{0,8}",
     ]
 }
@@ -130,14 +133,26 @@ fn envelope() -> impl Strategy<Value = Value> {
 
 /// Runs every parser; each must return, and every error must display.
 fn parse_all(status: StatusCode, body: &[u8]) {
+    parse_all_labelled(status, None, body);
+}
+
+/// [`parse_all`] of an answer labelled `content_type`.
+fn parse_all_labelled(status: StatusCode, content_type: Option<&str>, body: &[u8]) {
+    let answer = || {
+        let mut b = http::Response::builder().status(status);
+        if let Some(ct) = content_type {
+            b = b.header("Content-Type", ct);
+        }
+        b.body(body).unwrap()
+    };
     fn shown<T>(r: Result<T, TencentError>) {
         if let Err(e) = r {
             assert!(!e.to_string().is_empty());
         }
     }
-    shown(parse_app_info(&support::answer(status, body)));
-    shown(parse_card_info(&support::answer(status, body)));
-    if let Ok(page) = parse_card_list(&support::answer(status, body)) {
+    shown(parse_app_info(&answer()));
+    shown(parse_card_info(&answer()));
+    if let Ok(page) = parse_card_list(&answer()) {
         for rejected in &page.rejected {
             assert!(rejected.error.to_string().starts_with("getcardlist "));
         }
@@ -165,6 +180,33 @@ proptest! {
         // bodies; a cut inside a character also tests invalid UTF-8.
         for cut in [body.len() / 2, body.len().saturating_sub(1)] {
             parse_all(status, &body.as_bytes()[..cut]);
+        }
+    }
+
+    /// The tolerant path's inputs: a BOM, a charset (GBK, GB18030, one no
+    /// one knows), a media type that is not JSON's, and cuts of each.
+    #[test]
+    fn envelope_shaped_in_any_encoding(
+        status in statuses(),
+        value in envelope(),
+        bom in any::<bool>(),
+        label in proptest::sample::select(vec![
+            "text/html; charset=GBK", "application/json;charset=gb18030", "text/plain",
+            "text/html; charset=klingon", "application/json; charset=utf-8",
+        ]),
+    ) {
+        let text = value.to_string();
+        let mut body = if label.contains("gb") || label.contains("GB") {
+            encoding_rs::GB18030.encode(&text).0.into_owned()
+        } else {
+            text.into_bytes()
+        };
+        if bom {
+            body.splice(0..0, *b"\xEF\xBB\xBF");
+        }
+        parse_all_labelled(status, Some(label), &body);
+        for cut in [body.len() / 2, body.len().saturating_sub(1)] {
+            parse_all_labelled(status, Some(label), &body[..cut]);
         }
     }
 }

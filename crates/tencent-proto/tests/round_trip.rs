@@ -113,25 +113,27 @@ fn expected(card: &GenCard) -> CardBrief {
     CardBrief {
         iccid: Iccid::parse(&card.iccid.to_ascii_uppercase()).unwrap(),
         msisdn,
-        operator,
-        kind,
-        status,
-        network,
-        data_used_in_period: DataAmount::mb(Decimal::new(card.used, 3)),
-        data_total_in_period: DataAmount::mb(Decimal::new(card.total, 3)),
+        operator: Some(operator),
+        kind: Some(kind),
+        status: Some(status),
+        network: Some(network),
+        data_used_in_period: Some(DataAmount::mb(Decimal::new(card.used, 3))),
+        data_total_in_period: Some(DataAmount::mb(Decimal::new(card.total, 3))),
+        problems: Vec::new(),
     }
 }
 
 fn assert_same(parsed: &CardBrief, card: &GenCard) {
     assert_eq!(parsed, &expected(card));
     // Equal decimals may differ in scale; the wire's three places must stay.
+    let text = |a: Option<DataAmount>| a.map(|a| a.amount.to_string());
     assert_eq!(
-        parsed.data_used_in_period.amount.to_string(),
-        three_places(card.used)
+        text(parsed.data_used_in_period),
+        Some(three_places(card.used))
     );
     assert_eq!(
-        parsed.data_total_in_period.amount.to_string(),
-        three_places(card.total)
+        text(parsed.data_total_in_period),
+        Some(three_places(card.total))
     );
     let left = parsed.remaining().data_left.unwrap();
     assert_eq!(left.amount, Decimal::new(card.total - card.used, 3));
@@ -215,6 +217,182 @@ proptest! {
         prop_assert!(error.to_string().contains("iccid") && cause.contains("not-an-iccid"), "{} / {}", error, cause);
         let good: Vec<&GenCard> = cards.iter().enumerate().filter(|(i, _)| *i != bad).map(|(_, c)| c).collect();
         for (parsed, card) in page.cards.iter().zip(good) {
+            assert_same(parsed, card);
+        }
+    }
+}
+
+/// How one answer is spelled: what real servers vary (the specs' README,
+/// "What real servers may do"), none of which changes a value.
+#[derive(Clone, Debug)]
+struct Spelling {
+    /// Per name: 0 as documented, 1 upper case, 2 Pascal case, 3 each
+    /// letter's case from the bits.
+    case: u64,
+    /// Per integer: 0 a number, 1 a string, 2 an integral float, 3 a
+    /// string holding one.
+    integers: u64,
+    /// Per amount: quoted or not.
+    amounts: u64,
+    bom: bool,
+    /// 0 UTF-8, 1 GBK, 2 GB18030 (each labelled so).
+    charset: u8,
+    /// `application/json`, `text/html` or `text/plain`.
+    media: u8,
+}
+
+fn spelling() -> impl Strategy<Value = Spelling> {
+    (
+        any::<u64>(),
+        any::<u64>(),
+        any::<u64>(),
+        any::<bool>(),
+        0u8..3,
+        0u8..3,
+    )
+        .prop_map(|(case, integers, amounts, bom, charset, media)| Spelling {
+            case,
+            integers,
+            amounts,
+            bom,
+            charset,
+            media,
+        })
+}
+
+impl Spelling {
+    fn name(&self, name: &str, at: u32) -> String {
+        let bits = self.case.rotate_left(at.wrapping_mul(7));
+        match bits % 4 {
+            0 => name.to_owned(),
+            1 => name.to_ascii_uppercase(),
+            2 => name
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next().map_or(String::new(), |f| {
+                        f.to_ascii_uppercase().to_string() + c.as_str()
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join("_"),
+            _ => name
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if (bits >> (2 + i % 60)) & 1 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn integer(&self, value: i64, at: u32) -> String {
+        match self.integers.rotate_left(at.wrapping_mul(5)) % 4 {
+            0 => value.to_string(),
+            1 => format!("\"{value}\""),
+            2 => format!("{value}.0"),
+            _ => format!("\" {value}.00 \""),
+        }
+    }
+
+    fn amount(&self, thousandths: i64, at: u32) -> String {
+        if self.amounts.rotate_left(at) & 1 == 1 {
+            format!("\"{}\"", three_places(thousandths))
+        } else {
+            three_places(thousandths)
+        }
+    }
+
+    /// The page in this spelling, as the bytes and `Content-Type` sent.
+    fn page(&self, cards: &[GenCard]) -> (Vec<u8>, String) {
+        let mut at = 0u32;
+        let mut next = || {
+            at += 1;
+            at
+        };
+        let records: Vec<String> = cards
+            .iter()
+            .map(|c| {
+                let fields = [
+                    (self.name("iccid", next()), format!("\"{}\"", c.iccid)),
+                    (self.name("msisdn", next()), format!("\"{}\"", c.msisdn)),
+                    (
+                        self.name("teleoperator", next()),
+                        self.integer(c.operator, next()),
+                    ),
+                    (self.name("type", next()), self.integer(c.kind, next())),
+                    (
+                        self.name("card_status", next()),
+                        self.integer(c.status, next()),
+                    ),
+                    (
+                        self.name("network_status", next()),
+                        self.integer(c.network, next()),
+                    ),
+                    (
+                        self.name("data_used_in_period", next()),
+                        self.amount(c.used, next()),
+                    ),
+                    (
+                        self.name("data_total_in_period", next()),
+                        self.amount(c.total, next()),
+                    ),
+                    ("备注".to_owned(), "\"已激活 静默期\"".to_owned()),
+                ];
+                let fields: Vec<String> =
+                    fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                format!("{{{}}}", fields.join(","))
+            })
+            .collect();
+        let text = format!(
+            "{{\"{}\":{},\"{}\":\"成功\",\"{}\":{{\"{}\":[{}]}}}}",
+            self.name("code", next()),
+            self.integer(0, next()),
+            self.name("message", next()),
+            self.name("data", next()),
+            self.name("card_brief_infos", next()),
+            records.join(",")
+        );
+        let (mut body, charset) = match self.charset {
+            0 => (text.into_bytes(), "utf-8"),
+            1 => (encoding_rs::GBK.encode(&text).0.into_owned(), "GBK"),
+            _ => (encoding_rs::GB18030.encode(&text).0.into_owned(), "gb18030"),
+        };
+        if self.bom && self.charset == 0 {
+            body.splice(0..0, *b"\xEF\xBB\xBF");
+        }
+        let media = ["application/json", "text/html", "text/plain"][usize::from(self.media)];
+        (body, format!("{media}; charset={charset}"))
+    }
+}
+
+proptest! {
+    /// Any spelling of a page reads to the very values of its canonical
+    /// form: names in any case, integers quoted or as integral floats,
+    /// amounts quoted, a BOM, GBK or GB18030, any JSON media type.
+    #[test]
+    fn any_spelling_reads_as_the_canonical_form(
+        cards in prop::collection::vec(gen_card(), 0..8),
+        spelling in spelling(),
+    ) {
+        let canonical = format!(
+            "{{\"code\":0,\"message\":\"OK\",\"data\":{{\"card_brief_infos\":[{}]}}}}",
+            cards.iter().map(|c| format!("{{{}}}", wire_fields(c).join(","))).collect::<Vec<_>>().join(",")
+        );
+        let expected = parse_card_list(&support::ok(canonical.as_bytes())).unwrap();
+        let (body, content_type) = spelling.page(&cards);
+        let answer = http::Response::builder()
+            .header("Content-Type", content_type)
+            .body(body)
+            .unwrap();
+        let page = parse_card_list(&answer).unwrap();
+        prop_assert!(page.rejected.is_empty(), "{:?}", page.rejected);
+        prop_assert_eq!(&page.cards, &expected.cards);
+        for (parsed, card) in page.cards.iter().zip(&cards) {
             assert_same(parsed, card);
         }
     }

@@ -4,6 +4,7 @@
 //! `demo`, and that no credential ever reaches stdout or stderr.
 
 mod config;
+mod dialects;
 mod exits;
 mod export;
 mod queries;

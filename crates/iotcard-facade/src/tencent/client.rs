@@ -6,9 +6,11 @@ use futures::stream::{self, Stream, StreamExt};
 use iotcard_model::{CardSnapshot, Iccid};
 use rand::rngs::StdRng;
 use tencent_proto::{
-    parse_app_info, parse_card_info, parse_card_list, Api, AppInfo, CardBrief, CardInfo,
+    parse_app_info, parse_card_info_for, parse_card_list, Api, AppInfo, CardBrief, CardInfo,
     CardListPager, Limit, OperatorFilter, Random,
 };
+
+use super::answer::{log_problems, read};
 
 use crate::ordered::{ordered, Limits};
 use crate::sender::{CallInfo, Sender};
@@ -79,16 +81,19 @@ impl TencentClient {
                     let (time, random) = inner.stamp();
                     Ok(inner.api.app_info(time, random)?)
                 },
-                |r| Ok(parse_app_info(r)?),
+                |r| read(r, inner.clock.now(), parse_app_info),
             )
             .await
     }
 
     /// One card's details (`getcardinfo`). An ICCID the account does not
-    /// hold is an error for which [`Error::is_card_unknown`] is true.
+    /// hold is an error for which [`Error::is_card_unknown`] is true; an
+    /// answer about another card is transient (asked again), never taken
+    /// for this one. A field that could not be read is `None` in the
+    /// record and named in [`CardInfo::problems`] (and logged).
     pub async fn card_info(&self, iccid: &Iccid) -> Result<CardInfo, Error> {
         let inner = &self.inner;
-        inner
+        let info = inner
             .sender
             .execute(
                 CallInfo {
@@ -99,9 +104,11 @@ impl TencentClient {
                     let (time, random) = inner.stamp();
                     Ok(inner.api.card_info(iccid, time, random)?)
                 },
-                |r| Ok(parse_card_info(r)?),
+                |r| read(r, inner.clock.now(), |r| parse_card_info_for(r, iccid)),
             )
-            .await
+            .await?;
+        log_problems(info.card.iccid.as_str(), info.problems());
+        Ok(info)
     }
 
     /// Many cards' details, one `getcardinfo` each with bounded concurrency,
@@ -158,7 +165,8 @@ impl TencentClient {
 
     /// Every card of one operator (or all), paging `getcardlist` lazily: the
     /// next page is asked for only when the stream is polled past the
-    /// current one. An unreadable record is an `Err` item where it stood; a
+    /// current one. Each card comes out once, however often the server
+    /// lists it. An unreadable record is an `Err` item where it stood; a
     /// failed page ends the stream with its error, so a listing cut short
     /// never looks like a complete one.
     pub fn cards(&self, filter: OperatorFilter) -> TryCardStream<CardBrief> {
@@ -240,16 +248,23 @@ impl TencentClient {
                             .unwrap_or_else(|| Err(tencent_proto::TencentError::PagerFinished))
                             .map_err(Error::from)
                     },
-                    |r| Ok(parse_card_list(r)?),
+                    |r| read(r, inner.clock.now(), parse_card_list),
                 )
                 .await;
-            let mut items: Vec<Result<CardBrief, Error>> = match page.and_then(|p| {
-                pager.record(&p)?;
-                Ok(p)
-            }) {
-                Ok(page) => in_place(page),
-                Err(e) => return Some((vec![Err(e)], None)),
-            };
+            // The pager drops a card listed again (in this page or an
+            // earlier one): each card comes out once.
+            let repeats = pager.repeats();
+            let mut items: Vec<Result<CardBrief, Error>> =
+                match page.and_then(|p| Ok(pager.accept(p)?)) {
+                    Ok(page) => in_place(page),
+                    Err(e) => return Some((vec![Err(e)], None)),
+                };
+            if pager.repeats() > repeats {
+                tracing::debug!(
+                    repeated = pager.repeats() - repeats,
+                    "getcardlist listed cards already listed; each is kept once"
+                );
+            }
             if let Some((listed, expected)) = pager.shortfall() {
                 tracing::warn!(
                     listed,
@@ -294,7 +309,10 @@ fn in_place(page: tencent_proto::CardList) -> Vec<Result<CardBrief, Error>> {
                 items.push(Err(Error::Tencent(bad.error)));
             }
             None => match cards.next() {
-                Some(card) => items.push(Ok(card)),
+                Some(card) => {
+                    log_problems(card.iccid.as_str(), &card.problems);
+                    items.push(Ok(card));
+                }
                 None => break,
             },
         }

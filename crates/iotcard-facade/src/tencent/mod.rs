@@ -1,5 +1,6 @@
 //! The Tencent IoT card client.
 
+mod answer;
 mod builder;
 mod client;
 

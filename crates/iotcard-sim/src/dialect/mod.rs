@@ -47,7 +47,9 @@ pub enum Variant {
     /// blanks around it.
     LetteredIccids,
     /// `repeated-entries`: an IoTBOS answer lists an asked card twice, and
-    /// sometimes a card that was not asked.
+    /// sometimes a card that was not asked; Tencent's card list lists every
+    /// 13th card twice in a row (in one page, or at the end of one and the
+    /// start of the next).
     RepeatedEntries,
     /// `batch-limit=K`: IoTBOS refuses a data call with more than K numbers.
     BatchLimit,
@@ -273,6 +275,30 @@ impl Dialect {
         self.has(Variant::ExpiryZero) && card.tencent_codes().kind == 2
     }
 
+    /// The entry of Tencent's card list (what `offset` counts) at which the
+    /// card at `position` of the operator's list is first listed: the same
+    /// but under `repeated-entries`, which lists the last card of every run
+    /// of [`REPEAT_RUN`] twice, so that entries run one ahead per run. Of
+    /// the list's length, the number of entries in all.
+    pub fn tencent_entry_of(self, position: u64) -> u64 {
+        if !self.has(Variant::RepeatedEntries) {
+            return position;
+        }
+        let (run, at) = (position / REPEAT_RUN, position % REPEAT_RUN);
+        run.saturating_mul(REPEAT_RUN + 1).saturating_add(at)
+    }
+
+    /// The position in the operator's list of the card Tencent's card list
+    /// shows at `entry` (the inverse of [`tencent_entry_of`](Self::tencent_entry_of),
+    /// a repeat giving its card's position again).
+    pub fn tencent_position_at(self, entry: u64) -> u64 {
+        if !self.has(Variant::RepeatedEntries) {
+            return entry;
+        }
+        let (run, at) = (entry / (REPEAT_RUN + 1), entry % (REPEAT_RUN + 1));
+        run * REPEAT_RUN + at.min(REPEAT_RUN - 1)
+    }
+
     /// The lettered IoTBOS number of the card with this serial and ICCID,
     /// if this dialect gives it one.
     pub(crate) fn iotbos_number_of(self, serial: u64, iccid: &[u8; 20]) -> Option<Vec<u8>> {
@@ -286,6 +312,11 @@ impl Dialect {
         })
     }
 }
+
+/// Under `repeated-entries`, Tencent's card list repeats the last card of
+/// every run of this many (13: prime to every page size below 20, so the
+/// repeat falls at every place in a page, the page's first included).
+pub const REPEAT_RUN: u64 = 13;
 
 /// The 9-digit serial in a card's number (its last nine digits).
 fn serial_of(card: &SimCard) -> u64 {
@@ -510,6 +541,27 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("numbers-as-strings"));
+    }
+
+    #[test]
+    fn tencent_entries_repeat_the_last_card_of_every_run() {
+        let d = Dialect::only(Variant::RepeatedEntries);
+        let shown: Vec<u64> = (0..30).map(|e| d.tencent_position_at(e)).collect();
+        let mut expected: Vec<u64> = (0..13).collect();
+        expected.push(12);
+        expected.extend(13..26);
+        expected.push(25);
+        expected.extend(26..28);
+        assert_eq!(shown, expected);
+        for position in 0..100 {
+            assert_eq!(
+                d.tencent_position_at(d.tencent_entry_of(position)),
+                position
+            );
+        }
+        assert_eq!(d.tencent_entry_of(26), 28, "26 cards are 28 entries");
+        assert_eq!(Dialect::CANONICAL.tencent_entry_of(26), 26);
+        assert_eq!(Dialect::CANONICAL.tencent_position_at(13), 13);
     }
 
     #[test]

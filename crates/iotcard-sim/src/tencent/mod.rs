@@ -328,8 +328,13 @@ fn answer(
             let shown = d
                 .short_pages()
                 .map_or(limit as u64, |k| (limit as u64).min(u64::from(k)));
-            let page = fleet
-                .list_indices(operator, offset, shown)
+            // `repeated-entries`: the entries `offset` counts list every
+            // 13th card twice; a repeat past the list's end is none.
+            let page = (0..shown)
+                .map_while(|k| {
+                    let position = d.tencent_position_at(offset.checked_add(k)?);
+                    fleet.list_indices(operator, position, 1).next()
+                })
                 .filter_map(|i| fleet.facts(i));
             let salt = answer_salt(offset as i64, &[teleoperator as u8]);
             let (body, n) = render::card_list(page, period, d, salt);

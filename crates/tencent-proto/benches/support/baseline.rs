@@ -49,12 +49,13 @@ fn brief(record: &Value) -> Result<CardBrief, Error> {
     Ok(CardBrief {
         iccid: Iccid::parse(iccid)?,
         msisdn,
-        operator: Teleoperator::from_code(code(record, "teleoperator")?),
-        kind: card_kind(code(record, "type")?),
-        status: card_status(code(record, "card_status")?),
-        network: network_status(code(record, "network_status")?),
-        data_used_in_period: megabytes(record, "data_used_in_period")?,
-        data_total_in_period: megabytes(record, "data_total_in_period")?,
+        operator: Some(Teleoperator::from_code(code(record, "teleoperator")?)),
+        kind: Some(card_kind(code(record, "type")?)),
+        status: Some(card_status(code(record, "card_status")?)),
+        network: Some(network_status(code(record, "network_status")?)),
+        data_used_in_period: Some(megabytes(record, "data_used_in_period")?),
+        data_total_in_period: Some(megabytes(record, "data_total_in_period")?),
+        problems: Vec::new(),
     })
 }
 
