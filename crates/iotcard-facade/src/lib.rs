@@ -127,7 +127,8 @@ pub use iotcard_model::{
     ProblemKind, Remaining, Secret, SmsCount, Status, Usage,
 };
 pub use iotcard_transport::{
-    HttpTransport, HttpTransportBuilder, Response, TimeoutPhase, Transport, TransportError,
+    ClockSkew, HttpTransport, HttpTransportBuilder, Response, TimeoutPhase, Transport,
+    TransportError,
 };
 pub use tencent_proto::{
     AppInfo, CardBrief, CardCounts, CardInfo, OperatorFilter, ReportedMsisdn, Teleoperator,

@@ -198,3 +198,28 @@ async fn a_refused_time_under_a_clock_far_off_says_how_far() {
     let e = client.account().await.unwrap_err();
     assert!(matches!(e, Error::Tencent(_)), "{e:?}");
 }
+
+#[tokio::test]
+async fn a_field_that_cannot_be_read_is_a_problem_of_the_report_not_a_lost_card() {
+    let transport = Arc::new(ScriptedTransport::new());
+    let broken = record(1).replace(r#""card_status":2"#, r#""card_status":"lots""#);
+    transport.push_response(Response::new(
+        StatusCode::OK,
+        format!(r#"{{"code":0,"data":{broken}}}"#),
+    ));
+    let client = client(transport, AT);
+    let asked = Iccid::parse(&iccid(1)).unwrap();
+    let reports = client.snapshots([asked.clone()]).await;
+    assert_eq!(reports.len(), 1);
+    let report = &reports[0];
+    let snapshot = report.value().expect("the card is kept");
+    assert_eq!(snapshot.status, None, "the unreadable field is empty");
+    assert!(snapshot.usage.is_some(), "the other fields are kept");
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].field, "card_status");
+    assert!(
+        report.problems[0].problem.contains("lots"),
+        "{:?}",
+        report.problems
+    );
+}

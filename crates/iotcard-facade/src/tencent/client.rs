@@ -208,14 +208,17 @@ impl TencentClient {
         }
     }
 
-    /// One card's report: its details, not found, or why the call failed.
+    /// One card's report: its details (with the fields that could not be
+    /// read, as the report's problems), not found, or why the call failed.
     async fn report(&self, iccid: Iccid) -> CardReport<Iccid, CardInfo> {
-        let result = match self.card_info(&iccid).await {
-            Ok(info) => Ok(info),
-            Err(e) if e.is_card_unknown() => Err(CardProblem::NotFound),
-            Err(e) => Err(CardProblem::Failed(Arc::new(e))),
-        };
-        CardReport::new(iccid, result)
+        match self.card_info(&iccid).await {
+            Ok(info) => {
+                let problems = info.problems().to_vec();
+                CardReport::new(iccid, Ok(info)).with_problems(problems)
+            }
+            Err(e) if e.is_card_unknown() => CardReport::new(iccid, Err(CardProblem::NotFound)),
+            Err(e) => CardReport::new(iccid, Err(CardProblem::Failed(Arc::new(e)))),
+        }
     }
 
     /// The listing's records, page by page. The account's card count for
