@@ -7,6 +7,7 @@ mod config;
 mod dialects;
 mod exits;
 mod export;
+mod iotbos_dialects;
 mod queries;
 mod secrets;
 mod sim_and_demo;
