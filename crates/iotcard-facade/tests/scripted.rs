@@ -142,6 +142,44 @@ async fn a_refusal_that_persists_is_reported_with_the_providers_info() {
     assert_eq!(client.discovered_batch_limit(), None);
 }
 
+/// A login whose answer cannot be read (the documented shape is not there,
+/// or a gateway's page under a 200) gets the one login call's retries (it
+/// may be a gateway's hiccup), then it is held like a refused one: the
+/// password is not sent again for every batch, however many there are.
+#[tokio::test]
+async fn an_unreadable_login_is_held_like_a_refused_one() {
+    for (body, attempts) in [
+        (r#"{"status":1,"info":null,"data":["no token here"]}"#, 3),
+        ("<html><body>502 Bad Gateway</body></html>", 3),
+        ("", 3),
+    ] {
+        let transport = Arc::new(ScriptedTransport::from_fn(move |_| {
+            Ok(Response::new(StatusCode::OK, body))
+        }));
+        let client = iotbos(transport.clone(), fast_retry().max_attempts(3));
+        let reports = client.usage(numbers(200)).await; // five batches
+        assert_eq!(reports.len(), 200, "{body}");
+        assert!(
+            reports
+                .iter()
+                .all(|r| matches!(&r.result, Err(CardProblem::Failed(e)) if e.to_string() == "IoTBOS login failed")),
+            "{body}: every card says the login failed"
+        );
+        assert!(
+            transport.request_count() <= attempts,
+            "{body}: {} logins for five batches, at most {attempts}",
+            transport.request_count()
+        );
+        assert!(
+            transport
+                .requests()
+                .iter()
+                .all(|r| r.uri().path() == "/Api/token"),
+            "{body}: no data call without a token"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_refused_login_is_never_retried() {
     let transport = Arc::new(ScriptedTransport::from_fn(|_| {
