@@ -69,7 +69,10 @@ fn numbers(sim: &Sim, dialect: Dialect) -> Vec<String> {
     sim.sim().fleet().iotbos_numbers(dialect).collect()
 }
 
-fn runs(sim: &Sim, dialect: Dialect) -> Vec<(String, Option<i32>, Vec<String>, Vec<Value>)> {
+/// One command's run: its name, exit status, the cards named, the records.
+type Run = (String, Option<i32>, Vec<String>, Vec<Value>);
+
+fn runs(sim: &Sim, dialect: Dialect) -> Vec<Run> {
     sim.sim().set_dialect(dialect).unwrap();
     let numbers = numbers(sim, dialect);
     let list = sim.home.path().join(format!("numbers-{dialect}.txt"));
