@@ -517,7 +517,7 @@ mod tests {
             breaches(rule("iotbos-proto"), &graph),
             [
                 "iotbos-proto must not depend on tencent-proto (a protocol crate builds on the \
-              model only); `cargo tree -p iotbos-proto -e normal -i tencent-proto` shows the path"
+              model and the tolerant readers only); `cargo tree -p iotbos-proto -e normal -i tencent-proto` shows the path"
             ]
         );
         let graph = tree(&["iotcard-transport", "iotcard-facade"]);
