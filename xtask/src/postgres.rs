@@ -78,7 +78,9 @@ pub fn for_tests() -> Result<ForTests, Failure> {
                  postgresql) or set {URL_VARIABLE}"
             );
             if run::is_ci() {
-                Err(Failure::new(format!("{why} (CI is set: the store's PostgreSQL tests must run)")))
+                Err(Failure::new(format!(
+                    "{why} (CI is set: the store's PostgreSQL tests must run)"
+                )))
             } else {
                 Ok(ForTests::Skipped(why))
             }
@@ -153,10 +155,15 @@ fn start(bin: &Path) -> Result<Cluster, Failure> {
         run::output(chown)?;
     }
     let mut initdb = pg_command(bin, "initdb", as_server_user);
-    initdb
-        .arg("-D")
-        .arg(cluster.data())
-        .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
+    initdb.arg("-D").arg(cluster.data()).args([
+        "-U",
+        "postgres",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--no-sync",
+    ]);
     run::output(initdb)?;
     let port = free_port()?;
     // fsync off: the cluster is thrown away, and the tests run faster.

@@ -124,7 +124,7 @@ pub use account::{Account, AccountId, AccountSpec};
 pub use error::{Result, StoreError};
 pub use migrate::SUPPORTED as SCHEMA_VERSION;
 pub use query::{AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry};
-pub use retention::{PruneReport, Retention};
+pub use retention::{PruneReport, Retention, StoreStats};
 pub use run::{
     Batch, Observation, RunCounts, RunId, RunOutcome, SyncRun, WriteReport, FIRST_ERRORS,
 };

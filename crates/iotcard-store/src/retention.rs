@@ -40,3 +40,25 @@ pub struct PruneReport {
     /// Runs deleted.
     pub runs: u64,
 }
+
+/// What a store holds (`iotcard store info`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct StoreStats {
+    /// Schema version.
+    pub schema_version: i64,
+    /// Accounts.
+    pub accounts: u64,
+    /// Cards.
+    pub cards: u64,
+    /// Raw snapshots.
+    pub snapshots: u64,
+    /// Card state rows (one per change of status, plan, expiry or identity).
+    pub states: u64,
+    /// Daily usage rows.
+    pub daily: u64,
+    /// Sync runs.
+    pub runs: u64,
+    /// Bytes the database takes (SQLite: the file, indexes included, WAL
+    /// excluded; PostgreSQL: `pg_database_size`).
+    pub bytes: u64,
+}

@@ -10,7 +10,7 @@ use crate::error::{Result, StoreError};
 use crate::fleet;
 use crate::postgres::Postgres;
 use crate::query::{AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry};
-use crate::retention::{PruneReport, Retention};
+use crate::retention::{PruneReport, Retention, StoreStats};
 use crate::run::{Batch, RunId, RunOutcome, SyncRun, WriteReport};
 use crate::sqlite::{self, Sqlite};
 use crate::url::StoreUrl;
@@ -311,6 +311,14 @@ impl Store {
         match &self.inner {
             Inner::Sqlite(db) => db.call(move |c| sqlite::prune(c, now, &keep)).await,
             Inner::Postgres(db) => db.prune(now, &keep).await,
+        }
+    }
+
+    /// How many rows of each kind the store holds, and its size.
+    pub async fn stats(&self) -> Result<StoreStats> {
+        match &self.inner {
+            Inner::Sqlite(db) => db.call(sqlite::stats).await,
+            Inner::Postgres(db) => db.stats().await,
         }
     }
 }

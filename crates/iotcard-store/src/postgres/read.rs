@@ -383,3 +383,33 @@ impl Postgres {
             .collect()
     }
 }
+
+impl Postgres {
+    pub(crate) async fn stats(&self) -> Result<crate::retention::StoreStats> {
+        let client = self.client.lock().await;
+        let row = client
+            .query_one(
+                "SELECT (SELECT coalesce(max(version), 0) FROM schema_version), \
+                 (SELECT count(*) FROM accounts), (SELECT count(*) FROM cards), \
+                 (SELECT count(*) FROM snapshots), (SELECT count(*) FROM card_state), \
+                 (SELECT count(*) FROM daily), (SELECT count(*) FROM runs), \
+                 pg_database_size(current_database())",
+                &[],
+            )
+            .await
+            .context("counting rows")?;
+        let n = |i: usize| -> Result<u64> {
+            Ok(row.try_get::<_, i64>(i).context("counting rows")?.max(0) as u64)
+        };
+        Ok(crate::retention::StoreStats {
+            schema_version: row.try_get(0).context("counting rows")?,
+            accounts: n(1)?,
+            cards: n(2)?,
+            snapshots: n(3)?,
+            states: n(4)?,
+            daily: n(5)?,
+            runs: n(6)?,
+            bytes: n(7)?,
+        })
+    }
+}

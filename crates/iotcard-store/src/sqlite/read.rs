@@ -403,3 +403,30 @@ pub(crate) fn inventory(
         .map(|k| CardNumber::parse(k).map_err(|e| StoreError::Corrupt(e.to_string())))
         .collect()
 }
+
+pub(crate) fn stats(connection: &mut Connection) -> Result<crate::retention::StoreStats> {
+    let count = |table: &str| -> Result<u64> {
+        let n: i64 = connection
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .context("counting rows")?;
+        Ok(n.max(0) as u64)
+    };
+    let pages: i64 = connection
+        .pragma_query_value(None, "page_count", |r| r.get(0))
+        .context("reading the page count")?;
+    let page_size: i64 = connection
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .context("reading the page size")?;
+    Ok(crate::retention::StoreStats {
+        schema_version: connection
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .context("reading the schema version")?,
+        accounts: count("accounts")?,
+        cards: count("cards")?,
+        snapshots: count("snapshots")?,
+        states: count("card_state")?,
+        daily: count("daily")?,
+        runs: count("runs")?,
+        bytes: (pages * page_size).max(0) as u64,
+    })
+}
