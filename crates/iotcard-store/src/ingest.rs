@@ -36,9 +36,42 @@ pub(crate) fn point(at: i64, figures: &Figures, shape_bits: i64) -> Point {
     }
 }
 
+/// A batch ready for a backend: its observations split, sorted by card and
+/// time, a repeated (card, time) dropped, and the run's counters.
+#[derive(Debug)]
+pub(crate) struct PreparedBatch {
+    pub items: Vec<Prepared>,
+    /// Observations dropped as repeats within the batch.
+    pub repeated: u64,
+    pub asked: i64,
+    pub answered: i64,
+    pub not_found: i64,
+    pub failed: i64,
+    pub errors: Vec<String>,
+}
+
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Prepares a batch (on the caller's thread: no copy of the batch crosses
+/// to the database's).
+pub(crate) fn prepare_batch(batch: &Batch) -> Result<PreparedBatch, StoreError> {
+    let (items, repeated) = prepare(batch)?;
+    Ok(PreparedBatch {
+        items,
+        repeated,
+        asked: count(batch.asked),
+        answered: count(batch.snapshots.len() as u64),
+        not_found: count(batch.not_found),
+        failed: count(batch.failed),
+        errors: batch.errors.clone(),
+    })
+}
+
 /// A batch's observations sorted by card and time, a repeated (card, time)
 /// dropped; returns them with the number dropped.
-pub(crate) fn prepare(batch: &Batch) -> Result<(Vec<Prepared>, u64), StoreError> {
+fn prepare(batch: &Batch) -> Result<(Vec<Prepared>, u64), StoreError> {
     let mut prepared = Vec::with_capacity(batch.snapshots.len());
     for observation in &batch.snapshots {
         let key = &observation.snapshot.card;

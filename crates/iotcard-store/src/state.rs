@@ -229,8 +229,9 @@ impl State {
             self.included_data,
             self.data_overage_price,
         ] {
-            // The text keeps the scale, so 1.0 and 1.00 differ as written.
-            hash.field(amount.map(|d| d.to_string()).as_deref().map(str::as_bytes));
+            // rust_decimal's documented 16-byte form keeps sign and scale,
+            // so 1.0 and 1.00 differ as written.
+            hash.field(amount.map(|d| d.serialize()).as_ref().map(|b| &b[..]));
         }
         for number in [
             self.included_sms,

@@ -128,13 +128,13 @@ impl Store {
     /// none of it. Snapshots already stored for the same card and second
     /// are skipped and counted as duplicates. Refused once the run ended.
     pub async fn write_snapshots(&self, run: RunId, batch: &Batch) -> Result<WriteReport> {
+        let batch = crate::ingest::prepare_batch(batch)?;
         match &self.inner {
             Inner::Sqlite(db) => {
-                let batch = batch.clone();
                 db.call(move |c| sqlite::write_snapshots(c, run.0, &batch))
                     .await
             }
-            Inner::Postgres(db) => db.write_snapshots(run.0, batch).await,
+            Inner::Postgres(db) => db.write_snapshots(run.0, &batch).await,
         }
     }
 

@@ -14,9 +14,9 @@ use super::Postgres;
 use crate::account::{AccountId, AccountSpec};
 use crate::daily::{day_of, DailyRow, Point};
 use crate::error::{Context, Result, StoreError};
-use crate::ingest::{self, CardRow, Window};
+use crate::ingest::{self, CardRow, PreparedBatch, Window};
 use crate::retention::{PruneReport, Retention};
-use crate::run::{Batch, RunOutcome, WriteReport};
+use crate::run::{RunOutcome, WriteReport};
 use crate::runs::{merge_errors, RunTail};
 
 impl Postgres {
@@ -95,8 +95,12 @@ impl Postgres {
         Ok(())
     }
 
-    pub(crate) async fn write_snapshots(&self, run: i64, batch: &Batch) -> Result<WriteReport> {
-        let (prepared, repeated) = ingest::prepare(batch)?;
+    pub(crate) async fn write_snapshots(
+        &self,
+        run: i64,
+        batch: &PreparedBatch,
+    ) -> Result<WriteReport> {
+        let prepared = &batch.items;
         let mut client = self.client.lock().await;
         let tx = client.transaction().await.context("starting a batch")?;
         let tail = tx
@@ -177,7 +181,7 @@ impl Postgres {
             latest.insert(card, ingest::point(at, &figures, shape.unwrap_or(0)));
         }
 
-        let (day_cards, days): (Vec<i64>, Vec<i32>) = ingest::daily_keys(&prepared, &cards)
+        let (day_cards, days): (Vec<i64>, Vec<i32>) = ingest::daily_keys(prepared, &cards)
             .into_iter()
             .filter_map(|(card, day)| i32::try_from(day).ok().map(|d| (card, d)))
             .unzip();
@@ -197,7 +201,7 @@ impl Postgres {
             daily.insert((row.card_id, row.day), row);
         }
 
-        let plan = ingest::plan(&prepared, &cards, &latest, &daily, monthly)?;
+        let plan = ingest::plan(prepared, &cards, &latest, &daily, monthly)?;
         let mut snapshots = SnapshotColumns::default();
         for (card, at, figures) in &plan.snapshots {
             snapshots.push(*card, *at, figures);
@@ -243,7 +247,7 @@ impl Postgres {
         .context("updating cards")?;
 
         let mut written = plan.snapshots.len() as u64;
-        let mut duplicates = repeated;
+        let mut duplicates = batch.repeated;
         for &index in &plan.backfill {
             let p = &prepared[index];
             let card = &cards[&p.key];
@@ -276,16 +280,15 @@ impl Postgres {
             }
         }
 
-        let counts = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         tx.execute(
             "UPDATE runs SET asked = asked + $2, answered = answered + $3, \
              not_found = not_found + $4, failed = failed + $5, first_errors = $6 WHERE id = $1",
             &[
                 &run,
-                &counts(batch.asked),
-                &counts(batch.snapshots.len() as u64),
-                &counts(batch.not_found),
-                &counts(batch.failed),
+                &batch.asked,
+                &batch.answered,
+                &batch.not_found,
+                &batch.failed,
                 &merge_errors(&tail.first_errors, &batch.errors),
             ],
         )

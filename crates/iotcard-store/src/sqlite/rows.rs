@@ -141,14 +141,20 @@ pub(crate) const DAILY_COLUMNS: &str =
     "card_id, day, data_used, data_in_provider_unit, sms_used, snapshots, covers_from, period_reset";
 
 pub(crate) fn read_daily(row: &Row<'_>) -> Result<DailyRow> {
+    read_daily_at(row, 0)
+}
+
+/// [`DAILY_COLUMNS`] starting at column `at`.
+pub(crate) fn read_daily_at(row: &Row<'_>, at: usize) -> Result<DailyRow> {
+    let c = "reading a daily row";
     Ok(DailyRow {
-        card_id: row.get(0).context("reading a daily row")?,
-        day: row.get(1).context("reading a daily row")?,
-        data: dec(row, 2)?,
-        data_in_provider_unit: row.get(3).context("reading a daily row")?,
-        sms: row.get(4).context("reading a daily row")?,
-        snapshots: row.get(5).context("reading a daily row")?,
-        covers_from: row.get(6).context("reading a daily row")?,
-        reset: row.get(7).context("reading a daily row")?,
+        card_id: row.get(at).context(c)?,
+        day: row.get(at + 1).context(c)?,
+        data: dec(row, at + 2)?,
+        data_in_provider_unit: row.get(at + 3).context(c)?,
+        sms: row.get(at + 4).context(c)?,
+        snapshots: row.get(at + 5).context(c)?,
+        covers_from: row.get(at + 6).context(c)?,
+        reset: row.get(at + 7).context(c)?,
     })
 }

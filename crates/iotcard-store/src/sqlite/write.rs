@@ -9,9 +9,9 @@ use super::rows::{self, DAILY_COLUMNS, STATE_COLUMNS};
 use crate::account::{AccountId, AccountSpec};
 use crate::daily::{day_of, DailyRow, Point};
 use crate::error::{Context, Result, StoreError};
-use crate::ingest::{self, CardRow, Window};
+use crate::ingest::{self, CardRow, PreparedBatch, Window};
 use crate::retention::{PruneReport, Retention};
-use crate::run::{Batch, RunOutcome, WriteReport};
+use crate::run::{RunOutcome, WriteReport};
 use crate::runs::{merge_errors, RunTail};
 
 fn immediate(connection: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
@@ -121,101 +121,101 @@ fn run_tail(tx: &Connection, run: i64) -> Result<RunTail> {
 pub(crate) fn write_snapshots(
     connection: &mut Connection,
     run: i64,
-    batch: &Batch,
+    batch: &PreparedBatch,
 ) -> Result<WriteReport> {
-    let (prepared, repeated) = ingest::prepare(batch)?;
+    let prepared = &batch.items;
     let tx = immediate(connection)?;
     let tail = run_tail(&tx, run)?;
     tail.check_open(run)?;
     let monthly = AccountSpec::monthly_in_cst(&tail.provider);
 
+    // One statement per card finds it, its latest snapshot's figures and
+    // the daily row of that snapshot's day: the only row a newer snapshot
+    // can add to (see `ingest::daily_keys`).
     let mut cards: HashMap<String, CardRow> = HashMap::new();
+    let mut latest: HashMap<i64, Point> = HashMap::new();
+    let mut daily: HashMap<(i64, i64), DailyRow> = HashMap::new();
     {
         let mut find = tx
             .prepare_cached(
-                "SELECT id, state_hash, first_seen, last_seen FROM cards \
-                 WHERE account_id = ?1 AND card_key = ?2",
+                "SELECT c.id, c.state_hash, c.first_seen, c.last_seen, \
+                 s.taken_at, s.sms_used, s.data_used, s.sms_left, s.data_left, \
+                 d.card_id, d.day, d.data_used, d.data_in_provider_unit, d.sms_used, \
+                 d.snapshots, d.covers_from, d.period_reset \
+                 FROM cards c \
+                 LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+                 LEFT JOIN daily d ON d.card_id = c.id AND d.day = (c.last_seen + 28800) / 86400 \
+                 WHERE c.account_id = ?1 AND c.card_key = ?2",
             )
             .context("preparing the card lookup")?;
         let mut create = tx
             .prepare_cached("INSERT INTO cards (account_id, card_key) VALUES (?1, ?2)")
             .context("preparing the card insert")?;
-        for p in &prepared {
+        let mut shape_at = tx
+            .prepare_cached(
+                "SELECT shape FROM card_state WHERE card_id = ?1 AND since <= ?2 \
+                 ORDER BY since DESC LIMIT 1",
+            )
+            .context("preparing the state lookup")?;
+        for p in prepared {
             if cards.contains_key(&p.key) {
                 continue;
             }
-            let found = find
-                .query_row(params![tail.account_id, p.key], |row| {
-                    Ok(CardRow {
-                        id: row.get(0)?,
-                        state_hash: row.get(1)?,
-                        first_seen: row.get(2)?,
-                        last_seen: row.get(3)?,
-                    })
-                })
-                .optional()
+            let mut rows = find
+                .query(params![tail.account_id, p.key])
                 .context("finding a card")?;
-            let card = match found {
-                Some(card) => card,
-                None => {
-                    create
-                        .execute(params![tail.account_id, p.key])
-                        .context("creating a card")?;
-                    CardRow {
-                        id: tx.last_insert_rowid(),
-                        state_hash: None,
-                        first_seen: None,
-                        last_seen: None,
-                    }
-                }
+            let Some(row) = rows.next().context("finding a card")? else {
+                drop(rows);
+                create
+                    .execute(params![tail.account_id, p.key])
+                    .context("creating a card")?;
+                let card = CardRow {
+                    id: tx.last_insert_rowid(),
+                    state_hash: None,
+                    first_seen: None,
+                    last_seen: None,
+                };
+                cards.insert(p.key.clone(), card);
+                continue;
             };
+            let e = |source| StoreError::Sqlite {
+                context: "finding a card",
+                source,
+            };
+            let card = CardRow {
+                id: row.get(0).map_err(e)?,
+                state_hash: row.get(1).map_err(e)?,
+                first_seen: row.get(2).map_err(e)?,
+                last_seen: row.get(3).map_err(e)?,
+            };
+            let snapshot_at: Option<i64> = row.get(4).map_err(e)?;
+            let figures = rows::read_figures(row, 5)?;
+            let day_row = match row.get::<_, Option<i64>>(9).map_err(e)? {
+                Some(_) => Some(rows::read_daily_at(row, 9)?),
+                None => None,
+            };
+            drop(rows);
+            if let (Some(at), Some(last)) = (snapshot_at, card.last_seen) {
+                // The same digest is the same state, so the same shape.
+                let shape = if card.state_hash == Some(p.digest) {
+                    p.state.shape
+                } else {
+                    shape_at
+                        .query_row(params![card.id, at], |r| r.get(0))
+                        .optional()
+                        .context("reading a card state")?
+                        .unwrap_or(0)
+                };
+                latest.insert(card.id, ingest::point(at, &figures, shape));
+                if let Some(day_row) = day_row.filter(|d| d.day == day_of(last)) {
+                    daily.insert((card.id, day_row.day), day_row);
+                }
+            }
             cards.insert(p.key.clone(), card);
         }
     }
 
-    let mut latest: HashMap<i64, Point> = HashMap::new();
-    {
-        let mut figures = tx
-            .prepare_cached(
-                "SELECT s.sms_used, s.data_used, s.sms_left, s.data_left, \
-                 (SELECT shape FROM card_state WHERE card_id = ?1 AND since <= ?2 \
-                  ORDER BY since DESC LIMIT 1) \
-                 FROM snapshots s WHERE s.card_id = ?1 AND s.taken_at = ?2",
-            )
-            .context("preparing the latest-snapshot lookup")?;
-        for card in cards.values() {
-            let Some(last) = card.last_seen else { continue };
-            let point = figures
-                .query_row(params![card.id, last], |row| {
-                    Ok((rows::read_figures(row, 0), row.get::<_, Option<i64>>(4)?))
-                })
-                .optional()
-                .context("reading a card's latest snapshot")?;
-            if let Some((figures, shape)) = point {
-                latest.insert(card.id, ingest::point(last, &figures?, shape.unwrap_or(0)));
-            }
-        }
-    }
-
-    let mut daily: HashMap<(i64, i64), DailyRow> = HashMap::new();
-    {
-        let mut find = tx
-            .prepare_cached(&format!(
-                "SELECT {DAILY_COLUMNS} FROM daily WHERE card_id = ?1 AND day = ?2"
-            ))
-            .context("preparing the daily lookup")?;
-        for (card, day) in ingest::daily_keys(&prepared, &cards) {
-            let row = find
-                .query_row(params![card, day], |row| Ok(rows::read_daily(row)))
-                .optional()
-                .context("reading a daily row")?;
-            if let Some(row) = row {
-                daily.insert((card, day), row?);
-            }
-        }
-    }
-
-    let plan = ingest::plan(&prepared, &cards, &latest, &daily, monthly)?;
+    let plan = ingest::plan(prepared, &cards, &latest, &daily, monthly)?;
     for (card, at, figures) in &plan.snapshots {
         rows::insert_snapshot(&tx, *card, *at, figures)?;
     }
@@ -248,7 +248,7 @@ pub(crate) fn write_snapshots(
         }
     }
     let mut written = plan.snapshots.len() as u64;
-    let mut duplicates = repeated;
+    let mut duplicates = batch.repeated;
     for &index in &plan.backfill {
         let p = &prepared[index];
         let card = &cards[&p.key];
@@ -279,10 +279,10 @@ pub(crate) fn write_snapshots(
          not_found = not_found + ?4, failed = failed + ?5, first_errors = ?6 WHERE id = ?1",
         params![
             run,
-            batch.asked as i64,
-            batch.snapshots.len() as i64,
-            batch.not_found as i64,
-            batch.failed as i64,
+            batch.asked,
+            batch.answered,
+            batch.not_found,
+            batch.failed,
             merge_errors(&tail.first_errors, &batch.errors)
         ],
     )
