@@ -23,6 +23,11 @@ pub(crate) fn day_of(seconds: i64) -> i64 {
     (seconds + CST_SECONDS).div_euclid(DAY_SECONDS)
 }
 
+/// [`day_of`] of `c.last_seen` in SQL, the same in SQLite and PostgreSQL:
+/// both truncate `/` and `%` towards zero, so this floors by hand.
+pub(crate) const LAST_SEEN_DAY: &str = "((c.last_seen + 28800) - \
+     (((c.last_seen + 28800) % 86400) + 86400) % 86400) / 86400";
+
 /// The date of a day number.
 pub(crate) fn date(day: i64) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(day))

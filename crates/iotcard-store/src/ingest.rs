@@ -133,25 +133,10 @@ fn in_order(card: &CardRow, at: i64) -> bool {
     card.last_seen.is_none_or(|last| at > last)
 }
 
-/// The (card, day) daily rows [`plan`] needs loaded.
-pub(crate) fn daily_keys(
-    prepared: &[Prepared],
-    cards: &HashMap<String, CardRow>,
-) -> Vec<(i64, i64)> {
-    let mut keys: Vec<(i64, i64)> = prepared
-        .iter()
-        .filter_map(|p| {
-            let card = cards.get(&p.key)?;
-            in_order(card, p.at).then(|| (card.id, day_of(p.at)))
-        })
-        .collect();
-    keys.dedup();
-    keys
-}
-
 /// Plans a batch. `cards` has every key of `prepared`; `latest` the
-/// counters of each known card's latest snapshot; `daily` the rows of
-/// [`daily_keys`] that exist.
+/// counters of each known card's latest snapshot; `daily` the daily row of
+/// the day of each card's latest snapshot, where it exists: a newer
+/// snapshot adds to no other existing row.
 pub(crate) fn plan(
     prepared: &[Prepared],
     cards: &HashMap<String, CardRow>,

@@ -67,16 +67,21 @@ pub(crate) const DAILY_COLUMNS: &str = "d.card_id, d.day, d.data_used::text, \
     d.data_in_provider_unit, d.sms_used, d.snapshots, d.covers_from, d.period_reset";
 
 pub(crate) fn read_daily(row: &Row) -> Result<DailyRow> {
+    read_daily_at(row, 0)
+}
+
+/// [`DAILY_COLUMNS`] starting at column `at`.
+pub(crate) fn read_daily_at(row: &Row, at: usize) -> Result<DailyRow> {
     let c = "reading a daily row";
     Ok(DailyRow {
-        card_id: row.try_get(0).context(c)?,
-        day: i64::from(row.try_get::<_, i32>(1).context(c)?),
-        data: dec(row, 2)?,
-        data_in_provider_unit: row.try_get(3).context(c)?,
-        sms: row.try_get(4).context(c)?,
-        snapshots: i64::from(row.try_get::<_, i32>(5).context(c)?),
-        covers_from: row.try_get(6).context(c)?,
-        reset: row.try_get(7).context(c)?,
+        card_id: row.try_get(at).context(c)?,
+        day: i64::from(row.try_get::<_, i32>(at + 1).context(c)?),
+        data: dec(row, at + 2)?,
+        data_in_provider_unit: row.try_get(at + 3).context(c)?,
+        sms: row.try_get(at + 4).context(c)?,
+        snapshots: i64::from(row.try_get::<_, i32>(at + 5).context(c)?),
+        covers_from: row.try_get(at + 6).context(c)?,
+        reset: row.try_get(at + 7).context(c)?,
     })
 }
 

@@ -12,12 +12,13 @@ use super::rows::{
 };
 use super::Postgres;
 use crate::account::{AccountId, AccountSpec};
-use crate::daily::{day_of, DailyRow, Point};
+use crate::daily::{day_of, DailyRow, Point, LAST_SEEN_DAY};
 use crate::error::{Context, Result, StoreError};
 use crate::ingest::{self, CardRow, PreparedBatch, Window};
 use crate::retention::{PruneReport, Retention};
 use crate::run::{RunOutcome, WriteReport};
 use crate::runs::{merge_errors, RunTail};
+use crate::state::Figures;
 
 impl Postgres {
     pub(crate) async fn upsert_account(&self, spec: &AccountSpec) -> Result<AccountId> {
@@ -126,79 +127,107 @@ impl Postgres {
 
         let mut keys: Vec<&str> = prepared.iter().map(|p| p.key.as_str()).collect();
         keys.dedup();
-        tx.execute(
-            "INSERT INTO cards (account_id, card_key) SELECT $1, k FROM unnest($2::text[]) k \
-             ORDER BY k ON CONFLICT (account_id, card_key) DO NOTHING",
-            &[&tail.account_id, &keys],
-        )
-        .await
-        .context("creating cards")?;
-        // Locked, so two hosts writing the same cards take turns.
-        let found = tx
-            .query(
-                "SELECT card_key, id, state_hash, first_seen, last_seen FROM cards \
-                 WHERE account_id = $1 AND card_key = ANY($2) ORDER BY id FOR UPDATE",
-                &[&tail.account_id, &keys],
-            )
+        // Each card with its latest snapshot's figures and that day's daily
+        // row (the only one a newer snapshot adds to), locked, so two hosts
+        // writing the same cards take turns.
+        let lookup = format!(
+            "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
+             s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
+             {DAILY_COLUMNS} FROM cards c \
+             LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+             LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
+             WHERE c.account_id = $1 AND c.card_key = ANY($2) ORDER BY c.id FOR UPDATE OF c"
+        );
+        let mut found = tx
+            .query(&lookup, &[&tail.account_id, &keys])
             .await
             .context("finding cards")?;
-        let mut cards: HashMap<String, CardRow> = HashMap::with_capacity(found.len());
-        for row in &found {
-            let c = "finding cards";
-            cards.insert(
-                row.try_get(0).context(c)?,
-                CardRow {
-                    id: row.try_get(1).context(c)?,
-                    state_hash: row.try_get(2).context(c)?,
-                    first_seen: row.try_get(3).context(c)?,
-                    last_seen: row.try_get(4).context(c)?,
-                },
+        if found.len() < keys.len() {
+            let known: std::collections::HashSet<String> = found
+                .iter()
+                .map(|row| row.try_get::<_, String>(0))
+                .collect::<Result<_, _>>()
+                .context("finding cards")?;
+            let missing: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| !known.contains(*k))
+                .collect();
+            tx.execute(
+                "INSERT INTO cards (account_id, card_key) SELECT $1, k FROM unnest($2::text[]) k \
+                 ORDER BY k ON CONFLICT (account_id, card_key) DO NOTHING",
+                &[&tail.account_id, &missing],
+            )
+            .await
+            .context("creating cards")?;
+            found.extend(
+                tx.query(&lookup, &[&tail.account_id, &missing])
+                    .await
+                    .context("finding new cards")?,
             );
         }
-
-        let (ids, lasts): (Vec<i64>, Vec<i64>) = cards
-            .values()
-            .filter_map(|c| c.last_seen.map(|l| (c.id, l)))
-            .unzip();
-        let mut latest: HashMap<i64, Point> = HashMap::with_capacity(ids.len());
-        for row in tx
-            .query(
-                "SELECT s.card_id, s.taken_at, s.sms_used, s.data_used::text, s.sms_left, \
-                 s.data_left::text, (SELECT shape FROM card_state st WHERE st.card_id = s.card_id \
-                 AND st.since <= s.taken_at ORDER BY st.since DESC LIMIT 1) \
-                 FROM unnest($1::bigint[], $2::bigint[]) AS k(card_id, at) \
-                 JOIN snapshots s ON s.card_id = k.card_id AND s.taken_at = k.at",
-                &[&ids, &lasts],
-            )
-            .await
-            .context("reading the cards' latest snapshots")?
-        {
-            let c = "reading the cards' latest snapshots";
-            let card: i64 = row.try_get(0).context(c)?;
-            let at: i64 = row.try_get(1).context(c)?;
-            let figures = rows::read_figures(&row, 2)?;
-            let shape: Option<i64> = row.try_get(6).context(c)?;
-            latest.insert(card, ingest::point(at, &figures, shape.unwrap_or(0)));
-        }
-
-        let (day_cards, days): (Vec<i64>, Vec<i32>) = ingest::daily_keys(prepared, &cards)
-            .into_iter()
-            .filter_map(|(card, day)| i32::try_from(day).ok().map(|d| (card, d)))
-            .unzip();
+        let first_state: HashMap<&str, (i64, i64)> = {
+            let mut first = HashMap::new();
+            for p in prepared.iter() {
+                first
+                    .entry(p.key.as_str())
+                    .or_insert((p.digest, p.state.shape));
+            }
+            first
+        };
+        let mut cards: HashMap<String, CardRow> = HashMap::with_capacity(found.len());
+        let mut latest: HashMap<i64, Point> = HashMap::with_capacity(found.len());
         let mut daily: HashMap<(i64, i64), DailyRow> = HashMap::new();
-        for row in tx
-            .query(
-                &format!(
-                    "SELECT {DAILY_COLUMNS} FROM unnest($1::bigint[], $2::int[]) AS k(card_id, day) \
-                     JOIN daily d ON d.card_id = k.card_id AND d.day = k.day"
-                ),
-                &[&day_cards, &days],
-            )
-            .await
-            .context("reading daily rows")?
-        {
-            let row = rows::read_daily(&row)?;
-            daily.insert((row.card_id, row.day), row);
+        // Cards whose state changed: their latest snapshot's shape is read.
+        let mut changed: Vec<(i64, i64, Figures)> = Vec::new();
+        for row in &found {
+            let c = "finding cards";
+            let key: String = row.try_get(0).context(c)?;
+            let card = CardRow {
+                id: row.try_get(1).context(c)?,
+                state_hash: row.try_get(2).context(c)?,
+                first_seen: row.try_get(3).context(c)?,
+                last_seen: row.try_get(4).context(c)?,
+            };
+            let snapshot_at: Option<i64> = row.try_get(5).context(c)?;
+            if let (Some(at), Some(last)) = (snapshot_at, card.last_seen) {
+                let figures = rows::read_figures(row, 6)?;
+                match (first_state.get(key.as_str()), card.state_hash) {
+                    // The same digest is the same state, so the same shape.
+                    (Some(&(digest, shape)), Some(hash)) if digest == hash => {
+                        latest.insert(card.id, ingest::point(at, &figures, shape));
+                    }
+                    _ => changed.push((card.id, at, figures)),
+                }
+                if row.try_get::<_, Option<i64>>(10).context(c)?.is_some() {
+                    let day_row = rows::read_daily_at(row, 10)?;
+                    if day_row.day == day_of(last) {
+                        daily.insert((card.id, day_row.day), day_row);
+                    }
+                }
+            }
+            cards.insert(key, card);
+        }
+        if !changed.is_empty() {
+            let (ids, ats): (Vec<i64>, Vec<i64>) =
+                changed.iter().map(|(id, at, _)| (*id, *at)).unzip();
+            let shapes: HashMap<i64, i64> = tx
+                .query(
+                    "SELECT k.card_id, (SELECT shape FROM card_state st WHERE st.card_id = k.card_id \
+                     AND st.since <= k.at ORDER BY st.since DESC LIMIT 1) \
+                     FROM unnest($1::bigint[], $2::bigint[]) AS k(card_id, at)",
+                    &[&ids, &ats],
+                )
+                .await
+                .context("reading card states")?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get::<_, Option<i64>>(1)?.unwrap_or(0))))
+                .collect::<Result<_, tokio_postgres::Error>>()
+                .context("reading card states")?;
+            for (id, at, figures) in changed {
+                let shape = shapes.get(&id).copied().unwrap_or(0);
+                latest.insert(id, ingest::point(at, &figures, shape));
+            }
         }
 
         let plan = ingest::plan(prepared, &cards, &latest, &daily, monthly)?;

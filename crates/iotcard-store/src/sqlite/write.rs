@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::rows::{self, DAILY_COLUMNS, STATE_COLUMNS};
 use crate::account::{AccountId, AccountSpec};
-use crate::daily::{day_of, DailyRow, Point};
+use crate::daily::{day_of, DailyRow, Point, LAST_SEEN_DAY};
 use crate::error::{Context, Result, StoreError};
 use crate::ingest::{self, CardRow, PreparedBatch, Window};
 use crate::retention::{PruneReport, Retention};
@@ -131,22 +131,22 @@ pub(crate) fn write_snapshots(
 
     // One statement per card finds it, its latest snapshot's figures and
     // the daily row of that snapshot's day: the only row a newer snapshot
-    // can add to (see `ingest::daily_keys`).
+    // can add to.
     let mut cards: HashMap<String, CardRow> = HashMap::new();
     let mut latest: HashMap<i64, Point> = HashMap::new();
     let mut daily: HashMap<(i64, i64), DailyRow> = HashMap::new();
     {
         let mut find = tx
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT c.id, c.state_hash, c.first_seen, c.last_seen, \
                  s.taken_at, s.sms_used, s.data_used, s.sms_left, s.data_left, \
                  d.card_id, d.day, d.data_used, d.data_in_provider_unit, d.sms_used, \
                  d.snapshots, d.covers_from, d.period_reset \
                  FROM cards c \
                  LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-                 LEFT JOIN daily d ON d.card_id = c.id AND d.day = (c.last_seen + 28800) / 86400 \
-                 WHERE c.account_id = ?1 AND c.card_key = ?2",
-            )
+                 LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
+                 WHERE c.account_id = ?1 AND c.card_key = ?2"
+            ))
             .context("preparing the card lookup")?;
         let mut create = tx
             .prepare_cached("INSERT INTO cards (account_id, card_key) VALUES (?1, ?2)")
