@@ -4,10 +4,12 @@ mod read;
 mod rows;
 mod write;
 
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, GenericClient, NoTls, Statement};
 
 use crate::error::{Context, Result};
 use crate::migrate;
@@ -15,7 +17,42 @@ use crate::migrate;
 /// A PostgreSQL store; cheap to clone (one shared connection).
 #[derive(Clone)]
 pub(crate) struct Postgres {
-    client: Arc<Mutex<Client>>,
+    client: Arc<Mutex<Conn>>,
+}
+
+/// The connection and the statements prepared on it: a statement the write
+/// path runs every batch is parsed and planned once, not on every call
+/// (which would also cost a round trip each).
+pub(crate) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+/// `sql` prepared on `client`'s connection, once.
+pub(crate) async fn cached(
+    statements: &mut HashMap<String, Statement>,
+    client: &impl GenericClient,
+    sql: &str,
+) -> Result<Statement> {
+    if let Some(statement) = statements.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql).await.context("preparing a statement")?;
+    statements.insert(sql.to_owned(), statement.clone());
+    Ok(statement)
 }
 
 /// Any fixed number: it names the migration lock among other advisory
@@ -34,7 +71,10 @@ impl Postgres {
         });
         migrate_postgres(&mut client).await?;
         Ok(Self {
-            client: Arc::new(Mutex::new(client)),
+            client: Arc::new(Mutex::new(Conn {
+                client,
+                statements: HashMap::new(),
+            })),
         })
     }
 

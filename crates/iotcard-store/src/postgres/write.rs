@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use iotcard_model::CardNumber;
-use tokio_postgres::Transaction;
+use tokio_postgres::{Statement, Transaction};
 
 use super::rows::{
     self, DailyColumns, SnapshotColumns, StateColumns, DAILY_COLUMNS, INSERT_SNAPSHOTS, ST_COLUMNS,
     UPSERT_DAILY, UPSERT_STATES,
 };
-use super::Postgres;
+use super::{cached, Conn, Postgres};
 use crate::account::{AccountId, AccountSpec};
 use crate::daily::{day_of, DailyRow, Point, LAST_SEEN_DAY};
 use crate::error::{Context, Result, StoreError};
@@ -102,14 +102,18 @@ impl Postgres {
         batch: &PreparedBatch,
     ) -> Result<WriteReport> {
         let prepared = &batch.items;
-        let mut client = self.client.lock().await;
+        let mut guard = self.client.lock().await;
+        let Conn { client, statements } = &mut *guard;
         let tx = client.transaction().await.context("starting a batch")?;
+        let tail_sql = cached(
+            statements,
+            &tx,
+            "SELECT r.account_id, a.provider, r.outcome, r.first_errors FROM runs r \
+             JOIN accounts a ON a.id = r.account_id WHERE r.id = $1 FOR UPDATE OF r",
+        )
+        .await?;
         let tail = tx
-            .query_opt(
-                "SELECT r.account_id, a.provider, r.outcome, r.first_errors FROM runs r \
-                 JOIN accounts a ON a.id = r.account_id WHERE r.id = $1 FOR UPDATE OF r",
-                &[&run],
-            )
+            .query_opt(&tail_sql, &[&run])
             .await
             .context("finding the run")?
             .ok_or(StoreError::NotFound {
@@ -138,6 +142,7 @@ impl Postgres {
              LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
              WHERE c.account_id = $1 AND c.card_key = ANY($2) ORDER BY c.id FOR UPDATE OF c"
         );
+        let lookup = cached(statements, &tx, &lookup).await?;
         let mut found = tx
             .query(&lookup, &[&tail.account_id, &keys])
             .await
@@ -243,9 +248,9 @@ impl Postgres {
         for row in &plan.daily {
             days.push(row)?;
         }
-        insert_snapshots(&tx, &snapshots).await?;
-        upsert_states(&tx, &states).await?;
-        upsert_daily(&tx, &days).await?;
+        insert_snapshots(statements, &tx, &snapshots).await?;
+        upsert_states(statements, &tx, &states).await?;
+        upsert_daily(statements, &tx, &days).await?;
         let mut update = CardColumns::default();
         for u in &plan.cards {
             update.id.push(u.id);
@@ -256,12 +261,18 @@ impl Postgres {
             update.msisdn.push(u.msisdn.clone());
             update.operator.push(u.operator.clone());
         }
-        tx.execute(
+        let update_cards = cached(
+            statements,
+            &tx,
             "UPDATE cards c SET first_seen = u.f, last_seen = u.l, state_hash = u.h, \
              iccid = coalesce(u.iccid, c.iccid), msisdn = coalesce(u.msisdn, c.msisdn), \
              operator = coalesce(u.op, c.operator) \
              FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
              $6::text[], $7::text[]) AS u(id, f, l, h, iccid, msisdn, op) WHERE c.id = u.id",
+        )
+        .await?;
+        tx.execute(
+            &update_cards,
             &[
                 &update.id,
                 &update.first_seen,
@@ -287,17 +298,17 @@ impl Postgres {
                     let mut one = SnapshotColumns::default();
                     let (card_id, at, figures) = &backfill.snapshot;
                     one.push(*card_id, *at, figures);
-                    insert_snapshots(&tx, &one).await?;
+                    insert_snapshots(statements, &tx, &one).await?;
                     let mut states = StateColumns::default();
                     for (card, since, state) in &backfill.states {
                         states.push(*card, *since, state);
                     }
-                    upsert_states(&tx, &states).await?;
+                    upsert_states(statements, &tx, &states).await?;
                     let mut days = DailyColumns::default();
                     for row in &backfill.daily {
                         days.push(row)?;
                     }
-                    upsert_daily(&tx, &days).await?;
+                    upsert_daily(statements, &tx, &days).await?;
                     tx.execute(
                         "UPDATE cards SET first_seen = $2 WHERE id = $1",
                         &[&card.id, &backfill.first_seen],
@@ -309,9 +320,15 @@ impl Postgres {
             }
         }
 
-        tx.execute(
+        let count_run = cached(
+            statements,
+            &tx,
             "UPDATE runs SET asked = asked + $2, answered = answered + $3, \
              not_found = not_found + $4, failed = failed + $5, first_errors = $6 WHERE id = $1",
+        )
+        .await?;
+        tx.execute(
+            &count_run,
             &[
                 &run,
                 &batch.asked,
@@ -424,12 +441,17 @@ struct CardColumns {
     operator: Vec<Option<String>>,
 }
 
-async fn insert_snapshots(tx: &Transaction<'_>, s: &SnapshotColumns) -> Result<()> {
+async fn insert_snapshots(
+    statements: &mut HashMap<String, Statement>,
+    tx: &Transaction<'_>,
+    s: &SnapshotColumns,
+) -> Result<()> {
     if s.card.is_empty() {
         return Ok(());
     }
+    let statement = cached(statements, tx, INSERT_SNAPSHOTS).await?;
     tx.execute(
-        INSERT_SNAPSHOTS,
+        &statement,
         &[
             &s.card,
             &s.at,
@@ -444,12 +466,17 @@ async fn insert_snapshots(tx: &Transaction<'_>, s: &SnapshotColumns) -> Result<(
     Ok(())
 }
 
-async fn upsert_states(tx: &Transaction<'_>, s: &StateColumns) -> Result<()> {
+async fn upsert_states(
+    statements: &mut HashMap<String, Statement>,
+    tx: &Transaction<'_>,
+    s: &StateColumns,
+) -> Result<()> {
     if s.card.is_empty() {
         return Ok(());
     }
+    let statement = cached(statements, tx, UPSERT_STATES).await?;
     tx.execute(
-        UPSERT_STATES,
+        &statement,
         &[
             &s.card,
             &s.since,
@@ -477,12 +504,17 @@ async fn upsert_states(tx: &Transaction<'_>, s: &StateColumns) -> Result<()> {
     Ok(())
 }
 
-async fn upsert_daily(tx: &Transaction<'_>, d: &DailyColumns) -> Result<()> {
+async fn upsert_daily(
+    statements: &mut HashMap<String, Statement>,
+    tx: &Transaction<'_>,
+    d: &DailyColumns,
+) -> Result<()> {
     if d.card.is_empty() {
         return Ok(());
     }
+    let statement = cached(statements, tx, UPSERT_DAILY).await?;
     tx.execute(
-        UPSERT_DAILY,
+        &statement,
         &[
             &d.card,
             &d.day,
