@@ -123,12 +123,15 @@ impl Postgres {
                  WHERE d.card_id = c.id AND d.day >= {day_p} AND d.data_used > 0)"
             ));
         }
+        // A card's newest state is the one in effect at its latest snapshot
+        // (states start at snapshot times), so one ordered pass over
+        // card_state serves every card, instead of a lookup per card.
         let mut sql = format!(
             "SELECT {CARD_COLUMNS}, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
              {ST_COLUMNS} FROM cards c JOIN accounts a ON a.id = c.account_id \
              JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-             JOIN LATERAL (SELECT * FROM card_state x WHERE x.card_id = c.id \
-               AND x.since <= c.last_seen ORDER BY x.since DESC LIMIT 1) st ON true"
+             JOIN (SELECT DISTINCT ON (card_id) * FROM card_state \
+               ORDER BY card_id DESC, since DESC) st ON st.card_id = c.id"
         );
         if !conditions.is_empty() {
             sql.push_str(" WHERE ");
