@@ -20,6 +20,10 @@ use crate::run::{RunOutcome, WriteReport};
 use crate::runs::{merge_errors, RunTail};
 use crate::state::Figures;
 
+/// The class of the advisory locks that serialize writers of one account
+/// (any fixed number; the account id is the lock's second key).
+const ACCOUNT_LOCK: i32 = 0x696f_7463;
+
 impl Postgres {
     pub(crate) async fn upsert_account(&self, spec: &AccountSpec) -> Result<AccountId> {
         let client = self.client.lock().await;
@@ -131,16 +135,27 @@ impl Postgres {
 
         let mut keys: Vec<&str> = prepared.iter().map(|p| p.key.as_str()).collect();
         keys.dedup();
+        // Two hosts syncing the same account take turns, batch by batch: one
+        // lock per batch, where locking each card row would write to every
+        // one of them twice.
+        let lock = cached(
+            statements,
+            &tx,
+            "SELECT pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)",
+        )
+        .await?;
+        tx.execute(&lock, &[&ACCOUNT_LOCK, &tail.account_id])
+            .await
+            .context("taking the account's write lock")?;
         // Each card with its latest snapshot's figures and that day's daily
-        // row (the only one a newer snapshot adds to), locked, so two hosts
-        // writing the same cards take turns.
+        // row (the only one a newer snapshot adds to).
         let lookup = format!(
             "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
              s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
              {DAILY_COLUMNS} FROM cards c \
              LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
              LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
-             WHERE c.account_id = $1 AND c.card_key = ANY($2) ORDER BY c.id FOR UPDATE OF c"
+             WHERE c.account_id = $1 AND c.card_key = ANY($2)"
         );
         let lookup = cached(statements, &tx, &lookup).await?;
         let mut found = tx
