@@ -118,8 +118,14 @@ pub(crate) fn read_figures(row: &Row<'_>, at: usize) -> Result<Figures> {
 
 pub(crate) fn write_daily(tx: &rusqlite::Connection, d: &DailyRow) -> Result<()> {
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO daily (card_id, day, data_used, data_in_provider_unit, \
-         sms_used, snapshots, covers_from, period_reset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        // An upsert changes the row in place (REPLACE would delete and
+        // insert it again).
+        "INSERT INTO daily (card_id, day, data_used, data_in_provider_unit, \
+         sms_used, snapshots, covers_from, period_reset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT (card_id, day) DO UPDATE SET data_used = excluded.data_used, \
+         data_in_provider_unit = excluded.data_in_provider_unit, sms_used = excluded.sms_used, \
+         snapshots = excluded.snapshots, covers_from = excluded.covers_from, \
+         period_reset = excluded.period_reset",
     )
     .context("preparing the daily upsert")?
     .execute(rusqlite::params![
