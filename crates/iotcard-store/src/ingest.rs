@@ -185,21 +185,21 @@ pub(crate) fn plan(
             }
             prev = Some(here);
             let first = *first_seen.get_or_insert(p.at);
+            // A field this snapshot lacks keeps the value an earlier one of
+            // the batch gave (the SQL keeps the stored one likewise).
             let previous = update.take();
-            let keep = |new: &Option<String>, old: Option<Option<String>>| {
-                new.clone().or_else(|| old.flatten())
+            let or_earlier = |new: &Option<String>, earlier: fn(&CardUpdate) -> &Option<String>| {
+                new.clone()
+                    .or_else(|| previous.as_ref().and_then(|u| earlier(u).clone()))
             };
             update = Some(CardUpdate {
                 id: card.id,
                 first_seen: first,
                 last_seen: p.at,
                 state_hash: p.digest,
-                iccid: keep(&p.state.iccid, previous.as_ref().map(|u| u.iccid.clone())),
-                msisdn: keep(&p.state.msisdn, previous.as_ref().map(|u| u.msisdn.clone())),
-                operator: keep(
-                    &p.state.operator,
-                    previous.as_ref().map(|u| u.operator.clone()),
-                ),
+                iccid: or_earlier(&p.state.iccid, |u| &u.iccid),
+                msisdn: or_earlier(&p.state.msisdn, |u| &u.msisdn),
+                operator: or_earlier(&p.state.operator, |u| &u.operator),
             });
         }
         out.cards.extend(update);

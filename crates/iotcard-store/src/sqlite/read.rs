@@ -111,18 +111,10 @@ pub(crate) fn fleet(
     }
     if let Some(silent) = filter.silent_for {
         let since = now.saturating_sub(secs(silent));
-        let marks = placeholders(
-            &mut values,
-            [
-                Value::Integer(since),
-                Value::Integer(crate::daily::day_of(since)),
-            ],
-        );
-        let mut marks = marks.split(", ");
-        let (since_mark, day_mark) = (
-            marks.next().unwrap_or_default(),
-            marks.next().unwrap_or_default(),
-        );
+        let since_mark = placeholders(&mut values, [Value::Integer(since)]);
+        let day_mark = placeholders(&mut values, [Value::Integer(crate::daily::day_of(since))]);
+        // CAST: a decimal is an INTEGER or TEXT, and SQLite orders any TEXT
+        // above any number.
         conditions.push(format!(
             "c.first_seen <= {since_mark} AND NOT EXISTS (SELECT 1 FROM daily d \
              WHERE d.card_id = c.id AND d.day >= {day_mark} AND CAST(d.data_used AS REAL) > 0)"
