@@ -6,6 +6,7 @@ use std::fs;
 use crate::bench;
 use crate::fuzz;
 use crate::layering;
+use crate::postgres::{self, ForTests};
 use crate::run::{self, Failure, Steps};
 use crate::tally::Tally;
 
@@ -128,12 +129,31 @@ fn test_suite() -> Result<Tally, Failure> {
             "cargo-nextest is not installed; install it with `cargo install cargo-nextest --locked`",
         ));
     }
+    // The store's suite runs against PostgreSQL too: a throwaway cluster
+    // for the length of both runners, stopped when `database` drops.
+    let database = postgres::for_tests()?;
+    let url = match &database {
+        ForTests::Started(cluster) => Some(cluster.url().to_owned()),
+        ForTests::Given => None,
+        ForTests::Skipped(why) => {
+            println!("store tests: PostgreSQL SKIPPED ({why})");
+            None
+        }
+    };
+    let with_database = |command: &mut std::process::Command| {
+        if let Some(url) = &url {
+            command.env(postgres::URL_VARIABLE, url);
+        }
+    };
     let mut nextest = run::cargo();
     nextest.args(["nextest", "run", "--workspace"]);
+    with_database(&mut nextest);
     let mut tally = Tally::from_output(&run::echoed(nextest)?);
     let mut doctests = run::cargo();
     doctests.args(["test", "--workspace", "--doc"]);
+    with_database(&mut doctests);
     tally += Tally::from_output(&run::echoed(doctests)?);
+    drop(database);
     if tally.passed == 0 {
         return Err(Failure::new("the test runners reported no test passing"));
     }

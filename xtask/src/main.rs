@@ -6,6 +6,7 @@ mod bench;
 mod ci;
 mod fuzz;
 mod layering;
+mod postgres;
 mod run;
 mod soak;
 mod tally;
@@ -21,7 +22,12 @@ commands:
   ci                            everything .ci/run checks, in order, failing fast:
                                 fmt, deps, clippy, test, doc, fuzz smoke, bench --quick
   test                          the test suite: cargo nextest run --workspace,
-                                then cargo test --workspace --doc (nextest skips doctests)
+                                then cargo test --workspace --doc (nextest skips doctests),
+                                with a throwaway PostgreSQL cluster for the store's suite
+                                (initdb + pg_ctl on a free loopback port, removed after)
+  with-postgres COMMAND...      run COMMAND with IOTCARD_TEST_POSTGRES set to a throwaway
+                                cluster (as `test` starts it), e.g. with-postgres cargo test
+                                -p iotcard-store
   deps                          layering check: the sans-IO crates pull no I/O crate,
                                 no getrandom and no chrono clock/now feature; lower
                                 layers never depend on higher ones; the transport knows
@@ -48,6 +54,11 @@ commands:
                                 no panic, attempts per call bounded, wall within 3x clean
 
 environment:
+  IOTCARD_TEST_POSTGRES         a PostgreSQL URL for the store's tests (xtask test starts a
+                                throwaway cluster and sets it when unset; tests create their
+                                own databases in it); with CI set, the tests fail without it
+  IOTCARD_PG_BIN                where initdb and pg_ctl are (default: newest
+                                /usr/lib/postgresql/*/bin, else `pg_config --bindir`)
   IOTCARD_CI_FUZZ_SECONDS       seconds per fuzz target in `ci` (default 10, 0 skips the fuzz smoke)
 ";
 
@@ -56,6 +67,7 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("ci") => no_more_args(&args[1..]).and_then(|()| ci::ci()),
         Some("test") => no_more_args(&args[1..]).and_then(|()| ci::test()),
+        Some("with-postgres") => postgres::with(&args[1..]),
         Some("deps") => no_more_args(&args[1..]).and_then(|()| layering::check()),
         Some("fuzz") => fuzz::Options::parse(&args[1..]).and_then(|options| fuzz::run(&options)),
         Some("bench") => bench::Options::parse(&args[1..]).and_then(|options| bench::run(&options)),

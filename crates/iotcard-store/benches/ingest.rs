@@ -1,0 +1,134 @@
+//! Ingest throughput: `write_snapshots` batches into a store that already
+//! knows the cards (the steady state of a sync), SQLite and, when
+//! `IOTCARD_BENCH_POSTGRES` (or `IOTCARD_TEST_POSTGRES`) names a server,
+//! PostgreSQL.
+//!
+//! Sizes: `IOTCARD_BENCH_CARDS` cards (default 20,000) in batches of
+//! `IOTCARD_BENCH_BATCH` (default 1,000). Issue 14 aims for 300,000
+//! snapshots/s into SQLite and 100,000/s into PostgreSQL.
+
+#[path = "../tests/support/synthetic.rs"]
+mod synthetic;
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use iotcard_store::{AccountSpec, RunId, Store};
+
+struct Fixture {
+    store: Store,
+    run: RunId,
+    cards: u64,
+    batch: u64,
+    sync: u64,
+    next: u64,
+}
+
+impl Fixture {
+    async fn new(store: Store, cards: u64, batch: u64) -> Self {
+        let account = store
+            .account(&AccountSpec::new("default", "iotbos", "sys.iotbos.com"))
+            .await
+            .unwrap();
+        let run = store.begin_run(account, at(0)).await.unwrap();
+        for from in (0..cards).step_by(batch as usize) {
+            store
+                .write_snapshots(
+                    run,
+                    &synthetic::batch(from, (from + batch).min(cards), 0, at(0)),
+                )
+                .await
+                .unwrap();
+        }
+        Self {
+            store,
+            run,
+            cards,
+            batch,
+            sync: 1,
+            next: 0,
+        }
+    }
+
+    /// The next batch of the sync in progress (a new sync after the last card).
+    fn next_batch(&mut self) -> iotcard_store::Batch {
+        if self.next >= self.cards {
+            self.next = 0;
+            self.sync += 1;
+        }
+        let from = self.next;
+        self.next = (from + self.batch).min(self.cards);
+        synthetic::batch(from, self.next, self.sync, at(self.sync))
+    }
+}
+
+fn at(sync: u64) -> iotcard_model::Instant {
+    chrono::DateTime::parse_from_rfc3339("2026-11-10T00:10:00+08:00").unwrap()
+        + chrono::Duration::minutes(sync as i64 * 10)
+}
+
+fn bench_store(c: &mut Criterion, name: &str, runtime: &tokio::runtime::Runtime, store: Store) {
+    let cards = synthetic::env_size("IOTCARD_BENCH_CARDS", 20_000);
+    let batch = synthetic::env_size("IOTCARD_BENCH_BATCH", 1_000);
+    let mut fixture = runtime.block_on(Fixture::new(store, cards, batch));
+    let mut group = c.benchmark_group(format!("ingest/{name}"));
+    group.throughput(Throughput::Elements(batch));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function(format!("write_snapshots/{batch}"), |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let batch = fixture.next_batch();
+                let started = tokio::time::Instant::now();
+                runtime
+                    .block_on(fixture.store.write_snapshots(fixture.run, &batch))
+                    .unwrap();
+                total += started.elapsed();
+            }
+            total
+        });
+    });
+    group.finish();
+}
+
+fn ingest(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bench.sqlite3").display());
+    let store = runtime.block_on(Store::open(&url)).unwrap();
+    bench_store(c, "sqlite", &runtime, store);
+    if let Some(url) = postgres_url(&runtime) {
+        let store = runtime.block_on(Store::open(&url)).unwrap();
+        bench_store(c, "postgres", &runtime, store);
+    } else {
+        eprintln!("ingest/postgres: SKIPPED (set IOTCARD_BENCH_POSTGRES or run through `cargo xtask with-postgres`)");
+    }
+}
+
+/// A fresh database on the server the environment names.
+fn postgres_url(runtime: &tokio::runtime::Runtime) -> Option<String> {
+    let base = std::env::var("IOTCARD_BENCH_POSTGRES")
+        .or_else(|_| std::env::var("IOTCARD_TEST_POSTGRES"))
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    let name = format!("iotcard_bench_{}", std::process::id());
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        // One statement each: neither may run inside a transaction block.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            client.batch_execute(&sql).await.unwrap();
+        }
+    });
+    let (prefix, _) = base.rsplit_once('/')?;
+    Some(format!("{prefix}/{name}"))
+}
+
+criterion_group!(benches, ingest);
+criterion_main!(benches);

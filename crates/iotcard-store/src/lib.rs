@@ -1,0 +1,132 @@
+//! Fleet history for iotcard: every sync's card snapshots, the daily usage
+//! derived from them, and the sync runs, in one SQLite file by default or a
+//! shared PostgreSQL database.
+//!
+//! ```
+//! use iotcard_store::{AccountSpec, Batch, FleetFilter, Observation, Store};
+//! use iotcard_model::{CardSnapshot, CardStatus, DataAmount, SmsCount, Usage};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let url = format!("sqlite://{}", dir.path().join("history.sqlite3").display());
+//! let store = Store::open(&url).await?;
+//!
+//! let account = store.account(&AccountSpec::new("default", "iotbos", "sys.iotbos.com")).await?;
+//! let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T09:00:00+08:00")?;
+//! let run = store.begin_run(account, now).await?;
+//! let snapshot = CardSnapshot {
+//!     card: "1064804085884".into(),
+//!     status: Some(CardStatus::Active),
+//!     usage: Some(Usage {
+//!         sms_used: Some(SmsCount(6)),
+//!         data_used: Some(DataAmount::provider_unit("14.970".parse()?)),
+//!     }),
+//!     ..CardSnapshot::default()
+//! };
+//! let batch = Batch {
+//!     snapshots: vec![Observation { taken_at: now, snapshot: snapshot.clone() }],
+//!     asked: 1,
+//!     ..Batch::default()
+//! };
+//! store.write_snapshots(run, &batch).await?;
+//! store.finish_run(run, now).await?;
+//!
+//! let fleet = store.fleet(&FleetFilter::default(), now).await?;
+//! assert_eq!(fleet.len(), 1);
+//! assert_eq!(fleet[0].snapshot, snapshot); // exact: 14.970 keeps its three places
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Backends
+//!
+//! [`Store::open`] takes a URL: `sqlite://PATH` (created with its directory;
+//! WAL mode, so `sqlite3` can read it while a sync writes) or
+//! `postgres://USER@HOST/DATABASE` (`tokio-postgres`, no TLS: use a local
+//! or tunnelled server). [`default_url`] gives the default file under the
+//! XDG data directory. Both backends behave the same; the same test suite
+//! runs against each. The store needs a tokio runtime: SQLite work runs on
+//! its blocking threads.
+//!
+//! Opening a store applies the schema migrations it lacks; a store written
+//! by a newer iotcard is refused ([`StoreError::TooNew`]).
+//!
+//! # Writing
+//!
+//! A sync calls [`Store::begin_run`] (which marks a run of the same account
+//! left open by a crash as interrupted), then [`Store::write_snapshots`] per
+//! batch, then [`Store::finish_run`] or [`Store::mark_interrupted`]. A batch
+//! is one transaction, counters included: it is stored whole or not at
+//! all. A snapshot is keyed by card and time (to the second): writing the
+//! same one again changes nothing, and one already stored is never
+//! overwritten. Time is always an argument; the store never reads a clock.
+//!
+//! # The schema: a stable interface
+//!
+//! Query these views with `sqlite3` or Grafana's PostgreSQL data source;
+//! their names and columns are the same on both backends and only grow.
+//! Times are ISO 8601 UTC text in SQLite (`2026-11-30T01:00:00Z`) and
+//! `timestamptz` in PostgreSQL; decimals are exact (SQLite: an integer, or
+//! text with every digit as the provider wrote it; PostgreSQL: `numeric`).
+//!
+//! * `latest_snapshot`: one row per card with a snapshot — `card_id`,
+//!   `profile`, `provider`, `card` (the provider's key), `iccid`, `msisdn`,
+//!   `operator`, `kind`, `taken_at`, `status`, `network`, `sms_used`,
+//!   `data_used`, `sms_left`, `data_left`, `data_unit` (`mb` or
+//!   `provider_unit`), `plan_name`, `monthly_fee`, `included_sms`,
+//!   `sms_overage_price`, `included_data`, `data_overage_price`,
+//!   `product_id`, `pool_id`, `expires_at`, `first_seen`, `last_seen`,
+//!   `inventory`.
+//! * `card_history`: every kept snapshot — `card_id`, `profile`, `card`,
+//!   `taken_at`, `status`, `network`, `sms_used`, `data_used`, `sms_left`,
+//!   `data_left`, `data_unit`, `plan_name`, `included_data`, `expires_at`.
+//! * `daily_usage`: one row per card and day (China Standard Time) —
+//!   `card_id`, `profile`, `card`, `day`, `data_used`, `data_unit`,
+//!   `sms_used`, `snapshots`, `covers_from`, `period_reset`. See
+//!   [`CardDay`] for what the figures mean.
+//! * `sync_runs`: `run_id`, `profile`, `provider`, `started_at`, `ended_at`,
+//!   `outcome` (`running`, `finished`, `interrupted`), `cards_asked`,
+//!   `cards_answered`, `cards_not_found`, `cards_failed`, `first_errors`
+//!   (one a line).
+//!
+//! The tables under them (`accounts`, `cards`, `card_state`, `snapshots`,
+//! `daily`, `runs`) are this crate's business and may change between schema
+//! versions. They are compact by design: `snapshots` holds only the figures
+//! that change every sync, clustered by card and time (SQLite `WITHOUT
+//! ROWID`; in PostgreSQL, the primary key index); the rarely-changing state
+//! (status, plan, expiry, identity) is a row of `card_state` written only
+//! when it changed.
+//!
+//! # Retention
+//!
+//! [`Store::prune`] keeps raw snapshots 35 days and daily rows two years by
+//! default ([`Retention`]); a card's latest snapshot is always kept.
+#![deny(missing_docs)]
+
+mod account;
+mod daily;
+mod error;
+mod fleet;
+mod ingest;
+mod migrate;
+mod postgres;
+mod query;
+mod retention;
+mod run;
+mod runs;
+mod sqlite;
+mod state;
+mod store;
+mod url;
+
+pub use account::{Account, AccountId, AccountSpec};
+pub use error::{Result, StoreError};
+pub use migrate::SUPPORTED as SCHEMA_VERSION;
+pub use query::{AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry};
+pub use retention::{PruneReport, Retention, StoreStats};
+pub use run::{
+    Batch, Observation, RunCounts, RunId, RunOutcome, SyncRun, WriteReport, FIRST_ERRORS,
+};
+pub use store::{Backend, Store};
+pub use url::{default_url, StoreUrl};

@@ -1,0 +1,216 @@
+//! Decimals and rows as the PostgreSQL backend sends and reads them.
+//!
+//! Decimals travel as text and are cast to and from `numeric` in SQL:
+//! PostgreSQL's `numeric` keeps the scale, and its text form is exact.
+
+use iotcard_model::Decimal;
+use tokio_postgres::Row;
+
+use crate::daily::DailyRow;
+use crate::error::{Context, Result, StoreError};
+use crate::state::{Figures, State};
+
+pub(crate) fn text(d: Option<Decimal>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+pub(crate) fn dec(row: &Row, index: usize) -> Result<Option<Decimal>> {
+    let text: Option<&str> = row.try_get(index).context("reading a decimal")?;
+    text.map(|t| {
+        iotcard_model::decimal::parse_exact(t).map_err(|e| StoreError::Corrupt(e.to_string()))
+    })
+    .transpose()
+}
+
+/// `card_state`'s columns after `card_id, since`, decimals as text, of alias `st`.
+pub(crate) const ST_COLUMNS: &str = "st.iccid, st.msisdn, st.operator, st.kind, st.status, \
+    st.network, st.plan_name, st.monthly_fee::text, st.included_sms, \
+    st.sms_overage_price::text, st.included_data::text, st.data_overage_price::text, \
+    st.product_id, st.pool_id, st.expires_at, st.expires_offset, st.shape";
+
+/// The 17 state columns from `at`.
+pub(crate) fn read_state(row: &Row, at: usize) -> Result<State> {
+    let c = "reading a card state";
+    Ok(State {
+        iccid: row.try_get(at).context(c)?,
+        msisdn: row.try_get(at + 1).context(c)?,
+        operator: row.try_get(at + 2).context(c)?,
+        kind: row.try_get(at + 3).context(c)?,
+        status: row.try_get(at + 4).context(c)?,
+        network: row.try_get(at + 5).context(c)?,
+        plan_name: row.try_get(at + 6).context(c)?,
+        monthly_fee: dec(row, at + 7)?,
+        included_sms: row.try_get(at + 8).context(c)?,
+        sms_overage_price: dec(row, at + 9)?,
+        included_data: dec(row, at + 10)?,
+        data_overage_price: dec(row, at + 11)?,
+        product_id: row.try_get(at + 12).context(c)?,
+        pool_id: row.try_get(at + 13).context(c)?,
+        expires_at: row.try_get(at + 14).context(c)?,
+        expires_offset: row.try_get(at + 15).context(c)?,
+        shape: row.try_get(at + 16).context(c)?,
+    })
+}
+
+/// The four figure columns (decimals as text) from `at`.
+pub(crate) fn read_figures(row: &Row, at: usize) -> Result<Figures> {
+    Ok(Figures {
+        sms_used: row.try_get(at).context("reading a snapshot")?,
+        data_used: dec(row, at + 1)?,
+        sms_left: row.try_get(at + 2).context("reading a snapshot")?,
+        data_left: dec(row, at + 3)?,
+    })
+}
+
+/// `daily` columns as [`read_daily`] reads them, of alias `d`.
+pub(crate) const DAILY_COLUMNS: &str = "d.card_id, d.day, d.data_used::text, \
+    d.data_in_provider_unit, d.sms_used, d.snapshots, d.covers_from, d.period_reset";
+
+pub(crate) fn read_daily(row: &Row) -> Result<DailyRow> {
+    read_daily_at(row, 0)
+}
+
+/// [`DAILY_COLUMNS`] starting at column `at`.
+pub(crate) fn read_daily_at(row: &Row, at: usize) -> Result<DailyRow> {
+    let c = "reading a daily row";
+    Ok(DailyRow {
+        card_id: row.try_get(at).context(c)?,
+        day: i64::from(row.try_get::<_, i32>(at + 1).context(c)?),
+        data: dec(row, at + 2)?,
+        data_in_provider_unit: row.try_get(at + 3).context(c)?,
+        sms: row.try_get(at + 4).context(c)?,
+        snapshots: i64::from(row.try_get::<_, i32>(at + 5).context(c)?),
+        covers_from: row.try_get(at + 6).context(c)?,
+        reset: row.try_get(at + 7).context(c)?,
+    })
+}
+
+/// Column-wise arrays of snapshot rows, for one `unnest` insert.
+#[derive(Default)]
+pub(crate) struct SnapshotColumns {
+    pub card: Vec<i64>,
+    pub at: Vec<i64>,
+    pub sms_used: Vec<Option<i64>>,
+    pub data_used: Vec<Option<String>>,
+    pub sms_left: Vec<Option<i64>>,
+    pub data_left: Vec<Option<String>>,
+}
+
+impl SnapshotColumns {
+    pub(crate) fn push(&mut self, card: i64, at: i64, f: &Figures) {
+        self.card.push(card);
+        self.at.push(at);
+        self.sms_used.push(f.sms_used);
+        self.data_used.push(text(f.data_used));
+        self.sms_left.push(f.sms_left);
+        self.data_left.push(text(f.data_left));
+    }
+}
+
+pub(crate) const INSERT_SNAPSHOTS: &str = "INSERT INTO snapshots \
+    (card_id, taken_at, sms_used, data_used, sms_left, data_left) \
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]::numeric[], \
+    $5::bigint[], $6::text[]::numeric[])";
+
+/// Column-wise arrays of state rows.
+#[derive(Default)]
+pub(crate) struct StateColumns {
+    pub card: Vec<i64>,
+    pub since: Vec<i64>,
+    pub iccid: Vec<Option<String>>,
+    pub msisdn: Vec<Option<String>>,
+    pub operator: Vec<Option<String>>,
+    pub kind: Vec<Option<String>>,
+    pub status: Vec<Option<String>>,
+    pub network: Vec<Option<String>>,
+    pub plan_name: Vec<Option<String>>,
+    pub monthly_fee: Vec<Option<String>>,
+    pub included_sms: Vec<Option<i64>>,
+    pub sms_overage_price: Vec<Option<String>>,
+    pub included_data: Vec<Option<String>>,
+    pub data_overage_price: Vec<Option<String>>,
+    pub product_id: Vec<Option<String>>,
+    pub pool_id: Vec<Option<String>>,
+    pub expires_at: Vec<Option<i64>>,
+    pub expires_offset: Vec<Option<i32>>,
+    pub shape: Vec<i64>,
+}
+
+impl StateColumns {
+    pub(crate) fn push(&mut self, card: i64, since: i64, s: &State) {
+        self.card.push(card);
+        self.since.push(since);
+        self.iccid.push(s.iccid.clone());
+        self.msisdn.push(s.msisdn.clone());
+        self.operator.push(s.operator.clone());
+        self.kind.push(s.kind.clone());
+        self.status.push(s.status.clone());
+        self.network.push(s.network.clone());
+        self.plan_name.push(s.plan_name.clone());
+        self.monthly_fee.push(text(s.monthly_fee));
+        self.included_sms.push(s.included_sms);
+        self.sms_overage_price.push(text(s.sms_overage_price));
+        self.included_data.push(text(s.included_data));
+        self.data_overage_price.push(text(s.data_overage_price));
+        self.product_id.push(s.product_id.clone());
+        self.pool_id.push(s.pool_id.clone());
+        self.expires_at.push(s.expires_at);
+        self.expires_offset.push(s.expires_offset);
+        self.shape.push(s.shape);
+    }
+}
+
+pub(crate) const UPSERT_STATES: &str = "INSERT INTO card_state (card_id, since, iccid, msisdn, \
+    operator, kind, status, network, plan_name, monthly_fee, included_sms, sms_overage_price, \
+    included_data, data_overage_price, product_id, pool_id, expires_at, expires_offset, shape) \
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], \
+    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]::numeric[], $11::bigint[], \
+    $12::text[]::numeric[], $13::text[]::numeric[], $14::text[]::numeric[], $15::text[], \
+    $16::text[], $17::bigint[], $18::int[], $19::bigint[]) \
+    ON CONFLICT (card_id, since) DO UPDATE SET iccid = excluded.iccid, msisdn = excluded.msisdn, \
+    operator = excluded.operator, kind = excluded.kind, status = excluded.status, \
+    network = excluded.network, plan_name = excluded.plan_name, \
+    monthly_fee = excluded.monthly_fee, included_sms = excluded.included_sms, \
+    sms_overage_price = excluded.sms_overage_price, included_data = excluded.included_data, \
+    data_overage_price = excluded.data_overage_price, product_id = excluded.product_id, \
+    pool_id = excluded.pool_id, expires_at = excluded.expires_at, \
+    expires_offset = excluded.expires_offset, shape = excluded.shape";
+
+/// Column-wise arrays of daily rows.
+#[derive(Default)]
+pub(crate) struct DailyColumns {
+    pub card: Vec<i64>,
+    pub day: Vec<i32>,
+    pub data: Vec<Option<String>>,
+    pub provider_unit: Vec<bool>,
+    pub sms: Vec<Option<i64>>,
+    pub snapshots: Vec<i32>,
+    pub covers_from: Vec<Option<i64>>,
+    pub reset: Vec<bool>,
+}
+
+impl DailyColumns {
+    pub(crate) fn push(&mut self, d: &DailyRow) -> Result<()> {
+        let small = |v: i64, what: &str| {
+            i32::try_from(v).map_err(|_| StoreError::Invalid(format!("{what} {v} is out of range")))
+        };
+        self.card.push(d.card_id);
+        self.day.push(small(d.day, "day")?);
+        self.data.push(text(d.data));
+        self.provider_unit.push(d.data_in_provider_unit);
+        self.sms.push(d.sms);
+        self.snapshots.push(small(d.snapshots, "snapshot count")?);
+        self.covers_from.push(d.covers_from);
+        self.reset.push(d.reset);
+        Ok(())
+    }
+}
+
+pub(crate) const UPSERT_DAILY: &str = "INSERT INTO daily (card_id, day, data_used, \
+    data_in_provider_unit, sms_used, snapshots, covers_from, period_reset) \
+    SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[]::numeric[], $4::bool[], \
+    $5::bigint[], $6::int[], $7::bigint[], $8::bool[]) \
+    ON CONFLICT (card_id, day) DO UPDATE SET data_used = excluded.data_used, \
+    data_in_provider_unit = excluded.data_in_provider_unit, sms_used = excluded.sms_used, \
+    snapshots = excluded.snapshots, covers_from = excluded.covers_from, \
+    period_reset = excluded.period_reset";

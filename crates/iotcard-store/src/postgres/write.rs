@@ -1,0 +1,653 @@
+//! Everything that writes to a PostgreSQL store: set-based, a few
+//! statements per batch whatever its size.
+
+use std::collections::HashMap;
+
+use iotcard_model::CardNumber;
+use tokio_postgres::{Statement, Transaction};
+
+use super::rows::{
+    self, DailyColumns, SnapshotColumns, StateColumns, DAILY_COLUMNS, INSERT_SNAPSHOTS, ST_COLUMNS,
+    UPSERT_DAILY, UPSERT_STATES,
+};
+use super::{cached, Conn, Postgres};
+use crate::account::{AccountId, AccountSpec};
+use crate::daily::{day_of, DailyRow, Point, LAST_SEEN_DAY};
+use crate::error::{Context, Result, StoreError};
+use crate::ingest::{self, CardRow, PreparedBatch, Window};
+use crate::retention::{PruneReport, Retention};
+use crate::run::{RunOutcome, WriteReport};
+use crate::runs::{merge_errors, RunTail};
+use crate::state::Figures;
+
+/// The class of the advisory locks that serialize writers of one account
+/// (any fixed number; the account id is the lock's second key).
+const ACCOUNT_LOCK: i32 = 0x696f_7463;
+
+impl Postgres {
+    pub(crate) async fn upsert_account(&self, spec: &AccountSpec) -> Result<AccountId> {
+        let client = self.client.lock().await;
+        let row = client
+            .query_one(
+                "INSERT INTO accounts (profile, provider, endpoint_host) VALUES ($1, $2, $3) \
+                 ON CONFLICT (profile) DO UPDATE SET provider = excluded.provider, \
+                 endpoint_host = excluded.endpoint_host RETURNING id",
+                &[&spec.profile, &spec.provider, &spec.endpoint_host],
+            )
+            .await
+            .context("writing an account")?;
+        Ok(AccountId(row.try_get(0).context("writing an account")?))
+    }
+
+    pub(crate) async fn begin_run(&self, account: AccountId, now: i64) -> Result<i64> {
+        let mut client = self.client.lock().await;
+        let tx = client.transaction().await.context("starting a run")?;
+        let known = tx
+            .query_opt(
+                "SELECT id FROM accounts WHERE id = $1 FOR UPDATE",
+                &[&account.0],
+            )
+            .await
+            .context("finding the account")?;
+        if known.is_none() {
+            return Err(StoreError::NotFound {
+                what: "account",
+                id: account.0,
+            });
+        }
+        // A run still open was left by a process that died: it is over.
+        tx.execute(
+            "UPDATE runs SET outcome = 'interrupted', ended_at = $2 \
+             WHERE account_id = $1 AND outcome = 'running'",
+            &[&account.0, &now],
+        )
+        .await
+        .context("closing runs left open")?;
+        let row = tx
+            .query_one(
+                "INSERT INTO runs (account_id, started_at, outcome) VALUES ($1, $2, 'running') \
+                 RETURNING id",
+                &[&account.0, &now],
+            )
+            .await
+            .context("starting a run")?;
+        let id = row.try_get(0).context("starting a run")?;
+        tx.commit().await.context("committing a new run")?;
+        Ok(id)
+    }
+
+    pub(crate) async fn end_run(&self, run: i64, now: i64, outcome: RunOutcome) -> Result<()> {
+        let client = self.client.lock().await;
+        let changed = client
+            .execute(
+                "UPDATE runs SET outcome = $2, ended_at = $3 WHERE id = $1 AND outcome = 'running'",
+                &[&run, &outcome.as_str(), &now],
+            )
+            .await
+            .context("ending a run")?;
+        if changed == 0
+            && client
+                .query_opt("SELECT id FROM runs WHERE id = $1", &[&run])
+                .await
+                .context("finding the run")?
+                .is_none()
+        {
+            return Err(StoreError::NotFound {
+                what: "run",
+                id: run,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn write_snapshots(
+        &self,
+        run: i64,
+        batch: &PreparedBatch,
+    ) -> Result<WriteReport> {
+        let prepared = &batch.items;
+        let mut guard = self.client.lock().await;
+        let Conn { client, statements } = &mut *guard;
+        let tx = client.transaction().await.context("starting a batch")?;
+        let tail_sql = cached(
+            statements,
+            &tx,
+            "SELECT r.account_id, a.provider, r.outcome, r.first_errors FROM runs r \
+             JOIN accounts a ON a.id = r.account_id WHERE r.id = $1 FOR UPDATE OF r",
+        )
+        .await?;
+        let tail = tx
+            .query_opt(&tail_sql, &[&run])
+            .await
+            .context("finding the run")?
+            .ok_or(StoreError::NotFound {
+                what: "run",
+                id: run,
+            })?;
+        let tail = RunTail {
+            account_id: tail.try_get(0).context("finding the run")?,
+            provider: tail.try_get(1).context("finding the run")?,
+            outcome: tail.try_get(2).context("finding the run")?,
+            first_errors: tail.try_get(3).context("finding the run")?,
+        };
+        tail.check_open(run)?;
+        let monthly = AccountSpec::monthly_in_cst(&tail.provider);
+
+        let mut keys: Vec<&str> = prepared.iter().map(|p| p.key.as_str()).collect();
+        keys.dedup();
+        // Two hosts syncing the same account take turns, batch by batch: one
+        // lock per batch, where locking each card row would write to every
+        // one of them twice.
+        let lock = cached(
+            statements,
+            &tx,
+            "SELECT pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)",
+        )
+        .await?;
+        tx.execute(&lock, &[&ACCOUNT_LOCK, &tail.account_id])
+            .await
+            .context("taking the account's write lock")?;
+        // Each card with its latest snapshot's figures and that day's daily
+        // row (the only one a newer snapshot adds to).
+        let lookup = format!(
+            "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
+             s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
+             {DAILY_COLUMNS} FROM cards c \
+             LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+             LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
+             WHERE c.account_id = $1 AND c.card_key = ANY($2)"
+        );
+        let lookup = cached(statements, &tx, &lookup).await?;
+        let mut found = tx
+            .query(&lookup, &[&tail.account_id, &keys])
+            .await
+            .context("finding cards")?;
+        if found.len() < keys.len() {
+            let known: std::collections::HashSet<String> = found
+                .iter()
+                .map(|row| row.try_get::<_, String>(0))
+                .collect::<Result<_, _>>()
+                .context("finding cards")?;
+            let missing: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| !known.contains(*k))
+                .collect();
+            tx.execute(
+                "INSERT INTO cards (account_id, card_key) SELECT $1, k FROM unnest($2::text[]) k \
+                 ORDER BY k ON CONFLICT (account_id, card_key) DO NOTHING",
+                &[&tail.account_id, &missing],
+            )
+            .await
+            .context("creating cards")?;
+            found.extend(
+                tx.query(&lookup, &[&tail.account_id, &missing])
+                    .await
+                    .context("finding new cards")?,
+            );
+        }
+        let first_state: HashMap<&str, (i64, i64)> = {
+            let mut first = HashMap::new();
+            for p in prepared.iter() {
+                first
+                    .entry(p.key.as_str())
+                    .or_insert((p.digest, p.state.shape));
+            }
+            first
+        };
+        let mut cards: HashMap<String, CardRow> = HashMap::with_capacity(found.len());
+        let mut latest: HashMap<i64, Point> = HashMap::with_capacity(found.len());
+        let mut daily: HashMap<(i64, i64), DailyRow> = HashMap::new();
+        // Cards whose state changed: their latest snapshot's shape is read.
+        let mut changed: Vec<(i64, i64, Figures)> = Vec::new();
+        for row in &found {
+            let c = "finding cards";
+            let key: String = row.try_get(0).context(c)?;
+            let card = CardRow {
+                id: row.try_get(1).context(c)?,
+                state_hash: row.try_get(2).context(c)?,
+                first_seen: row.try_get(3).context(c)?,
+                last_seen: row.try_get(4).context(c)?,
+            };
+            let snapshot_at: Option<i64> = row.try_get(5).context(c)?;
+            if let (Some(at), Some(last)) = (snapshot_at, card.last_seen) {
+                let figures = rows::read_figures(row, 6)?;
+                match (first_state.get(key.as_str()), card.state_hash) {
+                    // The same digest is the same state, so the same shape.
+                    (Some(&(digest, shape)), Some(hash)) if digest == hash => {
+                        latest.insert(card.id, ingest::point(at, &figures, shape));
+                    }
+                    _ => changed.push((card.id, at, figures)),
+                }
+                if row.try_get::<_, Option<i64>>(10).context(c)?.is_some() {
+                    let day_row = rows::read_daily_at(row, 10)?;
+                    if day_row.day == day_of(last) {
+                        daily.insert((card.id, day_row.day), day_row);
+                    }
+                }
+            }
+            cards.insert(key, card);
+        }
+        if !changed.is_empty() {
+            let (ids, ats): (Vec<i64>, Vec<i64>) =
+                changed.iter().map(|(id, at, _)| (*id, *at)).unzip();
+            let shapes: HashMap<i64, i64> = tx
+                .query(
+                    "SELECT k.card_id, (SELECT shape FROM card_state st WHERE st.card_id = k.card_id \
+                     AND st.since <= k.at ORDER BY st.since DESC LIMIT 1) \
+                     FROM unnest($1::bigint[], $2::bigint[]) AS k(card_id, at)",
+                    &[&ids, &ats],
+                )
+                .await
+                .context("reading card states")?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get::<_, Option<i64>>(1)?.unwrap_or(0))))
+                .collect::<Result<_, tokio_postgres::Error>>()
+                .context("reading card states")?;
+            for (id, at, figures) in changed {
+                let shape = shapes.get(&id).copied().unwrap_or(0);
+                latest.insert(id, ingest::point(at, &figures, shape));
+            }
+        }
+
+        let plan = ingest::plan(prepared, &cards, &latest, &daily, monthly)?;
+        let mut snapshots = SnapshotColumns::default();
+        for (card, at, figures) in &plan.snapshots {
+            snapshots.push(*card, *at, figures);
+        }
+        let mut states = StateColumns::default();
+        for (card, since, state) in &plan.states {
+            states.push(*card, *since, state);
+        }
+        let mut days = DailyColumns::default();
+        for row in &plan.daily {
+            days.push(row)?;
+        }
+        insert_snapshots(statements, &tx, &snapshots).await?;
+        upsert_states(statements, &tx, &states).await?;
+        upsert_daily(statements, &tx, &days).await?;
+        let mut update = CardColumns::default();
+        for u in &plan.cards {
+            update.id.push(u.id);
+            update.first_seen.push(u.first_seen);
+            update.last_seen.push(u.last_seen);
+            update.state_hash.push(u.state_hash);
+            update.iccid.push(u.iccid.clone());
+            update.msisdn.push(u.msisdn.clone());
+            update.operator.push(u.operator.clone());
+        }
+        let update_cards = cached(
+            statements,
+            &tx,
+            "UPDATE cards c SET first_seen = u.f, last_seen = u.l, state_hash = u.h, \
+             iccid = coalesce(u.iccid, c.iccid), msisdn = coalesce(u.msisdn, c.msisdn), \
+             operator = coalesce(u.op, c.operator) \
+             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
+             $6::text[], $7::text[]) AS u(id, f, l, h, iccid, msisdn, op) WHERE c.id = u.id",
+        )
+        .await?;
+        tx.execute(
+            &update_cards,
+            &[
+                &update.id,
+                &update.first_seen,
+                &update.last_seen,
+                &update.state_hash,
+                &update.iccid,
+                &update.msisdn,
+                &update.operator,
+            ],
+        )
+        .await
+        .context("updating cards")?;
+
+        let mut written = plan.snapshots.len() as u64;
+        let mut duplicates = batch.repeated;
+        for &index in &plan.backfill {
+            let p = &prepared[index];
+            let card = &cards[&p.key];
+            let window = window(&tx, card.id, p.at).await?;
+            match ingest::plan_backfill(card.id, p, &window, monthly) {
+                None => duplicates += 1,
+                Some(backfill) => {
+                    let mut one = SnapshotColumns::default();
+                    let (card_id, at, figures) = &backfill.snapshot;
+                    one.push(*card_id, *at, figures);
+                    insert_snapshots(statements, &tx, &one).await?;
+                    let mut states = StateColumns::default();
+                    for (card, since, state) in &backfill.states {
+                        states.push(*card, *since, state);
+                    }
+                    upsert_states(statements, &tx, &states).await?;
+                    let mut days = DailyColumns::default();
+                    for row in &backfill.daily {
+                        days.push(row)?;
+                    }
+                    upsert_daily(statements, &tx, &days).await?;
+                    tx.execute(
+                        "UPDATE cards SET first_seen = $2 WHERE id = $1",
+                        &[&card.id, &backfill.first_seen],
+                    )
+                    .await
+                    .context("updating a card")?;
+                    written += 1;
+                }
+            }
+        }
+
+        let count_run = cached(
+            statements,
+            &tx,
+            "UPDATE runs SET asked = asked + $2, answered = answered + $3, \
+             not_found = not_found + $4, failed = failed + $5, first_errors = $6 WHERE id = $1",
+        )
+        .await?;
+        tx.execute(
+            &count_run,
+            &[
+                &run,
+                &batch.asked,
+                &batch.answered,
+                &batch.not_found,
+                &batch.failed,
+                &merge_errors(&tail.first_errors, &batch.errors),
+            ],
+        )
+        .await
+        .context("counting the batch in its run")?;
+        tx.commit().await.context("committing a batch")?;
+        Ok(WriteReport {
+            written,
+            duplicates,
+        })
+    }
+
+    pub(crate) async fn inventory_add(
+        &self,
+        account: AccountId,
+        cards: &[CardNumber],
+    ) -> Result<u64> {
+        let keys: Vec<&str> = cards.iter().map(CardNumber::as_str).collect();
+        let client = self.client.lock().await;
+        client
+            .execute(
+                "INSERT INTO cards (account_id, card_key, inventory) \
+                 SELECT DISTINCT $1::bigint, k, true FROM unnest($2::text[]) k \
+                 ON CONFLICT (account_id, card_key) DO UPDATE SET inventory = true \
+                 WHERE cards.inventory = false",
+                &[&account.0, &keys],
+            )
+            .await
+            .context("adding cards to the inventory")
+    }
+
+    pub(crate) async fn inventory_remove(
+        &self,
+        account: AccountId,
+        cards: &[CardNumber],
+    ) -> Result<u64> {
+        let keys: Vec<&str> = cards.iter().map(CardNumber::as_str).collect();
+        let client = self.client.lock().await;
+        client
+            .execute(
+                "UPDATE cards SET inventory = false \
+                 WHERE account_id = $1 AND card_key = ANY($2) AND inventory",
+                &[&account.0, &keys],
+            )
+            .await
+            .context("removing cards from the inventory")
+    }
+
+    pub(crate) async fn prune(&self, now: i64, keep: &Retention) -> Result<PruneReport> {
+        let cut = |d: std::time::Duration| {
+            now.saturating_sub(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        };
+        let snapshots_before = cut(keep.snapshots);
+        let daily_before = i32::try_from(day_of(cut(keep.daily))).unwrap_or(i32::MIN);
+        let mut client = self.client.lock().await;
+        let tx = client.transaction().await.context("starting the prune")?;
+        // A card's latest snapshot stays: the fleet and the next delta need it.
+        let snapshots = tx
+            .execute(
+                "DELETE FROM snapshots s USING cards c WHERE c.id = s.card_id \
+                 AND s.taken_at < $1 AND s.taken_at < c.last_seen",
+                &[&snapshots_before],
+            )
+            .await
+            .context("pruning snapshots")?;
+        // The state in effect at the cut-off serves every kept snapshot after it.
+        let states = tx
+            .execute(
+                "DELETE FROM card_state st WHERE st.since < $1 AND st.since < \
+                 (SELECT max(x.since) FROM card_state x WHERE x.card_id = st.card_id AND x.since <= $1)",
+                &[&snapshots_before],
+            )
+            .await
+            .context("pruning card states")?;
+        let daily = tx
+            .execute("DELETE FROM daily WHERE day < $1", &[&daily_before])
+            .await
+            .context("pruning daily rows")?;
+        let runs = tx
+            .execute(
+                "DELETE FROM runs WHERE outcome <> 'running' AND started_at < $1",
+                &[&cut(keep.runs)],
+            )
+            .await
+            .context("pruning runs")?;
+        tx.commit().await.context("committing the prune")?;
+        Ok(PruneReport {
+            snapshots,
+            states,
+            daily,
+            runs,
+        })
+    }
+}
+
+#[derive(Default)]
+struct CardColumns {
+    id: Vec<i64>,
+    first_seen: Vec<i64>,
+    last_seen: Vec<i64>,
+    state_hash: Vec<i64>,
+    iccid: Vec<Option<String>>,
+    msisdn: Vec<Option<String>>,
+    operator: Vec<Option<String>>,
+}
+
+async fn insert_snapshots(
+    statements: &mut HashMap<String, Statement>,
+    tx: &Transaction<'_>,
+    s: &SnapshotColumns,
+) -> Result<()> {
+    if s.card.is_empty() {
+        return Ok(());
+    }
+    let statement = cached(statements, tx, INSERT_SNAPSHOTS).await?;
+    tx.execute(
+        &statement,
+        &[
+            &s.card,
+            &s.at,
+            &s.sms_used,
+            &s.data_used,
+            &s.sms_left,
+            &s.data_left,
+        ],
+    )
+    .await
+    .context("writing snapshots")?;
+    Ok(())
+}
+
+async fn upsert_states(
+    statements: &mut HashMap<String, Statement>,
+    tx: &Transaction<'_>,
+    s: &StateColumns,
+) -> Result<()> {
+    if s.card.is_empty() {
+        return Ok(());
+    }
+    let statement = cached(statements, tx, UPSERT_STATES).await?;
+    tx.execute(
+        &statement,
+        &[
+            &s.card,
+            &s.since,
+            &s.iccid,
+            &s.msisdn,
+            &s.operator,
+            &s.kind,
+            &s.status,
+            &s.network,
+            &s.plan_name,
+            &s.monthly_fee,
+            &s.included_sms,
+            &s.sms_overage_price,
+            &s.included_data,
+            &s.data_overage_price,
+            &s.product_id,
+            &s.pool_id,
+            &s.expires_at,
+            &s.expires_offset,
+            &s.shape,
+        ],
+    )
+    .await
+    .context("writing card states")?;
+    Ok(())
+}
+
+async fn upsert_daily(
+    statements: &mut HashMap<String, Statement>,
+    tx: &Transaction<'_>,
+    d: &DailyColumns,
+) -> Result<()> {
+    if d.card.is_empty() {
+        return Ok(());
+    }
+    let statement = cached(statements, tx, UPSERT_DAILY).await?;
+    tx.execute(
+        &statement,
+        &[
+            &d.card,
+            &d.day,
+            &d.data,
+            &d.provider_unit,
+            &d.sms,
+            &d.snapshots,
+            &d.covers_from,
+            &d.reset,
+        ],
+    )
+    .await
+    .context("writing daily rows")?;
+    Ok(())
+}
+
+/// What the store holds around time `at` of one card (see [`Window`]).
+async fn window(tx: &Transaction<'_>, card: i64, at: i64) -> Result<Window> {
+    let exists = tx
+        .query_opt(
+            "SELECT 1 FROM snapshots WHERE card_id = $1 AND taken_at = $2",
+            &[&card, &at],
+        )
+        .await
+        .context("checking for a stored snapshot")?
+        .is_some();
+    if exists {
+        return Ok(Window {
+            exists,
+            ..Window::default()
+        });
+    }
+    let shape_at = "(SELECT shape FROM card_state WHERE card_id = $1 AND since <= s.taken_at \
+                    ORDER BY since DESC LIMIT 1)";
+    let columns = format!(
+        "s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, {shape_at}"
+    );
+    let mut neighbours = Vec::new();
+    for sql in [
+        format!("SELECT {columns} FROM snapshots s WHERE s.card_id = $1 AND s.taken_at < $2 ORDER BY s.taken_at DESC LIMIT 1"),
+        format!("SELECT {columns} FROM snapshots s WHERE s.card_id = $1 AND s.taken_at > $2 ORDER BY s.taken_at LIMIT 1"),
+    ] {
+        let row = tx
+            .query_opt(&sql, &[&card, &at])
+            .await
+            .context("reading a neighbouring snapshot")?;
+        neighbours.push(match row {
+            Some(row) => {
+                let c = "reading a neighbouring snapshot";
+                let when: i64 = row.try_get(0).context(c)?;
+                let figures = rows::read_figures(&row, 1)?;
+                let shape: Option<i64> = row.try_get(5).context(c)?;
+                Some(ingest::point(when, &figures, shape.unwrap_or(0)))
+            }
+            None => None,
+        });
+    }
+    let next = neighbours.pop().flatten();
+    let prev = neighbours.pop().flatten();
+    let state_at = match tx
+        .query_opt(
+            &format!(
+                "SELECT {ST_COLUMNS} FROM card_state st WHERE st.card_id = $1 AND st.since <= $2 \
+                 ORDER BY st.since DESC LIMIT 1"
+            ),
+            &[&card, &at],
+        )
+        .await
+        .context("reading a card state")?
+    {
+        Some(row) => Some(rows::read_state(&row, 0)?),
+        None => None,
+    };
+    let state_at_next = match &next {
+        Some(next) => tx
+            .query_opt(
+                "SELECT 1 FROM card_state WHERE card_id = $1 AND since = $2",
+                &[&card, &next.at],
+            )
+            .await
+            .context("reading a card state")?
+            .is_some(),
+        None => false,
+    };
+    let mut daily_rows = Vec::new();
+    for day in [Some(day_of(at)), next.as_ref().map(|n| day_of(n.at))] {
+        let row = match day.and_then(|d| i32::try_from(d).ok()) {
+            Some(day) => tx
+                .query_opt(
+                    &format!(
+                        "SELECT {DAILY_COLUMNS} FROM daily d WHERE d.card_id = $1 AND d.day = $2"
+                    ),
+                    &[&card, &day],
+                )
+                .await
+                .context("reading a daily row")?
+                .map(|row| rows::read_daily(&row))
+                .transpose()?,
+            None => None,
+        };
+        daily_rows.push(row);
+    }
+    let daily_next = daily_rows.pop().flatten();
+    let daily_here = daily_rows.pop().flatten();
+    let first_seen: Option<i64> = tx
+        .query_one("SELECT first_seen FROM cards WHERE id = $1", &[&card])
+        .await
+        .context("reading a card")?
+        .try_get(0)
+        .context("reading a card")?;
+    Ok(Window {
+        exists,
+        prev,
+        next,
+        state_at,
+        state_at_next,
+        daily_here,
+        daily_next,
+        first_seen,
+    })
+}

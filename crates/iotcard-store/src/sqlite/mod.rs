@@ -1,0 +1,106 @@
+//! The SQLite backend: one connection, used from a blocking thread.
+
+mod read;
+mod rows;
+mod value;
+mod write;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+use crate::error::{Context, Result, StoreError};
+use crate::migrate;
+
+pub(crate) use read::*;
+pub(crate) use write::*;
+
+/// A SQLite store; cheap to clone (one shared connection).
+#[derive(Clone)]
+pub(crate) struct Sqlite {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl Sqlite {
+    /// Opens (creating it and its directory if need be) and migrates.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut connection = Connection::open(path).context("opening the database file")?;
+        // WAL: readers (`sqlite3`, Grafana) never block a sync, and a crash
+        // loses at most the transaction in flight. NORMAL is durable across a
+        // process crash in WAL mode; only a power cut can drop the last commits.
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .context("turning on WAL")?;
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .context("setting synchronous")?;
+        // Another process (a second sync, `sqlite3`) may hold the write lock briefly.
+        connection
+            .busy_timeout(std::time::Duration::from_secs(30))
+            .context("setting the busy timeout")?;
+        // 8 MiB: a sync visits each page once per pass, so a bigger cache
+        // buys little and would count against the sync's memory budget; the
+        // OS page cache serves the reads.
+        connection
+            .pragma_update(None, "cache_size", -8_192)
+            .context("setting the cache size")?;
+        // Checkpoint every 32 MiB of WAL rather than 4: a page a sync
+        // rewrites many times is copied to the file once per checkpoint.
+        connection
+            .pragma_update(None, "wal_autocheckpoint", 8192)
+            .context("setting the checkpoint interval")?;
+        migrate_sqlite(&mut connection)?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `work` on the connection in a blocking thread.
+    pub(crate) async fn call<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            // A panic in an earlier call poisons the lock; the connection
+            // itself is still sound (SQLite rolls back an unfinished
+            // transaction when the statement handles are dropped).
+            let mut guard = connection
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            work(&mut guard)
+        })
+        .await
+        .map_err(StoreError::Worker)?
+    }
+}
+
+fn migrate_sqlite(connection: &mut Connection) -> Result<()> {
+    let tx = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .context("starting the migration")?;
+    let found: i64 = tx
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .context("reading the schema version")?;
+    for migration in migrate::pending(found)? {
+        tx.execute_batch(migration.sqlite)
+            .context("applying a schema migration")?;
+        tx.pragma_update(None, "user_version", migration.version)
+            .context("recording the schema version")?;
+    }
+    tx.commit().context("committing the migration")
+}
+
+/// The schema version of an open store.
+pub(crate) fn schema_version(connection: &mut Connection) -> Result<i64> {
+    connection
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .context("reading the schema version")
+}

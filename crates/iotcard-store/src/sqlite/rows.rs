@@ -1,0 +1,166 @@
+//! Binding and reading the rows the write and read paths share.
+
+use rusqlite::{Row, ToSql};
+
+use super::value::{dec, Dec};
+use crate::daily::DailyRow;
+use crate::error::{Context, Result};
+use crate::state::{Figures, State};
+
+/// `card_state`'s columns after `card_id, since`, in table order.
+pub(crate) const STATE_COLUMNS: &str = "iccid, msisdn, operator, kind, status, network, \
+    plan_name, monthly_fee, included_sms, sms_overage_price, included_data, data_overage_price, \
+    product_id, pool_id, expires_at, expires_offset, shape";
+
+/// `STATE_COLUMNS` of table alias `st`.
+pub(crate) const ST_COLUMNS: &str = "st.iccid, st.msisdn, st.operator, st.kind, st.status, \
+    st.network, st.plan_name, st.monthly_fee, st.included_sms, st.sms_overage_price, \
+    st.included_data, st.data_overage_price, st.product_id, st.pool_id, st.expires_at, \
+    st.expires_offset, st.shape";
+
+pub(crate) fn insert_state(
+    tx: &rusqlite::Connection,
+    card_id: i64,
+    since: i64,
+    s: &State,
+) -> Result<()> {
+    let mut statement = tx
+        .prepare_cached(&format!(
+            "INSERT OR REPLACE INTO card_state (card_id, since, {STATE_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+        ))
+        .context("preparing the state insert")?;
+    let params: [&dyn ToSql; 19] = [
+        &card_id,
+        &since,
+        &s.iccid,
+        &s.msisdn,
+        &s.operator,
+        &s.kind,
+        &s.status,
+        &s.network,
+        &s.plan_name,
+        &Dec(s.monthly_fee),
+        &s.included_sms,
+        &Dec(s.sms_overage_price),
+        &Dec(s.included_data),
+        &Dec(s.data_overage_price),
+        &s.product_id,
+        &s.pool_id,
+        &s.expires_at,
+        &s.expires_offset,
+        &s.shape,
+    ];
+    statement
+        .execute(&params[..])
+        .context("writing a card state")?;
+    Ok(())
+}
+
+/// The 17 state columns starting at `at`.
+pub(crate) fn read_state(row: &Row<'_>, at: usize) -> Result<State> {
+    let get =
+        |i: usize| -> Result<Option<String>> { row.get(at + i).context("reading a card state") };
+    let int = |i: usize| -> Result<Option<i64>> { row.get(at + i).context("reading a card state") };
+    Ok(State {
+        iccid: get(0)?,
+        msisdn: get(1)?,
+        operator: get(2)?,
+        kind: get(3)?,
+        status: get(4)?,
+        network: get(5)?,
+        plan_name: get(6)?,
+        monthly_fee: dec(row, at + 7)?,
+        included_sms: int(8)?,
+        sms_overage_price: dec(row, at + 9)?,
+        included_data: dec(row, at + 10)?,
+        data_overage_price: dec(row, at + 11)?,
+        product_id: get(12)?,
+        pool_id: get(13)?,
+        expires_at: int(14)?,
+        expires_offset: row.get(at + 15).context("reading a card state")?,
+        shape: row.get(at + 16).context("reading a card state")?,
+    })
+}
+
+pub(crate) fn insert_snapshot(
+    tx: &rusqlite::Connection,
+    card_id: i64,
+    at: i64,
+    f: &Figures,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO snapshots (card_id, taken_at, sms_used, data_used, sms_left, data_left) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .context("preparing the snapshot insert")?
+    .execute(rusqlite::params![
+        card_id,
+        at,
+        f.sms_used,
+        Dec(f.data_used),
+        f.sms_left,
+        Dec(f.data_left)
+    ])
+    .context("writing a snapshot")?;
+    Ok(())
+}
+
+/// The four figure columns starting at `at`.
+pub(crate) fn read_figures(row: &Row<'_>, at: usize) -> Result<Figures> {
+    Ok(Figures {
+        sms_used: row.get(at).context("reading a snapshot")?,
+        data_used: dec(row, at + 1)?,
+        sms_left: row.get(at + 2).context("reading a snapshot")?,
+        data_left: dec(row, at + 3)?,
+    })
+}
+
+pub(crate) fn write_daily(tx: &rusqlite::Connection, d: &DailyRow) -> Result<()> {
+    tx.prepare_cached(
+        // An upsert changes the row in place (REPLACE would delete and
+        // insert it again).
+        "INSERT INTO daily (card_id, day, data_used, data_in_provider_unit, \
+         sms_used, snapshots, covers_from, period_reset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT (card_id, day) DO UPDATE SET data_used = excluded.data_used, \
+         data_in_provider_unit = excluded.data_in_provider_unit, sms_used = excluded.sms_used, \
+         snapshots = excluded.snapshots, covers_from = excluded.covers_from, \
+         period_reset = excluded.period_reset",
+    )
+    .context("preparing the daily upsert")?
+    .execute(rusqlite::params![
+        d.card_id,
+        d.day,
+        Dec(d.data),
+        d.data_in_provider_unit,
+        d.sms,
+        d.snapshots,
+        d.covers_from,
+        d.reset
+    ])
+    .context("writing a daily row")?;
+    Ok(())
+}
+
+/// `DAILY_COLUMNS` as `daily` stores them, from `card_id` on.
+pub(crate) const DAILY_COLUMNS: &str =
+    "card_id, day, data_used, data_in_provider_unit, sms_used, snapshots, covers_from, period_reset";
+
+pub(crate) fn read_daily(row: &Row<'_>) -> Result<DailyRow> {
+    read_daily_at(row, 0)
+}
+
+/// [`DAILY_COLUMNS`] starting at column `at`.
+pub(crate) fn read_daily_at(row: &Row<'_>, at: usize) -> Result<DailyRow> {
+    let c = "reading a daily row";
+    Ok(DailyRow {
+        card_id: row.get(at).context(c)?,
+        day: row.get(at + 1).context(c)?,
+        data: dec(row, at + 2)?,
+        data_in_provider_unit: row.get(at + 3).context(c)?,
+        sms: row.get(at + 4).context(c)?,
+        snapshots: row.get(at + 5).context(c)?,
+        covers_from: row.get(at + 6).context(c)?,
+        reset: row.get(at + 7).context(c)?,
+    })
+}

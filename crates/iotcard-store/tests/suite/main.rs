@@ -1,0 +1,57 @@
+//! The store's behaviour, written once and run against both backends:
+//! `sqlite::NAME` on a temp file, `postgres::NAME` on a fresh database.
+
+mod common;
+mod daily;
+mod fleet;
+mod runs;
+mod snapshots;
+
+macro_rules! suite {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = crate::common::sqlite().await;
+                    crate::$module::$name(&db.store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(db) = crate::common::postgres().await {
+                        crate::$module::$name(&db.store).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+suite! {
+    snapshots::round_trip_is_exact,
+    snapshots::rewriting_is_idempotent,
+    snapshots::a_failed_batch_writes_nothing,
+    snapshots::an_unchanged_state_is_stored_once,
+    snapshots::state_changes_show_in_history,
+    snapshots::older_snapshots_fill_in_as_if_in_order,
+    snapshots::a_newer_schema_is_refused,
+    snapshots::views_have_the_documented_columns,
+    runs::runs_count_and_end,
+    runs::an_open_run_is_interrupted_by_the_next,
+    runs::an_ended_run_takes_no_batches,
+    runs::inventory_adds_lists_and_removes,
+    runs::accounts_are_kept_by_profile,
+    fleet::fleet_filters,
+    fleet::history_over_a_range,
+    fleet::cards_are_found_by_any_number,
+    daily::iotbos_month_rolls_over_in_cst,
+    daily::tencent_period_resets_on_a_drop,
+    daily::a_missing_day_is_covered_by_the_next,
+    daily::a_card_that_disappears_and_returns,
+    daily::account_days_sum_exactly,
+    daily::prune_keeps_what_is_still_needed,
+}
