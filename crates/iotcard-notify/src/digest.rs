@@ -203,6 +203,7 @@ fn sort(alerts: &mut [Alert]) {
         (
             a.state,
             a.account.clone(),
+            a.cards.first().map(|c| c.card.clone()),
             a.fingerprint(),
             unix_nanos(&a.starts_at),
         )
@@ -623,21 +624,20 @@ pub(crate) fn html(view: &View) -> String {
     out
 }
 
-/// Escapes what would start markup in the robots' markdown: a line that
-/// begins like a heading or a list, and emphasis or link brackets.
+/// Text for the robots' markdown: on one line (a newline would end the
+/// list item or the fact), and not starting like a heading or a quote. The
+/// robots' markdown subsets differ and none documents backslash escapes,
+/// so nothing else is touched.
 fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '*' | '_' | '`' | '[' | ']' | '#' | '<' | '>' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\r' | '\n' => out.push(' '),
-            _ => out.push(c),
-        }
+    let flat: String = text
+        .chars()
+        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+        .collect();
+    if flat.starts_with(['#', '>']) {
+        format!(" {flat}")
+    } else {
+        flat
     }
-    out
 }
 
 fn esc(text: &str) -> String {

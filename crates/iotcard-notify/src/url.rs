@@ -23,9 +23,10 @@ pub const URL_SECRETS: SecretNames = SecretNames::new(&[
 
 /// A notifier's URL. The whole URL is a [`Secret`] (a robot's URL is its
 /// credential); `Display` and `Debug` show it redacted: user-info, the
-/// [`URL_SECRETS`] query values, and token-like path segments (a Feishu
-/// hook's id, a Slack-style `/services/…` token: 16 or more of
-/// `[A-Za-z0-9_-]` with a digit) become `***`.
+/// [`URL_SECRETS`] query values, every path segment after a `hook`,
+/// `hooks`, `webhook`, `webhooks` or `services` segment (a Feishu hook's
+/// token, a Slack-style `/services/…` token), and any token-like segment
+/// (16 or more of `[A-Za-z0-9_-]` with a digit) become `***`.
 ///
 /// ```
 /// use iotcard_notify::SecretUrl;
@@ -104,18 +105,30 @@ pub fn redact(url: &str) -> String {
         .and_then(|a| head[a..].find('/').map(|p| a + p))
         .unwrap_or(if head.starts_with('/') { 0 } else { head.len() });
     let (authority, path) = head.split_at(path_start);
+    let mut after_hook = false;
     let path: Vec<&str> = path
         .split('/')
         .map(|segment| {
-            if token_like(segment) {
+            let shown = if (after_hook && !segment.is_empty() && segment != "send")
+                || token_like(segment)
+            {
                 REDACTED
             } else {
                 segment
-            }
+            };
+            after_hook |= HOOK_SEGMENTS
+                .iter()
+                .any(|h| segment.eq_ignore_ascii_case(h));
+            shown
         })
         .collect();
     format!("{authority}{}{tail}", path.join("/"))
 }
+
+/// Path segments after which every segment is a token: Feishu's
+/// `/bot/v2/hook/{token}`, Slack-style `/services/T/B/{token}`, and the
+/// like (but `send`, WeCom's `/webhook/send?key=…`, is the action).
+const HOOK_SEGMENTS: &[&str] = &["hook", "hooks", "webhook", "webhooks", "services"];
 
 fn token_like(segment: &str) -> bool {
     segment.len() >= 16
@@ -150,9 +163,18 @@ mod tests {
             ),
             (
                 "https://hooks.example/services/T000/B000/SENTINELxxxxxxxx1234",
-                "https://hooks.example/services/T000/B000/***",
+                "https://hooks.example/services/***/***/***",
             ),
             ("http://127.0.0.1:9093/hook", "http://127.0.0.1:9093/hook"),
+            ("http://127.0.0.1:9093/hook/", "http://127.0.0.1:9093/hook/"),
+            (
+                "https://open.feishu.cn/open-apis/bot/v2/hook/SENTINEL3",
+                "https://open.feishu.cn/open-apis/bot/v2/hook/***",
+            ),
+            (
+                "https://open.larksuite.com/open-apis/bot/v2/HOOK/SENTINEL?x=1",
+                "https://open.larksuite.com/open-apis/bot/v2/HOOK/***?x=1",
+            ),
             (
                 "http://h/robot/send?access_token=SENTINEL&timestamp=1&sign=SENTINEL#frag",
                 "http://h/robot/send?access_token=***&timestamp=1&sign=***#frag",
