@@ -52,7 +52,7 @@ pub enum Outgoing {
     /// POST this.
     Http(Request<Bytes>),
     /// Send this over SMTP.
-    Email(Box<OutgoingEmail>),
+    Email(OutgoingEmail),
 }
 
 /// A notifier of the config: `[notifiers.NAME]`, built and checked.
@@ -108,9 +108,7 @@ impl Notifier {
             Channel::WeCom(c) => c.request(digest)?,
             Channel::Feishu(c) => c.request(digest, now)?,
             Channel::Webhook(c) => c.request(digest)?,
-            Channel::Email(c) => {
-                return Ok(Outgoing::Email(Box::new(c.prepare(digest, now, &key)?)))
-            }
+            Channel::Email(c) => return Ok(Outgoing::Email(c.prepare(digest, now, &key)?)),
         };
         // 32 hex digits: always a valid header value.
         if let Ok(value) = HeaderValue::from_str(key.as_str()) {
