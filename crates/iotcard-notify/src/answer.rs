@@ -64,7 +64,8 @@ impl Envelope {
                 channel: self.channel,
                 status,
                 code,
-                message: snippet(&message),
+                // Verbatim, but never a credential the robot echoes.
+                message: snippet(&URL_SECRETS.text(&message)),
                 transient: self.transient.contains(&code)
                     || status.is_server_error()
                     || status == StatusCode::TOO_MANY_REQUESTS,

@@ -49,7 +49,8 @@ impl fmt::Display for ChannelKind {
 /// No variant carries a secret: URLs are shown redacted (`access_token=***`,
 /// `key=***`, a Feishu hook's token as `***`), signing secrets and passwords
 /// never. Provider codes and messages are kept verbatim (a message is cut at
-/// 512 bytes so a hostile answer cannot flood a log).
+/// 512 bytes so a hostile answer cannot flood a log, and a credential it
+/// echoes, `access_token=…`, is shown as `***`).
 ///
 /// Callers never match variants to decide what to do:
 /// [`is_transient`](Self::is_transient) (send again later, with backoff) and

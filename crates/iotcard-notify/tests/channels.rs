@@ -511,6 +511,16 @@ fn statuses_and_unreadable_answers() {
     assert!(e.is_transient());
     assert_eq!(e.status(), Some(StatusCode::BAD_GATEWAY));
     assert!(!e.to_string().contains("SENTINEL"), "{e}");
+    // A code whose message echoes the token: kept, the token hidden.
+    let e = dingtalk::read_answer(&answer(
+        200,
+        r#"{"errcode":300005,"errmsg":"token not exist: access_token=SENTINEL"}"#,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e.provider_message(),
+        Some("token not exist: access_token=***")
+    );
     // 429 with Retry-After.
     let limited = Response::builder()
         .status(429)
