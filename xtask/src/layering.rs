@@ -32,6 +32,7 @@ const OURS: &[&str] = &[
     "iotcard-wire",
     "iotbos-proto",
     "tencent-proto",
+    "iotcard-notify",
     "iotcard-transport",
     "iotcard-facade",
     "iotcard-store",
@@ -65,6 +66,7 @@ const RULES: &[Rule] = &[
                 "iotcard-wire",
                 "iotbos-proto",
                 "tencent-proto",
+                "iotcard-notify",
                 "iotcard-transport",
                 "iotcard-facade",
                 "iotcard-store",
@@ -120,6 +122,23 @@ const RULES: &[Rule] = &[
                 "iotcard-cli",
             ],
             why: "a protocol crate builds on the model and the tolerant readers only",
+        }],
+    },
+    Rule {
+        krate: "iotcard-notify",
+        no_io: true,
+        no_ambient: true,
+        bans: &[Ban {
+            crates: &[
+                "iotcard-wire",
+                "iotbos-proto",
+                "tencent-proto",
+                "iotcard-transport",
+                "iotcard-facade",
+                "iotcard-sim",
+                "iotcard-cli",
+            ],
+            why: "the notification builders know the model only: the sending shell brings the transport",
         }],
     },
     Rule {
@@ -645,6 +664,29 @@ mod tests {
         // A crate merely named like the feature is not the feature.
         let graph = tree(&["iotbos-proto", "clock | std", "now"]);
         assert!(breaches(rule("iotbos-proto"), &graph).is_empty());
+    }
+
+    #[test]
+    fn the_notification_builders_stay_pure_and_below_the_transport() {
+        let graph = tree(&["iotcard-notify", "iotcard-model", "lettre", "fastrand"]);
+        assert!(breaches(rule("iotcard-notify"), &graph).is_empty());
+        // lettre's SMTP transport would bring sockets and TLS.
+        let graph = tree(&["iotcard-notify", "lettre", "socket2", "rustls"]);
+        let found = breaches(rule("iotcard-notify"), &graph);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].contains("rustls, socket2 (it must stay sans-IO)"),
+            "{}",
+            found[0]
+        );
+        let graph = tree(&["iotcard-notify", "iotcard-transport", "chrono | now"]);
+        let found = breaches(rule("iotcard-notify"), &graph);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[1].contains("the sending shell brings the transport"),
+            "{}",
+            found[1]
+        );
     }
 
     #[test]
