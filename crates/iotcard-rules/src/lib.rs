@@ -1,0 +1,98 @@
+//! Alert rules for fleets of IoT SIM cards: a pure function of (snapshots,
+//! previous alert state, now).
+//!
+//! ```
+//! use iotcard_model::{CardSnapshot, DataAmount, Plan, Usage};
+//! use iotcard_rules::{
+//!     evaluate, AccountInput, AlertStates, CardInput, Inputs, RuleConfig, RuleSet,
+//!     TransitionKind,
+//! };
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Config {
+//!     rules: Vec<RuleConfig>,
+//! }
+//! let config: Config = toml::from_str(r#"
+//!     [[rules]]
+//!     name = "quota"
+//!     kind = "quota"
+//!     thresholds = [80, 90, 100]
+//!     notify = ["ops"]
+//!     renotify = "24h"
+//!     quiet_hours = "22:00-08:00"
+//!     timezone = "Asia/Shanghai"
+//! "#)?;
+//! let rules = RuleSet::new(config.rules)?;
+//!
+//! let now = "2026-03-10T12:00:00+08:00".parse()?;
+//! let card = CardInput {
+//!     key: "1064804085884".into(),
+//!     taken_at: Some(now),
+//!     snapshot: CardSnapshot {
+//!         usage: Some(Usage { data_used: Some(DataAmount::mb(910.into())), ..Usage::default() }),
+//!         plan: Some(Plan { included_data: Some(DataAmount::mb(1000.into())), ..Plan::default() }),
+//!         ..CardSnapshot::default()
+//!     },
+//!     ..CardInput::default()
+//! };
+//! let inputs = Inputs {
+//!     accounts: vec![AccountInput {
+//!         profile: "acme".into(),
+//!         provider: "iotbos".into(),
+//!         cards: vec![card],
+//!         ..AccountInput::default()
+//!     }],
+//! };
+//! let (transitions, state) = evaluate(&rules, &inputs, &AlertStates::new(), now);
+//! assert_eq!(transitions.len(), 1);
+//! assert_eq!(transitions[0].kind, TransitionKind::Firing);
+//! assert_eq!(
+//!     transitions[0].figures.to_string(),
+//!     "data used 910 MB of 1000 MB (91.00%), past the 90% step"
+//! );
+//! // The same evaluation again notifies nobody.
+//! let (again, _) = evaluate(&rules, &inputs, &state, now);
+//! assert!(again.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The configuration's `[[rules]]` tables deserialize into [`RuleConfig`]
+//! (unknown keys are errors); [`RuleSet::new`] validates them, with errors
+//! naming the rule, and [`Rule::explain`] says what each does. The inputs
+//! ([`Inputs`]) are provider-neutral: per account its syncs and cards, per
+//! card its latest snapshot, recent daily usage and status changes.
+//! [`evaluate`] gives [`Transition`]s (pending, firing, renotify,
+//! resolved, each with the figures that made it and when to notify) and
+//! the next [`AlertStates`], a serializable value for the store, so a
+//! restart neither repeats nor forgets a notification. [`replay`] runs
+//! rules over stored history.
+//!
+//! The crate reads no clock and does no I/O: `now` is always an argument.
+#![deny(missing_docs)]
+
+mod config;
+mod duration;
+mod error;
+mod evaluate;
+mod figures;
+mod inputs;
+mod quiet;
+mod replay;
+pub mod rules;
+mod scope;
+mod state;
+
+pub use config::{Amount, KindName, Rule, RuleConfig, RuleKind, RuleSet, Severity, Share};
+pub use duration::Span;
+pub use error::RulesError;
+pub use evaluate::{evaluate, evaluate_in_place};
+pub use figures::{Figures, Measure};
+pub use inputs::{
+    AccountInput, CardInput, DayUsage, Inputs, PassOutcome, PeriodKind, StatusChange, SyncInfo,
+};
+pub use quiet::{QuietHours, TimeZone};
+pub use replay::{replay, replay_from};
+pub use scope::Scope;
+pub use state::{
+    AlertKey, AlertRecord, AlertState, AlertStates, Phase, Transition, TransitionKind,
+};
