@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Inputs {
-    /// The accounts.
+    /// The accounts, each profile once.
     pub accounts: Vec<AccountInput>,
 }
 
@@ -56,7 +56,8 @@ pub struct AccountInput {
     pub period: PeriodKind,
     /// The account's syncs.
     pub sync: SyncInfo,
-    /// The cards; each once.
+    /// The cards, each key once (a key listed twice would be evaluated
+    /// twice, its second entry seeing what the first left).
     pub cards: Vec<CardInput>,
     /// `true` when `cards` is only some of the account's cards (an
     /// evaluation in chunks): alerts of cards not listed are then kept.

@@ -61,7 +61,10 @@ impl SyncRule {
         });
         let failing = self.share.and_then(|share| {
             let pass = pass.filter(|p| p.asked > 0)?;
-            let limit = if prev.is_some() {
+            // The margin holds a failing alert, not one stale only.
+            let was_failing =
+                prev.is_some_and(|p| matches!(p.figures, Figures::Sync { failing: true, .. }));
+            let limit = if was_failing {
                 share - self.hysteresis / Decimal::ONE_HUNDRED
             } else {
                 share
