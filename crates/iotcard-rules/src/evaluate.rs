@@ -2,7 +2,7 @@
 
 use iotcard_model::Instant;
 
-use crate::rules::{cst_date, CardCtx};
+use crate::rules::{CardCtx, Clock};
 use crate::state::{advance, AccountAlerts, Change, Check, Emit, Map, RuleAlerts};
 use crate::{
     AccountInput, AlertKey, AlertState, AlertStates, Inputs, Phase, Rule, RuleKind, RuleSet,
@@ -47,7 +47,7 @@ pub fn evaluate_in_place(
         .iter()
         .map(|r| state.rules.remove(&r.name).unwrap_or_default())
         .collect();
-    let today = cst_date(now);
+    let clock = Clock::new(now);
     for account in &inputs.accounts {
         let mut alerts: Vec<AccountAlerts> = slots
             .iter_mut()
@@ -81,7 +81,7 @@ pub fn evaluate_in_place(
             .collect();
         if !card_rules.is_empty() {
             for card in &account.cards {
-                let ctx = CardCtx::new(now, today, account, card);
+                let ctx = CardCtx::new(&clock, account, card);
                 for &i in &card_rules {
                     let rule = &list[i];
                     if rule.scope.has_card_filters() && !rule.scope.matches_card(card) {

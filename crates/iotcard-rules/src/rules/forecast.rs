@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, TimeDelta};
 use iotcard_model::{DataUnit, Decimal};
 
-use super::{cst_date, cst_midnight, mul, next_month, percent, CardCtx};
+use super::{cst_date, mul, next_month, percent, CardCtx};
 use crate::state::Check;
 use crate::{AlertState, Figures, Measure, RuleConfig, Span};
 
@@ -47,9 +47,9 @@ impl ForecastRule {
         })
     }
 
-    /// The mean daily use over the lookback days before today, if any day
-    /// has a figure (in the card's unit).
-    fn rate(&self, ctx: &CardCtx<'_>, unit: Option<DataUnit>) -> Option<Decimal> {
+    /// The use summed over the lookback days before today that have a
+    /// figure (in the card's unit), and how many they are.
+    fn window(&self, ctx: &CardCtx<'_>, unit: Option<DataUnit>) -> Option<(Decimal, u32)> {
         let first = ctx.today - TimeDelta::days(i64::from(self.lookback_days));
         let mut sum = Decimal::ZERO;
         let mut count = 0u32;
@@ -67,12 +67,12 @@ impl ForecastRule {
                     .map(|d| d.amount),
                 Measure::Sms => day.sms_used.map(|n| Decimal::from(n.0)),
             };
-            if let Some(v) = value {
-                sum = sum.checked_add(v.max(Decimal::ZERO))?;
+            if let Some(v) = value.filter(|v| v.is_sign_positive()) {
+                sum = sum.checked_add(v)?;
                 count += 1;
             }
         }
-        (count > 0).then(|| sum / Decimal::from(count))
+        (count > 0).then_some((sum, count))
     }
 
     pub(crate) fn check(&self, ctx: &CardCtx<'_>, prev: Option<&AlertState>) -> Check {
@@ -85,8 +85,7 @@ impl ForecastRule {
         if allowance <= Decimal::ZERO {
             return Check::Unknown;
         }
-        let next = next_month(ctx.today);
-        let period_ends_on = next.pred_opt().unwrap_or(ctx.today);
+        let period_ends_on = next_month(ctx.today).pred_opt().unwrap_or(ctx.today);
         let figures = |used, daily_rate, projected_percent, runs_out_on: Option<NaiveDate>| {
             Figures::Forecast {
                 measure: self.measure,
@@ -105,21 +104,27 @@ impl ForecastRule {
                 prev.map(|_| figures(Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, None)),
             );
         }
-        let Some(rate) = self.rate(ctx, unit) else {
+        let Some((sum, count)) = self.window(ctx, unit) else {
             return Check::Unknown;
         };
-        let secs_left = (cst_midnight(next) - ctx.now).num_seconds().max(0);
-        let days_left = Decimal::from(secs_left) / Decimal::from(86_400);
-        let projected = used.saturating_add(mul(rate, days_left));
+        let secs_left = Decimal::from(ctx.secs_to_month_end);
+        let count = Decimal::from(count);
+        let day = Decimal::from(86_400);
+        // projected = used + sum / count × secs_left / 86400, compared with
+        // limit% of the allowance without dividing (the common path).
         let limit = if prev.is_some() {
             Decimal::ONE_HUNDRED - self.hysteresis
         } else {
             Decimal::ONE_HUNDRED
         };
-        let active = mul(projected, Decimal::ONE_HUNDRED) >= mul(limit, allowance);
+        let scaled = mul(mul(used, count), day).saturating_add(mul(sum, secs_left));
+        let active =
+            mul(scaled, Decimal::ONE_HUNDRED) >= mul(mul(mul(limit, allowance), count), day);
         if !active && prev.is_none() {
             return Check::Clear(None);
         }
+        let rate = sum / count;
+        let projected = used.saturating_add(mul(rate, secs_left) / day);
         let runs_out_on = if used >= allowance {
             Some(ctx.today)
         } else if rate > Decimal::ZERO {

@@ -35,24 +35,43 @@ pub(crate) struct CardCtx<'a> {
     /// calendar-month provider, a snapshot of an earlier month): this
     /// period has used nothing yet.
     pub stale_period: bool,
+    /// Seconds from `now` to the end of the calendar month (CST).
+    pub secs_to_month_end: i64,
 }
 
-impl<'a> CardCtx<'a> {
-    pub(crate) fn new(
-        now: Instant,
-        today: NaiveDate,
-        account: &AccountInput,
-        card: &'a CardInput,
-    ) -> Self {
-        let stale_period = account.period == PeriodKind::CalendarMonth
-            && card
-                .taken_at
-                .is_some_and(|t| month_index(cst_date(t)) < month_index(today));
+/// What every card's context shares in one evaluation: computed once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Clock {
+    pub now: Instant,
+    pub today: NaiveDate,
+    pub today_month: i32,
+    pub secs_to_month_end: i64,
+}
+
+impl Clock {
+    pub(crate) fn new(now: Instant) -> Self {
+        let today = cst_date(now);
         Self {
             now,
             today,
+            today_month: month_index(today),
+            secs_to_month_end: (cst_midnight(next_month(today)) - now).num_seconds().max(0),
+        }
+    }
+}
+
+impl<'a> CardCtx<'a> {
+    pub(crate) fn new(clock: &Clock, account: &AccountInput, card: &'a CardInput) -> Self {
+        let stale_period = account.period == PeriodKind::CalendarMonth
+            && card
+                .taken_at
+                .is_some_and(|t| month_index(cst_date(t)) < clock.today_month);
+        Self {
+            now: clock.now,
+            today: clock.today,
             card,
             stale_period,
+            secs_to_month_end: clock.secs_to_month_end,
         }
     }
 

@@ -70,6 +70,10 @@ impl QuotaRule {
         };
         // used × 100 ≥ t × allowance: no division on the common path.
         let used100 = mul(used, Decimal::ONE_HUNDRED);
+        if prev.is_none() && used100 < mul(self.thresholds[0], allowance) {
+            // Below the lowest step: the common case.
+            return Check::Clear(None);
+        }
         let crossed = self
             .thresholds
             .iter()

@@ -73,6 +73,13 @@ impl SpikeRule {
             return Check::Unknown;
         }
         let window = &mut window[..n];
+        if prev.is_none() {
+            // The median is at least the smallest day: no spike above k × that.
+            let least = window.iter().copied().min().unwrap_or_default();
+            if used.amount < self.min_amount || used.amount <= mul(self.factor, least) {
+                return Check::Clear(None);
+            }
+        }
         window.sort_unstable();
         let median = if n % 2 == 1 {
             window[n / 2]
