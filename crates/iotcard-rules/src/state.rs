@@ -320,14 +320,28 @@ pub(crate) enum Check {
     Unknown,
     /// The condition does not hold; the figures are given when an alert
     /// exists (for its resolution).
-    Clear(Option<Figures>),
+    Clear(Option<Box<Figures>>),
     /// The condition holds.
     Active {
         /// The quota step.
         step: Option<Decimal>,
-        /// The figures.
-        figures: Figures,
+        /// The figures (boxed: the check of a card with nothing to say
+        /// stays small).
+        figures: Box<Figures>,
     },
+}
+
+impl Check {
+    pub(crate) fn active(step: Option<Decimal>, figures: Figures) -> Self {
+        Check::Active {
+            step,
+            figures: Box::new(figures),
+        }
+    }
+
+    pub(crate) fn clear(figures: Option<Figures>) -> Self {
+        Check::Clear(figures.map(Box::new))
+    }
 }
 
 /// What to do with an alert's slot.
@@ -383,7 +397,7 @@ pub(crate) fn advance(
                 fired_at: firing.then_some(now),
                 last_notified: n,
                 step,
-                figures: figures.clone(),
+                figures: (*figures).clone(),
                 seen: true,
             };
             let emit = Emit {
@@ -394,7 +408,7 @@ pub(crate) fn advance(
                 },
                 notify_at: n,
                 since: now,
-                figures,
+                figures: *figures,
             };
             (Change::Insert(state), Some(emit))
         }
@@ -403,13 +417,13 @@ pub(crate) fn advance(
                 kind: TransitionKind::Resolved,
                 notify_at: rule.send_resolved.then(notify_at),
                 since: state.since,
-                figures: figures.unwrap_or_else(|| state.figures.clone()),
+                figures: figures.map_or_else(|| state.figures.clone(), |f| *f),
             });
             (Change::Remove, emit)
         }
         (Some(state), Check::Active { step, figures }) => {
             state.seen = true;
-            state.figures = figures;
+            state.figures = *figures;
             let emit = match state.phase {
                 Phase::Pending => {
                     state.step = step;

@@ -39,7 +39,7 @@ impl ExpiryRule {
         let Some(expires_at) = ctx.card.snapshot.expires_at else {
             // No expiry known for this card (providers give none for cards
             // that are not active).
-            return Check::Clear(prev.map(|_| Figures::Expiry {
+            return Check::clear(prev.map(|_| Figures::Expiry {
                 expires_at: None,
                 days_left: None,
             }));
@@ -62,12 +62,9 @@ impl ExpiryRule {
             days_left: Some(secs_left.div_euclid(86_400)),
         };
         if active {
-            Check::Active {
-                step: None,
-                figures,
-            }
+            Check::active(None, figures)
         } else {
-            Check::Clear(Some(figures))
+            Check::clear(Some(figures))
         }
     }
 

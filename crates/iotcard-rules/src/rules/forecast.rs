@@ -100,7 +100,7 @@ impl ForecastRule {
         };
         if ctx.stale_period {
             // A new month: nothing used yet, whatever the rate.
-            return Check::Clear(
+            return Check::clear(
                 prev.map(|_| figures(Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, None)),
             );
         }
@@ -145,12 +145,9 @@ impl ForecastRule {
             runs_out_on,
         );
         if active {
-            Check::Active {
-                step: None,
-                figures: f,
-            }
+            Check::active(None, f)
         } else {
-            Check::Clear(Some(f))
+            Check::clear(Some(f))
         }
     }
 

@@ -101,11 +101,8 @@ impl QuotaRule {
             step,
         };
         match step {
-            Some(step) => Check::Active {
-                step: Some(step),
-                figures,
-            },
-            None => Check::Clear(Some(figures)),
+            Some(step) => Check::active(Some(step), figures),
+            None => Check::clear(Some(figures)),
         }
     }
 

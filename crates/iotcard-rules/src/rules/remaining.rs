@@ -50,7 +50,7 @@ impl RemainingRule {
         };
         if ctx.stale_period {
             // A new period gives a new allowance.
-            return Check::Clear(prev.map(|p| p.figures.clone()));
+            return Check::clear(prev.map(|p| p.figures.clone()));
         }
         let limit = if prev.is_some() {
             self.amount.saturating_add(self.hysteresis)
@@ -67,12 +67,9 @@ impl RemainingRule {
             below: self.amount,
         };
         if active {
-            Check::Active {
-                step: None,
-                figures,
-            }
+            Check::active(None, figures)
         } else {
-            Check::Clear(Some(figures))
+            Check::clear(Some(figures))
         }
     }
 

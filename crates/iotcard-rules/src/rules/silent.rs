@@ -59,12 +59,9 @@ impl SilentRule {
             last_used_on: last_used,
         };
         if active {
-            Check::Active {
-                step: None,
-                figures,
-            }
+            Check::active(None, figures)
         } else {
-            Check::Clear(Some(figures))
+            Check::clear(Some(figures))
         }
     }
 

@@ -52,7 +52,7 @@ impl SpikeRule {
         };
         if latest.day < ctx.today - TimeDelta::days(1) {
             // No figure for today or yesterday: no spike now.
-            return Check::Clear(prev.map(|p| p.figures.clone()));
+            return Check::clear(prev.map(|p| p.figures.clone()));
         }
         let first = latest.day - TimeDelta::days(7);
         let mut window = [Decimal::ZERO; 7];
@@ -97,12 +97,9 @@ impl SpikeRule {
             factor: self.factor,
         };
         if active {
-            Check::Active {
-                step: None,
-                figures,
-            }
+            Check::active(None, figures)
         } else {
-            Check::Clear(Some(figures))
+            Check::clear(Some(figures))
         }
     }
 

@@ -102,12 +102,9 @@ impl StatusRule {
             changed_at,
         };
         if active {
-            Check::Active {
-                step: None,
-                figures,
-            }
+            Check::active(None, figures)
         } else {
-            Check::Clear(Some(figures))
+            Check::clear(Some(figures))
         }
     }
 
