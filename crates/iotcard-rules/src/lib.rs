@@ -67,6 +67,38 @@
 //! restart neither repeats nor forgets a notification. [`replay`] runs
 //! rules over stored history.
 //!
+//! # Semantics
+//!
+//! - **An alert** is one rule for one card of one account ([`AlertKey`]),
+//!   or for the account itself (`sync`). It has no state until its
+//!   condition holds; it is then pending or firing until it resolves.
+//! - **`for`**: a condition that holds goes *pending* ([`TransitionKind::Pending`],
+//!   no notification) and *fires* at the first evaluation at least `for`
+//!   after it began to hold; one that clears while pending goes away
+//!   silently. `for = "0s"` (the default) fires at once.
+//! - **Hysteresis**: an alert that holds is kept until its value is past
+//!   the threshold by a margin: `quota` and `forecast` by `hysteresis`
+//!   percentage points (5), `remaining` by an amount (a tenth of `amount`),
+//!   `expiry` by days (0), the `sync` failure share by points (5). A quota
+//!   alert goes up a step as soon as usage crosses it (a notification), and
+//!   down a step only below the step less the margin (silently).
+//! - **`renotify`**: a firing alert notifies again once `renotify` has
+//!   passed since its last notification; never when not given.
+//! - **Quiet hours**: a notification due inside them (firing, renotify,
+//!   resolved) carries [`Transition::notify_at`] at their end, in the
+//!   rule's time zone; it is deferred, never dropped, and re-notification
+//!   counts from when it goes.
+//! - **Resolved**: a firing alert whose condition no longer holds, or whose
+//!   card left the rule's scope or its account's list, resolves with the
+//!   figures now (a notification unless `send_resolved = false`).
+//! - **Unknown figures** (no snapshot, no usage, too little history) leave
+//!   an alert as it is: a platform that stops answering neither fires nor
+//!   resolves the cards' alerts; the `sync` rule says so, once.
+//! - **Periods**: IoTBOS counts by calendar month in China Standard Time:
+//!   after midnight CST on the 1st, a snapshot of the previous month counts
+//!   as nothing used yet (quota and forecast alerts resolve). Tencent
+//!   reports its own period; a new one shows as usage dropping.
+//!
 //! The crate reads no clock and does no I/O: `now` is always an argument.
 #![deny(missing_docs)]
 
