@@ -135,18 +135,7 @@ pub fn evaluate_in_place(
                     sweep(&mut a.cards, &mut gone);
                 }
             }
-            gone.sort_by(|x, y| x.0.cmp(&y.0));
-            for (card, state) in gone {
-                if state.phase == Phase::Firing {
-                    let emit = Emit {
-                        kind: TransitionKind::Resolved,
-                        notify_at: rule.send_resolved.then(|| rule.release(now)),
-                        since: state.since,
-                        figures: state.figures,
-                    };
-                    out.push(emit.into_transition(key(rule, account, card.as_ref()), rule, now));
-                }
-            }
+            resolve_gone(rule, &account.profile, gone, now, &mut out);
         }
 
         for (slot, a) in slots.iter_mut().zip(alerts) {
@@ -161,6 +150,74 @@ pub fn evaluate_in_place(
         }
     }
     out
+}
+
+/// Resolves the card alerts of one account whose card is no longer
+/// `present`, for every card rule: the last step of an evaluation in chunks
+/// ([`AccountInput::partial`]), once every chunk has been evaluated. Gives
+/// the resolutions (in key order); an alert that was only pending goes
+/// away silently.
+pub fn resolve_absent(
+    rules: &RuleSet,
+    state: &mut AlertStates,
+    profile: &str,
+    present: impl Fn(&str) -> bool,
+    now: Instant,
+) -> Vec<Transition> {
+    let mut out = Vec::new();
+    for rule in rules.rules().iter().filter(|r| !r.is_account_level()) {
+        let Some(slot) = state.rules.get_mut(&rule.name) else {
+            continue;
+        };
+        let Some(alerts) = slot.accounts.get_mut(profile) else {
+            continue;
+        };
+        let absent: Vec<String> = alerts
+            .cards
+            .keys()
+            .filter(|k| !present(k))
+            .cloned()
+            .collect();
+        let gone: Vec<(Option<String>, AlertState)> = absent
+            .into_iter()
+            .filter_map(|k| alerts.cards.remove(&k).map(|s| (Some(k), s)))
+            .collect();
+        if alerts.is_empty() {
+            slot.accounts.remove(profile);
+        }
+        if slot.accounts.is_empty() {
+            state.rules.remove(&rule.name);
+        }
+        resolve_gone(rule, profile, gone, now, &mut out);
+    }
+    out
+}
+
+/// The resolutions of alerts taken out of the state, in key order.
+fn resolve_gone(
+    rule: &Rule,
+    profile: &str,
+    mut gone: Vec<(Option<String>, AlertState)>,
+    now: Instant,
+    out: &mut Vec<Transition>,
+) {
+    gone.sort_by(|x, y| x.0.cmp(&y.0));
+    for (card, state) in gone {
+        if state.phase == Phase::Firing {
+            let emit = Emit {
+                kind: TransitionKind::Resolved,
+                notify_at: rule.send_resolved.then(|| rule.release(now)),
+                since: state.since,
+                figures: state.figures,
+            };
+            let key = AlertKey {
+                rule: rule.name.clone(),
+                account: profile.to_owned(),
+                card,
+            };
+            out.push(emit.into_transition(key, rule, now));
+        }
+    }
 }
 
 /// Takes the alerts the evaluation did not touch out of `cards`, and

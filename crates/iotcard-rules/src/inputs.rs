@@ -60,7 +60,9 @@ pub struct AccountInput {
     /// twice, its second entry seeing what the first left).
     pub cards: Vec<CardInput>,
     /// `true` when `cards` is only some of the account's cards (an
-    /// evaluation in chunks): alerts of cards not listed are then kept.
+    /// evaluation in chunks): alerts of cards not listed are then kept, and
+    /// [`crate::resolve_absent`] resolves those of cards gone once every
+    /// chunk is through.
     /// When `false`, an alert of a card not listed (gone, or out of a
     /// rule's scope) resolves.
     pub partial: bool,

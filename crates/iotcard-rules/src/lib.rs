@@ -117,7 +117,7 @@ mod state;
 pub use config::{Amount, KindName, Rule, RuleConfig, RuleKind, RuleSet, Severity, Share};
 pub use duration::Span;
 pub use error::RulesError;
-pub use evaluate::{evaluate, evaluate_in_place};
+pub use evaluate::{evaluate, evaluate_in_place, resolve_absent};
 pub use figures::{Figures, Measure};
 pub use inputs::{
     AccountInput, CardInput, DayUsage, Inputs, PassOutcome, PeriodKind, StatusChange, SyncInfo,

@@ -516,3 +516,117 @@ fn transitions_have_a_stable_idempotency_key() {
     assert_eq!(json["figures"]["kind"], "quota");
     assert_eq!(json["figures"]["percent"], "90.00");
 }
+
+#[test]
+fn an_account_evaluated_in_chunks_resolves_its_gone_cards_at_the_end() {
+    let set = rules(QUOTA);
+    let mut run = Run::new(set.clone());
+    let now = at("2026-03-10T12:00:00+08:00");
+    let chunk = |keys: &[&str]| {
+        let mut a = account(
+            "a",
+            "iotbos",
+            keys.iter().map(|k| card(k, 900, 1000, now)).collect(),
+        );
+        a.partial = true;
+        one(a)
+    };
+    run.at(now, &chunk(&["c1", "c2"]));
+    run.at(now, &chunk(&["c3"]));
+    assert_eq!(run.state.len(), 3);
+    // The next pass: c2 is gone; chunks of what is left, then the sweep.
+    let later = now + TimeDelta::hours(1);
+    assert!(run.at(later, &chunk(&["c1"])).is_empty());
+    assert!(run.at(later, &chunk(&["c3"])).is_empty());
+    let present = ["c1", "c3"];
+    let r =
+        iotcard_rules::resolve_absent(&set, &mut run.state, "a", |k| present.contains(&k), later);
+    assert_eq!(kinds(&r), [Resolved]);
+    assert_eq!(r[0].key.to_string(), "quota a/c2");
+    assert_eq!(run.state.len(), 2);
+    let again =
+        iotcard_rules::resolve_absent(&set, &mut run.state, "a", |k| present.contains(&k), later);
+    assert!(again.is_empty());
+}
+
+#[test]
+fn the_sync_failure_share_has_a_margin() {
+    let mut run = Run::new(rules(
+        "[[rules]]\nname = \"failing\"\nkind = \"sync\"\nshare = \"50%\"\n",
+    ));
+    let now = at("2026-03-10T12:00:00+08:00");
+    let pass = |run: &mut Run, failed: u64| {
+        let mut a = account("acme", "iotbos", vec![]);
+        a.sync = sync(Some(now), now, 100, failed);
+        run.at(now, &one(a))
+    };
+    assert!(pass(&mut run, 50).is_empty(), "half is not more than half");
+    assert_eq!(kinds(&pass(&mut run, 52)), [Firing]);
+    assert!(pass(&mut run, 47).is_empty(), "within 5 points");
+    assert_eq!(kinds(&pass(&mut run, 44)), [Resolved]);
+    // No pass yet: nothing known, nothing said.
+    let mut a = account("acme", "iotbos", vec![]);
+    a.sync = iotcard_rules::SyncInfo::default();
+    assert!(run.at(now, &one(a)).is_empty());
+}
+
+#[test]
+fn status_changes_to_or_from_only_and_within() {
+    let set = rules(
+        "[[rules]]\nname = \"to\"\nkind = \"status\"\nto = \"disabled\"\nwithin = \"1d\"\n\
+         [[rules]]\nname = \"from\"\nkind = \"status\"\nfrom = \"active\"\n",
+    );
+    let mut run = Run::new(set);
+    let changed = at("2026-03-10T11:00:00+08:00");
+    let input = |now, status: CardStatus, from: CardStatus| {
+        let mut c = card("c1", 0, 1000, now);
+        c.snapshot.status = Some(status.clone());
+        c.status_changes = vec![StatusChange {
+            at: changed,
+            from: Some(from),
+            to: Some(status),
+        }];
+        one(account("a", "iotbos", vec![c]))
+    };
+    let now = at("2026-03-10T12:00:00+08:00");
+    let t = run.at(now, &input(now, CardStatus::Disabled, CardStatus::Testing));
+    assert_eq!(
+        t.iter().map(|t| t.key.rule.as_str()).collect::<Vec<_>>(),
+        ["to"],
+        "testing → disabled is a change to disabled, not from active"
+    );
+    // A day after the change it no longer counts.
+    let later = changed + TimeDelta::days(1) + TimeDelta::minutes(1);
+    let r = run.at(
+        later,
+        &input(later, CardStatus::Disabled, CardStatus::Testing),
+    );
+    assert_eq!(kinds(&r), [Resolved]);
+    let t = run.at(
+        later,
+        &input(later, CardStatus::Suspended, CardStatus::Active),
+    );
+    assert_eq!(
+        t.iter().map(|t| t.key.rule.as_str()).collect::<Vec<_>>(),
+        ["from"]
+    );
+}
+
+#[test]
+fn a_forecast_without_history_says_nothing() {
+    let mut run = Run::new(rules("[[rules]]\nname = \"f\"\nkind = \"forecast\"\n"));
+    let now = at("2026-03-10T12:00:00+08:00");
+    // 99% used but no day of history: no rate, no forecast (quota's job).
+    assert!(run
+        .at(
+            now,
+            &one(account("a", "iotbos", vec![card("c1", 990, 1000, now)]))
+        )
+        .is_empty());
+    // Only today's figure: still no complete day.
+    let mut c = card("c1", 990, 1000, now);
+    c.days = days(day("2026-03-10"), &[500]);
+    assert!(run
+        .at(now, &one(account("a", "iotbos", vec![c])))
+        .is_empty());
+}
