@@ -254,3 +254,26 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The configuration's value readers refuse, never panic.
+    #[test]
+    fn value_readers_never_panic(s in "\\PC{0,24}", digits in "[0-9]{1,25}[smhdw]{0,2}") {
+        let _ = s.parse::<iotcard_rules::Span>();
+        let _ = digits.parse::<iotcard_rules::Span>();
+        let _ = s.parse::<iotcard_rules::QuietHours>();
+        let _ = s.parse::<iotcard_rules::TimeZone>();
+        let _ = s.parse::<iotcard_rules::Amount>();
+        let _ = s.parse::<iotcard_rules::Share>();
+        let _ = toml::from_str::<toml::Value>(&format!("[[rules]]\nname = \"x\"\nkind = \"quota\"\n{s}"))
+            .ok()
+            .map(|_| support::try_rules(&format!("[[rules]]\nname = \"x\"\nkind = \"quota\"\n{s}")));
+    }
+
+    /// A span prints in a form that reads back as itself.
+    #[test]
+    fn spans_round_trip(secs in 0u64..(100 * 366 * 86_400)) {
+        let span = iotcard_rules::Span::from_secs(secs);
+        prop_assert_eq!(span.to_string().parse::<iotcard_rules::Span>().unwrap(), span);
+    }
+}
