@@ -126,5 +126,5 @@ pub use quiet::{QuietHours, TimeZone};
 pub use replay::{replay, replay_from};
 pub use scope::Scope;
 pub use state::{
-    AlertKey, AlertRecord, AlertState, AlertStates, Phase, Transition, TransitionKind,
+    AlertKey, AlertRecord, AlertState, AlertStates, Phase, StateChanges, Transition, TransitionKind,
 };

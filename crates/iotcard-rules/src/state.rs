@@ -207,6 +207,41 @@ impl AlertStates {
     }
 }
 
+/// What changed between two alert states: the rows a store writes.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct StateChanges {
+    /// Alerts new or changed (phase, times, step or figures), sorted by key.
+    pub upserts: Vec<AlertRecord>,
+    /// Alerts gone, sorted.
+    pub removals: Vec<AlertKey>,
+}
+
+impl StateChanges {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.upserts.is_empty() && self.removals.is_empty()
+    }
+}
+
+impl AlertStates {
+    /// What changed from `before` to `self`, so a store writes only those
+    /// rows rather than every alert after each evaluation.
+    pub fn changes_since(&self, before: &AlertStates) -> StateChanges {
+        let mut changes = StateChanges::default();
+        for record in self.records() {
+            if before.get(&record.key) != Some(&record.state) {
+                changes.upserts.push(record);
+            }
+        }
+        for record in before.records() {
+            if self.get(&record.key).is_none() {
+                changes.removals.push(record.key);
+            }
+        }
+        changes
+    }
+}
+
 impl From<Vec<AlertRecord>> for AlertStates {
     fn from(records: Vec<AlertRecord>) -> Self {
         let mut states = AlertStates::new();

@@ -267,3 +267,27 @@ fn replay_shows_when_each_rule_would_have_fired() {
         ]
     );
 }
+
+#[test]
+fn the_store_writes_only_the_alerts_that_changed() {
+    let mut run = Run::new(rules(QUOTA));
+    let now = at("2026-03-10T12:00:00+08:00");
+    let input = |used: [i64; 3]| {
+        let cards = used
+            .iter()
+            .enumerate()
+            .map(|(i, u)| card(&format!("c{i}"), *u, 1000, now))
+            .collect();
+        one(account("a", "iotbos", cards))
+    };
+    run.at(now, &input([850, 950, 100]));
+    let before = run.state.clone();
+    // c0 unchanged, c1 resolves, c2 fires.
+    run.at(now, &input([850, 100, 900]));
+    let changes = run.state.changes_since(&before);
+    let upserts: Vec<String> = changes.upserts.iter().map(|r| r.key.to_string()).collect();
+    let removals: Vec<String> = changes.removals.iter().map(ToString::to_string).collect();
+    assert_eq!(upserts, ["quota a/c2"]);
+    assert_eq!(removals, ["quota a/c1"]);
+    assert!(run.state.changes_since(&run.state).is_empty());
+}
