@@ -33,6 +33,7 @@ const OURS: &[&str] = &[
     "iotbos-proto",
     "tencent-proto",
     "iotcard-notify",
+    "iotcard-rules",
     "iotcard-transport",
     "iotcard-facade",
     "iotcard-store",
@@ -67,6 +68,7 @@ const RULES: &[Rule] = &[
                 "iotbos-proto",
                 "tencent-proto",
                 "iotcard-notify",
+                "iotcard-rules",
                 "iotcard-transport",
                 "iotcard-facade",
                 "iotcard-store",
@@ -139,6 +141,26 @@ const RULES: &[Rule] = &[
                 "iotcard-cli",
             ],
             why: "the notification builders know the model only: the sending shell brings the transport",
+        }],
+    },
+    Rule {
+        krate: "iotcard-rules",
+        no_io: true,
+        no_ambient: true,
+        bans: &[Ban {
+            crates: &[
+                "iotcard-wire",
+                "iotbos-proto",
+                "tencent-proto",
+                "iotcard-notify",
+                "iotcard-transport",
+                "iotcard-facade",
+                "iotcard-store",
+                "iotcard-sim",
+                "iotcard-cli",
+            ],
+            why: "rule evaluation is a pure function over the model: the inputs, the alert state \
+                  and `now` come from the caller, and the messages are the notifier's",
         }],
     },
     Rule {

@@ -1,0 +1,279 @@
+//! Properties over random rules, fleets and clocks: evaluation never
+//! panics, is idempotent at a fixed `now`, and its state survives the
+//! store.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, TimeDelta};
+use iotcard_model::{
+    CardSnapshot, CardStatus, DataAmount, DataUnit, Decimal, Instant, Plan, Remaining, SmsCount,
+    Usage,
+};
+use iotcard_rules::{
+    evaluate, AccountInput, AlertStates, CardInput, DayUsage, Inputs, PassOutcome, PeriodKind,
+    RuleSet, StatusChange, SyncInfo, TransitionKind,
+};
+use proptest::prelude::*;
+use support::rules;
+
+const KINDS: &[&str] = &[
+    "kind = \"quota\"\nthresholds = [50, 80, 100]",
+    "kind = \"quota\"\nmeasure = \"sms\"\nthresholds = [90]\nhysteresis = 0",
+    "kind = \"forecast\"\nlookback = \"3d\"",
+    "kind = \"remaining\"\namount = 100",
+    "kind = \"expiry\"\nwithin = \"30d\"\nhysteresis = 2",
+    "kind = \"status\"\nstatus = \"disabled\"",
+    "kind = \"status\"\nfrom = \"active\"\nwithin = \"2d\"",
+    "kind = \"silent\"\ndays = 2",
+    "kind = \"spike\"\nfactor = 2\nmin_amount = 0",
+    "kind = \"sync\"\nolder_than = \"1h\"\nshare = 0.3",
+];
+
+fn rule_set() -> impl Strategy<Value = RuleSet> {
+    proptest::collection::vec(
+        (
+            0..KINDS.len(),
+            prop_oneof![Just("0s"), Just("30m"), Just("2h")],
+            proptest::option::of(prop_oneof![Just("1h"), Just("1d")]),
+            proptest::option::of(prop_oneof![Just("22:00-08:00"), Just("09:00-17:00")]),
+            any::<bool>(),
+        ),
+        1..6,
+    )
+    .prop_map(|specs| {
+        let mut text = String::new();
+        for (i, (kind, for_, renotify, quiet, scoped)) in specs.into_iter().enumerate() {
+            text.push_str(&format!(
+                "[[rules]]\nname = \"r{i}\"\n{}\nfor = \"{for_}\"\n",
+                KINDS[kind]
+            ));
+            if let Some(r) = renotify {
+                text.push_str(&format!("renotify = \"{r}\"\n"));
+            }
+            if let Some(q) = quiet {
+                text.push_str(&format!("quiet_hours = \"{q}\"\n"));
+            }
+            if scoped {
+                text.push_str("profiles = [\"a0\"]\n");
+            }
+        }
+        rules(&text)
+    })
+}
+
+fn amount() -> impl Strategy<Value = Option<DataAmount>> {
+    proptest::option::of(
+        (
+            prop_oneof![-2000i64..3000, Just(i64::MAX), Just(i64::MIN)],
+            0u32..4,
+            any::<bool>(),
+        )
+            .prop_map(|(n, scale, mb)| {
+                DataAmount::new(
+                    Decimal::new(n, scale),
+                    if mb {
+                        DataUnit::Mb
+                    } else {
+                        DataUnit::ProviderUnit
+                    },
+                )
+            }),
+    )
+}
+
+fn status() -> impl Strategy<Value = Option<CardStatus>> {
+    proptest::option::of(prop_oneof![
+        Just(CardStatus::Active),
+        Just(CardStatus::Disabled),
+        Just(CardStatus::Suspended),
+        Just(CardStatus::Other("冻结".into())),
+    ])
+}
+
+fn base() -> Instant {
+    "2026-01-31T12:00:00Z".parse().unwrap()
+}
+
+fn card() -> impl Strategy<Value = CardInput> {
+    (
+        0u8..6,
+        proptest::option::of(-200_000i64..200_000),
+        (
+            amount(),
+            amount(),
+            amount(),
+            proptest::option::of(-5i64..60),
+        ),
+        status(),
+        proptest::collection::vec((0i64..12, amount()), 0..10),
+        proptest::collection::vec((-100_000i64..100_000, status(), status()), 0..3),
+        proptest::option::of(-1_000_000i64..5_000_000),
+    )
+        .prop_map(
+            |(key, taken, (used, left, included, sms), status, days, changes, expiry)| {
+                let t = |secs: i64| base() + TimeDelta::seconds(secs);
+                let today = NaiveDate::from_ymd_opt(2026, 2, 5).unwrap();
+                CardInput {
+                    key: format!("c{key}"),
+                    tags: vec![],
+                    taken_at: taken.map(t),
+                    snapshot: CardSnapshot {
+                        status,
+                        usage: Some(Usage {
+                            data_used: used,
+                            sms_used: sms.map(SmsCount),
+                        }),
+                        remaining: Some(Remaining {
+                            data_left: left,
+                            sms_left: sms.map(|s| SmsCount(50 - s)),
+                        }),
+                        plan: Some(Plan {
+                            included_data: included,
+                            included_sms: Some(SmsCount(50)),
+                            ..Plan::default()
+                        }),
+                        expires_at: expiry.map(t),
+                        ..CardSnapshot::default()
+                    },
+                    days: {
+                        let mut d: BTreeMap<NaiveDate, DayUsage> = BTreeMap::new();
+                        for (back, used) in days {
+                            let day = today - TimeDelta::days(back);
+                            d.insert(
+                                day,
+                                DayUsage {
+                                    day,
+                                    data_used: used,
+                                    sms_used: Some(SmsCount(back)),
+                                    period_reset: back == 3,
+                                },
+                            );
+                        }
+                        d.into_values().collect()
+                    },
+                    status_changes: changes
+                        .into_iter()
+                        .map(|(secs, from, to)| StatusChange {
+                            at: t(secs),
+                            from,
+                            to,
+                        })
+                        .collect(),
+                }
+            },
+        )
+}
+
+fn inputs() -> impl Strategy<Value = Inputs> {
+    proptest::collection::vec(
+        (
+            0u8..2,
+            any::<bool>(),
+            proptest::collection::vec(card(), 0..6),
+            proptest::option::of(-20_000i64..1000),
+            proptest::option::of((0u64..20, 0u64..20)),
+            any::<bool>(),
+        ),
+        1..3,
+    )
+    .prop_map(|mut accounts| {
+        // Each account once, each card once in it (the inputs' contract).
+        accounts.sort_by_key(|a| a.0);
+        accounts.dedup_by_key(|a| a.0);
+        for a in &mut accounts {
+            a.2.sort_by(|x, y| x.key.cmp(&y.key));
+            a.2.dedup_by(|x, y| x.key == y.key);
+        }
+        accounts
+    })
+    .prop_map(|accounts| Inputs {
+        accounts: accounts
+            .into_iter()
+            .map(|(p, iotbos, cards, success, pass, partial)| AccountInput {
+                profile: format!("a{p}"),
+                provider: if iotbos { "iotbos" } else { "tencent" }.into(),
+                period: if iotbos {
+                    PeriodKind::CalendarMonth
+                } else {
+                    PeriodKind::Reported
+                },
+                sync: SyncInfo {
+                    last_success: success.map(|s| base() + TimeDelta::seconds(s)),
+                    last_pass: pass.map(|(asked, failed)| PassOutcome {
+                        ended_at: base(),
+                        asked,
+                        answered: asked.saturating_sub(failed),
+                        failed,
+                    }),
+                },
+                cards,
+                partial,
+            })
+            .collect(),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Evaluations at increasing times over changing fleets never panic;
+    /// each, repeated at the same `now` with its own state, says nothing
+    /// more; the state survives JSON; every resolution follows a firing.
+    #[test]
+    fn evaluation_is_total_and_idempotent(
+        rules in rule_set(),
+        steps in proptest::collection::vec((inputs(), 0i64..200_000), 1..6),
+    ) {
+        let mut state = AlertStates::new();
+        let mut now = base();
+        let mut firing = std::collections::BTreeSet::new();
+        for (inputs, advance) in steps {
+            now += TimeDelta::seconds(advance);
+            let (transitions, next) = evaluate(&rules, &inputs, &state, now);
+            for t in &transitions {
+                prop_assert_eq!(t.at, now);
+                if let Some(n) = t.notify_at {
+                    prop_assert!(n >= now && n <= now + TimeDelta::days(1), "{t}");
+                }
+                match t.kind {
+                    TransitionKind::Pending => prop_assert!(!t.notifies()),
+                    TransitionKind::Firing => { firing.insert(t.key.clone()); }
+                    TransitionKind::Renotify => prop_assert!(firing.contains(&t.key), "{t}"),
+                    TransitionKind::Resolved => prop_assert!(firing.remove(&t.key), "{t}"),
+                }
+            }
+            let (again, same) = evaluate(&rules, &inputs, &next, now);
+            prop_assert!(again.is_empty(), "{again:#?}");
+            prop_assert_eq!(&same, &next);
+            let json = serde_json::to_string(&next).unwrap();
+            let back: AlertStates = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(&back, &next);
+            state = back;
+        }
+    }
+}
+
+proptest! {
+    /// The configuration's value readers refuse, never panic.
+    #[test]
+    fn value_readers_never_panic(s in "\\PC{0,24}", digits in "[0-9]{1,25}[smhdw]{0,2}") {
+        let _ = s.parse::<iotcard_rules::Span>();
+        let _ = digits.parse::<iotcard_rules::Span>();
+        let _ = s.parse::<iotcard_rules::QuietHours>();
+        let _ = s.parse::<iotcard_rules::TimeZone>();
+        let _ = s.parse::<iotcard_rules::Amount>();
+        let _ = s.parse::<iotcard_rules::Share>();
+        let _ = toml::from_str::<toml::Value>(&format!("[[rules]]\nname = \"x\"\nkind = \"quota\"\n{s}"))
+            .ok()
+            .map(|_| support::try_rules(&format!("[[rules]]\nname = \"x\"\nkind = \"quota\"\n{s}")));
+    }
+
+    /// A span prints in a form that reads back as itself.
+    #[test]
+    fn spans_round_trip(secs in 0u64..(100 * 366 * 86_400)) {
+        let span = iotcard_rules::Span::from_secs(secs);
+        prop_assert_eq!(span.to_string().parse::<iotcard_rules::Span>().unwrap(), span);
+    }
+}
