@@ -366,7 +366,7 @@ impl Rule {
             if set && !kinds.contains(&kind) {
                 let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
                 return Err(invalid(format!(
-                    "`{key}` does not apply to a {kind} rule (only to {})",
+                    "`{key}` does not apply to the {kind} kind of rule (only to {})",
                     names.join(", ")
                 )));
             }

@@ -175,7 +175,7 @@ fn errors_name_the_rule_and_the_problem() {
         ),
         (
             "name = \"e\"\nkind = \"expiry\"\nwithin = \"30d\"\nthresholds = [80]",
-            "rule \"e\": `thresholds` does not apply to a expiry rule (only to quota)",
+            "rule \"e\": `thresholds` does not apply to the expiry kind of rule (only to quota)",
         ),
         (
             "name = \"e\"\nkind = \"expiry\"",
@@ -203,7 +203,7 @@ fn errors_name_the_rule_and_the_problem() {
         ),
         (
             "name = \"s\"\nkind = \"silent\"\ndays = 3\nhysteresis = 1",
-            "rule \"s\": `hysteresis` does not apply to a silent rule",
+            "rule \"s\": `hysteresis` does not apply to the silent kind of rule",
         ),
         (
             "name = \"q\"\nkind = \"quota\"\nthresholds = [80]\nrenotify = \"0s\"",
