@@ -193,6 +193,25 @@ impl Store {
         }
     }
 
+    /// Up to `limit` of an account's inventory cards whose keys sort after
+    /// `after` (`""` for the first page), sorted: a sync reads a large
+    /// inventory page by page instead of holding it whole.
+    pub async fn inventory_page(
+        &self,
+        account: AccountId,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<CardNumber>> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let after = after.to_owned();
+                db.call(move |c| sqlite::inventory_page(c, account, &after, limit))
+                    .await
+            }
+            Inner::Postgres(db) => db.inventory_page(account, after, limit).await,
+        }
+    }
+
     /// The latest snapshot of every card matching `filter`, by profile and
     /// card key. `now` is what "expiring within" and "silent for" count from.
     pub async fn fleet(&self, filter: &FleetFilter, now: Instant) -> Result<Vec<FleetCard>> {
