@@ -4,8 +4,10 @@
 //! `demo`, and that no credential ever reaches stdout or stderr.
 
 mod config;
+mod crash;
 mod exits;
 mod export;
+mod history;
 mod queries;
 mod secrets;
 mod sim_and_demo;
