@@ -35,7 +35,10 @@ pub struct Summary {
     pub ended_at: Instant,
     /// Cards asked (every card with a result: answered or not).
     pub asked: u64,
-    /// Cards that answered (a snapshot was offered to the store).
+    /// Cards whose snapshot was offered to the store: every card that
+    /// answered, and a card without data whose platform sent part of a
+    /// snapshot anyway (counted in `no_data` too). The run's
+    /// `cards_answered` is the same figure.
     pub answered: u64,
     /// Cards the platform said it does not hold.
     pub not_found: u64,

@@ -221,6 +221,18 @@ fn sync_then_read_back_in_sqlite() {
     let sim = Sim::start(60);
     let store = sqlite_url(&sim);
     walk(&sim, &store);
+    // Not a byte of a credential in the file (or its WAL).
+    for name in ["history.sqlite3", "history.sqlite3-wal"] {
+        let Ok(bytes) = std::fs::read(sim.home.path().join(name)) else {
+            continue;
+        };
+        for secret in [crate::support::PASSWORD, crate::support::APPKEY] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} in {name}"
+            );
+        }
+    }
     let out = sim
         .cmd()
         .args([
