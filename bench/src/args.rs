@@ -40,6 +40,23 @@ pub enum Command {
     },
     /// Check a soak export against a clean export of the same cards.
     Compare(CompareArgs),
+    /// Write one card's hourly snapshots into a store, then time reading
+    /// its history back.
+    HistoryRead(HistoryReadArgs),
+}
+
+/// What `history-read` writes and reads.
+#[derive(Debug, clap::Args)]
+pub struct HistoryReadArgs {
+    /// The store (sqlite://PATH or postgres://…), created if need be.
+    #[arg(long)]
+    pub store: String,
+    /// Hourly snapshots to write (8,760 is a year).
+    #[arg(long, default_value_t = 8_760)]
+    pub hours: u32,
+    /// Reads timed; the median is reported.
+    #[arg(long, default_value_t = 21)]
+    pub runs: u32,
 }
 
 /// What to poll, and how.

@@ -12,6 +12,9 @@ pub enum BenchError {
     /// The async runtime did not start.
     #[error("cannot start the tokio runtime")]
     Runtime(#[source] std::io::Error),
+    /// The history store failed.
+    #[error("the store failed")]
+    Store(#[source] iotcard_store::StoreError),
     /// A file could not be read.
     #[error("cannot read {path}")]
     Read {

@@ -18,6 +18,7 @@ mod clock;
 mod compare;
 mod error;
 mod facade;
+mod history_read;
 mod numbers;
 mod peak_rss;
 mod poll;
@@ -59,6 +60,7 @@ fn run(args: Args) -> Result<(), BenchError> {
         )?,
         Command::SimStats { endpoint } => runtime()?.block_on(sim_stats::fetch(&endpoint))?,
         Command::Compare(files) => compare::run(&files)?,
+        Command::HistoryRead(args) => runtime()?.block_on(history_read::run(&args))?,
     };
     println!("{line}");
     Ok(())

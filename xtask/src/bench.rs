@@ -10,6 +10,7 @@
 //! `iotcard export` runs over 100,000 and 1,000,000 cards under
 //! `iotcard-bench peak-rss`.
 
+mod history;
 pub mod json;
 mod sim;
 
@@ -44,6 +45,9 @@ pub struct Options {
     pub latency_ms: u64,
     pub export_cards: u64,
     pub export_latency_ms: u64,
+    /// IoTBOS cards the fleet history rows sync (issue 14); a tenth of
+    /// them for the RSS ratio and the file size.
+    pub history_cards: u64,
     /// Polls per client, interleaved (facade, baseline, CLI, facade, …);
     /// the table gives each figure's median, and the facade's CPU ratio to
     /// the baseline must hold in every round.
@@ -61,6 +65,7 @@ impl Options {
             latency_ms: 20,
             export_cards: 1_000_000,
             export_latency_ms: 0,
+            history_cards: if quick { 20_000 } else { 1_000_000 },
             runs: if quick { 1 } else { 3 },
         };
         let mut rest = args.iter();
@@ -73,6 +78,7 @@ impl Options {
                 "--latency-ms" => &mut options.latency_ms,
                 "--export-cards" => &mut options.export_cards,
                 "--export-latency-ms" => &mut options.export_latency_ms,
+                "--history-cards" => &mut options.history_cards,
                 "--runs" => &mut options.runs,
                 other => return Err(Failure::new(format!("bench: unknown argument `{other}`"))),
             };
@@ -681,10 +687,12 @@ pub fn run(options: &Options) -> Result<(), Failure> {
     } else {
         Some(exports(options, &bins, &scratch)?)
     };
+    let history_rows = history::rows(options, &bins, &scratch)?;
     let load_after = load_average();
 
     let bound = (options.concurrency * options.batch) as f64 * 1000.0 / options.latency_ms as f64;
     let mut rows = table(options, bound, &at_b, exports.as_ref());
+    rows.extend(history_rows);
     if let Some(floor) = &floor {
         let at = rows
             .iter()

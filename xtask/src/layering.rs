@@ -37,6 +37,7 @@ const OURS: &[&str] = &[
     "iotcard-transport",
     "iotcard-facade",
     "iotcard-store",
+    "iotcard-sync",
     "iotcard-sim",
     "iotcard-cli",
 ];
@@ -192,7 +193,7 @@ const RULES: &[Rule] = &[
                 why: "the facade sits below the CLI and never ships the simulator",
             },
             Ban {
-                crates: &["iotcard-store"],
+                crates: &["iotcard-store", "iotcard-sync"],
                 why: "querying cards and keeping their history are separate layers; \
                       the sync crate above both joins them",
             },
@@ -211,10 +212,23 @@ const RULES: &[Rule] = &[
                 "tencent-proto",
                 "iotcard-transport",
                 "iotcard-facade",
+                "iotcard-sync",
                 "iotcard-sim",
                 "iotcard-cli",
             ],
             why: "the store builds on the model only",
+        }],
+    },
+    Rule {
+        // The sync joins the two layers below it: cards from the facade,
+        // history into the store. The CLI is a shell around it, and the
+        // simulator is only ever a dev-dependency of its tests.
+        krate: "iotcard-sync",
+        no_io: false,
+        no_ambient: false,
+        bans: &[Ban {
+            crates: &["iotcard-sim", "iotcard-cli"],
+            why: "the sync builds on the facade, the store and the model only",
         }],
     },
     Rule {

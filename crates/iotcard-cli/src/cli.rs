@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+use crate::history_args::{
+    FleetArgs, HistoryArgs, InventoryCommand, StoreCommand, SyncArgs, UsageReportArgs,
+};
 use crate::provider::Provider;
 
 const EXAMPLES: &str = "\
@@ -60,9 +63,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, value_name = "PROVIDER")]
     pub provider: Option<Provider>,
 
-    /// Named profile from the config file ([profiles.NAME.iotbos], [profiles.NAME.tencent])
-    #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// Named profile from the config file ([profiles.NAME.iotbos], [profiles.NAME.tencent]);
+    /// `sync` and the history commands take it more than once
+    #[arg(long, global = true, value_name = "NAME", action = ArgAction::Append)]
+    pub profile: Vec<String>,
+
+    /// Fleet history store: sqlite://PATH or postgres://USER@HOST/DB (default: $IOTCARD_STORE,
+    /// else `store` in the config file, else $XDG_DATA_HOME/iotcard/history.sqlite3)
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
 
     /// Config file (default: $IOTCARD_CONFIG, else $XDG_CONFIG_HOME/iotcard/config.toml)
     #[arg(long, global = true, value_name = "FILE")]
@@ -213,6 +222,60 @@ pub enum Command {
     /// Start the simulator in-process and tour both platforms
     #[cfg(feature = "simulator")]
     Demo,
+
+    /// Snapshot every card of the configured accounts into the history store
+    #[command(
+        long_about = "Snapshot every card of one or more accounts into the fleet history store.\n\n\
+            Tencent: every card of the account, listed with its details.\n\
+            IoTBOS: every card of the profile's inventory (`iotcard inventory add`), since its \
+            API cannot list cards.\n\n\
+            Answers are committed in batches as they come; Ctrl-C (or SIGTERM, or even kill -9) \
+            keeps every committed batch and the run is recorded as interrupted. A progress bar \
+            shows on a terminal; one summary line per account ends the run on stderr. Exit \
+            status as the per-card commands.",
+        after_help = "Examples:\n  iotcard sync                          # the default profile\n  \
+            iotcard sync --profile shop1 --profile shop2\n  \
+            iotcard sync --all-profiles --store postgres://iotcard@db/iotcard"
+    )]
+    Sync(SyncArgs),
+
+    /// The cards `sync` asks IoTBOS about (IoTBOS cannot list its cards)
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  iotcard inventory add numbers.txt\n  \
+            iotcard sim --list-numbers | iotcard inventory add --profile shop1 -\n  \
+            iotcard inventory list"
+    )]
+    Inventory(InventoryCommand),
+
+    /// The latest state of every card in the history store, filtered
+    #[command(after_help = "Examples:\n  iotcard fleet --expiring-within 30d\n  \
+        iotcard fleet --used-above 80% --operator mobile --output csv\n  \
+        iotcard fleet --silent-for 7d --profile shop2")]
+    Fleet(FleetArgs),
+
+    /// One card over time: its snapshots, or its daily usage
+    #[command(
+        after_help = "Examples:\n  iotcard history 1064804085884 --since 2026-11-01\n  \
+        iotcard history 898602B7091701054333 --daily"
+    )]
+    History(HistoryArgs),
+
+    /// Data and SMS used in a month, with fees and overage costs where the platform gives prices
+    #[command(
+        long_about = "Data and SMS used in a month (China Standard Time days), per card, account, \
+            operator or plan, from the history store.\n\n\
+            Costs: the plan's monthly fee plus SMS and data beyond the plan's allowance at its \
+            overage prices, exact to the last digit, where the platform gives prices (IoTBOS; \
+            Tencent has none). The plan is the one in force at the card's latest snapshot.",
+        after_help = "Examples:\n  iotcard usage-report --month 2026-11\n  \
+            iotcard usage-report --month 2026-11 --by account --output csv"
+    )]
+    UsageReport(UsageReportArgs),
+
+    /// The history store itself: info, prune, migrate
+    #[command(subcommand)]
+    Store(StoreCommand),
 
     /// Print shell completions
     #[command(
@@ -469,7 +532,7 @@ mod tests {
         assert_eq!(tuned.global.concurrency.map(NonZeroUsize::get), Some(16));
         assert_eq!(tuned.global.rate, Some(2.5));
         assert_eq!(tuned.global.timeout, Some(Duration::from_millis(500)));
-        assert_eq!(tuned.global.profile.as_deref(), Some("p"));
+        assert_eq!(tuned.global.profile, ["p"]);
         assert_eq!(tuned.global.config, Some(PathBuf::from("c.toml")));
     }
 

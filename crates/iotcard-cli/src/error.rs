@@ -142,6 +142,28 @@ pub enum CliError {
     #[error("the demo went wrong: {0}")]
     Demo(String),
 
+    /// The fleet history store could not be opened or failed.
+    #[error("the store {what}: {}", with_sources(.source))]
+    Store {
+        /// What was being done (`cannot be opened`, `failed reading the fleet`).
+        what: &'static str,
+        /// The store's error (a PostgreSQL password in its URL shown as `***`).
+        source: iotcard_store::StoreError,
+    },
+
+    /// A sync pass stopped on a store failure.
+    #[error("sync of profile {profile:?} stopped: {}", with_sources(.source))]
+    Sync {
+        /// The profile being synced.
+        profile: String,
+        /// Why.
+        source: iotcard_sync::SyncError,
+    },
+
+    /// A card asked about is not in the store.
+    #[error("{0}")]
+    NotInStore(String),
+
     /// Writing the records failed (disk full, closed pipe, …).
     #[error("cannot write the output to {to}: {source}")]
     WriteOutput {
@@ -166,7 +188,18 @@ impl CliError {
             | CliError::ClientSetup { .. }
             | CliError::InvalidCard { .. }
             | CliError::NoCards(_)
-            | CliError::ReadCards { .. } => Exit::Usage,
+            | CliError::ReadCards { .. }
+            | CliError::NotInStore(_) => Exit::Usage,
+            // A URL that cannot be understood or a store written by a
+            // newer iotcard is the operator's to fix; anything else failed.
+            CliError::Store { source, .. } => match source {
+                iotcard_store::StoreError::BadUrl { .. }
+                | iotcard_store::StoreError::NoDefaultLocation(_)
+                | iotcard_store::StoreError::TooNew { .. }
+                | iotcard_store::StoreError::Invalid(_) => Exit::Usage,
+                _ => Exit::Failed,
+            },
+            CliError::Sync { .. } => Exit::Failed,
             #[cfg(feature = "simulator")]
             CliError::Simulator(e) => match e {
                 iotcard_sim::SimError::InvalidSetting { .. }

@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod error;
 mod exit;
+mod history_args;
 mod input;
 mod logging;
 mod output;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use iotcard_model::{CardNumber, Instant};
 
 use crate::account::{Account, AccountId, AccountSpec};
-use crate::error::{Result, StoreError};
+use crate::error::{Context, Result, StoreError};
 use crate::fleet;
 use crate::postgres::Postgres;
 use crate::query::{AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry};
@@ -81,6 +81,23 @@ impl Store {
         match self.inner {
             Inner::Sqlite(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Caps the SQLite page cache at `kib` KiB for this connection (the
+    /// default, 64 MiB, favours reads of a large store; a long sync bounds
+    /// its memory with less, since it touches each page about once).
+    /// PostgreSQL keeps its cache in the server: no effect there.
+    pub async fn set_sqlite_cache_kib(&self, kib: u32) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                db.call(move |c| {
+                    c.pragma_update(None, "cache_size", -i64::from(kib))
+                        .context("setting the cache size")
+                })
+                .await
+            }
+            Inner::Postgres(_) => Ok(()),
         }
     }
 
@@ -190,6 +207,25 @@ impl Store {
         match &self.inner {
             Inner::Sqlite(db) => db.call(move |c| sqlite::inventory(c, account)).await,
             Inner::Postgres(db) => db.inventory(account).await,
+        }
+    }
+
+    /// Up to `limit` of an account's inventory cards whose keys sort after
+    /// `after` (`""` for the first page), sorted: a sync reads a large
+    /// inventory page by page instead of holding it whole.
+    pub async fn inventory_page(
+        &self,
+        account: AccountId,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<CardNumber>> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let after = after.to_owned();
+                db.call(move |c| sqlite::inventory_page(c, account, &after, limit))
+                    .await
+            }
+            Inner::Postgres(db) => db.inventory_page(account, after, limit).await,
         }
     }
 

@@ -6,6 +6,7 @@ mod completions;
 mod demo;
 mod emit;
 mod export;
+mod history;
 mod listing;
 mod prepare;
 mod query;
@@ -60,6 +61,12 @@ pub async fn execute(global: GlobalArgs, command: Command, env: Env) -> Result<E
         #[cfg(feature = "simulator")]
         Command::Demo => Box::pin(demo::run(&global)).await,
         Command::Completions { shell } => completions::write(shell),
+        Command::Sync(a) => history::sync(&global, env, &a).await,
+        Command::Inventory(a) => history::inventory(&global, env, &a).await,
+        Command::Fleet(a) => history::fleet(&global, env, &a).await,
+        Command::History(a) => history::card_history(&global, env, &a).await,
+        Command::UsageReport(a) => history::usage_report(&global, env, &a).await,
+        Command::Store(a) => history::store(&global, env, &a).await,
     }
 }
 

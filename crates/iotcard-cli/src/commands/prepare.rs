@@ -15,7 +15,7 @@ pub fn settings_for(
     command: &'static str,
     query: Query,
 ) -> Result<Settings, CliError> {
-    let sources = Sources::load(global.config.as_deref(), global.profile.as_deref(), env)?;
+    let sources = Sources::load(global.config.as_deref(), single_profile(global)?, env)?;
     let provider = sources.provider(global.provider)?;
     if let Some(why) = provider.refusal(query) {
         return Err(CliError::NotOffered {
@@ -25,6 +25,22 @@ pub fn settings_for(
         });
     }
     sources.settings(provider)
+}
+
+/// The one `--profile` a command for one account takes.
+pub fn single_profile(global: &GlobalArgs) -> Result<Option<&str>, CliError> {
+    match global.profile.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        [..] => Err(CliError::InvalidSetting {
+            setting: "--profile",
+            shown: global.profile.join(", "),
+            origin: "the command line".into(),
+            reason:
+                "names more than one profile; only `sync` and the history commands take several"
+                    .into(),
+        }),
+    }
 }
 
 #[cfg(test)]

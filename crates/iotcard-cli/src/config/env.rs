@@ -21,11 +21,16 @@ pub const TENCENT_ENDPOINT: &str = "IOTCARD_TENCENT_ENDPOINT";
 pub const TENCENT_SDKAPPID: &str = "IOTCARD_TENCENT_SDKAPPID";
 /// Tencent appkey.
 pub const TENCENT_APPKEY: &str = "IOTCARD_TENCENT_APPKEY";
+/// The fleet history store's URL.
+pub const STORE: &str = "IOTCARD_STORE";
 
-/// The variables configuration reads: ours, and the two that locate the
-/// default config file.
+/// The variables configuration reads: ours, the two that locate the
+/// default config file, and the one that locates the default store.
 fn is_relevant(name: &str) -> bool {
-    name.starts_with("IOTCARD_") || name == "XDG_CONFIG_HOME" || name == "HOME"
+    name.starts_with("IOTCARD_")
+        || name == "XDG_CONFIG_HOME"
+        || name == "HOME"
+        || name == "XDG_DATA_HOME"
 }
 
 /// Environment variables, captured once.

@@ -11,6 +11,7 @@
 //! endpoint = "https://yun.tim.qq.com"
 //! sdkappid = "…"
 //! appkey = "…"
+//! store = "sqlite:///var/lib/iotcard/history.sqlite3"  # fleet history (or postgres://…)
 //! [profiles.NAME]        # provider, ca_file
 //! [profiles.NAME.iotbos] # the same keys again
 //! ```
@@ -107,6 +108,8 @@ struct Document {
     ca_file: Option<PathBuf>,
     iotbos: Option<BTreeMap<String, FileValue>>,
     tencent: Option<BTreeMap<String, FileValue>>,
+    /// Kept as a secret: a PostgreSQL URL may hold a password.
+    store: Option<FileValue>,
     #[serde(default)]
     profiles: BTreeMap<String, Layer>,
 }
@@ -120,6 +123,8 @@ pub struct ConfigFile {
     pub base: Layer,
     /// Named profiles.
     pub profiles: BTreeMap<String, Layer>,
+    /// `store = "…"`: the fleet history store's URL.
+    pub store: Option<FileValue>,
 }
 
 impl ConfigFile {
@@ -139,6 +144,7 @@ impl ConfigFile {
                 tencent: doc.tencent,
             },
             profiles: doc.profiles,
+            store: doc.store,
         };
         file.check_keys()?;
         Ok(file)

@@ -212,6 +212,48 @@ impl Sources {
         }
     }
 
+    /// The store URL from `IOTCARD_STORE` or `store = "…"` in the file,
+    /// with where it came from.
+    pub fn store_url(&self) -> Option<(&str, String)> {
+        if let Some(value) = self.env.get(env::STORE) {
+            return Some((value, env::STORE.to_owned()));
+        }
+        let file = self.file.as_ref()?;
+        let value = file.store.as_ref()?.text();
+        (!value.is_empty()).then(|| (value, format!("`store` in {}", file.path.display())))
+    }
+
+    /// Whether both platforms are configured for the chosen profile (the
+    /// environment, the profile's tables or the top level's).
+    pub fn configures_both(&self) -> bool {
+        self.configured(Provider::Iotbos) && self.configured(Provider::Tencent)
+    }
+
+    /// The environment these sources read.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// The profiles the config file defines, by name.
+    pub fn profile_names(&self) -> Vec<String> {
+        self.file
+            .as_ref()
+            .map(|f| f.profiles.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether the top level (the environment or the file outside any
+    /// profile) configures a platform: then `default` is an account too.
+    pub fn top_level_configured(&self) -> bool {
+        [Provider::Iotbos, Provider::Tencent].into_iter().any(|p| {
+            settings_of(p).iter().any(|s| self.env.get(s.var).is_some())
+                || self
+                    .file
+                    .as_ref()
+                    .is_some_and(|f| f.base.table(p).is_some())
+        })
+    }
+
     fn profile_layer(&self) -> Option<(&str, &Layer)> {
         let name = self.profile.as_deref()?;
         Some((name, self.file.as_ref()?.profiles.get(name)?))

@@ -4,9 +4,11 @@
 //! `demo`, and that no credential ever reaches stdout or stderr.
 
 mod config;
+mod crash;
 mod dialects;
 mod exits;
 mod export;
+mod history;
 mod iotbos_dialects;
 mod queries;
 mod secrets;

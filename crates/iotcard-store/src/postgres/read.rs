@@ -388,6 +388,29 @@ impl Postgres {
 }
 
 impl Postgres {
+    pub(crate) async fn inventory_page(
+        &self,
+        account: AccountId,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<CardNumber>> {
+        let client = self.client.lock().await;
+        let rows = client
+            .query(
+                "SELECT card_key FROM cards WHERE account_id = $1 AND inventory \
+                 AND card_key > $2 ORDER BY card_key LIMIT $3",
+                &[&account.0, &after, &i64::from(limit)],
+            )
+            .await
+            .context("listing the inventory")?;
+        rows.iter()
+            .map(|row| {
+                let key: &str = row.try_get(0).context("listing the inventory")?;
+                CardNumber::parse(key).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+
     pub(crate) async fn stats(&self) -> Result<crate::retention::StoreStats> {
         let client = self.client.lock().await;
         let row = client

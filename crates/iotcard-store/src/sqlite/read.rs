@@ -396,6 +396,32 @@ pub(crate) fn inventory(
         .collect()
 }
 
+/// Up to `limit` inventory cards after `after` (in key order), so a sync
+/// of a million cards never holds the whole list.
+pub(crate) fn inventory_page(
+    connection: &mut Connection,
+    account: AccountId,
+    after: &str,
+    limit: u32,
+) -> Result<Vec<CardNumber>> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT card_key FROM cards WHERE account_id = ?1 AND inventory = 1 \
+             AND card_key > ?2 ORDER BY card_key LIMIT ?3",
+        )
+        .context("preparing the inventory page")?;
+    let keys = statement
+        .query_map(params![account.0, after, limit], |row| {
+            row.get::<_, String>(0)
+        })
+        .context("listing the inventory")?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .context("listing the inventory")?;
+    keys.iter()
+        .map(|k| CardNumber::parse(k).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .collect()
+}
+
 pub(crate) fn stats(connection: &mut Connection) -> Result<crate::retention::StoreStats> {
     let count = |table: &str| -> Result<u64> {
         let n: i64 = connection

@@ -150,6 +150,19 @@ pub async fn inventory_adds_lists_and_removes(store: &Store) {
         ["1064800000001", "1064800000003", "898602B7091701054333"]
     );
     assert!(store.inventory(other).await.unwrap().is_empty());
+    // Paged, in the same order, each page after the last key of the one before.
+    let first = store.inventory_page(acc, "", 2).await.unwrap();
+    let rest = store
+        .inventory_page(acc, first[1].as_str(), 2)
+        .await
+        .unwrap();
+    let paged: Vec<&str> = first.iter().chain(&rest).map(|n| n.as_str()).collect();
+    assert_eq!(paged, listed);
+    assert!(store
+        .inventory_page(acc, rest[0].as_str(), 2)
+        .await
+        .unwrap()
+        .is_empty());
     // A synced inventory card is the same card, and says so.
     let at = t("2026-11-30T09:00:00+08:00");
     crate::common::sync(store, acc, at, vec![usage("1064800000001", "5", 1)]).await;
