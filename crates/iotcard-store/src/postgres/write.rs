@@ -109,6 +109,8 @@ impl Postgres {
         let mut guard = self.client.lock().await;
         let Conn { client, statements } = &mut *guard;
         let tx = client.transaction().await.context("starting a batch")?;
+        let mut keys: Vec<&str> = prepared.iter().map(|p| p.key.as_str()).collect();
+        keys.dedup();
         let tail_sql = cached(
             statements,
             &tx,
@@ -116,14 +118,54 @@ impl Postgres {
              JOIN accounts a ON a.id = r.account_id WHERE r.id = $1 FOR UPDATE OF r",
         )
         .await?;
-        let tail = tx
-            .query_opt(&tail_sql, &[&run])
-            .await
-            .context("finding the run")?
-            .ok_or(StoreError::NotFound {
-                what: "run",
-                id: run,
-            })?;
+        // Two hosts syncing the same account take turns, batch by batch: one
+        // lock per batch, where locking each card row would write to every
+        // one of them twice. (Keyed by the run's account, so that it can go
+        // out with the statements around it: see below.)
+        let lock = cached(
+            statements,
+            &tx,
+            "SELECT pg_advisory_xact_lock($1, \
+             ((SELECT account_id FROM runs WHERE id = $2) % 2147483647)::int)",
+        )
+        .await?;
+        // Each card with its latest snapshot's figures and that day's daily
+        // row (the only one a newer snapshot adds to).
+        let lookup = format!(
+            "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
+             s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
+             {DAILY_COLUMNS} FROM cards c \
+             LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+             LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
+             WHERE c.account_id = (SELECT account_id FROM runs WHERE id = $1) \
+             AND c.card_key = ANY($2)"
+        );
+        let lookup = cached(statements, &tx, &lookup).await?;
+        // The run, the lock and the lookup go out together (pipelined: one
+        // round trip) and run in that order. A run that is not open fails
+        // the batch below, and its lookup is rolled back with it.
+        let (tail, (), mut found) = tokio::try_join!(
+            async {
+                tx.query_opt(&tail_sql, &[&run])
+                    .await
+                    .context("finding the run")
+            },
+            async {
+                tx.execute(&lock, &[&ACCOUNT_LOCK, &run])
+                    .await
+                    .map(drop)
+                    .context("taking the account's write lock")
+            },
+            async {
+                tx.query(&lookup, &[&run, &keys])
+                    .await
+                    .context("finding cards")
+            },
+        )?;
+        let tail = tail.ok_or(StoreError::NotFound {
+            what: "run",
+            id: run,
+        })?;
         let tail = RunTail {
             account_id: tail.try_get(0).context("finding the run")?,
             provider: tail.try_get(1).context("finding the run")?,
@@ -133,35 +175,6 @@ impl Postgres {
         tail.check_open(run)?;
         let monthly = AccountSpec::monthly_in_cst(&tail.provider);
 
-        let mut keys: Vec<&str> = prepared.iter().map(|p| p.key.as_str()).collect();
-        keys.dedup();
-        // Two hosts syncing the same account take turns, batch by batch: one
-        // lock per batch, where locking each card row would write to every
-        // one of them twice.
-        let lock = cached(
-            statements,
-            &tx,
-            "SELECT pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)",
-        )
-        .await?;
-        tx.execute(&lock, &[&ACCOUNT_LOCK, &tail.account_id])
-            .await
-            .context("taking the account's write lock")?;
-        // Each card with its latest snapshot's figures and that day's daily
-        // row (the only one a newer snapshot adds to).
-        let lookup = format!(
-            "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
-             s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
-             {DAILY_COLUMNS} FROM cards c \
-             LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-             LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
-             WHERE c.account_id = $1 AND c.card_key = ANY($2)"
-        );
-        let lookup = cached(statements, &tx, &lookup).await?;
-        let mut found = tx
-            .query(&lookup, &[&tail.account_id, &keys])
-            .await
-            .context("finding cards")?;
         if found.len() < keys.len() {
             let known: std::collections::HashSet<String> = found
                 .iter()
@@ -181,7 +194,7 @@ impl Postgres {
             .await
             .context("creating cards")?;
             found.extend(
-                tx.query(&lookup, &[&tail.account_id, &missing])
+                tx.query(&lookup, &[&run, &missing])
                     .await
                     .context("finding new cards")?,
             );
@@ -263,9 +276,6 @@ impl Postgres {
         for row in &plan.daily {
             days.push(row)?;
         }
-        insert_snapshots(statements, &tx, &snapshots).await?;
-        upsert_states(statements, &tx, &states).await?;
-        upsert_daily(statements, &tx, &days).await?;
         let mut update = CardColumns::default();
         for u in &plan.cards {
             update.id.push(u.id);
@@ -276,6 +286,9 @@ impl Postgres {
             update.msisdn.push(u.msisdn.clone());
             update.operator.push(u.operator.clone());
         }
+        let insert_sql = cached(statements, &tx, INSERT_SNAPSHOTS).await?;
+        let states_sql = cached(statements, &tx, UPSERT_STATES).await?;
+        let daily_sql = cached(statements, &tx, UPSERT_DAILY).await?;
         let update_cards = cached(
             statements,
             &tx,
@@ -286,20 +299,53 @@ impl Postgres {
              $6::text[], $7::text[]) AS u(id, f, l, h, iccid, msisdn, op) WHERE c.id = u.id",
         )
         .await?;
-        tx.execute(
-            &update_cards,
-            &[
-                &update.id,
-                &update.first_seen,
-                &update.last_seen,
-                &update.state_hash,
-                &update.iccid,
-                &update.msisdn,
-                &update.operator,
-            ],
+        let count_run = cached(
+            statements,
+            &tx,
+            "UPDATE runs SET asked = asked + $2, answered = answered + $3, \
+             not_found = not_found + $4, failed = failed + $5, first_errors = $6 WHERE id = $1",
         )
-        .await
-        .context("updating cards")?;
+        .await?;
+        let first_errors = merge_errors(&tail.first_errors, &batch.errors);
+        // The batch's writes go out together (pipelined) and run in order;
+        // the first that fails fails the batch, and the transaction is
+        // rolled back when `tx` is dropped.
+        tokio::try_join!(
+            run_insert_snapshots(&tx, &insert_sql, &snapshots),
+            run_upsert_states(&tx, &states_sql, &states),
+            run_upsert_daily(&tx, &daily_sql, &days),
+            async {
+                tx.execute(
+                    &update_cards,
+                    &[
+                        &update.id,
+                        &update.first_seen,
+                        &update.last_seen,
+                        &update.state_hash,
+                        &update.iccid,
+                        &update.msisdn,
+                        &update.operator,
+                    ],
+                )
+                .await
+                .context("updating cards")
+            },
+            async {
+                tx.execute(
+                    &count_run,
+                    &[
+                        &run,
+                        &batch.asked,
+                        &batch.answered,
+                        &batch.not_found,
+                        &batch.failed,
+                        &first_errors,
+                    ],
+                )
+                .await
+                .context("counting the batch in its run")
+            },
+        )?;
 
         let mut written = plan.snapshots.len() as u64;
         let mut duplicates = batch.repeated;
@@ -335,26 +381,6 @@ impl Postgres {
             }
         }
 
-        let count_run = cached(
-            statements,
-            &tx,
-            "UPDATE runs SET asked = asked + $2, answered = answered + $3, \
-             not_found = not_found + $4, failed = failed + $5, first_errors = $6 WHERE id = $1",
-        )
-        .await?;
-        tx.execute(
-            &count_run,
-            &[
-                &run,
-                &batch.asked,
-                &batch.answered,
-                &batch.not_found,
-                &batch.failed,
-                &merge_errors(&tail.first_errors, &batch.errors),
-            ],
-        )
-        .await
-        .context("counting the batch in its run")?;
         tx.commit().await.context("committing a batch")?;
         Ok(WriteReport {
             written,
@@ -465,8 +491,19 @@ async fn insert_snapshots(
         return Ok(());
     }
     let statement = cached(statements, tx, INSERT_SNAPSHOTS).await?;
+    run_insert_snapshots(tx, &statement, s).await
+}
+
+async fn run_insert_snapshots(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    s: &SnapshotColumns,
+) -> Result<()> {
+    if s.card.is_empty() {
+        return Ok(());
+    }
     tx.execute(
-        &statement,
+        statement,
         &[
             &s.card,
             &s.at,
@@ -490,8 +527,19 @@ async fn upsert_states(
         return Ok(());
     }
     let statement = cached(statements, tx, UPSERT_STATES).await?;
+    run_upsert_states(tx, &statement, s).await
+}
+
+async fn run_upsert_states(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    s: &StateColumns,
+) -> Result<()> {
+    if s.card.is_empty() {
+        return Ok(());
+    }
     tx.execute(
-        &statement,
+        statement,
         &[
             &s.card,
             &s.since,
@@ -528,8 +576,19 @@ async fn upsert_daily(
         return Ok(());
     }
     let statement = cached(statements, tx, UPSERT_DAILY).await?;
+    run_upsert_daily(tx, &statement, d).await
+}
+
+async fn run_upsert_daily(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    d: &DailyColumns,
+) -> Result<()> {
+    if d.card.is_empty() {
+        return Ok(());
+    }
     tx.execute(
-        &statement,
+        statement,
         &[
             &d.card,
             &d.day,
