@@ -14,6 +14,8 @@
 
 pub mod deliver;
 mod error;
+#[cfg(feature = "test-support")]
+pub mod receivers;
 mod smtp;
 mod time;
 
