@@ -38,6 +38,7 @@ const OURS: &[&str] = &[
     "iotcard-facade",
     "iotcard-store",
     "iotcard-sim",
+    "iotcard-watch",
     "iotcard-cli",
 ];
 
@@ -216,6 +217,23 @@ const RULES: &[Rule] = &[
             ],
             why: "the store builds on the model only",
         }],
+    },
+    Rule {
+        // The watcher (delivery now, the daemon later) sits above the
+        // facade and the store; the CLI is a thin shell over it.
+        krate: "iotcard-watch",
+        no_io: false,
+        no_ambient: false,
+        bans: &[
+            Ban {
+                crates: &["iotcard-cli"],
+                why: "nothing depends on the CLI",
+            },
+            Ban {
+                crates: &["iotcard-sim"],
+                why: "the watcher never ships the simulator (a dev-dependency is fine)",
+            },
+        ],
     },
     Rule {
         krate: "iotcard-sim",
