@@ -39,6 +39,7 @@ const OURS: &[&str] = &[
     "iotcard-store",
     "iotcard-sync",
     "iotcard-sim",
+    "iotcard-watch",
     "iotcard-cli",
 ];
 
@@ -230,6 +231,23 @@ const RULES: &[Rule] = &[
             crates: &["iotcard-sim", "iotcard-cli"],
             why: "the sync builds on the facade, the store and the model only",
         }],
+    },
+    Rule {
+        // The watcher (delivery now, the daemon later) sits above the
+        // facade and the store; the CLI is a thin shell over it.
+        krate: "iotcard-watch",
+        no_io: false,
+        no_ambient: false,
+        bans: &[
+            Ban {
+                crates: &["iotcard-cli"],
+                why: "nothing depends on the CLI",
+            },
+            Ban {
+                crates: &["iotcard-sim"],
+                why: "the watcher never ships the simulator (a dev-dependency is fine)",
+            },
+        ],
     },
     Rule {
         krate: "iotcard-sim",
