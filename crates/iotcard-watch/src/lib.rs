@@ -5,7 +5,7 @@
 //! every attempt recorded for the outbox. The watch daemon will live beside
 //! it.
 //!
-//! With the `test-support` feature, [`receivers`] has local DingTalk-,
+//! With the `test-support` feature, `receivers` has local DingTalk-,
 //! WeCom-, Feishu-, webhook- and SMTP-shaped receivers that check what the
 //! real services check.
 //!
