@@ -120,12 +120,33 @@ pub(crate) fn fleet(
              WHERE d.card_id = c.id AND d.day >= {day_mark} AND CAST(d.data_used AS REAL) > 0)"
         ));
     }
+    // The latest state of a card: the last one at or before its latest snapshot.
+    let latest_state = "st.since = (SELECT max(x.since) FROM card_state x \
+                        WHERE x.card_id = c.id AND x.since <= c.last_seen)";
+    // CROSS JOIN fixes SQLite's loop order. A filter on the state scans
+    // `card_state` in file order and looks up only the cards whose state
+    // matches (a sort of those few follows); otherwise the accounts in
+    // profile order, each one's cards in key order through the
+    // (account_id, card_key) index, need no sort at all.
+    let state_filtered = filter.expiring_within.is_some()
+        || !filter.operators.is_empty()
+        || !filter.statuses.is_empty();
+    let from = if state_filtered {
+        conditions.push(latest_state.to_owned());
+        "card_state st CROSS JOIN cards c ON c.id = st.card_id \
+         CROSS JOIN accounts a ON a.id = c.account_id \
+         CROSS JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen"
+            .to_owned()
+    } else {
+        format!(
+            "accounts a CROSS JOIN cards c ON c.account_id = a.id \
+             CROSS JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+             CROSS JOIN card_state st ON st.card_id = c.id AND {latest_state}"
+        )
+    };
     let mut sql = format!(
         "SELECT {CARD_COLUMNS}, s.sms_used, s.data_used, s.sms_left, s.data_left, {ST_COLUMNS} \
-         FROM cards c JOIN accounts a ON a.id = c.account_id \
-         JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-         JOIN card_state st ON st.card_id = c.id AND st.since = \
-           (SELECT max(x.since) FROM card_state x WHERE x.card_id = c.id AND x.since <= c.last_seen)"
+         FROM {from}"
     );
     if !conditions.is_empty() {
         sql.push_str(" WHERE ");
