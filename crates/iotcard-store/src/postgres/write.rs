@@ -359,17 +359,17 @@ impl Postgres {
                     let mut one = SnapshotColumns::default();
                     let (card_id, at, figures) = &backfill.snapshot;
                     one.push(*card_id, *at, figures);
-                    insert_snapshots(statements, &tx, &one).await?;
+                    run_insert_snapshots(&tx, &insert_sql, &one).await?;
                     let mut states = StateColumns::default();
                     for (card, since, state) in &backfill.states {
                         states.push(*card, *since, state);
                     }
-                    upsert_states(statements, &tx, &states).await?;
+                    run_upsert_states(&tx, &states_sql, &states).await?;
                     let mut days = DailyColumns::default();
                     for row in &backfill.daily {
                         days.push(row)?;
                     }
-                    upsert_daily(statements, &tx, &days).await?;
+                    run_upsert_daily(&tx, &daily_sql, &days).await?;
                     tx.execute(
                         "UPDATE cards SET first_seen = $2 WHERE id = $1",
                         &[&card.id, &backfill.first_seen],
@@ -482,18 +482,6 @@ struct CardColumns {
     operator: Vec<Option<String>>,
 }
 
-async fn insert_snapshots(
-    statements: &mut HashMap<String, Statement>,
-    tx: &Transaction<'_>,
-    s: &SnapshotColumns,
-) -> Result<()> {
-    if s.card.is_empty() {
-        return Ok(());
-    }
-    let statement = cached(statements, tx, INSERT_SNAPSHOTS).await?;
-    run_insert_snapshots(tx, &statement, s).await
-}
-
 async fn run_insert_snapshots(
     tx: &Transaction<'_>,
     statement: &Statement,
@@ -516,18 +504,6 @@ async fn run_insert_snapshots(
     .await
     .context("writing snapshots")?;
     Ok(())
-}
-
-async fn upsert_states(
-    statements: &mut HashMap<String, Statement>,
-    tx: &Transaction<'_>,
-    s: &StateColumns,
-) -> Result<()> {
-    if s.card.is_empty() {
-        return Ok(());
-    }
-    let statement = cached(statements, tx, UPSERT_STATES).await?;
-    run_upsert_states(tx, &statement, s).await
 }
 
 async fn run_upsert_states(
@@ -565,18 +541,6 @@ async fn run_upsert_states(
     .await
     .context("writing card states")?;
     Ok(())
-}
-
-async fn upsert_daily(
-    statements: &mut HashMap<String, Statement>,
-    tx: &Transaction<'_>,
-    d: &DailyColumns,
-) -> Result<()> {
-    if d.card.is_empty() {
-        return Ok(());
-    }
-    let statement = cached(statements, tx, UPSERT_DAILY).await?;
-    run_upsert_daily(tx, &statement, d).await
 }
 
 async fn run_upsert_daily(
