@@ -485,7 +485,7 @@ impl Watcher {
             report.pass = pass;
             match lease {
                 Some(lease) => {
-                    match self.evaluate(plan, account, &lease).await {
+                    match self.evaluate_under(plan, account, &lease).await {
                         Ok(e) => report.evaluation = Some(e),
                         Err(e) => {
                             tracing::warn!(error = %chain(&e), "evaluation failed");
@@ -618,10 +618,35 @@ impl Watcher {
         (report, lease)
     }
 
+    /// Evaluates the rules of `profile`'s account over what the store holds
+    /// now, without a pass, under the account's lease (refused while
+    /// another watcher holds it), and commits the alert changes with their
+    /// outbox entries. Nothing is delivered.
+    pub async fn evaluate(
+        &self,
+        plan: &WatchPlan,
+        profile: &str,
+    ) -> Result<EvaluationReport, WatchError> {
+        plan.validate()?;
+        let account = plan.find(profile).ok_or_else(|| WatchError::InvalidPlan {
+            problem: format!("no account `{profile}` in the plan"),
+        })?;
+        let name = lease_name(profile);
+        let lease = match self.acquire(&name).await? {
+            Ok(lease) => lease,
+            Err(holder) => return Err(WatchError::LeaseHeld { name, holder }),
+        };
+        let result = self.evaluate_under(plan, account, &lease).await;
+        if let Err(e) = self.shared.store.release_lease(&lease).await {
+            tracing::warn!(error = %chain(&e), "could not release the lease; it lapses");
+        }
+        result
+    }
+
     /// Evaluates `account`'s rules over the store a page at a time and
     /// commits the alert changes with their outbox entries, fenced by
     /// `lease`.
-    async fn evaluate(
+    async fn evaluate_under(
         &self,
         plan: &WatchPlan,
         account: &WatchedAccount,
