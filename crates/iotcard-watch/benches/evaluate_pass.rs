@@ -11,7 +11,7 @@
 mod synthetic;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant as Monotonic, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use iotcard_facade::{Entropy, FixedClock, IotbosClient};
@@ -124,7 +124,25 @@ fn pass(c: &mut Criterion) {
         .holder("bench")
         .build()
         .unwrap();
-    let started = Monotonic::now();
+    // What reading the pages alone costs, to tell the store's share.
+    let started = tokio::time::Instant::now();
+    let read = runtime.block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        let account = store.account(&plan.accounts[0].spec).await.unwrap();
+        let (mut after, mut read) = (None, 0u64);
+        loop {
+            let page = store.latest_page(account, after, 5_000).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(last.card.id);
+            read += page.len() as u64;
+        }
+        read
+    });
+    eprintln!(
+        "reading {read} latest snapshots in pages of 5,000: {:?}",
+        started.elapsed()
+    );
+    let started = tokio::time::Instant::now();
     let first = runtime.block_on(watcher.evaluate(&plan, "fleet")).unwrap();
     eprintln!(
         "first pass over {cards} cards: {:?}, {} transitions, {} queued",
