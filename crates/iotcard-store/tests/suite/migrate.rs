@@ -33,8 +33,15 @@ pub async fn a_v1_store_migrates_and_keeps_its_data(store: &Store) {
             no = if yes == "1" { "0" } else { "false" },
         )
     };
-    // PostgreSQL casts the quoted decimals to numeric as it inserts them.
-    let (url, _dir) = common::v1_store(store, &rows("1"), &rows("true")).await;
+    // PostgreSQL casts the quoted decimals to numeric as it inserts them;
+    // the ids given by hand move its identity sequences on as iotcard's own
+    // inserts would have.
+    let postgres = format!(
+        "{} SELECT setval(pg_get_serial_sequence(t, 'id'), 1) \
+         FROM unnest(ARRAY['accounts', 'cards', 'runs']) AS t;",
+        rows("true")
+    );
+    let (url, _dir) = common::v1_store(store, &rows("1"), &postgres).await;
 
     let migrated = Store::open_url(url.clone()).await.unwrap();
     assert_eq!(migrated.schema_version().await.unwrap(), SCHEMA_VERSION);
