@@ -15,7 +15,8 @@ use iotcard_transport::Transport;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::error::{url_secrets, DeliverError, Scrubbed};
+use crate::error::WatchError;
+use crate::scrub::{url_secrets, Scrubbed};
 use crate::smtp::{self, SmtpOptions};
 use crate::time::{Sleeper, TokioSleeper};
 
@@ -68,7 +69,7 @@ pub struct Attempt {
     /// such attempts count against the channel's rate.
     pub reached: bool,
     /// What came of it.
-    pub outcome: Result<Delivered, DeliverError>,
+    pub outcome: Result<Delivered, WatchError>,
     /// The wait before the next attempt, when there is one.
     pub retry_in: Option<Duration>,
 }
@@ -98,7 +99,7 @@ impl Delivery {
     }
 
     /// Why the last attempt failed, when it did.
-    pub fn error(&self) -> Option<&DeliverError> {
+    pub fn error(&self) -> Option<&WatchError> {
         self.attempts.last()?.outcome.as_ref().err()
     }
 }
@@ -170,9 +171,9 @@ impl DelivererBuilder {
     }
 
     /// The deliverer; fails only when a CA file cannot be read.
-    pub fn build(mut self) -> Result<Deliverer, DeliverError> {
+    pub fn build(mut self) -> Result<Deliverer, WatchError> {
         for path in std::mem::take(&mut self.ca_files) {
-            let pem = std::fs::read(&path).map_err(|source| DeliverError::CaFile {
+            let pem = std::fs::read(&path).map_err(|source| WatchError::CaFile {
                 path: path.clone(),
                 source,
             })?;
@@ -384,14 +385,14 @@ impl Deliverer {
         notifier: &Notifier,
         digest: &Digest,
         at: SystemTime,
-    ) -> (bool, Result<Delivered, DeliverError>) {
+    ) -> (bool, Result<Delivered, WatchError>) {
         let name = notifier.name();
         let outgoing = match notifier.prepare(digest, at) {
             Ok(outgoing) => outgoing,
             Err(source) => {
                 return (
                     false,
-                    Err(DeliverError::Prepare {
+                    Err(WatchError::Prepare {
                         notifier: name.to_owned(),
                         source,
                     }),
@@ -405,7 +406,7 @@ impl Deliverer {
                     Ok(answer) => (
                         true,
                         notifier.read_answer(&answer.into_http()).map_err(|source| {
-                            DeliverError::Answer {
+                            WatchError::Answer {
                                 notifier: name.to_owned(),
                                 source,
                             }
@@ -413,7 +414,7 @@ impl Deliverer {
                     ),
                     Err(e) => (
                         false,
-                        Err(DeliverError::Transport {
+                        Err(WatchError::Transport {
                             notifier: name.to_owned(),
                             url: iotcard_notify::redact(&uri),
                             transient: e.is_transient(),
@@ -427,7 +428,7 @@ impl Deliverer {
             #[allow(unreachable_patterns)]
             _ => (
                 false,
-                Err(DeliverError::Prepare {
+                Err(WatchError::Prepare {
                     notifier: name.to_owned(),
                     source: iotcard_notify::NotifyError::NoHttpAnswer {
                         channel: notifier.kind(),

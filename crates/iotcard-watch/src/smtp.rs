@@ -10,7 +10,8 @@ use lettre::transport::smtp::client::{Certificate, Tls as LettreTls, TlsParamete
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::error::{DeliverError, Scrubbed};
+use crate::error::WatchError;
+use crate::scrub::Scrubbed;
 
 /// SMTP settings of the deliverer (not of a notifier).
 #[derive(Clone, Debug)]
@@ -42,12 +43,12 @@ fn transport(
     notifier: &str,
     server: &SmtpServer,
     options: &SmtpOptions,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, DeliverError> {
-    let tls_error = |e: lettre::transport::smtp::Error| DeliverError::SmtpTls {
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, WatchError> {
+    let tls_error = |e: lettre::transport::smtp::Error| WatchError::SmtpTls {
         notifier: notifier.to_owned(),
         source: Scrubbed::new(&e, &secrets(server)),
     };
-    let parameters = || -> Result<TlsParameters, DeliverError> {
+    let parameters = || -> Result<TlsParameters, WatchError> {
         let mut builder = TlsParameters::builder(server.host.clone());
         for pem in &options.extra_ca_pem {
             builder = builder.add_root_certificate(Certificate::from_pem(pem).map_err(tls_error)?);
@@ -86,13 +87,13 @@ pub(crate) async fn send(
     notifier: &str,
     email: &OutgoingEmail,
     options: &SmtpOptions,
-) -> (bool, Result<Delivered, DeliverError>) {
+) -> (bool, Result<Delivered, WatchError>) {
     let server = &email.server;
     let transport = match transport(notifier, server, options) {
         Ok(t) => t,
         Err(e) => return (false, Err(e)),
     };
-    let answer = |source| DeliverError::Answer {
+    let answer = |source| WatchError::Answer {
         notifier: notifier.to_owned(),
         source,
     };
@@ -115,10 +116,11 @@ pub(crate) async fn send(
             }
             None => (
                 false,
-                Err(DeliverError::Smtp {
+                Err(WatchError::Smtp {
                     notifier: notifier.to_owned(),
                     host: server.host.clone(),
                     port: server.port,
+                    transient: true,
                     source: Scrubbed::new(&e, &secrets(server)),
                 }),
             ),
