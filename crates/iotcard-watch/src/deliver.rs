@@ -113,6 +113,7 @@ pub struct DelivererBuilder {
     retry: RetryPolicy,
     entropy: Entropy,
     smtp: SmtpOptions,
+    ca_pems: Vec<Vec<u8>>,
     ca_files: Vec<PathBuf>,
 }
 
@@ -144,15 +145,16 @@ impl DelivererBuilder {
         self
     }
 
-    /// Trusts the CA certificates in `pem` for SMTP over TLS, beside the
-    /// web PKI roots.
+    /// Trusts the CA certificates in `pem` for SMTP over TLS (STARTTLS and
+    /// implicit TLS), beside the web PKI roots. Checked by
+    /// [`build`](Self::build).
     pub fn smtp_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.smtp.extra_ca_pem.push(pem.into());
+        self.ca_pems.push(pem.into());
         self
     }
 
-    /// Trusts the CA certificates in the PEM file at `path` (read by
-    /// [`build`](Self::build)).
+    /// Trusts the CA certificates in the PEM file at `path` for SMTP over
+    /// TLS (read and checked by [`build`](Self::build)).
     pub fn smtp_ca_pem_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_files.push(path.into());
         self
@@ -170,14 +172,21 @@ impl DelivererBuilder {
         self
     }
 
-    /// The deliverer; fails only when a CA file cannot be read.
+    /// The deliverer; fails when a CA file cannot be read
+    /// ([`WatchError::CaFile`]) or a CA is not PEM certificates
+    /// ([`WatchError::CaPem`]).
     pub fn build(mut self) -> Result<Deliverer, WatchError> {
+        for (n, pem) in self.ca_pems.iter().enumerate() {
+            let root = smtp::parse_roots(pem, format!("smtp_ca_pem #{}", n + 1))?;
+            self.smtp.extra_roots.push(root);
+        }
         for path in std::mem::take(&mut self.ca_files) {
             let pem = std::fs::read(&path).map_err(|source| WatchError::CaFile {
                 path: path.clone(),
                 source,
             })?;
-            self.smtp.extra_ca_pem.push(pem);
+            let root = smtp::parse_roots(&pem, path.display().to_string())?;
+            self.smtp.extra_roots.push(root);
         }
         let rng = match self.entropy {
             Entropy::Seed(seed) => StdRng::seed_from_u64(seed),
@@ -244,6 +253,7 @@ impl Deliverer {
             retry: RetryPolicy::default(),
             entropy: Entropy::default(),
             smtp: SmtpOptions::default(),
+            ca_pems: Vec::new(),
             ca_files: Vec::new(),
         }
     }
