@@ -160,7 +160,8 @@ impl DelivererBuilder {
         self
     }
 
-    /// The limit on one SMTP conversation (60 s by default).
+    /// The limit on one SMTP conversation, connect to reply (60 s by
+    /// default); past it the attempt is a transient failure.
     pub fn smtp_timeout(mut self, limit: Duration) -> Self {
         self.smtp.timeout = limit;
         self

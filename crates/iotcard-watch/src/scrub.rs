@@ -13,8 +13,10 @@ pub struct Scrubbed {
 }
 
 impl Scrubbed {
-    /// `error` and its causes, joined by `: `, with each of `secrets` (the
-    /// pieces of a URL or a password that must not show) replaced by `***`.
+    /// `error` and its causes, joined by `: `, each once (a layer that
+    /// wraps its own kind of error twice says `Connection error: ` twice:
+    /// said once), with each of `secrets` (the pieces of a URL or a
+    /// password that must not show) replaced by `***`.
     pub fn new(error: &(dyn std::error::Error + 'static), secrets: &[String]) -> Self {
         let mut text = error.to_string();
         let mut cause = error.source();
@@ -26,8 +28,10 @@ impl Scrubbed {
             }
             cause = c.source();
         }
+        let mut parts: Vec<&str> = text.split(": ").collect();
+        parts.dedup();
         Self {
-            text: scrub(&text, secrets),
+            text: scrub(&parts.join(": "), secrets),
         }
     }
 
@@ -106,6 +110,18 @@ fn percent_decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("Connection error: Connection error: invalid peer certificate: UnknownIssuer")]
+    struct Twice;
+
+    #[test]
+    fn a_layer_said_twice_is_shown_once() {
+        assert_eq!(
+            Scrubbed::new(&Twice, &[]).as_str(),
+            "Connection error: invalid peer certificate: UnknownIssuer"
+        );
+    }
 
     #[test]
     fn url_pieces_that_redaction_hides_are_scrubbed() {

@@ -78,9 +78,21 @@ pub(crate) async fn send(
     email: &OutgoingEmail,
     options: &SmtpOptions,
 ) -> (bool, Result<Delivered, WatchError>) {
-    match converse(notifier, email, options).await {
-        Ok(reply) => (true, reply),
-        Err(e) => (false, Err(e)),
+    // lettre bounds only the TCP connect: a server that accepts and then
+    // says nothing would hold the notifier's queue for ever.
+    match tokio::time::timeout(options.timeout, converse(notifier, email, options)).await {
+        Ok(Ok(reply)) => (true, reply),
+        Ok(Err(e)) => (false, Err(e)),
+        Err(elapsed) => (
+            false,
+            Err(WatchError::Smtp {
+                notifier: notifier.to_owned(),
+                host: email.server.host.clone(),
+                port: email.server.port,
+                transient: true,
+                source: Scrubbed::new(&elapsed, &[]),
+            }),
+        ),
     }
 }
 

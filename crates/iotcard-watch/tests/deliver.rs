@@ -669,3 +669,41 @@ async fn an_smtp_ca_that_is_not_pem_is_refused_when_the_deliverer_is_built() {
         .unwrap_err();
     assert!(matches!(e, WatchError::CaFile { .. }), "{e:?}");
 }
+
+#[tokio::test]
+async fn an_smtp_server_that_never_answers_is_given_up_on_after_the_timeout() {
+    let clock = clock();
+    let transport = HttpTransport::builder().build().unwrap();
+    let d = Deliverer::builder(transport)
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .retry(RetryPolicy::once())
+        .smtp_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    // Accepts, then says nothing (no greeting).
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let delivery = tokio::time::timeout(
+        Duration::from_secs(10),
+        d.deliver(
+            &mail_to("127.0.0.1", port, Tls::None, None),
+            &digest("quota", 1),
+        ),
+    )
+    .await
+    .expect("the SMTP timeout bounds the whole conversation");
+    held.abort();
+    let e = delivery.error().unwrap();
+    assert!(
+        matches!(e, WatchError::Smtp { .. }) && e.is_transient(),
+        "{e:?}"
+    );
+    assert!(!delivery.attempts[0].reached);
+}
