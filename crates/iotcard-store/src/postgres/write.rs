@@ -395,10 +395,11 @@ impl Postgres {
     ) -> Result<u64> {
         let keys: Vec<&str> = cards.iter().map(CardNumber::as_str).collect();
         let client = self.client.lock().await;
+        // Ids in key order, the order a sync asks in (see the SQLite side).
         client
             .execute(
                 "INSERT INTO cards (account_id, card_key, inventory) \
-                 SELECT DISTINCT $1::bigint, k, true FROM unnest($2::text[]) k \
+                 SELECT DISTINCT $1::bigint, k, true FROM unnest($2::text[]) k ORDER BY k \
                  ON CONFLICT (account_id, card_key) DO UPDATE SET inventory = true \
                  WHERE cards.inventory = false",
                 &[&account.0, &keys],
