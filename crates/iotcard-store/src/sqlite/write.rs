@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use iotcard_model::CardNumber;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::rows::{self, DAILY_COLUMNS, STATE_COLUMNS};
+use super::rows::{self, RowWriter, DAILY_COLUMNS, STATE_COLUMNS};
 use crate::account::{AccountId, AccountSpec};
 use crate::daily::{day_of, DailyRow, Point, LAST_SEEN_DAY};
 use crate::error::{Context, Result, StoreError};
@@ -216,14 +216,15 @@ pub(crate) fn write_snapshots(
     }
 
     let plan = ingest::plan(prepared, &cards, &latest, &daily, monthly)?;
+    let mut writer = RowWriter::new(&tx)?;
     for (card, at, figures) in &plan.snapshots {
-        rows::insert_snapshot(&tx, *card, *at, figures)?;
+        writer.snapshot(*card, *at, figures)?;
     }
     for (card, since, state) in &plan.states {
-        rows::insert_state(&tx, *card, *since, state)?;
+        writer.state(*card, *since, state)?;
     }
     for row in &plan.daily {
-        rows::write_daily(&tx, row)?;
+        writer.daily(row)?;
     }
     {
         let mut update = tx
@@ -257,12 +258,12 @@ pub(crate) fn write_snapshots(
             None => duplicates += 1,
             Some(backfill) => {
                 let (card_id, at, figures) = &backfill.snapshot;
-                rows::insert_snapshot(&tx, *card_id, *at, figures)?;
+                writer.snapshot(*card_id, *at, figures)?;
                 for (card, since, state) in &backfill.states {
-                    rows::insert_state(&tx, *card, *since, state)?;
+                    writer.state(*card, *since, state)?;
                 }
                 for row in &backfill.daily {
-                    rows::write_daily(&tx, row)?;
+                    writer.daily(row)?;
                 }
                 tx.execute(
                     "UPDATE cards SET first_seen = ?2 WHERE id = ?1",
@@ -274,6 +275,7 @@ pub(crate) fn write_snapshots(
         }
     }
 
+    drop(writer);
     tx.execute(
         "UPDATE runs SET asked = asked + ?2, answered = answered + ?3, \
          not_found = not_found + ?4, failed = failed + ?5, first_errors = ?6 WHERE id = ?1",
