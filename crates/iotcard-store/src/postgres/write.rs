@@ -282,9 +282,9 @@ impl Postgres {
             update.first_seen.push(u.first_seen);
             update.last_seen.push(u.last_seen);
             update.state_hash.push(u.state_hash);
-            update.iccid.push(u.iccid.clone());
-            update.msisdn.push(u.msisdn.clone());
-            update.operator.push(u.operator.clone());
+            update.iccid.push(u.iccid.map(str::to_owned));
+            update.msisdn.push(u.msisdn.map(str::to_owned));
+            update.operator.push(u.operator.map(str::to_owned));
         }
         let insert_sql = cached(statements, &tx, INSERT_SNAPSHOTS).await?;
         let states_sql = cached(statements, &tx, UPSERT_STATES).await?;
