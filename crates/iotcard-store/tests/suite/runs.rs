@@ -150,6 +150,15 @@ pub async fn inventory_adds_lists_and_removes(store: &Store) {
         ["1064800000001", "1064800000003", "898602B7091701054333"]
     );
     assert!(store.inventory(other).await.unwrap().is_empty());
+    // Added out of order, the cards get their ids in key order: the order
+    // a sync asks in, so its writes land on neighbouring pages.
+    let mut ids = Vec::new();
+    for key in &listed {
+        let found = store.find_cards(key).await.unwrap();
+        assert_eq!(found.len(), 1, "{key}");
+        ids.push(found[0].id);
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     // Paged, in the same order, each page after the last key of the one before.
     let first = store.inventory_page(acc, "", 2).await.unwrap();
     let rest = store
