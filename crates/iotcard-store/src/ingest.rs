@@ -195,9 +195,11 @@ pub(crate) fn plan<'a>(
             // A field this snapshot lacks keeps the value an earlier one of
             // the batch gave (the SQL keeps the stored one likewise).
             let previous = update.take();
-            let or_earlier = |new: &'a Option<String>, earlier: fn(&CardUpdate<'a>) -> Option<&'a str>| {
-                new.as_deref().or_else(|| previous.as_ref().and_then(earlier))
-            };
+            let or_earlier =
+                |new: &'a Option<String>, earlier: fn(&CardUpdate<'a>) -> Option<&'a str>| {
+                    new.as_deref()
+                        .or_else(|| previous.as_ref().and_then(earlier))
+                };
             update = Some(CardUpdate {
                 id: card.id,
                 first_seen: first,
