@@ -63,6 +63,38 @@ pub enum CliError {
         message: String,
     },
 
+    /// A value of the watcher's tables (`[watch]`, a profile's
+    /// `watch_interval`, a rule's scope) cannot work.
+    #[error("config file {}: {place} {reason}", path.display())]
+    InvalidWatch {
+        /// The file.
+        path: PathBuf,
+        /// The key and its table (`` `interval` under [watch] ``).
+        place: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Some `[notifiers.NAME]` tables cannot make a notifier; each is named.
+    #[error("config file {}: {}", path.display(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Notifiers {
+        /// The file.
+        path: PathBuf,
+        /// One problem per notifier (they name the notifier and the key,
+        /// never a secret).
+        problems: Vec<iotcard_notify::NotifyError>,
+    },
+
+    /// A `[[rules]]` table cannot make a rule, or names a notifier no
+    /// `[notifiers.NAME]` defines.
+    #[error("config file {}: [[rules]]: {source}", path.display())]
+    Rules {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the rule.
+        source: iotcard_rules::RulesError,
+    },
+
     /// `--profile NAME` names no profile.
     #[error("unknown profile {name:?}: {known}")]
     UnknownProfile {
@@ -184,6 +216,9 @@ impl CliError {
             | CliError::ConfigRead { .. }
             | CliError::ConfigParse { .. }
             | CliError::UnknownProfile { .. }
+            | CliError::InvalidWatch { .. }
+            | CliError::Notifiers { .. }
+            | CliError::Rules { .. }
             | CliError::NotOffered { .. }
             | CliError::ClientSetup { .. }
             | CliError::InvalidCard { .. }
