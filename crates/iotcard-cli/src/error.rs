@@ -95,6 +95,24 @@ pub enum CliError {
         source: iotcard_rules::RulesError,
     },
 
+    /// `notify test NAME` names no notifier.
+    #[error("unknown notifier {name:?}: {known}")]
+    UnknownNotifier {
+        /// The name asked for.
+        name: String,
+        /// What the file does define.
+        known: String,
+    },
+
+    /// The HTTP transport for notifications could not be set up (a CA
+    /// file without certificates).
+    #[error("cannot set up the notifications' HTTP client: {}", with_sources(.0))]
+    Transport(#[source] iotcard_transport::TransportError),
+
+    /// The deliverer could not be set up (an unreadable CA file).
+    #[error("cannot set up delivery: {}", with_sources(.0))]
+    Delivery(#[source] iotcard_watch::DeliverError),
+
     /// `--profile NAME` names no profile.
     #[error("unknown profile {name:?}: {known}")]
     UnknownProfile {
@@ -219,6 +237,9 @@ impl CliError {
             | CliError::InvalidWatch { .. }
             | CliError::Notifiers { .. }
             | CliError::Rules { .. }
+            | CliError::UnknownNotifier { .. }
+            | CliError::Transport(_)
+            | CliError::Delivery(_)
             | CliError::NotOffered { .. }
             | CliError::ClientSetup { .. }
             | CliError::InvalidCard { .. }
