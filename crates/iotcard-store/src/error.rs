@@ -74,6 +74,13 @@ pub enum StoreError {
         /// The id asked for.
         id: i64,
     },
+    /// A watcher's write was fenced by a lease it no longer holds (it
+    /// expired, or another watcher took it over): nothing was written.
+    #[error("the lease {name:?} is no longer held (expired or taken over): nothing was written")]
+    LeaseLost {
+        /// The lease's name.
+        name: String,
+    },
     /// The blocking SQLite worker died (it panicked or the runtime shut down).
     #[error("the SQLite worker stopped")]
     Worker(#[source] tokio::task::JoinError),

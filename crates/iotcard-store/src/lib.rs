@@ -105,11 +105,14 @@
 #![deny(missing_docs)]
 
 mod account;
+mod alerts;
 mod daily;
 mod error;
 mod fleet;
 mod ingest;
+mod lease;
 mod migrate;
+mod outbox;
 mod postgres;
 mod query;
 mod retention;
@@ -119,11 +122,17 @@ mod sqlite;
 mod state;
 mod store;
 mod url;
+mod watch;
 
 pub use account::{Account, AccountId, AccountSpec};
+pub use alerts::{AlertChanges, AlertKeyRef, AlertRow, CommitReport, FIRING, PENDING};
 pub use error::{Result, StoreError};
+pub use lease::Lease;
 pub use migrate::SUPPORTED as SCHEMA_VERSION;
-pub use query::{AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry};
+pub use outbox::{OutboxEntry, OutboxItem};
+pub use query::{
+    AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry, StatusChangeRow,
+};
 pub use retention::{PruneReport, Retention, StoreStats};
 pub use run::{
     Batch, Observation, RunCounts, RunId, RunOutcome, SyncRun, WriteReport, FIRST_ERRORS,

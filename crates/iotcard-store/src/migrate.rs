@@ -15,14 +15,22 @@ pub(crate) struct Migration {
 }
 
 /// Every version, oldest first; a new version is appended, never edited.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sqlite: include_str!("sqlite/schema_v1.sql"),
-    postgres: include_str!("postgres/schema_v1.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sqlite: include_str!("sqlite/schema_v1.sql"),
+        postgres: include_str!("postgres/schema_v1.sql"),
+    },
+    // The watcher's alert state, outbox and leases.
+    Migration {
+        version: 2,
+        sqlite: include_str!("sqlite/schema_v2.sql"),
+        postgres: include_str!("postgres/schema_v2.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
-pub const SUPPORTED: i64 = 1;
+pub const SUPPORTED: i64 = 2;
 
 /// The migrations to apply to a store at `found`, or why not.
 pub(crate) fn pending(found: i64) -> Result<&'static [Migration], StoreError> {

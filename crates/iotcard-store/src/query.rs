@@ -111,3 +111,17 @@ pub struct AccountDay {
     /// Cards with a figure that day.
     pub cards: u64,
 }
+
+/// A card's status changing, as its snapshots show it (see
+/// [`crate::Store::status_changes`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct StatusChangeRow {
+    /// The card.
+    pub card: CardId,
+    /// The time of the first snapshot with the new status (UTC).
+    pub at: Instant,
+    /// The status before: the last one the card's snapshots reported.
+    pub from: Option<CardStatus>,
+    /// The new status.
+    pub to: Option<CardStatus>,
+}

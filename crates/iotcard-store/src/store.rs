@@ -30,11 +30,11 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     url: StoreUrl,
-    inner: Inner,
+    pub(crate) inner: Inner,
 }
 
 #[derive(Clone)]
-enum Inner {
+pub(crate) enum Inner {
     Sqlite(Sqlite),
     Postgres(Postgres),
 }
@@ -45,7 +45,7 @@ impl fmt::Debug for Store {
     }
 }
 
-fn seconds(at: Instant) -> i64 {
+pub(crate) fn seconds(at: Instant) -> i64 {
     at.timestamp()
 }
 
@@ -131,7 +131,12 @@ impl Store {
     }
 
     /// Starts a sync run of `account` at `now`. A run of the same account
-    /// still open (its process died) is marked interrupted at `now` first.
+    /// still open is marked interrupted at `now` first: it was left by a
+    /// process that died. That holds only while one process at a time syncs
+    /// an account; the store does not check it (whichever host the open run
+    /// came from, it is closed). Several watchers on one store keep to one
+    /// sync per account through a lease ([`Store::acquire_lease`]), so an
+    /// open run of another watcher is one whose lease expired.
     pub async fn begin_run(&self, account: AccountId, now: Instant) -> Result<RunId> {
         let now = seconds(now);
         let id = match &self.inner {

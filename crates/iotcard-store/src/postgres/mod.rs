@@ -2,6 +2,7 @@
 
 mod read;
 mod rows;
+mod watch;
 mod write;
 
 use std::collections::HashMap;

@@ -19,6 +19,32 @@ use crate::state::{self, stored_instant, State};
 const CARD_COLUMNS: &str =
     "c.id, c.account_id, a.profile, c.card_key, c.inventory, c.first_seen, c.last_seen";
 
+/// The columns [`fleet_card`] reads, after [`CARD_COLUMNS`] and before
+/// `ST_COLUMNS`: the latest snapshot's figures (alias `s`), decimals as text.
+const FIGURE_COLUMNS: &str = "s.sms_used, s.data_used::text, s.sms_left, s.data_left::text";
+
+/// `SELECT` of what [`fleet_card`] reads: a card, its latest figures (alias
+/// `s`) and state (alias `st`).
+pub(crate) fn fleet_select() -> String {
+    format!("SELECT {CARD_COLUMNS}, {FIGURE_COLUMNS}, {ST_COLUMNS}")
+}
+
+/// A card's latest snapshot from a row of [`fleet_select`].
+pub(crate) fn fleet_card(row: &Row) -> Result<FleetCard> {
+    let card = card_info(row)?;
+    let figures = rows::read_figures(row, 7)?;
+    let state = rows::read_state(row, 11)?;
+    let snapshot = state::join(&card.key, &state, &figures)?;
+    let taken_at = card
+        .last_seen
+        .ok_or_else(|| StoreError::Corrupt("a latest snapshot without last_seen".into()))?;
+    Ok(FleetCard {
+        card,
+        taken_at,
+        snapshot,
+    })
+}
+
 fn card_info(row: &Row) -> Result<CardInfo> {
     let c = "reading a card";
     let seen = |i: usize| -> Result<Option<Instant>> {
@@ -127,11 +153,11 @@ impl Postgres {
         // (states start at snapshot times), so one ordered pass over
         // card_state serves every card, instead of a lookup per card.
         let mut sql = format!(
-            "SELECT {CARD_COLUMNS}, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
-             {ST_COLUMNS} FROM cards c JOIN accounts a ON a.id = c.account_id \
+            "{} FROM cards c JOIN accounts a ON a.id = c.account_id \
              JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
              JOIN (SELECT DISTINCT ON (card_id) * FROM card_state \
-               ORDER BY card_id DESC, since DESC) st ON st.card_id = c.id"
+               ORDER BY card_id DESC, since DESC) st ON st.card_id = c.id",
+            fleet_select()
         );
         if !conditions.is_empty() {
             sql.push_str(" WHERE ");
@@ -145,23 +171,13 @@ impl Postgres {
             .context("reading the fleet")?;
         let mut fleet = Vec::with_capacity(rows.len());
         for row in &rows {
-            let card = card_info(row)?;
-            let figures = rows::read_figures(row, 7)?;
-            let state = rows::read_state(row, 11)?;
-            let snapshot = state::join(&card.key, &state, &figures)?;
+            let card = fleet_card(row)?;
             if let Some(threshold) = filter.used_above {
-                if used_share(&snapshot).is_none_or(|share| share <= threshold) {
+                if used_share(&card.snapshot).is_none_or(|share| share <= threshold) {
                     continue;
                 }
             }
-            let taken_at = card
-                .last_seen
-                .ok_or_else(|| StoreError::Corrupt("a latest snapshot without last_seen".into()))?;
-            fleet.push(FleetCard {
-                card,
-                taken_at,
-                snapshot,
-            });
+            fleet.push(card);
         }
         Ok(fleet)
     }

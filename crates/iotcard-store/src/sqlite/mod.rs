@@ -3,6 +3,7 @@
 mod read;
 mod rows;
 mod value;
+mod watch;
 mod write;
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use crate::error::{Context, Result, StoreError};
 use crate::migrate;
 
 pub(crate) use read::*;
+pub(crate) use watch::*;
 pub(crate) use write::*;
 
 /// A SQLite store; cheap to clone (one shared connection).

@@ -19,6 +19,37 @@ use crate::state::{self, stored_instant, State};
 const CARD_COLUMNS: &str =
     "c.id, c.account_id, a.profile, c.card_key, c.inventory, c.first_seen, c.last_seen";
 
+/// The columns [`fleet_card`] reads, after [`CARD_COLUMNS`] and before
+/// `ST_COLUMNS`: the latest snapshot's figures (alias `s`).
+pub(crate) const FIGURE_COLUMNS: &str = "s.sms_used, s.data_used, s.sms_left, s.data_left";
+
+/// `SELECT` of what [`fleet_card`] reads: a card, its latest figures (alias
+/// `s`) and state (alias `st`).
+pub(crate) fn fleet_select() -> String {
+    format!("SELECT {CARD_COLUMNS}, {FIGURE_COLUMNS}, {ST_COLUMNS}")
+}
+
+/// The latest state of card `c`: the last one at or before its latest
+/// snapshot (alias `s`, at `c.last_seen`).
+pub(crate) const LATEST_STATE: &str = "st.since = (SELECT max(x.since) FROM card_state x \
+    WHERE x.card_id = c.id AND x.since <= c.last_seen)";
+
+/// A card's latest snapshot from a row of [`fleet_select`].
+pub(crate) fn fleet_card(row: &Row<'_>) -> Result<FleetCard> {
+    let card = card_info(row)?;
+    let figures = rows::read_figures(row, 7)?;
+    let state = rows::read_state(row, 11)?;
+    let snapshot = state::join(&card.key, &state, &figures)?;
+    let taken_at = card
+        .last_seen
+        .ok_or_else(|| StoreError::Corrupt("a latest snapshot without last_seen".into()))?;
+    Ok(FleetCard {
+        card,
+        taken_at,
+        snapshot,
+    })
+}
+
 fn card_info(row: &Row<'_>) -> Result<CardInfo> {
     let seen = |i: usize| -> Result<Option<Instant>> {
         row.get::<_, Option<i64>>(i)
@@ -120,9 +151,7 @@ pub(crate) fn fleet(
              WHERE d.card_id = c.id AND d.day >= {day_mark} AND CAST(d.data_used AS REAL) > 0)"
         ));
     }
-    // The latest state of a card: the last one at or before its latest snapshot.
-    let latest_state = "st.since = (SELECT max(x.since) FROM card_state x \
-                        WHERE x.card_id = c.id AND x.since <= c.last_seen)";
+    let latest_state = LATEST_STATE;
     // CROSS JOIN fixes SQLite's loop order. A filter on the state scans
     // `card_state` in file order and looks up only the cards whose state
     // matches (a sort of those few follows); otherwise the accounts in
@@ -144,10 +173,7 @@ pub(crate) fn fleet(
              CROSS JOIN card_state st ON st.card_id = c.id AND {latest_state}"
         )
     };
-    let mut sql = format!(
-        "SELECT {CARD_COLUMNS}, s.sms_used, s.data_used, s.sms_left, s.data_left, {ST_COLUMNS} \
-         FROM {from}"
-    );
+    let mut sql = format!("{} FROM {from}", fleet_select());
     if !conditions.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conditions.join(" AND "));
@@ -161,23 +187,13 @@ pub(crate) fn fleet(
         .context("reading the fleet")?;
     let mut fleet = Vec::new();
     while let Some(row) = rows.next().context("reading the fleet")? {
-        let card = card_info(row)?;
-        let figures = rows::read_figures(row, 7)?;
-        let state = rows::read_state(row, 11)?;
-        let snapshot = state::join(&card.key, &state, &figures)?;
+        let card = fleet_card(row)?;
         if let Some(threshold) = filter.used_above {
-            if used_share(&snapshot).is_none_or(|share| share <= threshold) {
+            if used_share(&card.snapshot).is_none_or(|share| share <= threshold) {
                 continue;
             }
         }
-        let taken_at = card
-            .last_seen
-            .ok_or_else(|| StoreError::Corrupt("a latest snapshot without last_seen".into()))?;
-        fleet.push(FleetCard {
-            card,
-            taken_at,
-            snapshot,
-        });
+        fleet.push(card);
     }
     Ok(fleet)
 }

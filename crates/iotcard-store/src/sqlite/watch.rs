@@ -1,0 +1,458 @@
+//! The watcher's tables in SQLite: alert state, the outbox, leases, and the
+//! paged reads of rule inputs. SQLite has one writer at a time; every write
+//! here is a `BEGIN IMMEDIATE` transaction, so a check and the write it
+//! guards (a lease's holder, an entry's claim) see no other writer between.
+
+use iotcard_model::CardStatus;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use super::read::{fleet_card, fleet_select, LATEST_STATE};
+use crate::account::AccountId;
+use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, CommitReport};
+use crate::error::{Context, Result, StoreError};
+use crate::lease::Lease;
+use crate::outbox::{OutboxEntry, OutboxItem};
+use crate::query::{CardId, FleetCard, StatusChangeRow};
+use crate::watch::{attempts, stored};
+
+fn immediate(connection: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
+    connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("starting a write transaction")
+}
+
+fn alert_row(row: &Row<'_>) -> Result<AlertRow> {
+    let c = "reading an alert";
+    Ok(AlertRow {
+        profile: row.get(0).context(c)?,
+        rule: row.get(1).context(c)?,
+        card: card_from_column(row.get(2).context(c)?),
+        phase: row.get(3).context(c)?,
+        since: stored(row.get(4).context(c)?, "alerts.since")?,
+        body: row.get(5).context(c)?,
+    })
+}
+
+pub(crate) fn alert_rows(
+    connection: &mut Connection,
+    profiles: &[String],
+) -> Result<Vec<AlertRow>> {
+    let columns = "SELECT profile, rule, card, phase, since, body FROM alerts";
+    let order = "ORDER BY profile, rule, card";
+    let mut out = Vec::new();
+    let mut push = |mut rows: rusqlite::Rows<'_>| -> Result<()> {
+        while let Some(row) = rows.next().context("listing alerts")? {
+            out.push(alert_row(row)?);
+        }
+        Ok(())
+    };
+    if profiles.is_empty() {
+        let mut statement = connection
+            .prepare_cached(&format!("{columns} {order}"))
+            .context("preparing the alert list")?;
+        push(statement.query([]).context("listing alerts")?)?;
+    } else {
+        // A JSON array keeps one statement whatever the number of profiles.
+        let mut statement = connection
+            .prepare_cached(&format!(
+                "{columns} WHERE profile IN (SELECT value FROM json_each(?1)) {order}"
+            ))
+            .context("preparing the alert list")?;
+        push(
+            statement
+                .query([json_strings(profiles)])
+                .context("listing alerts")?,
+        )?;
+    }
+    Ok(out)
+}
+
+/// `values` as a JSON array of strings, for `json_each`.
+fn json_strings(values: &[String]) -> String {
+    let mut json = String::from("[");
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push('"');
+        for ch in value.chars() {
+            match ch {
+                '"' => json.push_str("\\\""),
+                '\\' => json.push_str("\\\\"),
+                c if u32::from(c) < 0x20 => json.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => json.push(c),
+            }
+        }
+        json.push('"');
+    }
+    json.push(']');
+    json
+}
+
+/// `ids` as a JSON array of numbers, for `json_each`.
+fn json_ids(ids: &[i64]) -> String {
+    let parts: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("[{}]", parts.join(","))
+}
+
+fn fence_holds(tx: &Connection, fence: &Lease, now: i64) -> Result<bool> {
+    tx.prepare_cached(
+        "SELECT 1 FROM leases WHERE name = ?1 AND holder = ?2 AND token = ?3 AND expires_at > ?4",
+    )
+    .context("preparing the lease check")?
+    .query_row(params![fence.name, fence.holder, fence.token, now], |_| {
+        Ok(())
+    })
+    .optional()
+    .context("checking the lease")
+    .map(|found| found.is_some())
+}
+
+pub(crate) fn commit_evaluation(
+    connection: &mut Connection,
+    changes: &AlertChanges,
+    outbox: &[OutboxEntry],
+    fence: Option<&Lease>,
+    now: i64,
+) -> Result<CommitReport> {
+    let tx = immediate(connection)?;
+    if let Some(fence) = fence {
+        if !fence_holds(&tx, fence, now)? {
+            return Err(StoreError::LeaseLost {
+                name: fence.name.clone(),
+            });
+        }
+    }
+    let mut report = CommitReport::default();
+    {
+        let mut upsert = tx
+            .prepare_cached(
+                "INSERT INTO alerts (profile, rule, card, phase, since, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (profile, rule, card) DO UPDATE \
+                 SET phase = excluded.phase, since = excluded.since, body = excluded.body",
+            )
+            .context("preparing the alert upsert")?;
+        for row in &changes.upserts {
+            report.alerts_written += upsert
+                .execute(params![
+                    row.profile,
+                    row.rule,
+                    card_column(&row.card),
+                    row.phase,
+                    row.since.timestamp(),
+                    row.body
+                ])
+                .context("writing an alert")? as u64;
+        }
+        let mut remove = tx
+            .prepare_cached("DELETE FROM alerts WHERE profile = ?1 AND rule = ?2 AND card = ?3")
+            .context("preparing the alert removal")?;
+        for key in &changes.removals {
+            report.alerts_removed += remove
+                .execute(params![key.profile, key.rule, card_column(&key.card)])
+                .context("removing an alert")? as u64;
+        }
+        let mut queue = tx
+            .prepare_cached(
+                "INSERT INTO outbox (idempotency_key, notifier, rule, profile, payload, \
+                 created_at, due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT (idempotency_key) DO NOTHING",
+            )
+            .context("preparing the outbox insert")?;
+        for entry in outbox {
+            let queued = queue
+                .execute(params![
+                    entry.key,
+                    entry.notifier,
+                    entry.rule,
+                    entry.profile,
+                    entry.payload,
+                    entry.created_at.timestamp(),
+                    entry.due_at.timestamp()
+                ])
+                .context("queueing a notification")?;
+            if queued == 1 {
+                report.queued += 1;
+            } else {
+                report.already_queued += 1;
+            }
+        }
+    }
+    tx.commit().context("committing an evaluation")?;
+    Ok(report)
+}
+
+const ITEM_COLUMNS: &str = "id, idempotency_key, notifier, rule, profile, payload, created_at, \
+    due_at, attempts, last_error, delivered_at";
+
+fn outbox_item(row: &Row<'_>) -> Result<OutboxItem> {
+    let c = "reading an outbox entry";
+    Ok(OutboxItem {
+        id: row.get(0).context(c)?,
+        key: row.get(1).context(c)?,
+        notifier: row.get(2).context(c)?,
+        rule: row.get(3).context(c)?,
+        profile: row.get(4).context(c)?,
+        payload: row.get(5).context(c)?,
+        created_at: stored(row.get(6).context(c)?, "outbox.created_at")?,
+        due_at: stored(row.get(7).context(c)?, "outbox.due_at")?,
+        attempts: attempts(row.get(8).context(c)?)?,
+        last_error: row.get(9).context(c)?,
+        delivered_at: row
+            .get::<_, Option<i64>>(10)
+            .context(c)?
+            .map(|s| stored(s, "outbox.delivered_at"))
+            .transpose()?,
+    })
+}
+
+pub(crate) fn claim_outbox(
+    connection: &mut Connection,
+    holder: &str,
+    now: i64,
+    until: i64,
+    limit: u32,
+) -> Result<Vec<OutboxItem>> {
+    let tx = immediate(connection)?;
+    let mut items = {
+        let mut statement = tx
+            .prepare_cached(&format!(
+                "UPDATE outbox SET claimed_by = ?1, claimed_until = ?3 WHERE id IN ( \
+                 SELECT id FROM outbox WHERE delivered_at IS NULL AND due_at <= ?2 \
+                 AND (claimed_by IS NULL OR claimed_by = ?1 OR claimed_until <= ?2) \
+                 ORDER BY due_at, id LIMIT ?4) RETURNING {ITEM_COLUMNS}"
+            ))
+            .context("preparing the outbox claim")?;
+        let mut rows = statement
+            .query(params![holder, now, until, limit])
+            .context("claiming outbox entries")?;
+        let mut items = Vec::new();
+        while let Some(row) = rows.next().context("claiming outbox entries")? {
+            items.push(outbox_item(row)?);
+        }
+        items
+    };
+    tx.commit().context("committing an outbox claim")?;
+    // RETURNING gives the rows in no promised order.
+    items.sort_by_key(|item| (item.due_at, item.id));
+    Ok(items)
+}
+
+pub(crate) fn outbox_delivered(
+    connection: &mut Connection,
+    id: i64,
+    holder: &str,
+    attempts: u32,
+    now: i64,
+) -> Result<bool> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE outbox SET delivered_at = ?4, attempts = ?3, claimed_by = NULL, \
+             claimed_until = NULL WHERE id = ?1 AND claimed_by = ?2 AND delivered_at IS NULL",
+        )
+        .context("preparing the delivery record")?
+        .execute(params![id, holder, attempts, now])
+        .context("recording a delivery")?;
+    Ok(changed == 1)
+}
+
+pub(crate) fn outbox_retry(
+    connection: &mut Connection,
+    id: i64,
+    holder: &str,
+    attempts: u32,
+    next_due: i64,
+    error: &str,
+) -> Result<bool> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE outbox SET due_at = ?4, attempts = ?3, last_error = ?5, claimed_by = NULL, \
+             claimed_until = NULL WHERE id = ?1 AND claimed_by = ?2 AND delivered_at IS NULL",
+        )
+        .context("preparing the retry record")?
+        .execute(params![id, holder, attempts, next_due, error])
+        .context("recording a failed delivery")?;
+    Ok(changed == 1)
+}
+
+pub(crate) fn outbox(
+    connection: &mut Connection,
+    pending_only: bool,
+    limit: u32,
+) -> Result<Vec<OutboxItem>> {
+    let sql = if pending_only {
+        format!(
+            "SELECT {ITEM_COLUMNS} FROM outbox WHERE delivered_at IS NULL \
+             ORDER BY due_at, id LIMIT ?1"
+        )
+    } else {
+        format!("SELECT {ITEM_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1")
+    };
+    let mut statement = connection
+        .prepare_cached(&sql)
+        .context("preparing the outbox list")?;
+    let mut rows = statement.query([limit]).context("listing the outbox")?;
+    let mut items = Vec::new();
+    while let Some(row) = rows.next().context("listing the outbox")? {
+        items.push(outbox_item(row)?);
+    }
+    Ok(items)
+}
+
+fn lease_row(row: &Row<'_>) -> Result<Lease> {
+    let c = "reading a lease";
+    Ok(Lease {
+        name: row.get(0).context(c)?,
+        holder: row.get(1).context(c)?,
+        token: row.get(2).context(c)?,
+        expires_at: stored(row.get(3).context(c)?, "leases.expires_at")?,
+    })
+}
+
+/// The lease upsert both backends run: a new lease starts at token 1; a
+/// held one is renewed only by its holder (same token) and taken over only
+/// once expired (next token).
+pub(crate) const ACQUIRE_LEASE: &str = "INSERT INTO leases (name, holder, token, expires_at) \
+    VALUES (?1, ?2, 1, ?4) ON CONFLICT (name) DO UPDATE SET \
+    token = CASE WHEN leases.holder = excluded.holder AND leases.expires_at > ?3 \
+    THEN leases.token ELSE leases.token + 1 END, \
+    holder = excluded.holder, expires_at = excluded.expires_at \
+    WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3 \
+    RETURNING name, holder, token, expires_at";
+
+pub(crate) fn acquire_lease(
+    connection: &mut Connection,
+    name: &str,
+    holder: &str,
+    now: i64,
+    until: i64,
+) -> Result<Option<Lease>> {
+    let tx = immediate(connection)?;
+    let lease = {
+        let mut statement = tx
+            .prepare_cached(ACQUIRE_LEASE)
+            .context("preparing the lease upsert")?;
+        let mut rows = statement
+            .query(params![name, holder, now, until])
+            .context("taking a lease")?;
+        match rows.next().context("taking a lease")? {
+            Some(row) => Some(lease_row(row)?),
+            None => None,
+        }
+    };
+    tx.commit().context("committing a lease")?;
+    Ok(lease)
+}
+
+pub(crate) fn renew_lease(
+    connection: &mut Connection,
+    lease: &Lease,
+    now: i64,
+    until: i64,
+) -> Result<Option<Lease>> {
+    let mut statement = connection
+        .prepare_cached(
+            "UPDATE leases SET expires_at = ?5 WHERE name = ?1 AND holder = ?2 AND token = ?3 \
+             AND expires_at > ?4 RETURNING name, holder, token, expires_at",
+        )
+        .context("preparing the lease renewal")?;
+    let mut rows = statement
+        .query(params![lease.name, lease.holder, lease.token, now, until])
+        .context("renewing a lease")?;
+    match rows.next().context("renewing a lease")? {
+        Some(row) => Ok(Some(lease_row(row)?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn release_lease(connection: &mut Connection, lease: &Lease) -> Result<()> {
+    // Expired at the epoch rather than deleted: the row keeps the token, so
+    // the next holder's is greater than every token handed out before.
+    connection
+        .prepare_cached(
+            "UPDATE leases SET expires_at = 0 WHERE name = ?1 AND holder = ?2 AND token = ?3",
+        )
+        .context("preparing the lease release")?
+        .execute(params![lease.name, lease.holder, lease.token])
+        .context("releasing a lease")?;
+    Ok(())
+}
+
+pub(crate) fn leases(connection: &mut Connection) -> Result<Vec<Lease>> {
+    let mut statement = connection
+        .prepare_cached("SELECT name, holder, token, expires_at FROM leases ORDER BY name")
+        .context("preparing the lease list")?;
+    let mut rows = statement.query([]).context("listing leases")?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().context("listing leases")? {
+        out.push(lease_row(row)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn latest_page(
+    connection: &mut Connection,
+    account: AccountId,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<FleetCard>> {
+    // The fleet read's joins, walked in id order through
+    // cards_by_account_id: a page costs its own cards, not those before it.
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "{} FROM cards c CROSS JOIN accounts a ON a.id = c.account_id \
+             CROSS JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+             CROSS JOIN card_state st ON st.card_id = c.id AND {LATEST_STATE} \
+             WHERE c.account_id = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
+            fleet_select()
+        ))
+        .context("preparing the latest page")?;
+    let mut rows = statement
+        .query(params![account.0, after, limit])
+        .context("reading a page of cards")?;
+    let mut page = Vec::new();
+    while let Some(row) = rows.next().context("reading a page of cards")? {
+        page.push(fleet_card(row)?);
+    }
+    Ok(page)
+}
+
+pub(crate) fn status_changes(
+    connection: &mut Connection,
+    cards: &[i64],
+    since: i64,
+) -> Result<Vec<StatusChangeRow>> {
+    // States without a status are left out before the window function, so
+    // each status is compared with the last one reported before it.
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT card_id, since, previous, status FROM ( \
+               SELECT card_id, since, status, \
+                 lag(status) OVER (PARTITION BY card_id ORDER BY since) AS previous \
+               FROM card_state \
+               WHERE card_id IN (SELECT value FROM json_each(?1)) AND status IS NOT NULL) \
+             WHERE previous IS NOT NULL AND previous <> status AND since >= ?2 \
+             ORDER BY since, card_id",
+        )
+        .context("preparing the status changes")?;
+    let mut rows = statement
+        .query(params![json_ids(cards), since])
+        .context("reading status changes")?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().context("reading status changes")? {
+        let c = "reading status changes";
+        let status = |i: usize| -> Result<Option<CardStatus>> {
+            Ok(row
+                .get::<_, Option<String>>(i)
+                .context(c)?
+                .map(|s| CardStatus::from_name(&s)))
+        };
+        out.push(StatusChangeRow {
+            card: CardId(row.get(0).context(c)?),
+            at: stored(row.get(1).context(c)?, "card_state.since")?,
+            from: status(2)?,
+            to: status(3)?,
+        });
+    }
+    Ok(out)
+}

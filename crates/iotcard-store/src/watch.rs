@@ -1,0 +1,285 @@
+//! The `Store` API of the watcher: alert state, the outbox, leases, and the
+//! paged reads rules are evaluated over.
+
+use std::time::Duration;
+
+use iotcard_model::Instant;
+
+use crate::account::AccountId;
+use crate::alerts::{self, AlertChanges, AlertRow, CommitReport};
+use crate::error::{Result, StoreError};
+use crate::lease::{self, whole_seconds, Lease};
+use crate::outbox::{self, OutboxEntry, OutboxItem};
+use crate::query::{CardId, FleetCard, StatusChangeRow};
+use crate::sqlite;
+use crate::store::{seconds, Inner, Store};
+
+impl Store {
+    /// The stored state of every alert of these profiles (all when empty),
+    /// by profile, rule and card (account-level alerts first).
+    pub async fn alert_rows(&self, profiles: &[String]) -> Result<Vec<AlertRow>> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let profiles = profiles.to_vec();
+                db.call(move |c| sqlite::alert_rows(c, &profiles)).await
+            }
+            Inner::Postgres(db) => db.alert_rows(profiles).await,
+        }
+    }
+
+    /// Writes one evaluation's outcome in one transaction: the alert
+    /// upserts and removals, and the outbox entries. An entry whose key is
+    /// already in the outbox (delivered or not) is skipped and counted in
+    /// [`CommitReport::already_queued`]: a notification is never queued
+    /// twice.
+    ///
+    /// With `fence = Some(lease)`, the transaction first checks that the
+    /// lease is still held by its holder with its token and has not expired
+    /// at `now`; otherwise it writes nothing and fails with
+    /// [`StoreError::LeaseLost`] (a watcher that lost its lease must not
+    /// write stale state). On PostgreSQL the lease row stays locked until
+    /// the commit, so it cannot change hands in between.
+    ///
+    /// An alert named twice in `changes` (two upserts, or an upsert and a
+    /// removal) is refused as [`StoreError::Invalid`], as are empty names
+    /// and unknown phases.
+    pub async fn commit_evaluation(
+        &self,
+        changes: &AlertChanges,
+        outbox: &[OutboxEntry],
+        fence: Option<&Lease>,
+        now: Instant,
+    ) -> Result<CommitReport> {
+        alerts::validate(changes)?;
+        outbox::validate(outbox)?;
+        let now = seconds(now);
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let changes = changes.clone();
+                let outbox = outbox.to_vec();
+                let fence = fence.cloned();
+                db.call(move |c| {
+                    sqlite::commit_evaluation(c, &changes, &outbox, fence.as_ref(), now)
+                })
+                .await
+            }
+            Inner::Postgres(db) => db.commit_evaluation(changes, outbox, fence, now).await,
+        }
+    }
+
+    /// Claims up to `limit` undelivered entries due at `now` (`due_at <=
+    /// now`) that no other holder's claim covers at `now`, and marks them
+    /// claimed by `holder` until `now + claim_for` (rounded up to the
+    /// second). Earliest due first (then in the order queued).
+    ///
+    /// Entries `holder` itself claimed are claimed again: a watcher that
+    /// restarts under the same name gets its unfinished entries back at
+    /// once, so a holder's name must be unique to one running process. On
+    /// PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`: two watchers
+    /// claiming at once never get the same row.
+    pub async fn claim_outbox(
+        &self,
+        holder: &str,
+        now: Instant,
+        claim_for: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>> {
+        outbox::check_holder(holder)?;
+        let now = seconds(now);
+        let until = now.saturating_add(whole_seconds(claim_for));
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let holder = holder.to_owned();
+                db.call(move |c| sqlite::claim_outbox(c, &holder, now, until, limit))
+                    .await
+            }
+            Inner::Postgres(db) => db.claim_outbox(holder, now, until, limit).await,
+        }
+    }
+
+    /// Records entry `id` as delivered at `now` after `attempts` attempts,
+    /// and releases the claim. Only while `holder` still holds the claim
+    /// (it may have run out, as long as nobody claimed the entry since):
+    /// `Ok(false)` otherwise, and nothing changes.
+    pub async fn outbox_delivered(
+        &self,
+        id: i64,
+        holder: &str,
+        attempts: u32,
+        now: Instant,
+    ) -> Result<bool> {
+        outbox::check_holder(holder)?;
+        let now = seconds(now);
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let holder = holder.to_owned();
+                db.call(move |c| sqlite::outbox_delivered(c, id, &holder, attempts, now))
+                    .await
+            }
+            Inner::Postgres(db) => db.outbox_delivered(id, holder, attempts, now).await,
+        }
+    }
+
+    /// Records a failed attempt of entry `id`: due again at `next_due`,
+    /// `attempts` so far, `error` (already scrubbed of secrets by the
+    /// caller) kept as its last error, and the claim released. The same
+    /// condition and answer as [`Store::outbox_delivered`].
+    pub async fn outbox_retry(
+        &self,
+        id: i64,
+        holder: &str,
+        attempts: u32,
+        next_due: Instant,
+        error: &str,
+    ) -> Result<bool> {
+        outbox::check_holder(holder)?;
+        let next_due = seconds(next_due);
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let holder = holder.to_owned();
+                let error = error.to_owned();
+                db.call(move |c| sqlite::outbox_retry(c, id, &holder, attempts, next_due, &error))
+                    .await
+            }
+            Inner::Postgres(db) => db.outbox_retry(id, holder, attempts, next_due, error).await,
+        }
+    }
+
+    /// For listings: with `pending_only`, up to `limit` undelivered entries,
+    /// earliest due first; otherwise the newest `limit` entries, newest
+    /// first.
+    pub async fn outbox(&self, pending_only: bool, limit: u32) -> Result<Vec<OutboxItem>> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                db.call(move |c| sqlite::outbox(c, pending_only, limit))
+                    .await
+            }
+            Inner::Postgres(db) => db.outbox(pending_only, limit).await,
+        }
+    }
+
+    /// Takes the lease `name` for `holder` until `now + ttl` (rounded up to
+    /// the second) if it is free, expired at `now`, or already `holder`'s
+    /// (then it is renewed, same token). The token increases whenever the
+    /// lease is taken anew. `None` when someone else holds it.
+    ///
+    /// One statement (an upsert whose update is conditional), so of two
+    /// watchers racing for a free lease exactly one gets it.
+    pub async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Instant,
+        ttl: Duration,
+    ) -> Result<Option<Lease>> {
+        lease::check(name, holder, ttl)?;
+        let now = seconds(now);
+        let until = now.saturating_add(whole_seconds(ttl));
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let (name, holder) = (name.to_owned(), holder.to_owned());
+                db.call(move |c| sqlite::acquire_lease(c, &name, &holder, now, until))
+                    .await
+            }
+            Inner::Postgres(db) => db.acquire_lease(name, holder, now, until).await,
+        }
+    }
+
+    /// Renews a held lease until `now + ttl`: only with the same holder and
+    /// token, and not expired at `now`. `None` means it was lost.
+    pub async fn renew_lease(
+        &self,
+        lease: &Lease,
+        now: Instant,
+        ttl: Duration,
+    ) -> Result<Option<Lease>> {
+        lease::check(&lease.name, &lease.holder, ttl)?;
+        let now = seconds(now);
+        let until = now.saturating_add(whole_seconds(ttl));
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let lease = lease.clone();
+                db.call(move |c| sqlite::renew_lease(c, &lease, now, until))
+                    .await
+            }
+            Inner::Postgres(db) => db.renew_lease(lease, now, until).await,
+        }
+    }
+
+    /// Gives a lease up (if still held with this token), so another watcher
+    /// can take it at once instead of waiting for it to expire.
+    pub async fn release_lease(&self, lease: &Lease) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let lease = lease.clone();
+                db.call(move |c| sqlite::release_lease(c, &lease)).await
+            }
+            Inner::Postgres(db) => db.release_lease(lease).await,
+        }
+    }
+
+    /// Every lease ever taken, by name, expired and released ones included
+    /// (compare `expires_at` with the time to tell).
+    pub async fn leases(&self) -> Result<Vec<Lease>> {
+        match &self.inner {
+            Inner::Sqlite(db) => db.call(sqlite::leases).await,
+            Inner::Postgres(db) => db.leases().await,
+        }
+    }
+
+    /// Rule inputs in pages, so memory stays bounded over a million cards:
+    /// the latest snapshot of each card of `account` whose id is greater
+    /// than `after` (every card when `None`), in card-id order, at most
+    /// `limit` (the same [`FleetCard`] as [`Store::fleet`]). Cards with no
+    /// snapshot yet are skipped. Pass the last card's id as the next `after`.
+    pub async fn latest_page(
+        &self,
+        account: AccountId,
+        after: Option<CardId>,
+        limit: u32,
+    ) -> Result<Vec<FleetCard>> {
+        let after = after.map_or(i64::MIN, |c| c.0);
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                db.call(move |c| sqlite::latest_page(c, account, after, limit))
+                    .await
+            }
+            Inner::Postgres(db) => db.latest_page(account, after, limit).await,
+        }
+    }
+
+    /// The status changes of these cards at or after `since`, oldest first
+    /// (then by card), read from the status their snapshots reported. The
+    /// first status a card reported is not a change, and neither is a
+    /// snapshot without a status: a change is from the last status
+    /// reported before it, so `from` and `to` are both `Some`.
+    pub async fn status_changes(
+        &self,
+        cards: &[CardId],
+        since: Instant,
+    ) -> Result<Vec<StatusChangeRow>> {
+        if cards.is_empty() {
+            return Ok(Vec::new());
+        }
+        let since = seconds(since);
+        let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                db.call(move |c| sqlite::status_changes(c, &ids, since))
+                    .await
+            }
+            Inner::Postgres(db) => db.status_changes(&ids, since).await,
+        }
+    }
+}
+
+/// A stored time, or the corruption error naming its column.
+pub(crate) fn stored(seconds: i64, column: &str) -> Result<Instant> {
+    crate::state::stored_instant(seconds, column)
+}
+
+/// A stored attempt count (a negative or huge one is not what the store wrote).
+pub(crate) fn attempts(stored: i64) -> Result<u32> {
+    u32::try_from(stored)
+        .map_err(|_| StoreError::Corrupt(format!("outbox.attempts {stored} is out of range")))
+}
