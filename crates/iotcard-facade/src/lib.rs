@@ -113,6 +113,7 @@ pub use platform::{
     TENCENT_CAPABILITIES,
 };
 pub use report::{CardProblem, CardReport};
+pub use rate::RateBudget;
 pub use retry::RetryConfig;
 pub use settings::{Tuning, DEFAULT_CONCURRENCY};
 pub use stream::{CardStream, TryCardStream};

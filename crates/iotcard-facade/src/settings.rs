@@ -7,7 +7,7 @@ use iotcard_model::SecretNames;
 use iotcard_transport::{HttpTransport, Transport};
 
 use crate::clock::{Clock, Entropy, SystemClock};
-use crate::rate::RateLimiter;
+use crate::rate::{RateBudget, RateLimiter};
 use crate::retry::RetryConfig;
 use crate::Error;
 
@@ -40,6 +40,8 @@ pub struct Tuning {
     pub concurrency: Option<usize>,
     /// A ceiling of requests per second.
     pub rate_limit: Option<f64>,
+    /// A ceiling of requests in any minute.
+    pub rate_limit_per_minute: Option<u32>,
     /// The whole-exchange timeout of the default transport.
     pub timeout: Option<Duration>,
     /// Extra trusted CA certificates (PEM) for the default transport.
@@ -57,6 +59,18 @@ impl Tuning {
     /// A ceiling of requests per second.
     pub fn rate_limit(mut self, per_second: impl Into<Option<f64>>) -> Self {
         self.rate_limit = per_second.into();
+        self
+    }
+    /// A ceiling of requests in any minute (beside the per-second one:
+    /// platforms state both).
+    pub fn rate_limit_per_minute(mut self, max: impl Into<Option<u32>>) -> Self {
+        self.rate_limit_per_minute = max.into();
+        self
+    }
+    /// Both ceilings of `budget`.
+    pub fn rate_budget(mut self, budget: RateBudget) -> Self {
+        self.rate_limit = budget.per_second;
+        self.rate_limit_per_minute = budget.per_minute;
         self
     }
     /// The whole-exchange timeout of the default transport.
@@ -83,6 +97,7 @@ pub(crate) struct CommonSettings {
     pub concurrency: usize,
     pub retry: RetryConfig,
     pub rate: Option<f64>,
+    pub rate_per_minute: Option<u32>,
     pub timeout: Duration,
     pub extra_ca_pem: Option<Vec<u8>>,
     pub clock: Arc<dyn Clock>,
@@ -96,6 +111,7 @@ impl Default for CommonSettings {
             concurrency: DEFAULT_CONCURRENCY,
             retry: RetryConfig::default(),
             rate: None,
+            rate_per_minute: None,
             timeout: Duration::from_secs(30),
             extra_ca_pem: None,
             clock: Arc::new(SystemClock),
@@ -115,15 +131,9 @@ impl CommonSettings {
         if self.retry.batch_rounds == 0 {
             return Err(Error::config("retry.batch_rounds", "must be at least 1"));
         }
-        if let Some(rate) = self.rate {
-            if RateLimiter::new(rate).is_none() {
-                return Err(Error::config(
-                    "rate_limit",
-                    format!("must be a positive number of requests per second, got {rate}"),
-                ));
-            }
-        }
-        Ok(())
+        self.budget()
+            .check()
+            .map_err(|(setting, problem)| Error::config(setting, problem))
     }
 
     pub(crate) fn apply(&mut self, tuning: Tuning) {
@@ -132,6 +142,9 @@ impl CommonSettings {
         }
         if tuning.rate_limit.is_some() {
             self.rate = tuning.rate_limit;
+        }
+        if tuning.rate_limit_per_minute.is_some() {
+            self.rate_per_minute = tuning.rate_limit_per_minute;
         }
         if let Some(t) = tuning.timeout {
             self.timeout = t;
@@ -144,8 +157,15 @@ impl CommonSettings {
         }
     }
 
+    fn budget(&self) -> RateBudget {
+        RateBudget {
+            per_second: self.rate,
+            per_minute: self.rate_per_minute,
+        }
+    }
+
     pub(crate) fn rate_limiter(&self) -> Option<RateLimiter> {
-        self.rate.and_then(RateLimiter::new)
+        RateLimiter::budget(self.budget())
     }
 
     /// The transport to send through: the one given, or an
@@ -187,6 +207,12 @@ macro_rules! common_builder_methods {
         /// A ceiling of requests per second for this client, shared by all its tasks.
         pub fn rate_limit(mut self, per_second: impl Into<Option<f64>>) -> Self {
             self.common.rate = per_second.into();
+            self
+        }
+        /// A ceiling of requests in any minute for this client, shared by
+        /// all its tasks (beside the per-second one).
+        pub fn rate_limit_per_minute(mut self, max: impl Into<Option<u32>>) -> Self {
+            self.common.rate_per_minute = max.into();
             self
         }
         /// The whole-exchange timeout of the default transport (default 30 s).
