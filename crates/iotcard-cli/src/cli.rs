@@ -10,10 +10,10 @@ use crate::history_args::{
     FleetArgs, HistoryArgs, InventoryCommand, StoreCommand, SyncArgs, UsageReportArgs,
 };
 use crate::provider::Provider;
-use crate::watch_args::{AlertsArgs, LogFormat, NotifyCommand, RulesCommand, WatchArgs};
 use crate::quantities::parse_duration;
 #[cfg(feature = "simulator")]
 use crate::quantities::parse_share_f64;
+use crate::watch_args::{AlertsArgs, LogFormat, NotifyCommand, RulesCommand, WatchArgs};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -106,7 +106,13 @@ pub struct GlobalArgs {
     pub verbose: u8,
 
     /// How log lines are written on stderr
-    #[arg(long, global = true, value_enum, value_name = "FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "FORMAT",
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 

@@ -164,6 +164,11 @@ pub enum CliError {
     #[error("the simulator cannot start: {}", with_sources(.0))]
     Simulator(#[source] iotcard_sim::SimError),
 
+    /// `sim --robot`: the robot could not listen.
+    #[cfg(feature = "simulator")]
+    #[error("the simulator's robot cannot start: {0}")]
+    Robot(#[source] io::Error),
+
     /// The async runtime could not start (out of threads or file handles).
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] io::Error),
@@ -263,7 +268,7 @@ impl CliError {
                 _ => Exit::Failed,
             },
             #[cfg(feature = "simulator")]
-            CliError::Demo(_) => Exit::Failed,
+            CliError::Demo(_) | CliError::Robot(_) => Exit::Failed,
             CliError::WriteOutput { .. } | CliError::Runtime(_) | CliError::Platform { .. } => {
                 Exit::Failed
             }

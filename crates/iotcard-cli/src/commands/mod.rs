@@ -12,6 +12,8 @@ mod prepare;
 mod query;
 #[cfg(feature = "simulator")]
 mod sim;
+#[cfg(feature = "simulator")]
+mod sim_robot;
 mod watch;
 
 use std::io::IsTerminal;
@@ -70,7 +72,8 @@ pub async fn execute(global: GlobalArgs, command: Command, env: Env) -> Result<E
         Command::Store(a) => history::store(&global, env, &a).await,
         Command::Rules(a) => watch::rules(&global, env, &a).await,
         Command::Notify(a) => watch::notify(&global, env, &a).await,
-        Command::Alerts(_) | Command::Watch(_) => Err(CliError::NoProvider("not yet".into())),
+        Command::Alerts(a) => watch::alerts(&global, env, &a).await,
+        Command::Watch(_) => Err(CliError::NoProvider("not yet".into())),
     }
 }
 

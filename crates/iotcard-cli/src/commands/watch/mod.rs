@@ -3,6 +3,7 @@
 //! the config file's `[watch]`, `[notifiers.*]` and `[[rules]]`
 //! ([`WatchConfig`]), checked as a whole before anything else is done.
 
+mod alerts;
 mod check;
 mod delivery;
 mod notify;
@@ -12,7 +13,7 @@ use crate::cli::GlobalArgs;
 use crate::config::{Env, Sources, WatchConfig};
 use crate::error::CliError;
 use crate::exit::Exit;
-use crate::watch_args::{NotifyCommand, RulesCommand};
+use crate::watch_args::{AlertsArgs, NotifyCommand, RulesCommand};
 
 /// `rules check` and `rules replay`.
 pub async fn rules(
@@ -27,6 +28,11 @@ pub async fn rules(
     }
 }
 
+/// `alerts [--firing]`.
+pub async fn alerts(global: &GlobalArgs, env: Env, args: &AlertsArgs) -> Result<Exit, CliError> {
+    let (sources, config) = load(global, env)?;
+    alerts::run(global, &sources, &config, args).await
+}
 
 /// `notify test NAME`.
 pub async fn notify(
@@ -39,7 +45,6 @@ pub async fn notify(
         NotifyCommand::Test { name } => notify::test(&config, name).await,
     }
 }
-
 
 /// The config file's sources and its watcher tables, checked.
 fn load(global: &GlobalArgs, env: Env) -> Result<(Sources, WatchConfig), CliError> {

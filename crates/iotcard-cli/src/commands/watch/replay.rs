@@ -122,7 +122,11 @@ pub async fn run(
         eprintln!(
             "iotcard: no rule would have fired or resolved over {} pass{} since {}",
             history.passes_in(since, now),
-            if history.passes_in(since, now) == 1 { "" } else { "es" },
+            if history.passes_in(since, now) == 1 {
+                ""
+            } else {
+                "es"
+            },
             shown(since)
         );
     }
@@ -322,4 +326,3 @@ fn card_at(card: &CardPast, at: Instant) -> CardInput {
 fn day_of(at: Instant) -> NaiveDate {
     at.with_timezone(&china_standard_time()).date_naive()
 }
-
