@@ -15,3 +15,4 @@ mod secrets;
 mod sim_and_demo;
 mod support;
 mod tokens_and_limits;
+mod watch_commands;

@@ -3,6 +3,7 @@
 //! `store` read it. The store is found by [`location`].
 
 mod accounts;
+pub use accounts::account_name;
 mod card_history;
 mod fleet;
 mod inventory;

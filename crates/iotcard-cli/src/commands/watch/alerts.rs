@@ -5,7 +5,7 @@ use iotcard_rules::AlertState;
 use iotcard_store::FIRING;
 use serde::Serialize;
 
-use super::chosen_profiles;
+use super::{account_names, chosen_profiles};
 use crate::cli::GlobalArgs;
 use crate::commands::emit::Out;
 use crate::commands::history::{location, records::shown};
@@ -57,7 +57,7 @@ pub async fn run(
     config: &WatchConfig,
     args: &AlertsArgs,
 ) -> Result<Exit, CliError> {
-    let profiles = chosen_profiles(global, config)?;
+    let profiles = account_names(&chosen_profiles(global, config)?);
     let store = location::open(global, sources).await?;
     let rows = store
         .alert_rows(&profiles)

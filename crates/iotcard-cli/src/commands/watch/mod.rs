@@ -74,6 +74,23 @@ fn chosen_profiles(global: &GlobalArgs, config: &WatchConfig) -> Result<Vec<Stri
     Ok(global.profile.clone())
 }
 
+/// The store's account names of `profiles`: a profile that configures
+/// both platforms keeps two accounts, `NAME/iotbos` and `NAME/tencent`.
+fn account_names(profiles: &[String]) -> Vec<String> {
+    profiles
+        .iter()
+        .flat_map(|p| {
+            [
+                crate::provider::Provider::Iotbos,
+                crate::provider::Provider::Tencent,
+            ]
+            .map(|provider| crate::commands::history::account_name(p, provider, true))
+            .into_iter()
+            .chain(std::iter::once(p.clone()))
+        })
+        .collect()
+}
+
 /// The watched profiles, for messages.
 fn watched(config: &WatchConfig) -> String {
     if config.profiles.is_empty() {

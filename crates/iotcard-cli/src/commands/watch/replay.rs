@@ -19,7 +19,7 @@ use iotcard_rules::{
 use iotcard_store::{CardDay, CardId, FleetFilter, HistoryEntry, RunOutcome, Store, SyncRun};
 use serde::Serialize;
 
-use super::chosen_profiles;
+use super::{account_names, chosen_profiles};
 use crate::cli::GlobalArgs;
 use crate::commands::emit::Out;
 use crate::commands::history::{location, records::shown};
@@ -96,7 +96,7 @@ pub async fn run(
     config: &WatchConfig,
     args: &ReplayArgs,
 ) -> Result<Exit, CliError> {
-    let profiles = chosen_profiles(global, config)?;
+    let profiles = account_names(&chosen_profiles(global, config)?);
     let store = location::open(global, sources).await?;
     let now = iotcard_sync::instant(&SystemClock::default()).map_err(|source| CliError::Sync {
         profile: String::new(),
