@@ -233,8 +233,9 @@ const RULES: &[Rule] = &[
         }],
     },
     Rule {
-        // The watcher (delivery now, the daemon later) sits above the
-        // facade and the store; the CLI is a thin shell over it.
+        // The watcher (the delivery shell and the daemon) joins the sync,
+        // the store, the rules and the notifications; the CLI is a thin
+        // shell over it.
         krate: "iotcard-watch",
         no_io: false,
         no_ambient: false,

@@ -50,6 +50,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod daemon;
 pub mod deliver;
 mod error;
 #[cfg(feature = "test-support")]
@@ -57,6 +58,10 @@ pub mod receivers;
 mod smtp;
 mod time;
 
+pub use daemon::{
+    AccountSync, OnceReport, PlatformSync, WatchError, WatchPlan, WatchedAccount, Watcher,
+    WatcherBuilder,
+};
 pub use deliver::{Attempt, Deliverer, DelivererBuilder, Delivery, RetryPolicy};
 pub use error::{DeliverError, Scrubbed};
 pub use time::{ManualClock, Sleeper, TokioSleeper};

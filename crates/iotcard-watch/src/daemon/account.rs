@@ -1,0 +1,61 @@
+//! One sync pass of one account, behind an object-safe trait: the
+//! platforms' clients are generic ([`CardPlatform`] is not object-safe),
+//! and a plan holds accounts of both.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use iotcard_facade::{CardPlatform, Clock};
+use iotcard_store::{AccountSpec, Store};
+use iotcard_sync::{sync_account, Summary, SyncError, SyncOptions};
+
+/// A boxed future borrowing for `'a`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Runs one sync pass of an account into a store.
+pub trait AccountSync: Send + Sync + fmt::Debug {
+    /// The platform's name (`iotbos`, `tencent`): how its usage period runs.
+    fn provider(&self) -> &'static str;
+
+    /// One pass, as [`sync_account`] runs it: `cancel` resolving commits
+    /// the batch in hand and records the run as interrupted.
+    fn sync<'a>(
+        &'a self,
+        store: &'a Store,
+        spec: &'a AccountSpec,
+        clock: &'a dyn Clock,
+        options: &'a SyncOptions,
+        cancel: BoxFuture<'a, ()>,
+    ) -> BoxFuture<'a, Result<Summary, SyncError>>;
+}
+
+/// [`AccountSync`] for any [`CardPlatform`] client (built with the
+/// account's request budget).
+#[derive(Clone, Debug)]
+pub struct PlatformSync<P>(pub P);
+
+impl<P: CardPlatform> AccountSync for PlatformSync<P> {
+    fn provider(&self) -> &'static str {
+        self.0.capabilities().provider.as_str()
+    }
+
+    fn sync<'a>(
+        &'a self,
+        store: &'a Store,
+        spec: &'a AccountSpec,
+        clock: &'a dyn Clock,
+        options: &'a SyncOptions,
+        cancel: BoxFuture<'a, ()>,
+    ) -> BoxFuture<'a, Result<Summary, SyncError>> {
+        Box::pin(sync_account(
+            &self.0,
+            store,
+            spec,
+            clock,
+            options,
+            &|_| {},
+            cancel,
+        ))
+    }
+}

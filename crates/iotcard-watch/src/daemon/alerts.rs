@@ -1,0 +1,166 @@
+//! From what the rules found to what the outbox sends: notifying
+//! transitions become alerts, grouped into one digest per rule per
+//! evaluation (per notification time), one outbox entry per digest and
+//! notifier; and the alert state as the store keeps it, row by row.
+
+use std::collections::BTreeMap;
+
+use iotcard_model::Instant;
+use iotcard_notify::{Alert, Digest, Severity};
+use iotcard_rules::{
+    AlertKey, AlertRecord, AlertState, AlertStates, Phase, RuleSet, StateChanges, Transition,
+    TransitionKind,
+};
+use iotcard_store::{AlertChanges, AlertKeyRef, AlertRow, OutboxEntry};
+
+use crate::daemon::error::WatchError;
+
+/// The notification a transition makes, or `None` when it makes none
+/// (pending, or a resolution the rule keeps quiet about).
+///
+/// Firing and re-notifying alerts are firing; a resolution is resolved,
+/// ending at the evaluation's time. A card's figures are its line of the
+/// message; an account's are the alert's description. The labels name the
+/// rule's kind and the provider: stable, so an alert keeps its fingerprint
+/// from firing to resolved.
+pub fn alert_for(rules: &RuleSet, provider: &str, t: &Transition) -> Option<Alert> {
+    t.notify_at?;
+    let rule = rules.get(&t.key.rule)?;
+    let mut alert = Alert::firing(&t.key.rule, &t.key.account, t.since)
+        .with_severity(severity(t.severity))
+        .with_summary(rule.explain())
+        .with_label("kind", rule.kind.name().as_str())
+        .with_label("provider", provider);
+    let figures = t.figures.to_string();
+    alert = match &t.key.card {
+        Some(card) => alert.with_card(card, figures),
+        None => alert.with_description(figures),
+    };
+    match t.kind {
+        TransitionKind::Firing | TransitionKind::Renotify => Some(alert),
+        TransitionKind::Resolved => Some(alert.resolved(t.at)),
+        TransitionKind::Pending => None,
+    }
+}
+
+fn severity(s: iotcard_rules::Severity) -> Severity {
+    match s {
+        iotcard_rules::Severity::Info => Severity::Info,
+        iotcard_rules::Severity::Warning => Severity::Warning,
+        iotcard_rules::Severity::Critical => Severity::Critical,
+    }
+}
+
+/// One outbox entry per digest and notifier of its rule: the transitions
+/// of one rule due at one time make one digest (its window starts at that
+/// time), sent to each notifier the rule names under the digest's
+/// idempotency key for it. The payload is the digest as JSON; `due_at` is
+/// the notification time (quiet hours defer it).
+pub fn outbox_entries(
+    rules: &RuleSet,
+    provider: &str,
+    transitions: &[Transition],
+    now: Instant,
+) -> Result<Vec<OutboxEntry>, WatchError> {
+    let mut groups: BTreeMap<(String, Instant), Vec<Alert>> = BTreeMap::new();
+    for t in transitions {
+        let (Some(at), Some(alert)) = (t.notify_at, alert_for(rules, provider, t)) else {
+            continue;
+        };
+        groups
+            .entry((t.key.rule.clone(), at))
+            .or_default()
+            .push(alert);
+    }
+    let mut out = Vec::new();
+    for ((rule_name, due_at), alerts) in groups {
+        let Some(rule) = rules.get(&rule_name) else {
+            continue;
+        };
+        for digest in Digest::group(alerts, due_at) {
+            let payload = serde_json::to_string(&digest).map_err(|source| WatchError::Payload {
+                key: digest.key().to_string(),
+                source,
+            })?;
+            let profile = digest.accounts().join(",");
+            for notifier in &rule.notify {
+                out.push(OutboxEntry {
+                    key: digest.idempotency_key(notifier).as_str().to_owned(),
+                    notifier: notifier.clone(),
+                    rule: rule_name.clone(),
+                    profile: profile.clone(),
+                    payload: payload.clone(),
+                    created_at: now,
+                    due_at,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The alert state of the rows the store keeps.
+pub fn states_from_rows(rows: Vec<AlertRow>) -> Result<AlertStates, WatchError> {
+    let mut states = AlertStates::new();
+    for row in rows {
+        let state: AlertState =
+            serde_json::from_str(&row.body).map_err(|source| WatchError::AlertRow {
+                key: key_text(&row.rule, &row.profile, row.card.as_deref()),
+                source,
+            })?;
+        states.insert(
+            AlertKey {
+                rule: row.rule,
+                account: row.profile,
+                card: row.card,
+            },
+            state,
+        );
+    }
+    Ok(states)
+}
+
+/// What the store must change, as rows.
+pub fn row_changes(changes: StateChanges) -> Result<AlertChanges, WatchError> {
+    let upserts = changes
+        .upserts
+        .into_iter()
+        .map(row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let removals = changes
+        .removals
+        .into_iter()
+        .map(|k| AlertKeyRef {
+            rule: k.rule,
+            profile: k.account,
+            card: k.card,
+        })
+        .collect();
+    Ok(AlertChanges { upserts, removals })
+}
+
+fn row(record: AlertRecord) -> Result<AlertRow, WatchError> {
+    let body = serde_json::to_string(&record.state).map_err(|source| WatchError::AlertRow {
+        key: record.key.to_string(),
+        source,
+    })?;
+    Ok(AlertRow {
+        phase: match record.state.phase {
+            Phase::Pending => "pending",
+            Phase::Firing => "firing",
+        }
+        .to_owned(),
+        since: record.state.since,
+        rule: record.key.rule,
+        profile: record.key.account,
+        card: record.key.card,
+        body,
+    })
+}
+
+fn key_text(rule: &str, profile: &str, card: Option<&str>) -> String {
+    match card {
+        Some(card) => format!("{rule} {profile}/{card}"),
+        None => format!("{rule} {profile}"),
+    }
+}

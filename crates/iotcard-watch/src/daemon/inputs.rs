@@ -1,0 +1,147 @@
+//! The rules' inputs, read from the store a page of cards at a time: each
+//! card's latest snapshot, and — only when a rule reads them — its recent
+//! daily usage and status changes.
+
+use chrono::{Duration as Delta, NaiveDate};
+use iotcard_model::{china_standard_time, Instant};
+use iotcard_rules::rules::StatusMode;
+use iotcard_rules::{CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo};
+use iotcard_store::{FleetCard, RunOutcome, Store, SyncRun};
+
+use crate::daemon::error::WatchError;
+
+/// What the rules read beyond the latest snapshots.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Needs {
+    /// Days of daily usage, today included (0: none).
+    pub days: u32,
+    /// How far back status changes count (`None`: not read at all).
+    pub status_since: Option<Option<Delta>>,
+}
+
+impl Needs {
+    /// What `rules` read: `forecast` its look-back, `silent` its days,
+    /// `spike` the week before; `status` rules with `from`/`to` the
+    /// changes within their `within` (all of them when one has none).
+    pub fn of(rules: &RuleSet) -> Self {
+        let mut needs = Needs::default();
+        for rule in rules.rules() {
+            let days = match &rule.kind {
+                RuleKind::Forecast(f) => f.lookback_days + 1,
+                RuleKind::Silent(s) => s.days + 1,
+                RuleKind::Spike(_) => 8,
+                RuleKind::Status(s) => {
+                    if matches!(s.mode, StatusMode::Changed { .. }) {
+                        let within = s.within.map(|w| w.as_delta());
+                        needs.status_since = Some(match needs.status_since {
+                            None => within,
+                            Some(None) => None,
+                            Some(Some(before)) => within.map(|w| w.max(before)),
+                        });
+                    }
+                    0
+                }
+                _ => 0,
+            };
+            needs.days = needs.days.max(days);
+        }
+        needs
+    }
+}
+
+/// The rules' view of a page of cards at `now`.
+pub async fn card_inputs(
+    store: &Store,
+    page: Vec<FleetCard>,
+    needs: Needs,
+    now: Instant,
+) -> Result<Vec<CardInput>, WatchError> {
+    let ids: Vec<_> = page.iter().map(|c| c.card.id).collect();
+    let mut changes = match needs.status_since {
+        None => Vec::new(),
+        Some(within) => {
+            // "For ever" is as far back as the store keeps history.
+            let since = within.map_or(Instant::MIN_UTC.fixed_offset(), |w| now - w);
+            store
+                .status_changes(&ids, since)
+                .await
+                .map_err(WatchError::store("reading status changes"))?
+        }
+    };
+    changes.sort_by_key(|c| (c.card, c.at));
+    let today = now.with_timezone(&china_standard_time()).date_naive();
+    let first_day = first_day(today, needs.days);
+    // The store reads daily usage one card at a time; only rules that look
+    // back over days (forecast, silent, spike) pay for it.
+    let mut days = Vec::new();
+    if needs.days > 0 {
+        for id in &ids {
+            let card_days = store
+                .daily_by_card(*id, first_day, today)
+                .await
+                .map_err(WatchError::store("reading daily usage"))?;
+            days.extend(card_days);
+        }
+    }
+    days.sort_by_key(|d| (d.card, d.day));
+    let (mut changes, mut days) = (changes.into_iter().peekable(), days.into_iter().peekable());
+    let mut out = Vec::with_capacity(page.len());
+    for card in page {
+        let id = card.card.id;
+        while changes.next_if(|c| c.card < id).is_some() {}
+        while days.next_if(|d| d.card < id).is_some() {}
+        let mut input = CardInput {
+            key: card.card.key,
+            taken_at: Some(card.taken_at),
+            snapshot: card.snapshot,
+            ..CardInput::default()
+        };
+        while let Some(c) = changes.next_if(|c| c.card == id) {
+            input.status_changes.push(StatusChange {
+                at: c.at,
+                from: c.from,
+                to: c.to,
+            });
+        }
+        while let Some(d) = days.next_if(|d| d.card == id) {
+            input.days.push(DayUsage {
+                day: d.day,
+                data_used: d.data_used,
+                sms_used: d.sms_used,
+                period_reset: d.period_reset,
+            });
+        }
+        out.push(input);
+    }
+    Ok(out)
+}
+
+/// What the store's runs say of an account's syncs: the last pass, and the
+/// last that succeeded (finished with at least one card answered, or with
+/// nothing to ask and nothing failed).
+pub fn sync_info(runs: &[SyncRun]) -> SyncInfo {
+    let ended = |r: &SyncRun| r.ended_at.filter(|_| r.outcome != RunOutcome::Running);
+    let last_pass = runs.iter().find_map(|r| {
+        ended(r).map(|ended_at| PassOutcome {
+            ended_at,
+            asked: r.counts.asked,
+            answered: r.counts.answered,
+            failed: r.counts.failed,
+        })
+    });
+    let last_success = runs
+        .iter()
+        .filter(|r| r.outcome == RunOutcome::Finished)
+        .filter(|r| r.counts.answered > 0 || (r.counts.asked == 0 && r.counts.failed == 0))
+        .find_map(ended);
+    SyncInfo {
+        last_success,
+        last_pass,
+    }
+}
+
+/// The first day of daily usage a look-back of `days` reads, `today`
+/// being the last.
+fn first_day(today: NaiveDate, days: u32) -> NaiveDate {
+    today - Delta::days(i64::from(days.saturating_sub(1)))
+}
