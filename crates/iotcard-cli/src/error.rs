@@ -113,6 +113,10 @@ pub enum CliError {
     #[error("cannot set up delivery: {}", with_sources(.0))]
     Delivery(#[source] iotcard_watch::DeliverError),
 
+    /// The watcher stopped on a failure, or refused its plan.
+    #[error("watch: {}", with_sources(.0))]
+    Watch(#[source] iotcard_watch::WatchError),
+
     /// `--profile NAME` names no profile.
     #[error("unknown profile {name:?}: {known}")]
     UnknownProfile {
@@ -261,6 +265,10 @@ impl CliError {
                 _ => Exit::Failed,
             },
             CliError::Sync { .. } => Exit::Failed,
+            CliError::Watch(e) => match e {
+                iotcard_watch::WatchError::InvalidPlan { .. } => Exit::Usage,
+                _ => Exit::Failed,
+            },
             #[cfg(feature = "simulator")]
             CliError::Simulator(e) => match e {
                 iotcard_sim::SimError::InvalidSetting { .. }

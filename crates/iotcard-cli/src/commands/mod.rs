@@ -73,7 +73,7 @@ pub async fn execute(global: GlobalArgs, command: Command, env: Env) -> Result<E
         Command::Rules(a) => watch::rules(&global, env, &a).await,
         Command::Notify(a) => watch::notify(&global, env, &a).await,
         Command::Alerts(a) => watch::alerts(&global, env, &a).await,
-        Command::Watch(_) => Err(CliError::NoProvider("not yet".into())),
+        Command::Watch(a) => watch::watch(&global, env, &a).await,
     }
 }
 

@@ -13,7 +13,7 @@ use iotcard_model::Secret;
 
 pub use env::Env;
 use file::{ConfigFile, Layer, Location};
-pub use watch::{Schedule, WatchConfig};
+pub use watch::WatchConfig;
 
 use crate::error::CliError;
 use crate::provider::Provider;

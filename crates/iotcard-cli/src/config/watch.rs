@@ -31,10 +31,12 @@ use crate::error::CliError;
 /// The interval between passes when neither `[watch]` nor the profile says.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);
 /// The share of the interval a pass may start late, by default.
-pub const DEFAULT_JITTER: f64 = 0.1;
+pub const DEFAULT_JITTER: f64 = iotcard_watch::daemon::DEFAULT_JITTER;
 /// The lease of an account in a shared store, by default: long enough for
 /// a renewal to be late a few times, short enough for a quick takeover.
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(120);
+/// The shortest lease accepted: it is renewed every third of it.
+pub const MIN_LEASE_TTL: Duration = Duration::from_secs(3);
 /// The shortest interval accepted: a pass more often than this only
 /// spends the platform's request budget.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
@@ -117,6 +119,14 @@ impl WatchConfig {
             profiles.insert(name, schedule);
         }
         let jitter = match table.jitter {
+            Some(share) if share.0 >= iotcard_model::Decimal::ONE => {
+                return Err(invalid(
+                    path,
+                    "watch",
+                    "jitter",
+                    "must be less than 100% of the interval".into(),
+                ))
+            }
             Some(share) => decimal_to_f64(share.0),
             None => DEFAULT_JITTER,
         };
@@ -132,12 +142,12 @@ impl WatchConfig {
             Some(span) => Duration::from_secs(span.as_secs()),
             None => DEFAULT_LEASE_TTL,
         };
-        if lease_ttl < Duration::from_secs(2) {
+        if lease_ttl < MIN_LEASE_TTL {
             return Err(invalid(
                 path,
                 "watch",
                 "lease_ttl",
-                "must be at least 2s (the lease is renewed at a third of it)".into(),
+                "must be at least 3s (the lease is renewed every third of it)".into(),
             ));
         }
         let notifiers =

@@ -697,7 +697,8 @@ impl Watcher {
             rules,
             &mut state,
             profile,
-            |card| seen.contains(card),
+            // A card whose alert began in this evaluation was in a page.
+            |card| seen.contains(card) || !alerted.contains(card),
             now,
         ));
         report.transitions = transitions.len() as u64;

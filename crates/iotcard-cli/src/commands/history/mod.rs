@@ -3,7 +3,7 @@
 //! `store` read it. The store is found by [`location`].
 
 mod accounts;
-pub use accounts::account_name;
+pub use accounts::{account_name, configured_all};
 mod card_history;
 mod fleet;
 mod inventory;

@@ -7,13 +7,16 @@ mod alerts;
 mod check;
 mod delivery;
 mod notify;
+mod plan;
 mod replay;
+mod run;
 
 use crate::cli::GlobalArgs;
+use crate::config::watch::TOP_LEVEL;
 use crate::config::{Env, Sources, WatchConfig};
 use crate::error::CliError;
 use crate::exit::Exit;
-use crate::watch_args::{AlertsArgs, NotifyCommand, RulesCommand};
+use crate::watch_args::{AlertsArgs, NotifyCommand, RulesCommand, WatchArgs};
 
 /// `rules check` and `rules replay`.
 pub async fn rules(
@@ -44,6 +47,11 @@ pub async fn notify(
     match command {
         NotifyCommand::Test { name } => notify::test(&config, name).await,
     }
+}
+
+/// `watch [--once]`.
+pub async fn watch(global: &GlobalArgs, env: Env, args: &WatchArgs) -> Result<Exit, CliError> {
+    run::run(global, env, args).await
 }
 
 /// The config file's sources and its watcher tables, checked.
