@@ -151,6 +151,8 @@ pub struct WatchTable {
     pub requests_per_second: Option<f64>,
     /// How long an account's lease in a shared store lasts unless renewed.
     pub lease_ttl: Option<Span>,
+    /// This watcher's name in leases and outbox claims.
+    pub holder: Option<String>,
 }
 
 /// A parsed config file.

@@ -10,6 +10,7 @@
 //! requests_per_minute = 600     # per account
 //! requests_per_second = 20      # per account
 //! lease_ttl = "2m"              # a shared store's account lease, unless renewed
+//! holder = "watcher-1"          # this watcher's name in leases and claims
 //! ```
 //!
 //! The file's parser has already refused unknown keys; here the values are
@@ -69,6 +70,9 @@ pub struct WatchConfig {
     pub jitter: f64,
     /// An account's lease in a shared store.
     pub lease_ttl: Duration,
+    /// This watcher's name in leases and outbox claims (`None`: one of its
+    /// own per process).
+    pub holder: Option<String>,
     /// The notifiers, by name.
     pub notifiers: Vec<Notifier>,
     /// The rules, in the order written.
@@ -150,6 +154,17 @@ impl WatchConfig {
                 "must be at least 3s (the lease is renewed every third of it)".into(),
             ));
         }
+        let holder = match &table.holder {
+            Some(h) if h.trim().is_empty() || h.trim() != h || h.chars().any(char::is_control) => {
+                return Err(invalid(
+                    path,
+                    "watch",
+                    "holder",
+                    "must be a name without spaces at its ends or control characters".into(),
+                ))
+            }
+            other => other.clone(),
+        };
         let notifiers =
             iotcard_notify::notifiers(&file.notifiers).map_err(|problems| CliError::Notifiers {
                 path: path.to_owned(),
@@ -183,6 +198,7 @@ impl WatchConfig {
             profiles,
             jitter,
             lease_ttl,
+            holder,
             notifiers,
             rules,
         })

@@ -16,3 +16,4 @@ mod sim_and_demo;
 mod support;
 mod tokens_and_limits;
 mod watch_commands;
+mod watch_process;

@@ -30,10 +30,11 @@ pub async fn run(global: &GlobalArgs, env: Env, args: &WatchArgs) -> Result<Exit
     // The outbox retries with its own backoff: one attempt per round, so a
     // receiver that is down holds no other notification up.
     let deliverer = Arc::new(deliverer(RetryPolicy::once(), None)?);
-    let watcher = Watcher::builder(store, deliverer)
-        .lease_ttl(built.config.lease_ttl)
-        .build()
-        .map_err(CliError::Watch)?;
+    let mut watcher = Watcher::builder(store, deliverer).lease_ttl(built.config.lease_ttl);
+    if let Some(holder) = &built.config.holder {
+        watcher = watcher.holder(holder.clone());
+    }
+    let watcher = watcher.build().map_err(CliError::Watch)?;
     tracing::info!(
         holder = watcher.holder(),
         accounts = built.plan.accounts.len(),

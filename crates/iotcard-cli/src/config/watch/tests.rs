@@ -168,8 +168,11 @@ fn jitter_and_lease_ttl() {
     let base = "[profiles.a.iotbos]\naccount = \"a\"\n[watch]\n";
     let w = watch(&format!("{base}jitter = \"25%\"\nlease_ttl = \"3s\"\n")).unwrap();
     assert_eq!((w.jitter, w.lease_ttl), (0.25, Duration::from_secs(3)));
-    let w = watch(&format!("{base}jitter = 0\n")).unwrap();
-    assert_eq!(w.jitter, 0.0);
+    let w = watch(&format!("{base}jitter = 0\nholder = \"w-1\"\n")).unwrap();
+    assert_eq!((w.jitter, w.holder.as_deref()), (0.0, Some("w-1")));
+    assert_eq!(watch(base).unwrap().holder, None);
+    let e = error(&format!("{base}holder = \" \"\n"));
+    assert!(e.contains("`holder` under [watch]"), "{e}");
     let e = error(&format!("{base}jitter = \"150%\"\n"));
     assert!(
         e.contains("watch.toml") && e.contains("[watch]") && e.contains("share"),
