@@ -693,6 +693,10 @@ impl Watcher {
                 now,
             ));
         }
+        // A card still listed has an alert from before (seen above) or one
+        // this evaluation raised (a transition names it); any other alert's
+        // card is gone.
+        seen.extend(transitions.iter().filter_map(|t| t.key.card.clone()));
         transitions.extend(resolve_absent(
             rules,
             &mut state,
