@@ -1,5 +1,6 @@
-//! Read latency: the fleet's latest snapshots (all cards, and those
-//! expiring within 30 days), and one card's history of hourly snapshots.
+//! Read latency: the fleet's latest snapshots (all cards, those expiring
+//! within 30 days, and all of them page by page as the watcher's rules read
+//! them), and one card's history of hourly snapshots.
 //!
 //! Sizes: `IOTCARD_BENCH_FLEET_CARDS` cards (default 100,000; issue 14's
 //! target is 1,000,000 cards in 2 s) and `IOTCARD_BENCH_HISTORY` hourly
@@ -24,7 +25,11 @@ fn at(hours: u64) -> iotcard_model::Instant {
 
 /// A fleet of `cards` with two syncs, and one card with `history` hourly
 /// snapshots in another account.
-async fn fill(store: &Store, cards: u64, history: u64) -> iotcard_store::CardId {
+async fn fill(
+    store: &Store,
+    cards: u64,
+    history: u64,
+) -> (iotcard_store::AccountId, iotcard_store::CardId) {
     let fleet = store
         .account(&AccountSpec::new("fleet", "iotbos", "sys.iotbos.com"))
         .await
@@ -65,13 +70,14 @@ async fn fill(store: &Store, cards: u64, history: u64) -> iotcard_store::CardId 
         tokio::spawn(connection);
         client.batch_execute("ANALYZE").await.unwrap();
     }
-    store.find_cards(&synthetic::card(0, 0).card).await.unwrap()[1].id
+    let card = store.find_cards(&synthetic::card(0, 0).card).await.unwrap()[1].id;
+    (fleet, card)
 }
 
 fn bench_store(c: &mut Criterion, name: &str, runtime: &tokio::runtime::Runtime, store: Store) {
     let cards = synthetic::env_size("IOTCARD_BENCH_FLEET_CARDS", 100_000);
     let history = synthetic::env_size("IOTCARD_BENCH_HISTORY", 8_760);
-    let card = runtime.block_on(fill(&store, cards, history));
+    let (fleet, card) = runtime.block_on(fill(&store, cards, history));
     let now = at(2);
     let mut group = c.benchmark_group(format!("reads/{name}"));
     group.sample_size(10);
@@ -86,6 +92,20 @@ fn bench_store(c: &mut Criterion, name: &str, runtime: &tokio::runtime::Runtime,
                 .block_on(store.fleet(&FleetFilter::default(), now))
                 .unwrap();
             assert_eq!(fleet.len() as u64, cards + 1);
+        });
+    });
+    group.bench_function(format!("latest_pages_of_1000/{cards}"), |b| {
+        b.iter(|| {
+            let (mut after, mut read) = (None, 0);
+            loop {
+                let page = runtime
+                    .block_on(store.latest_page(fleet, after, 1000))
+                    .unwrap();
+                let Some(last) = page.last() else { break };
+                after = Some(last.card.id);
+                read += page.len() as u64;
+            }
+            assert_eq!(read, cards);
         });
     });
     group.bench_function(format!("fleet_expiring_within_30d/{cards}"), |b| {

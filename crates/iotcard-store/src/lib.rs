@@ -90,13 +90,46 @@
 //!   `cards_answered`, `cards_not_found`, `cards_failed`, `first_errors`
 //!   (one a line).
 //!
+//! * `alert_state`: the watcher's alerts ([`Store::alert_rows`]) —
+//!   `profile`, `rule`, `card` (NULL for an account-level alert), `phase`
+//!   (`pending` or `firing`), `since`, `body` (the rule layer's JSON).
+//! * `notification_outbox`: every queued notification ([`Store::outbox`]) —
+//!   `id`, `idempotency_key`, `notifier`, `rule`, `profile`, `payload`
+//!   (JSON), `created_at`, `due_at`, `attempts`, `last_error`,
+//!   `delivered_at` (NULL while pending), `claimed_by`, `claimed_until`.
+//! * `watch_leases`: which watcher holds what ([`Store::leases`]) — `name`,
+//!   `holder`, `token`, `expires_at` (a released lease shows the epoch).
+//!
 //! The tables under them (`accounts`, `cards`, `card_state`, `snapshots`,
-//! `daily`, `runs`) are this crate's business and may change between schema
+//! `daily`, `runs`, `alerts`, `outbox`, `leases`) are this crate's business and may change between schema
 //! versions. They are compact by design: `snapshots` holds only the figures
 //! that change every sync, clustered by card and time (SQLite `WITHOUT
 //! ROWID`; in PostgreSQL, the primary key index); the rarely-changing state
 //! (status, plan, expiry, identity) is a row of `card_state` written only
 //! when it changed.
+//!
+//! # Watching
+//!
+//! `iotcard watch` keeps its state here, so a restart neither repeats nor
+//! forgets a notification, and several watchers can share one PostgreSQL
+//! store:
+//!
+//! * Leases ([`Store::acquire_lease`], [`Store::renew_lease`],
+//!   [`Store::release_lease`]) keep one watcher at a time on an account;
+//!   a lease another watcher stops renewing is taken over once it expires,
+//!   with a greater fencing token.
+//! * Rules read their inputs page by page ([`Store::latest_page`],
+//!   [`Store::status_changes`]) and write their outcome in one transaction
+//!   ([`Store::commit_evaluation`]): the alert state and the notifications
+//!   it calls for, fenced by the lease, each notification under an
+//!   idempotency key that is never queued twice.
+//! * Delivery claims due notifications ([`Store::claim_outbox`]; two
+//!   watchers never claim the same one) and records the outcome
+//!   ([`Store::outbox_delivered`], [`Store::outbox_retry`]).
+//!
+//! Alert bodies and notification payloads are JSON the layers above write;
+//! the store keeps them as given. Their times are kept to the second, as
+//! every time in the store.
 //!
 //! # Retention
 //!

@@ -273,11 +273,6 @@ impl Store {
     }
 }
 
-/// A stored time, or the corruption error naming its column.
-pub(crate) fn stored(seconds: i64, column: &str) -> Result<Instant> {
-    crate::state::stored_instant(seconds, column)
-}
-
 /// A stored attempt count (a negative or huge one is not what the store wrote).
 pub(crate) fn attempts(stored: i64) -> Result<u32> {
     u32::try_from(stored)

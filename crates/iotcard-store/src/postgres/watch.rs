@@ -14,7 +14,8 @@ use crate::error::{Context, Result, StoreError};
 use crate::lease::Lease;
 use crate::outbox::{OutboxEntry, OutboxItem};
 use crate::query::{CardId, FleetCard, StatusChangeRow};
-use crate::watch::{attempts, stored};
+use crate::state::stored_instant;
+use crate::watch::attempts;
 
 fn alert_row(row: &Row) -> Result<AlertRow> {
     let c = "reading an alert";
@@ -23,7 +24,7 @@ fn alert_row(row: &Row) -> Result<AlertRow> {
         rule: row.try_get(1).context(c)?,
         card: card_from_column(row.try_get(2).context(c)?),
         phase: row.try_get(3).context(c)?,
-        since: stored(row.try_get(4).context(c)?, "alerts.since")?,
+        since: stored_instant(row.try_get(4).context(c)?, "alerts.since")?,
         body: row.try_get(5).context(c)?,
     })
 }
@@ -40,14 +41,14 @@ fn outbox_item(row: &Row) -> Result<OutboxItem> {
         rule: row.try_get(3).context(c)?,
         profile: row.try_get(4).context(c)?,
         payload: row.try_get(5).context(c)?,
-        created_at: stored(row.try_get(6).context(c)?, "outbox.created_at")?,
-        due_at: stored(row.try_get(7).context(c)?, "outbox.due_at")?,
+        created_at: stored_instant(row.try_get(6).context(c)?, "outbox.created_at")?,
+        due_at: stored_instant(row.try_get(7).context(c)?, "outbox.due_at")?,
         attempts: attempts(row.try_get(8).context(c)?)?,
         last_error: row.try_get(9).context(c)?,
         delivered_at: row
             .try_get::<_, Option<i64>>(10)
             .context(c)?
-            .map(|s| stored(s, "outbox.delivered_at"))
+            .map(|s| stored_instant(s, "outbox.delivered_at"))
             .transpose()?,
     })
 }
@@ -58,7 +59,7 @@ fn lease_row(row: &Row) -> Result<Lease> {
         name: row.try_get(0).context(c)?,
         holder: row.try_get(1).context(c)?,
         token: row.try_get(2).context(c)?,
-        expires_at: stored(row.try_get(3).context(c)?, "leases.expires_at")?,
+        expires_at: stored_instant(row.try_get(3).context(c)?, "leases.expires_at")?,
     })
 }
 
@@ -397,7 +398,7 @@ impl Postgres {
                 };
                 Ok(StatusChangeRow {
                     card: CardId(row.try_get(0).context(c)?),
-                    at: stored(row.try_get(1).context(c)?, "card_state.since")?,
+                    at: stored_instant(row.try_get(1).context(c)?, "card_state.since")?,
                     from: status(2)?,
                     to: status(3)?,
                 })

@@ -13,7 +13,8 @@ use crate::error::{Context, Result, StoreError};
 use crate::lease::Lease;
 use crate::outbox::{OutboxEntry, OutboxItem};
 use crate::query::{CardId, FleetCard, StatusChangeRow};
-use crate::watch::{attempts, stored};
+use crate::state::stored_instant;
+use crate::watch::attempts;
 
 fn immediate(connection: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
     connection
@@ -28,7 +29,7 @@ fn alert_row(row: &Row<'_>) -> Result<AlertRow> {
         rule: row.get(1).context(c)?,
         card: card_from_column(row.get(2).context(c)?),
         phase: row.get(3).context(c)?,
-        since: stored(row.get(4).context(c)?, "alerts.since")?,
+        since: stored_instant(row.get(4).context(c)?, "alerts.since")?,
         body: row.get(5).context(c)?,
     })
 }
@@ -194,14 +195,14 @@ fn outbox_item(row: &Row<'_>) -> Result<OutboxItem> {
         rule: row.get(3).context(c)?,
         profile: row.get(4).context(c)?,
         payload: row.get(5).context(c)?,
-        created_at: stored(row.get(6).context(c)?, "outbox.created_at")?,
-        due_at: stored(row.get(7).context(c)?, "outbox.due_at")?,
+        created_at: stored_instant(row.get(6).context(c)?, "outbox.created_at")?,
+        due_at: stored_instant(row.get(7).context(c)?, "outbox.due_at")?,
         attempts: attempts(row.get(8).context(c)?)?,
         last_error: row.get(9).context(c)?,
         delivered_at: row
             .get::<_, Option<i64>>(10)
             .context(c)?
-            .map(|s| stored(s, "outbox.delivered_at"))
+            .map(|s| stored_instant(s, "outbox.delivered_at"))
             .transpose()?,
     })
 }
@@ -305,7 +306,7 @@ fn lease_row(row: &Row<'_>) -> Result<Lease> {
         name: row.get(0).context(c)?,
         holder: row.get(1).context(c)?,
         token: row.get(2).context(c)?,
-        expires_at: stored(row.get(3).context(c)?, "leases.expires_at")?,
+        expires_at: stored_instant(row.get(3).context(c)?, "leases.expires_at")?,
     })
 }
 
@@ -449,7 +450,7 @@ pub(crate) fn status_changes(
         };
         out.push(StatusChangeRow {
             card: CardId(row.get(0).context(c)?),
-            at: stored(row.get(1).context(c)?, "card_state.since")?,
+            at: stored_instant(row.get(1).context(c)?, "card_state.since")?,
             from: status(2)?,
             to: status(3)?,
         });

@@ -36,6 +36,15 @@ static DATABASES: AtomicU32 = AtomicU32::new(0);
 /// A fresh database, so tests run in parallel; `None` (with the reason on
 /// stderr) when no server is configured outside CI. In CI that is a failure.
 pub async fn postgres() -> Option<Db> {
+    let url = fresh_postgres_database().await?;
+    Some(Db {
+        store: Store::open(&url).await.expect("open PostgreSQL"),
+        _dir: None,
+    })
+}
+
+/// The URL of a new, empty database in the test PostgreSQL (see [`postgres`]).
+async fn fresh_postgres_database() -> Option<String> {
     let Some(base) = std::env::var("IOTCARD_TEST_POSTGRES")
         .ok()
         .filter(|v| !v.is_empty())
@@ -67,11 +76,49 @@ pub async fn postgres() -> Option<Db> {
     drop(client);
     let _ = task.await;
     let (prefix, _) = base.rsplit_once('/').expect("a URL with a database");
-    let url = format!("{prefix}/{name}");
-    Some(Db {
-        store: Store::open(&url).await.expect("open PostgreSQL"),
-        _dir: None,
-    })
+    Some(format!("{prefix}/{name}"))
+}
+
+/// A store of the same backend as `like`, at schema version 1 exactly as
+/// the version 1 scripts made it (no Store has opened it), with `sqlite` or
+/// `postgres` (the data, in that backend's SQL) run on it. Returns its URL
+/// and what keeps a SQLite file alive.
+pub async fn v1_store(
+    like: &Store,
+    sqlite: &str,
+    postgres: &str,
+) -> (StoreUrl, Option<tempfile::TempDir>) {
+    const SQLITE_V1: &str = include_str!("../../src/sqlite/schema_v1.sql");
+    const POSTGRES_V1: &str = include_str!("../../src/postgres/schema_v1.sql");
+    match like.url() {
+        StoreUrl::Sqlite(_) => {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let path = dir.path().join("v1.sqlite3");
+            let connection = rusqlite::Connection::open(&path).unwrap();
+            connection.execute_batch(SQLITE_V1).unwrap();
+            connection.pragma_update(None, "user_version", 1).unwrap();
+            connection.execute_batch(sqlite).unwrap();
+            (StoreUrl::Sqlite(path), Some(dir))
+        }
+        StoreUrl::Postgres(_) => {
+            let url = fresh_postgres_database()
+                .await
+                .expect("a PostgreSQL store implies a server");
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client
+                .batch_execute(&format!(
+                    "CREATE TABLE schema_version (version bigint NOT NULL); \
+                     INSERT INTO schema_version VALUES (1); {POSTGRES_V1} {postgres}"
+                ))
+                .await
+                .unwrap();
+            (StoreUrl::parse(&url).unwrap(), None)
+        }
+        other => panic!("unexpected store {other}"),
+    }
 }
 
 /// Runs `sql` on the store's database directly (what a person with

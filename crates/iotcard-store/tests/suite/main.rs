@@ -4,8 +4,10 @@
 mod common;
 mod daily;
 mod fleet;
+mod migrate;
 mod runs;
 mod snapshots;
+mod watch;
 
 macro_rules! suite {
     ($($module:ident :: $name:ident),* $(,)?) => {
@@ -54,4 +56,15 @@ suite! {
     daily::a_card_that_disappears_and_returns,
     daily::account_days_sum_exactly,
     daily::prune_keeps_what_is_still_needed,
+    migrate::a_v1_store_migrates_and_keeps_its_data,
+    watch::alert_rows_are_upserted_removed_and_read,
+    watch::a_lost_lease_fences_the_whole_commit,
+    watch::the_outbox_queues_a_key_once,
+    watch::outbox_entries_are_claimed_delivered_and_retried,
+    watch::two_holders_never_claim_the_same_entry,
+    watch::leases_are_taken_renewed_and_taken_over,
+    watch::racing_acquirers_get_one_lease,
+    watch::latest_page_walks_every_card_once_in_order,
+    watch::status_changes_come_from_the_snapshots,
+    watch::the_watch_views_have_the_documented_columns,
 }
