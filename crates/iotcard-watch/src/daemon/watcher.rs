@@ -701,8 +701,7 @@ impl Watcher {
             rules,
             &mut state,
             profile,
-            // A card whose alert began in this evaluation was in a page.
-            |card| seen.contains(card) || !alerted.contains(card),
+            |card| seen.contains(card),
             now,
         ));
         report.transitions = transitions.len() as u64;
