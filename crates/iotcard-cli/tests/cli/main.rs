@@ -16,4 +16,5 @@ mod sim_and_demo;
 mod support;
 mod tokens_and_limits;
 mod watch_commands;
+mod watch_postgres;
 mod watch_process;
