@@ -170,8 +170,13 @@ impl WatchConfig {
                 path: path.to_owned(),
                 problems,
             })?;
-        for rule in &file.rules {
-            if let Some(unknown) = rule.profiles.iter().find(|p| !known.contains(*p)) {
+        let mut configs = file.rules.clone();
+        for rule in &mut configs {
+            if let Some(unknown) = rule
+                .profiles
+                .iter()
+                .find(|p| !known.iter().any(|k| k == profile_of(p)))
+            {
                 return Err(CliError::InvalidWatch {
                     path: path.to_owned(),
                     place: format!("`profiles` of the rule {:?} under [[rules]]", rule.name),
@@ -181,8 +186,9 @@ impl WatchConfig {
                     ),
                 });
             }
+            rule.profiles = with_accounts(&rule.profiles);
         }
-        let rules = RuleSet::new(file.rules.clone()).map_err(|source| CliError::Rules {
+        let rules = RuleSet::new(configs).map_err(|source| CliError::Rules {
             path: path.to_owned(),
             source,
         })?;
@@ -226,6 +232,30 @@ fn known_profiles(file: &ConfigFile, top_level_configured: bool) -> Vec<String> 
         }
     }
     known
+}
+
+/// The profile of a store account name: `acme/iotbos` is profile `acme`'s
+/// IoTBOS account (a profile that configures both platforms has two).
+fn profile_of(account: &str) -> &str {
+    match account.rsplit_once('/') {
+        Some((profile, "iotbos" | "tencent")) => profile,
+        _ => account,
+    }
+}
+
+/// A rule scoped to profile `acme` covers its accounts whatever they are
+/// called in the store: `acme`, or `acme/iotbos` and `acme/tencent` when
+/// it configures both platforms.
+fn with_accounts(profiles: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in profiles {
+        out.push(p.clone());
+        if profile_of(p) == p {
+            out.push(format!("{p}/iotbos"));
+            out.push(format!("{p}/tencent"));
+        }
+    }
+    out
 }
 
 fn listed_or_none(known: &[String]) -> String {

@@ -178,9 +178,14 @@ fn jitter_and_lease_ttl() {
         e.contains("watch.toml") && e.contains("[watch]") && e.contains("share"),
         "{e}"
     );
-    let e = error(&format!("{base}lease_ttl = \"1s\"\n"));
+    let e = error(&format!("{base}lease_ttl = \"2s\"\n"));
     assert!(
-        e.contains("`lease_ttl` under [watch]") && e.contains("at least 2s"),
+        e.contains("`lease_ttl` under [watch]") && e.contains("at least 3s"),
+        "{e}"
+    );
+    let e = error(&format!("{base}jitter = \"100%\"\n"));
+    assert!(
+        e.contains("`jitter` under [watch] must be less than 100%"),
         "{e}"
     );
     let e = error(&format!("{base}lease_ttl = \"0s\"\n"));
@@ -299,6 +304,17 @@ fn rule_problems_name_the_rule() {
         assert!(e.contains("watch.toml"), "{e}");
         assert!(e.contains(wanted), "{text}: {e}");
     }
+    // A profile's accounts, when it configures both platforms, are in
+    // scope under their store names too.
+    let w = watch(&format!(
+        "{base}[[rules]]\nname = \"q\"\nkind = \"quota\"\nthresholds = [80]\nprofiles = [\"acme\", \"acme/tencent\"]\n"
+    ))
+    .unwrap();
+    let scope = &w.rules.get("q").unwrap().scope;
+    for account in ["acme", "acme/iotbos", "acme/tencent"] {
+        assert!(scope.matches_account(account), "{account}");
+    }
+    assert!(!scope.matches_account("shop"));
     let kind = parse(&format!(
         "{base}[[rules]]\nname = \"q\"\nkind = \"quotas\"\n"
     ))
