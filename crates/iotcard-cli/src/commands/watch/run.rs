@@ -80,7 +80,7 @@ pub async fn run(global: &GlobalArgs, env: Env, args: &WatchArgs) -> Result<Exit
         task.abort();
     }
     ran.map_err(CliError::Watch)?;
-    eprintln!("iotcard: watch stopped: every pass in flight committed what it had (recorded as interrupted)");
+    eprintln!("iotcard: watch stopped (a pass in flight committed what it had and is recorded as interrupted)");
     Ok(Exit::Interrupted)
 }
 
