@@ -83,6 +83,7 @@ pub fn parse_share(s: &str) -> Result<Decimal, String> {
 }
 
 /// [`parse_share`] as a float, for the simulator's fault rates.
+#[cfg(any(test, feature = "simulator"))]
 pub fn parse_share_f64(s: &str) -> Result<f64, String> {
     let share = parse_share(s)?;
     // Every decimal from 0 to 1 reads back as the nearest float.

@@ -302,6 +302,8 @@ fn replay_and_alerts_read_a_store_a_sync_wrote() {
 }
 
 #[test]
+// The simulator is another process: only the wall clock bounds the wait.
+#[allow(clippy::disallowed_methods)]
 fn sim_robot_prints_what_notify_test_sends() {
     let home = tempfile::tempdir().unwrap();
     let mut sim = Command::new(assert_cmd::cargo::cargo_bin("iotcard"))

@@ -121,7 +121,7 @@ fn start(sim: &Sim, config: &PathBuf, args: &[&str]) -> Command {
     cmd
 }
 
-fn terminate(mut child: Child) -> String {
+fn terminate(child: Child) -> String {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();

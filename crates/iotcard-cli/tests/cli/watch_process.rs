@@ -94,6 +94,8 @@ fn signal(child: &Child, name: &str) {
 }
 
 /// Polls `done` until it holds or `limit` passes.
+// Another process is waited for: only the wall clock measures that.
+#[allow(clippy::disallowed_methods)]
 pub fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
@@ -189,6 +191,8 @@ fn watch_once_delivers_a_signed_alert_once() {
 }
 
 #[test]
+// The 10 s of the stop are the wall clock's: another process is timed.
+#[allow(clippy::disallowed_methods)]
 fn sigterm_stops_within_10s_and_sighup_reloads_or_refuses() {
     // A slow fleet: a pass takes seconds, so SIGTERM lands in one.
     let sim = Sim::with(builder(120).latency(Duration::from_millis(100), Duration::ZERO));

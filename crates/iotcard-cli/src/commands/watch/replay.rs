@@ -253,13 +253,11 @@ impl History {
     /// The account's syncs as they stood at `at`.
     fn sync_info(&self, profile: &str, at: Instant) -> SyncInfo {
         let ended_by = |r: &&SyncRun| r.profile == profile && r.ended_at.is_some_and(|e| e <= at);
-        let last_pass = self.runs.iter().filter(ended_by).last();
+        let last_pass = self.runs.iter().rfind(ended_by);
         let last_success = self
             .runs
             .iter()
-            .filter(ended_by)
-            .filter(|r| succeeded(r))
-            .last()
+            .rfind(|r| ended_by(r) && succeeded(r))
             .and_then(|r| r.ended_at);
         SyncInfo {
             last_success,
