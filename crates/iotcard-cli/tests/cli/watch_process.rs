@@ -169,6 +169,29 @@ fn watch_once_delivers_a_signed_alert_once() {
     );
     assert_eq!(robot.received().len(), 1, "nothing new the second time");
 
+    // JSON log lines on request, the reports as they are.
+    let out = watch(&sim, &path)
+        .args(["-v", "--log-format", "json", "watch", "--once"])
+        .output()
+        .unwrap();
+    let logged = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{logged}");
+    let events: Vec<serde_json::Value> = logged
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        events.iter().any(|e| e["message"] == "watching"
+            && e["level"] == "INFO"
+            && e["holder"] == "test-watcher"),
+        "{logged}"
+    );
+    assert!(
+        logged.contains("iotcard: watch: 0 notifications delivered"),
+        "{logged}"
+    );
+
     let out = watch(&sim, &path)
         .args(["alerts", "--firing", "--output", "jsonl"])
         .output()
