@@ -112,8 +112,8 @@ pub use platform::{
     Capabilities, CardKey, CardPlatform, PlatformCard, Provider, IOTBOS_CAPABILITIES,
     TENCENT_CAPABILITIES,
 };
-pub use report::{CardProblem, CardReport};
 pub use rate::RateBudget;
+pub use report::{CardProblem, CardReport};
 pub use retry::RetryConfig;
 pub use settings::{Tuning, DEFAULT_CONCURRENCY};
 pub use stream::{CardStream, TryCardStream};

@@ -202,7 +202,11 @@ mod tests {
         assert!(RateLimiter::new(f64::INFINITY).is_none());
         assert!(RateLimiter::budget(RateBudget::default().and_per_minute(0)).is_none());
         assert_eq!(
-            RateBudget::default().and_per_minute(0).check().unwrap_err().0,
+            RateBudget::default()
+                .and_per_minute(0)
+                .check()
+                .unwrap_err()
+                .0,
             "rate_limit_per_minute"
         );
         assert_eq!(
@@ -259,7 +263,11 @@ mod tests {
         // holds them to 100 in any minute: the last 50 go after two minutes.
         let budget = RateBudget::per_second(100.0).and_per_minute(100);
         let times = run(RateLimiter::budget(budget).unwrap(), 250).await;
-        assert_eq!(busiest(&times, MINUTE), 100, "never more than 100 in a minute");
+        assert_eq!(
+            busiest(&times, MINUTE),
+            100,
+            "never more than 100 in a minute"
+        );
         assert!(busiest(&times, Duration::from_secs(1)) <= 200);
         let last = *times.last().unwrap();
         assert!(last >= Duration::from_secs(120), "{last:?}");

@@ -127,7 +127,7 @@ async fn three_watchers_share_one_store_and_take_over_a_killed_one() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     // Kill the first watcher without letting it finish anything.
     tasks[0].abort();
-    let killed_at = std::time::Instant::now();
+    let killed_at = tokio::time::Instant::now();
     let before: Vec<usize> = probes
         .iter()
         .map(|p| p.passes.load(Ordering::SeqCst))

@@ -350,7 +350,7 @@ async fn run_keeps_schedules_reloads_plans_and_stops_on_cancel() {
         .account(shop);
     tx.send(Arc::new(both)).unwrap();
     tokio::time::sleep(Duration::from_millis(900)).await;
-    let stopping = std::time::Instant::now();
+    let stopping = tokio::time::Instant::now();
     stop_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), running)
         .await

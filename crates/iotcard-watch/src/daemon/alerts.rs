@@ -164,3 +164,126 @@ fn key_text(rule: &str, profile: &str, card: Option<&str>) -> String {
         None => format!("{rule} {profile}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iotcard_model::{CardSnapshot, DataAmount, Plan, Usage};
+    use iotcard_rules::{evaluate, AccountInput, CardInput, Inputs, RuleConfig};
+
+    fn rules(extra: &str) -> RuleSet {
+        #[derive(serde::Deserialize)]
+        struct Config {
+            rules: Vec<RuleConfig>,
+        }
+        let text = format!(
+            "[[rules]]\nname = \"quota\"\nkind = \"quota\"\nthresholds = [80, 90]\nnotify = [\"ops\", \"am\"]\n{extra}"
+        );
+        let config: Config = toml::from_str(&text).unwrap();
+        RuleSet::new(config.rules).unwrap()
+    }
+
+    fn inputs(used_mb: i64) -> Inputs {
+        let card = CardInput {
+            key: "1064804085884".into(),
+            taken_at: Some("2026-03-10T11:00:00+08:00".parse().unwrap()),
+            snapshot: CardSnapshot {
+                usage: Some(Usage {
+                    data_used: Some(DataAmount::mb(used_mb.into())),
+                    ..Usage::default()
+                }),
+                plan: Some(Plan {
+                    included_data: Some(DataAmount::mb(1000.into())),
+                    ..Plan::default()
+                }),
+                ..CardSnapshot::default()
+            },
+            ..CardInput::default()
+        };
+        Inputs {
+            accounts: vec![AccountInput {
+                profile: "acme".into(),
+                provider: "iotbos".into(),
+                cards: vec![card],
+                ..AccountInput::default()
+            }],
+        }
+    }
+
+    #[test]
+    fn a_firing_card_makes_one_digest_per_notifier_naming_it_with_its_figures() {
+        let rules = rules("");
+        let now: Instant = "2026-03-10T12:00:00+08:00".parse().unwrap();
+        let (transitions, state) = evaluate(&rules, &inputs(910), &AlertStates::new(), now);
+        let entries = outbox_entries(&rules, "iotbos", &transitions, now).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].notifier, "ops");
+        assert_eq!(entries[1].notifier, "am");
+        assert_ne!(entries[0].key, entries[1].key);
+        assert!(entries
+            .iter()
+            .all(|e| e.due_at == now && e.profile == "acme"));
+        let digest: Digest = serde_json::from_str(&entries[0].payload).unwrap();
+        assert_eq!(entries[0].key, digest.idempotency_key("ops").as_str());
+        let alert = &digest.alerts()[0];
+        assert_eq!(alert.cards[0].card, "1064804085884");
+        assert_eq!(
+            alert.cards[0].figure,
+            "data used 910 MB of 1000 MB (91.00%), past the 90% step"
+        );
+        assert_eq!(alert.labels["kind"], "quota");
+
+        // Resolved: the same alert (same fingerprint), resolved at now.
+        let later = now + chrono::Duration::hours(1);
+        let (resolved, _) = evaluate(&rules, &inputs(100), &state, later);
+        let alert_r = alert_for(&rules, "iotbos", &resolved[0]).unwrap();
+        assert_eq!(alert_r.state, iotcard_notify::AlertState::Resolved);
+        assert_eq!(alert_r.ends_at, Some(later));
+        assert_eq!(alert_r.fingerprint(), alert.fingerprint());
+    }
+
+    #[test]
+    fn quiet_hours_defer_the_entry_and_pending_notifies_nobody() {
+        let quiet = rules("quiet_hours = \"11:00-13:00\"\ntimezone = \"Asia/Shanghai\"");
+        let now: Instant = "2026-03-10T12:00:00+08:00".parse().unwrap();
+        let (transitions, _) = evaluate(&quiet, &inputs(910), &AlertStates::new(), now);
+        let entries = outbox_entries(&quiet, "iotbos", &transitions, now).unwrap();
+        let end: Instant = "2026-03-10T13:00:00+08:00".parse().unwrap();
+        assert!(entries
+            .iter()
+            .all(|e| e.due_at == end && e.created_at == now));
+
+        let waiting = rules("for = \"1h\"");
+        let (transitions, _) = evaluate(&waiting, &inputs(910), &AlertStates::new(), now);
+        assert_eq!(transitions.len(), 1, "pending");
+        assert!(alert_for(&waiting, "iotbos", &transitions[0]).is_none());
+        assert!(outbox_entries(&waiting, "iotbos", &transitions, now)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn alert_state_survives_the_rows() {
+        let rules = rules("for = \"1h\"");
+        let now: Instant = "2026-03-10T12:00:00+08:00".parse().unwrap();
+        let (_, state) = evaluate(&rules, &inputs(910), &AlertStates::new(), now);
+        let changes = row_changes(state.changes_since(&AlertStates::new())).unwrap();
+        assert_eq!(changes.upserts.len(), 1);
+        assert_eq!(changes.upserts[0].phase, "pending");
+        assert_eq!(changes.upserts[0].card.as_deref(), Some("1064804085884"));
+        assert_eq!(states_from_rows(changes.upserts).unwrap(), state);
+        let broken = AlertRow {
+            rule: "quota".into(),
+            profile: "acme".into(),
+            card: None,
+            phase: "firing".into(),
+            since: now,
+            body: "{not json".into(),
+        };
+        let e = states_from_rows(vec![broken]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "alert quota acme: its stored state is not readable"
+        );
+    }
+}

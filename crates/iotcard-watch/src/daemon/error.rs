@@ -35,6 +35,14 @@ pub enum WatchError {
         /// The lease's name.
         name: String,
     },
+    /// Another watcher holds the account's lease.
+    #[error("the lease `{name}` is held by {holder}")]
+    LeaseHeld {
+        /// The lease's name.
+        name: String,
+        /// Who holds it.
+        holder: String,
+    },
     /// A stored alert state could not be read or written as JSON.
     #[error("alert {key}: its stored state is not readable")]
     AlertRow {

@@ -481,11 +481,20 @@ impl Watcher {
                     return report;
                 }
             };
-            let (pass, lease) = self.pass_under_lease(account, lease, cancel).await;
+            let (pass, lease) = self.pass_under_lease(account, lease, cancel.clone()).await;
             report.pass = pass;
             match lease {
+                // Stopping: the batch in hand is committed; the next start
+                // evaluates it (the rules read the store), so shutdown stays
+                // quick whatever the fleet's size.
+                Some(lease) if is_cancelled(&cancel) => {
+                    report.evaluation_error = Some("cancelled: evaluated at the next start".into());
+                    if let Err(e) = self.shared.store.release_lease(&lease).await {
+                        tracing::warn!(error = %chain(&e), "could not release the lease; it lapses");
+                    }
+                }
                 Some(lease) => {
-                    match self.evaluate(plan, account, &lease).await {
+                    match self.evaluate_under(plan, account, &lease).await {
                         Ok(e) => report.evaluation = Some(e),
                         Err(e) => {
                             tracing::warn!(error = %chain(&e), "evaluation failed");
@@ -599,6 +608,19 @@ impl Watcher {
             }
         };
         let lease = held.lock().unwrap_or_else(|p| p.into_inner()).take();
+        // A whole TTL for the evaluation that follows (its commit is fenced:
+        // a lease lost meanwhile commits nothing).
+        let lease = match (lease, shared.now()) {
+            (Some(lease), Ok(now)) => shared
+                .store
+                .renew_lease(&lease, now, shared.lease_ttl)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %chain(&e), "could not renew the lease");
+                    None
+                }),
+            _ => None,
+        };
         let report = match outcome {
             Ok(summary) => {
                 tracing::info!(
@@ -618,10 +640,35 @@ impl Watcher {
         (report, lease)
     }
 
+    /// Evaluates the rules of `profile`'s account over what the store holds
+    /// now, without a pass, under the account's lease (refused while
+    /// another watcher holds it), and commits the alert changes with their
+    /// outbox entries. Nothing is delivered.
+    pub async fn evaluate(
+        &self,
+        plan: &WatchPlan,
+        profile: &str,
+    ) -> Result<EvaluationReport, WatchError> {
+        plan.validate()?;
+        let account = plan.find(profile).ok_or_else(|| WatchError::InvalidPlan {
+            problem: format!("no account `{profile}` in the plan"),
+        })?;
+        let name = lease_name(profile);
+        let lease = match self.acquire(&name).await? {
+            Ok(lease) => lease,
+            Err(holder) => return Err(WatchError::LeaseHeld { name, holder }),
+        };
+        let result = self.evaluate_under(plan, account, &lease).await;
+        if let Err(e) = self.shared.store.release_lease(&lease).await {
+            tracing::warn!(error = %chain(&e), "could not release the lease; it lapses");
+        }
+        result
+    }
+
     /// Evaluates `account`'s rules over the store a page at a time and
     /// commits the alert changes with their outbox entries, fenced by
     /// `lease`.
-    async fn evaluate(
+    async fn evaluate_under(
         &self,
         plan: &WatchPlan,
         account: &WatchedAccount,

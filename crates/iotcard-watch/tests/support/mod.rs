@@ -197,9 +197,17 @@ impl<S: AccountSync> AccountSync for Probe<S> {
             let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
             self.most.fetch_max(now, Ordering::SeqCst);
             self.passes.fetch_add(1, Ordering::SeqCst);
-            let r = self.inner.sync(store, spec, clock, options, cancel).await;
-            self.running.fetch_sub(1, Ordering::SeqCst);
-            r
+            // Counted out when the pass ends or is dropped (a killed watcher).
+            let _running = Running(&self.running);
+            self.inner.sync(store, spec, clock, options, cancel).await
         })
+    }
+}
+
+struct Running<'a>(&'a AtomicUsize);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
