@@ -109,9 +109,10 @@ pub enum CliError {
     #[error("cannot set up the notifications' HTTP client: {}", with_sources(.0))]
     Transport(#[source] iotcard_transport::TransportError),
 
-    /// The deliverer could not be set up (an unreadable CA file).
+    /// The deliverer could not be set up (an unreadable CA file, or one
+    /// that is not PEM).
     #[error("cannot set up delivery: {}", with_sources(.0))]
-    Delivery(#[source] iotcard_watch::DeliverError),
+    Delivery(#[source] iotcard_watch::WatchError),
 
     /// The watcher stopped on a failure, or refused its plan.
     #[error("watch: {}", with_sources(.0))]
