@@ -344,3 +344,33 @@ async fn a_missing_executable_is_a_clear_error() {
     assert_eq!(err.to_string(), "could not start /nonexistent/chromium");
     assert!(std::error::Error::source(&err).is_some());
 }
+
+#[tokio::test]
+async fn checks_on_one_browser_may_run_at_once_each_in_its_own_tab() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let base = serve(&[
+        (
+            "/a",
+            &page("first", "<script>console.error('only in a')</script>"),
+        ),
+        (
+            "/b",
+            &page("second", "<div id=\"wide\" style=\"width:900px\">b</div>"),
+        ),
+    ])
+    .await;
+    let (url_a, url_b) = (format!("{base}/a"), format!("{base}/b"));
+    let (a, b) = tokio::join!(
+        browser.check(&url_a, 390, 600),
+        browser.check(&url_b, 390, 600),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!((a.title.as_str(), b.title.as_str()), ("first", "second"));
+    // Each tab's events stay with its own check.
+    assert_eq!(a.console_errors, ["console.error: only in a"]);
+    assert!(a.overflowing.is_empty(), "{a:?}");
+    assert!(b.console_errors.is_empty(), "{b:?}");
+    assert_eq!(b.overflowing, ["#wide"]);
+}
