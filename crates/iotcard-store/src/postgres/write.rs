@@ -1,7 +1,7 @@
 //! Everything that writes to a PostgreSQL store: set-based, a few
 //! statements per batch whatever its size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use iotcard_model::CardNumber;
 use tokio_postgres::{Statement, Transaction};
@@ -129,23 +129,32 @@ impl Postgres {
              ((SELECT account_id FROM runs WHERE id = $2) % 2147483647)::int)",
         )
         .await?;
-        // Each card with its latest snapshot's figures and that day's daily
-        // row (the only one a newer snapshot adds to), and where the card
-        // and daily rows are: they are updated there (see `Tid`).
-        let lookup = format!(
-            "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
-             s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
-             {DAILY_COLUMNS}, c.ctid, d.ctid FROM cards c \
-             LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-             LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
-             WHERE c.account_id = (SELECT account_id FROM runs WHERE id = $1) \
-             AND c.card_key = ANY($2)"
-        );
-        let lookup = cached(statements, &tx, &lookup).await?;
-        // The run, the lock and the lookup go out together (pipelined: one
-        // round trip) and run in that order. A run that is not open fails
-        // the batch below, and its lookup is rolled back with it.
-        let (tail, (), mut found) = tokio::try_join!(
+        // A batch's keys (sorted) are neighbours in the cards index: one
+        // range scan from the first to the last finds them, where a lookup
+        // of each key descends the index once per key (and `= ANY` over a
+        // whole batch let the planner scan every card of the account
+        // through `cards_by_account_id` instead: 8-12 ms against 0.3 ms
+        // for 1,000 of 20,000 cards). It reads at most a sixteenth more
+        // rows than the batch has (cards of the account the batch skips);
+        // keys it leaves unfound, spread ones or new, are looked up by key.
+        let range = cached(
+            statements,
+            &tx,
+            &lookup_sql(
+                "account_id = $1 AND card_key >= $2 AND card_key <= $3 \
+                 ORDER BY card_key LIMIT $4",
+            ),
+        )
+        .await?;
+        let by_key = cached(
+            statements,
+            &tx,
+            &lookup_sql("account_id = $1 AND card_key = ANY($2)"),
+        )
+        .await?;
+        // The run and the lock go out together (pipelined: one round trip)
+        // and run in that order; the lookup needs the run's account.
+        let (tail, ()) = tokio::try_join!(
             async {
                 tx.query_opt(&tail_sql, &[&run])
                     .await
@@ -156,11 +165,6 @@ impl Postgres {
                     .await
                     .map(drop)
                     .context("taking the account's write lock")
-            },
-            async {
-                tx.query(&lookup, &[&run, &keys])
-                    .await
-                    .context("finding cards")
             },
         )?;
         let tail = tail.ok_or(StoreError::NotFound {
@@ -176,12 +180,24 @@ impl Postgres {
         tail.check_open(run)?;
         let monthly = AccountSpec::monthly_in_cst(&tail.provider);
 
+        let mut found = Vec::with_capacity(keys.len());
+        let mut known: HashSet<String> = HashSet::with_capacity(keys.len());
+        if let (Some(first), Some(last)) = (keys.first(), keys.last()) {
+            let wanted: HashSet<&str> = keys.iter().copied().collect();
+            let reach = i64::try_from(keys.len() + keys.len() / 16 + 16).unwrap_or(i64::MAX);
+            for row in tx
+                .query(&range, &[&tail.account_id, first, last, &reach])
+                .await
+                .context("finding cards")?
+            {
+                let key: String = row.try_get(0).context("finding cards")?;
+                if wanted.contains(key.as_str()) {
+                    known.insert(key);
+                    found.push(row);
+                }
+            }
+        }
         if found.len() < keys.len() {
-            let known: std::collections::HashSet<String> = found
-                .iter()
-                .map(|row| row.try_get::<_, String>(0))
-                .collect::<Result<_, _>>()
-                .context("finding cards")?;
             let missing: Vec<&str> = keys
                 .iter()
                 .copied()
@@ -195,7 +211,7 @@ impl Postgres {
             .await
             .context("creating cards")?;
             found.extend(
-                tx.query(&lookup, &[&run, &missing])
+                tx.query(&by_key, &[&tail.account_id, &missing])
                     .await
                     .context("finding new cards")?,
             );
@@ -491,6 +507,21 @@ struct CardColumns {
     iccid: Vec<Option<String>>,
     msisdn: Vec<Option<String>>,
     operator: Vec<Option<String>>,
+}
+
+/// The write path's lookup of cards (those `cards_where` selects): each
+/// with its latest snapshot's figures and that day's daily row (the only
+/// one a newer snapshot adds to), and where the card and daily rows are:
+/// they are updated there (see [`Tid`]).
+fn lookup_sql(cards_where: &str) -> String {
+    format!(
+        "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
+         s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
+         {DAILY_COLUMNS}, c.at, d.ctid FROM (SELECT ctid AS at, id, card_key, state_hash, \
+         first_seen, last_seen FROM cards WHERE {cards_where}) c \
+         LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+         LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY}"
+    )
 }
 
 /// How `UPDATE cards` finds its rows.
