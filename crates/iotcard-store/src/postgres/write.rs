@@ -181,7 +181,8 @@ impl Postgres {
         let monthly = AccountSpec::monthly_in_cst(&tail.provider);
 
         let mut found = Vec::with_capacity(keys.len());
-        let mut known: HashSet<String> = HashSet::with_capacity(keys.len());
+        // The batch's own keys (borrowed): a row's key is compared, not copied.
+        let mut known: HashSet<&str> = HashSet::with_capacity(keys.len());
         if let (Some(first), Some(last)) = (keys.first(), keys.last()) {
             let wanted: HashSet<&str> = keys.iter().copied().collect();
             let reach = i64::try_from(keys.len() + keys.len() / 16 + 16).unwrap_or(i64::MAX);
@@ -190,8 +191,8 @@ impl Postgres {
                 .await
                 .context("finding cards")?
             {
-                let key: String = row.try_get(0).context("finding cards")?;
-                if wanted.contains(key.as_str()) {
+                let key: &str = row.try_get(0).context("finding cards")?;
+                if let Some(&key) = wanted.get(key) {
                     known.insert(key);
                     found.push(row);
                 }
