@@ -3,7 +3,9 @@
 //! Decimals travel as text and are cast to and from `numeric` in SQL:
 //! PostgreSQL's `numeric` keeps the scale, and its text form is exact.
 
+use bytes::{BufMut, BytesMut};
 use iotcard_model::Decimal;
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::Row;
 
 use crate::daily::DailyRow;
@@ -83,6 +85,54 @@ pub(crate) fn read_daily_at(row: &Row, at: usize) -> Result<DailyRow> {
         covers_from: row.try_get(at + 6).context(c)?,
         reset: row.try_get(at + 7).context(c)?,
     })
+}
+
+/// A row version's place in its table (`ctid`): the write path reads it
+/// with a card or daily row and updates that version in place, with no
+/// index descent. Only for the transaction that read it, and checked: a
+/// row changed or moved since is not matched, and the caller falls back
+/// to its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tid {
+    block: u32,
+    offset: u16,
+}
+
+impl<'a> FromSql<'a> for Tid {
+    fn from_sql(
+        _: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        match *raw {
+            [b0, b1, b2, b3, o0, o1] => Ok(Tid {
+                block: u32::from_be_bytes([b0, b1, b2, b3]),
+                offset: u16::from_be_bytes([o0, o1]),
+            }),
+            _ => Err(format!("a tid of {} bytes (expected 6)", raw.len()).into()),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TID
+    }
+}
+
+impl ToSql for Tid {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.put_u32(self.block);
+        out.put_u16(self.offset);
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TID
+    }
+
+    to_sql_checked!();
 }
 
 /// Column-wise arrays of snapshot rows, for one `unnest` insert.
@@ -214,3 +264,12 @@ pub(crate) const UPSERT_DAILY: &str = "INSERT INTO daily (card_id, day, data_use
     data_in_provider_unit = excluded.data_in_provider_unit, sms_used = excluded.sms_used, \
     snapshots = excluded.snapshots, covers_from = excluded.covers_from, \
     period_reset = excluded.period_reset";
+
+/// [`UPSERT_DAILY`] for rows the batch read, each by its [`Tid`] (`$1`)
+/// then the same columns; a row not matched is left for the upsert.
+pub(crate) const UPDATE_DAILY_AT: &str = "UPDATE daily d SET data_used = u.data, \
+    data_in_provider_unit = u.pu, sms_used = u.sms, snapshots = u.n, covers_from = u.cf, \
+    period_reset = u.r \
+    FROM unnest($1::tid[], $2::bigint[], $3::int[], $4::text[]::numeric[], $5::bool[], \
+    $6::bigint[], $7::int[], $8::bigint[], $9::bool[]) AS u(t, card, day, data, pu, sms, n, cf, r) \
+    WHERE d.ctid = u.t AND d.card_id = u.card AND d.day = u.day";

@@ -1,14 +1,14 @@
 //! Everything that writes to a PostgreSQL store: set-based, a few
 //! statements per batch whatever its size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use iotcard_model::CardNumber;
 use tokio_postgres::{Statement, Transaction};
 
 use super::rows::{
-    self, DailyColumns, SnapshotColumns, StateColumns, DAILY_COLUMNS, INSERT_SNAPSHOTS, ST_COLUMNS,
-    UPSERT_DAILY, UPSERT_STATES,
+    self, DailyColumns, SnapshotColumns, StateColumns, Tid, DAILY_COLUMNS, INSERT_SNAPSHOTS,
+    ST_COLUMNS, UPDATE_DAILY_AT, UPSERT_DAILY, UPSERT_STATES,
 };
 use super::{cached, Conn, Postgres};
 use crate::account::{AccountId, AccountSpec};
@@ -129,22 +129,32 @@ impl Postgres {
              ((SELECT account_id FROM runs WHERE id = $2) % 2147483647)::int)",
         )
         .await?;
-        // Each card with its latest snapshot's figures and that day's daily
-        // row (the only one a newer snapshot adds to).
-        let lookup = format!(
-            "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
-             s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
-             {DAILY_COLUMNS} FROM cards c \
-             LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-             LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
-             WHERE c.account_id = (SELECT account_id FROM runs WHERE id = $1) \
-             AND c.card_key = ANY($2)"
-        );
-        let lookup = cached(statements, &tx, &lookup).await?;
-        // The run, the lock and the lookup go out together (pipelined: one
-        // round trip) and run in that order. A run that is not open fails
-        // the batch below, and its lookup is rolled back with it.
-        let (tail, (), mut found) = tokio::try_join!(
+        // A batch's keys (sorted) are neighbours in the cards index: one
+        // range scan from the first to the last finds them, where a lookup
+        // of each key descends the index once per key (and `= ANY` over a
+        // whole batch let the planner scan every card of the account
+        // through `cards_by_account_id` instead: 8-12 ms against 0.3 ms
+        // for 1,000 of 20,000 cards). It reads at most a sixteenth more
+        // rows than the batch has (cards of the account the batch skips);
+        // keys it leaves unfound, spread ones or new, are looked up by key.
+        let range = cached(
+            statements,
+            &tx,
+            &lookup_sql(
+                "account_id = $1 AND card_key >= $2 AND card_key <= $3 \
+                 ORDER BY card_key LIMIT $4",
+            ),
+        )
+        .await?;
+        let by_key = cached(
+            statements,
+            &tx,
+            &lookup_sql("account_id = $1 AND card_key = ANY($2)"),
+        )
+        .await?;
+        // The run and the lock go out together (pipelined: one round trip)
+        // and run in that order; the lookup needs the run's account.
+        let (tail, ()) = tokio::try_join!(
             async {
                 tx.query_opt(&tail_sql, &[&run])
                     .await
@@ -155,11 +165,6 @@ impl Postgres {
                     .await
                     .map(drop)
                     .context("taking the account's write lock")
-            },
-            async {
-                tx.query(&lookup, &[&run, &keys])
-                    .await
-                    .context("finding cards")
             },
         )?;
         let tail = tail.ok_or(StoreError::NotFound {
@@ -175,12 +180,25 @@ impl Postgres {
         tail.check_open(run)?;
         let monthly = AccountSpec::monthly_in_cst(&tail.provider);
 
+        let mut found = Vec::with_capacity(keys.len());
+        // The batch's own keys (borrowed): a row's key is compared, not copied.
+        let mut known: HashSet<&str> = HashSet::with_capacity(keys.len());
+        if let (Some(first), Some(last)) = (keys.first(), keys.last()) {
+            let wanted: HashSet<&str> = keys.iter().copied().collect();
+            let reach = i64::try_from(keys.len() + keys.len() / 16 + 16).unwrap_or(i64::MAX);
+            for row in tx
+                .query(&range, &[&tail.account_id, first, last, &reach])
+                .await
+                .context("finding cards")?
+            {
+                let key: &str = row.try_get(0).context("finding cards")?;
+                if let Some(&key) = wanted.get(key) {
+                    known.insert(key);
+                    found.push(row);
+                }
+            }
+        }
         if found.len() < keys.len() {
-            let known: std::collections::HashSet<String> = found
-                .iter()
-                .map(|row| row.try_get::<_, String>(0))
-                .collect::<Result<_, _>>()
-                .context("finding cards")?;
             let missing: Vec<&str> = keys
                 .iter()
                 .copied()
@@ -194,7 +212,7 @@ impl Postgres {
             .await
             .context("creating cards")?;
             found.extend(
-                tx.query(&lookup, &[&run, &missing])
+                tx.query(&by_key, &[&tail.account_id, &missing])
                     .await
                     .context("finding new cards")?,
             );
@@ -211,6 +229,8 @@ impl Postgres {
         let mut cards: HashMap<String, CardRow> = HashMap::with_capacity(found.len());
         let mut latest: HashMap<i64, Point> = HashMap::with_capacity(found.len());
         let mut daily: HashMap<(i64, i64), DailyRow> = HashMap::new();
+        let mut card_at: HashMap<i64, Tid> = HashMap::with_capacity(found.len());
+        let mut daily_at: HashMap<(i64, i64), Tid> = HashMap::with_capacity(found.len());
         // Cards whose state changed: their latest snapshot's shape is read.
         let mut changed: Vec<(i64, i64, Figures)> = Vec::new();
         for row in &found {
@@ -235,10 +255,13 @@ impl Postgres {
                 if row.try_get::<_, Option<i64>>(10).context(c)?.is_some() {
                     let day_row = rows::read_daily_at(row, 10)?;
                     if day_row.day == day_of(last) {
+                        let at: Tid = row.try_get(19).context(c)?;
+                        daily_at.insert((card.id, day_row.day), at);
                         daily.insert((card.id, day_row.day), day_row);
                     }
                 }
             }
+            card_at.insert(card.id, row.try_get(18).context(c)?);
             cards.insert(key, card);
         }
         if !changed.is_empty() {
@@ -272,12 +295,26 @@ impl Postgres {
         for (card, since, state) in &plan.states {
             states.push(*card, *since, state);
         }
+        // Daily rows the lookup read are updated where they are; the rest
+        // (a new day, a new card) are upserted.
         let mut days = DailyColumns::default();
+        let mut days_at = DailyColumns::default();
+        let mut days_tid: Vec<Tid> = Vec::new();
         for row in &plan.daily {
-            days.push(row)?;
+            match daily_at.get(&(row.card_id, row.day)) {
+                Some(&tid) => {
+                    days_tid.push(tid);
+                    days_at.push(row)?;
+                }
+                None => days.push(row)?,
+            }
         }
         let mut update = CardColumns::default();
         for u in &plan.cards {
+            let tid = card_at.get(&u.id).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!("card {} was planned but not read", u.id))
+            })?;
+            update.tid.push(tid);
             update.id.push(u.id);
             update.first_seen.push(u.first_seen);
             update.last_seen.push(u.last_seen);
@@ -289,16 +326,8 @@ impl Postgres {
         let insert_sql = cached(statements, &tx, INSERT_SNAPSHOTS).await?;
         let states_sql = cached(statements, &tx, UPSERT_STATES).await?;
         let daily_sql = cached(statements, &tx, UPSERT_DAILY).await?;
-        let update_cards = cached(
-            statements,
-            &tx,
-            "UPDATE cards c SET first_seen = u.f, last_seen = u.l, state_hash = u.h, \
-             iccid = coalesce(u.iccid, c.iccid), msisdn = coalesce(u.msisdn, c.msisdn), \
-             operator = coalesce(u.op, c.operator) \
-             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
-             $6::text[], $7::text[]) AS u(id, f, l, h, iccid, msisdn, op) WHERE c.id = u.id",
-        )
-        .await?;
+        let daily_at_sql = cached(statements, &tx, UPDATE_DAILY_AT).await?;
+        let update_cards_at = cached(statements, &tx, &update_cards_sql(CardsBy::Tid)).await?;
         let count_run = cached(
             statements,
             &tx,
@@ -310,26 +339,12 @@ impl Postgres {
         // The batch's writes go out together (pipelined) and run in order;
         // the first that fails fails the batch, and the transaction is
         // rolled back when `tx` is dropped.
-        tokio::try_join!(
+        let ((), (), (), days_matched, cards_matched, _) = tokio::try_join!(
             run_insert_snapshots(&tx, &insert_sql, &snapshots),
             run_upsert_states(&tx, &states_sql, &states),
             run_upsert_daily(&tx, &daily_sql, &days),
-            async {
-                tx.execute(
-                    &update_cards,
-                    &[
-                        &update.id,
-                        &update.first_seen,
-                        &update.last_seen,
-                        &update.state_hash,
-                        &update.iccid,
-                        &update.msisdn,
-                        &update.operator,
-                    ],
-                )
-                .await
-                .context("updating cards")
-            },
+            run_update_daily_at(&tx, &daily_at_sql, &days_tid, &days_at),
+            run_update_cards(&tx, &update_cards_at, &update, CardsBy::Tid),
             async {
                 tx.execute(
                     &count_run,
@@ -346,6 +361,17 @@ impl Postgres {
                 .context("counting the batch in its run")
             },
         )?;
+        // A row another transaction changed since the lookup (`inventory
+        // add` on a card, a prune of a daily row) was not matched where it
+        // was: every row of its kind is written again by its key (the
+        // values are whole rows, so writing one twice changes nothing).
+        if days_matched < days_tid.len() as u64 {
+            run_upsert_daily(&tx, &daily_sql, &days_at).await?;
+        }
+        if cards_matched < update.id.len() as u64 {
+            let by_id = cached(statements, &tx, &update_cards_sql(CardsBy::Id)).await?;
+            run_update_cards(&tx, &by_id, &update, CardsBy::Id).await?;
+        }
 
         let mut written = plan.snapshots.len() as u64;
         let mut duplicates = batch.repeated;
@@ -474,6 +500,7 @@ impl Postgres {
 
 #[derive(Default)]
 struct CardColumns {
+    tid: Vec<Tid>,
     id: Vec<i64>,
     first_seen: Vec<i64>,
     last_seen: Vec<i64>,
@@ -481,6 +508,85 @@ struct CardColumns {
     iccid: Vec<Option<String>>,
     msisdn: Vec<Option<String>>,
     operator: Vec<Option<String>>,
+}
+
+/// The write path's lookup of cards (those `cards_where` selects): each
+/// with its latest snapshot's figures and that day's daily row (the only
+/// one a newer snapshot adds to), and where the card and daily rows are:
+/// they are updated there (see [`Tid`]).
+fn lookup_sql(cards_where: &str) -> String {
+    format!(
+        "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
+         s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
+         {DAILY_COLUMNS}, c.at, d.ctid FROM (SELECT ctid AS at, id, card_key, state_hash, \
+         first_seen, last_seen FROM cards WHERE {cards_where}) c \
+         LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+         LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY}"
+    )
+}
+
+/// How `UPDATE cards` finds its rows.
+#[derive(Clone, Copy)]
+enum CardsBy {
+    /// Where the lookup read them (and still their id): no index descent.
+    Tid,
+    /// By id, wherever they are now.
+    Id,
+}
+
+fn update_cards_sql(by: CardsBy) -> String {
+    let (from, matched) = match by {
+        CardsBy::Tid => ("$1::tid[], ", "c.ctid = u.t AND c.id = u.id"),
+        CardsBy::Id => ("", "c.id = u.id"),
+    };
+    let (names, first) = match by {
+        CardsBy::Tid => ("t, ", 2),
+        CardsBy::Id => ("", 1),
+    };
+    let params: Vec<String> = [
+        "bigint", "bigint", "bigint", "bigint", "text", "text", "text",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, ty)| format!("${}::{ty}[]", first + i))
+    .collect();
+    format!(
+        "UPDATE cards c SET first_seen = u.f, last_seen = u.l, state_hash = u.h, \
+         iccid = coalesce(u.iccid, c.iccid), msisdn = coalesce(u.msisdn, c.msisdn), \
+         operator = coalesce(u.op, c.operator) \
+         FROM unnest({from}{}) AS u({names}id, f, l, h, iccid, msisdn, op) WHERE {matched}",
+        params.join(", ")
+    )
+}
+
+/// Updates the batch's cards; returns how many rows matched.
+async fn run_update_cards(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    u: &CardColumns,
+    by: CardsBy,
+) -> Result<u64> {
+    if u.id.is_empty() {
+        return Ok(0);
+    }
+    let columns: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
+        &u.id,
+        &u.first_seen,
+        &u.last_seen,
+        &u.state_hash,
+        &u.iccid,
+        &u.msisdn,
+        &u.operator,
+    ];
+    let result = match by {
+        CardsBy::Tid => {
+            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&u.tid];
+            params.extend(columns);
+            tx.execute(statement, &params).await
+        }
+        CardsBy::Id => tx.execute(statement, &columns).await,
+    };
+    result.context("updating cards")
 }
 
 async fn run_insert_snapshots(
@@ -568,6 +674,34 @@ async fn run_upsert_daily(
     .await
     .context("writing daily rows")?;
     Ok(())
+}
+
+/// Updates daily rows where the batch read them; returns how many matched.
+async fn run_update_daily_at(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    at: &[Tid],
+    d: &DailyColumns,
+) -> Result<u64> {
+    if at.is_empty() {
+        return Ok(0);
+    }
+    tx.execute(
+        statement,
+        &[
+            &at,
+            &d.card,
+            &d.day,
+            &d.data,
+            &d.provider_unit,
+            &d.sms,
+            &d.snapshots,
+            &d.covers_from,
+            &d.reset,
+        ],
+    )
+    .await
+    .context("writing daily rows")
 }
 
 /// What the store holds around time `at` of one card (see [`Window`]).

@@ -5,6 +5,7 @@ mod common;
 mod daily;
 mod fleet;
 mod migrate;
+mod postgres_concurrency;
 mod runs;
 mod snapshots;
 mod watch;
