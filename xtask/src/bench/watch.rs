@@ -703,6 +703,18 @@ mod tests {
     }
 
     #[test]
+    fn cpu_ticks_grow_while_a_process_computes() {
+        let ticks = || cpu_ticks(&std::fs::read_to_string("/proc/self/stat").unwrap()).unwrap();
+        let (before, started) = (ticks(), run::now());
+        // Busy until a tick is charged (or 20 s of wall on a crowded host).
+        let mut spun = 0u64;
+        while ticks() == before && started.elapsed() < Duration::from_secs(20) {
+            spun = spun.wrapping_add(std::hint::black_box(spun) | 1);
+        }
+        assert!(ticks() > before, "no CPU tick charged after {spun} spins");
+    }
+
+    #[test]
     fn vm_lines_are_read_in_kib() {
         let status = "Name:\tiotcard\nVmHWM:\t   93120 kB\nVmRSS:\t   40960 kB\n";
         assert_eq!(vm_kib(status, "VmRSS").unwrap(), 40960.0);
