@@ -9,7 +9,7 @@
 //! long SIGTERM takes to stop it.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, LineWriter, Write};
 use std::path::Path;
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc;
@@ -160,33 +160,37 @@ enum Heard {
     Problem(String),
 }
 
-/// Reads `stderr` to its end on a thread: every line written to `keep`,
-/// the lines [`interesting`] kept with the instant each was read, and
-/// each evaluation or problem sent on `heard` as it comes. The watcher
+/// Reads `stderr` to its end on a thread: every line written to `keep`
+/// (a line at a time, so a failure's tail can be read while the watcher
+/// still runs), the lines [`interesting`] kept with the instant each was
+/// read, and each evaluation or problem sent on `heard`, when given, as
+/// it comes. The watcher
 /// writes each log line whole, unbuffered, so the instant a line is read
 /// is within scheduling noise of the instant it was logged.
 fn read_stderr(
     stderr: ChildStderr,
     keep: &Path,
-    heard: mpsc::Sender<Heard>,
+    heard: Option<mpsc::Sender<Heard>>,
 ) -> Result<thread::JoinHandle<Vec<Logged>>, Failure> {
     let file = File::create(keep)
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", keep.display())))?;
     Ok(thread::spawn(move || {
-        let mut out = BufWriter::new(file);
+        let mut out = LineWriter::new(file);
         let mut kept = Vec::new();
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
             let at = run::now();
             let _ = writeln!(out, "{line}");
-            match message(&line).as_deref() {
-                Some(RULES_EVALUATED) => {
-                    let _ = heard.send(Heard::Evaluated);
-                }
+            let news = match message(&line).as_deref() {
+                Some(RULES_EVALUATED) => Some(Heard::Evaluated),
                 Some("pass failed" | "evaluation failed" | "not evaluated") => {
-                    let _ = heard.send(Heard::Problem(line.clone()));
+                    Some(Heard::Problem(line.clone()))
                 }
-                _ => {}
+                _ => None,
+            };
+            if let (Some(heard), Some(news)) = (&heard, news) {
+                // The bench may have stopped listening (it gave up): fine.
+                let _ = heard.send(news);
             }
             if interesting(&line) {
                 kept.push(Logged { at, line });
@@ -301,12 +305,12 @@ fn measured_once(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    println!("$ iotcard-bench peak-rss -- iotcard … watch --once   ({cards} cards, {store})");
+    println!("$ {}", shown(&command));
     let mut child = command
         .spawn()
         .map_err(|e| Failure::new(format!("could not start iotcard-bench peak-rss: {e}")))?;
     let reader = match child.stderr.take() {
-        Some(stderr) => read_stderr(stderr, errors, mpsc::channel().0)?,
+        Some(stderr) => read_stderr(stderr, errors, None)?,
         None => return Err(Failure::new("the watcher's standard error was not piped")),
     };
     let done = child
@@ -400,7 +404,7 @@ fn idle(setup: &Setup<'_>, store: &str, window: Duration, errors: &Path) -> Resu
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    println!("$ iotcard … watch &   (interval 1h, {store})");
+    println!("$ {} &", shown(&command));
     let started = run::now();
     let mut daemon = Daemon(
         command
@@ -410,7 +414,7 @@ fn idle(setup: &Setup<'_>, store: &str, window: Duration, errors: &Path) -> Resu
     let pid = daemon.0.id();
     let (heard, hear) = mpsc::channel();
     let reader = match daemon.0.stderr.take() {
-        Some(stderr) => read_stderr(stderr, errors, heard)?,
+        Some(stderr) => read_stderr(stderr, errors, Some(heard))?,
         None => return Err(Failure::new("the watcher's standard error was not piped")),
     };
     let broken = |why: String| Failure::new(format!("iotcard watch: {why}:\n{}", tail(errors)));
@@ -463,6 +467,17 @@ fn idle(setup: &Setup<'_>, store: &str, window: Duration, errors: &Path) -> Resu
         stopped_s,
         exit_code,
     })
+}
+
+/// `command` as echoed: its program's file name and its arguments, never
+/// its environment (which holds the simulator's credentials).
+fn shown(command: &Command) -> String {
+    let program = Path::new(command.get_program());
+    std::iter::once(program.file_name().unwrap_or(program.as_os_str()))
+        .chain(command.get_args())
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn proc_file(pid: u32, name: &str) -> Result<String, Failure> {
