@@ -13,6 +13,7 @@
 mod history;
 pub mod json;
 mod sim;
+mod watch;
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -48,6 +49,14 @@ pub struct Options {
     /// IoTBOS cards the fleet history rows sync (issue 14); a tenth of
     /// them for the RSS ratio and the file size.
     pub history_cards: u64,
+    /// IoTBOS cards the watcher rows watch (issue 15); a tenth of them for
+    /// the RSS ratio and the idle daemon.
+    pub watch_cards: u64,
+    /// How long the idle daemon's CPU is sampled, seconds.
+    pub idle_seconds: u64,
+    /// `--only watch`: the watcher rows alone (no polls, exports or
+    /// history rows).
+    pub only_watch: bool,
     /// Polls per client, interleaved (facade, baseline, CLI, facade, …);
     /// the table gives each figure's median, and the facade's CPU ratio to
     /// the baseline must hold in every round.
@@ -66,12 +75,28 @@ impl Options {
             export_cards: 1_000_000,
             export_latency_ms: 0,
             history_cards: if quick { 20_000 } else { 1_000_000 },
+            watch_cards: if quick { 20_000 } else { 1_000_000 },
+            idle_seconds: if quick { 10 } else { 20 },
+            only_watch: false,
             runs: if quick { 1 } else { 3 },
         };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             let slot = match flag.as_str() {
                 "--quick" => continue,
+                "--only" => match rest.next().map(String::as_str) {
+                    Some("watch") => {
+                        options.only_watch = true;
+                        continue;
+                    }
+                    other => {
+                        return Err(Failure::new(format!(
+                            "bench: --only takes `watch`, not {other:?}"
+                        )))
+                    }
+                },
+                "--watch-cards" => &mut options.watch_cards,
+                "--idle-seconds" => &mut options.idle_seconds,
                 "--cards" => &mut options.cards,
                 "--batch" => &mut options.batch,
                 "--concurrency" => &mut options.concurrency,
@@ -93,6 +118,11 @@ impl Options {
         if options.latency_ms == 0 {
             return Err(Failure::new(
                 "bench: --latency-ms must be at least 1 (the bound C × B / L needs it)",
+            ));
+        }
+        if options.watch_cards < 10 || options.idle_seconds == 0 {
+            return Err(Failure::new(
+                "bench: --watch-cards must be at least 10 and --idle-seconds at least 1",
             ));
         }
         if options.export_cards < 10 {
@@ -629,6 +659,9 @@ impl Row {
 type Polls = Trio<Vec<Poll>>;
 
 pub fn run(options: &Options) -> Result<(), Failure> {
+    if options.only_watch {
+        return run_watch(options);
+    }
     let load_before = load_average();
     let bins = Binaries::build()?;
     let scratch = Scratch::new("bench")?;
@@ -688,11 +721,13 @@ pub fn run(options: &Options) -> Result<(), Failure> {
         Some(exports(options, &bins, &scratch)?)
     };
     let history_rows = history::rows(options, &bins, &scratch)?;
+    let watch_rows = watch::rows(options, &bins, &scratch)?;
     let load_after = load_average();
 
     let bound = (options.concurrency * options.batch) as f64 * 1000.0 / options.latency_ms as f64;
     let mut rows = table(options, bound, &at_b, exports.as_ref());
     rows.extend(history_rows);
+    rows.extend(watch_rows);
     if let Some(floor) = &floor {
         let at = rows
             .iter()
@@ -718,18 +753,7 @@ pub fn run(options: &Options) -> Result<(), Failure> {
     );
     print_table(&rows);
     print_runs(&at_b, bound);
-
-    let missed: Vec<String> = rows
-        .iter()
-        .filter(|r| r.verdict == Verdict::Missed)
-        .map(|r| format!("{} (target {}): {}", r.name, r.target, r.missed.join(", ")))
-        .collect();
-    if !missed.is_empty() {
-        return Err(Failure::new(format!(
-            "targets missed:\n  {}",
-            missed.join("\n  ")
-        )));
-    }
+    fail_on_missed(&rows)?;
     if options.quick {
         println!(
             "\nbench --quick: throughput {:.2} (facade) and {:.2} (CLI) of the bound (smoke floor \
@@ -741,6 +765,57 @@ pub fn run(options: &Options) -> Result<(), Failure> {
         println!("\nbench: every target met");
     }
     Ok(())
+}
+
+/// `bench --only watch`: the watcher rows alone.
+fn run_watch(options: &Options) -> Result<(), Failure> {
+    let load_before = load_average();
+    let bins = Binaries::build()?;
+    let scratch = Scratch::new("bench-watch")?;
+    let rows = watch::rows(options, &bins, &scratch)?;
+    println!(
+        "\nwatcher: `iotcard watch --once` over {} and {} IoTBOS cards (L = 0, B = {}, C = {}), \
+         4 rules, the simulator's robot; then the daemon over {} cards, idle {} s",
+        options.watch_cards / 10,
+        options.watch_cards,
+        options.batch,
+        options.concurrency,
+        options.watch_cards / 10,
+        options.idle_seconds
+    );
+    println!(
+        "machine: {}; load average before {load_before}, after {}",
+        machine(),
+        load_average()
+    );
+    print_table(&rows);
+    fail_on_missed(&rows)?;
+    println!(
+        "\nbench --only watch: {}",
+        if options.quick {
+            "the idle targets met; the size targets are judged without --quick"
+        } else {
+            "every target met"
+        }
+    );
+    Ok(())
+}
+
+/// A failure listing every missed target, if any was.
+fn fail_on_missed(rows: &[Row]) -> Result<(), Failure> {
+    let missed: Vec<String> = rows
+        .iter()
+        .filter(|r| r.verdict == Verdict::Missed)
+        .map(|r| format!("{} (target {}): {}", r.name, r.target, r.missed.join(", ")))
+        .collect();
+    if missed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "targets missed:\n  {}",
+            missed.join("\n  ")
+        )))
+    }
 }
 
 /// What one set of polls runs against.

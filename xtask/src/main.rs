@@ -47,6 +47,12 @@ commands:
                                 Medians of R interleaved polls per client (3; --quick 1); the
                                 facade's CPU / baseline must hold in every round. Fails on a
                                 missed target; --quick only under 0.5 of the bound (facade, CLI)
+        [--history-cards H] [--watch-cards W] [--idle-seconds S] [--only watch]
+                                then `iotcard sync` rows over H cards (1000000; --quick 20000)
+                                and `iotcard watch --once` over W/10 and W cards (1000000;
+                                --quick 20000): wall, peak RSS and its ratio, the rules'
+                                evaluation; the daemon idle for S s (20; --quick 10): CPU
+                                share of a core, SIGTERM to exit. --only watch: those alone
   soak [--cards N] [--batch B] [--concurrency C] [--latency-ms L]
                                 export N cards (100000) against a simulator with faults
                                 (5xx, resets, truncation, malformed, 429, 5 s tokens) and

@@ -74,7 +74,7 @@ fn args(parts: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<OsString> {
     parts.iter().map(|p| p.as_ref().to_owned()).collect()
 }
 
-fn tail(path: &Path) -> String {
+pub(super) fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines().rev().take(5).collect::<Vec<_>>().join("\n")
 }
@@ -99,7 +99,7 @@ fn store_info(bins: &Binaries, store: &str) -> Result<Object, Failure> {
     Object::last_line(&output(command)?, "iotcard store info")
 }
 
-fn inventory_add(
+pub(super) fn inventory_add(
     bins: &Binaries,
     sim: &SimProcess,
     store: &str,

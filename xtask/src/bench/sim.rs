@@ -98,12 +98,32 @@ pub struct SimProcess {
 impl SimProcess {
     /// Starts `iotcard sim` as `spec` says and waits for its line.
     pub fn start(iotcard: &Path, spec: &SimSpec) -> Result<Self, Failure> {
+        Self::start_with(iotcard, spec, &[], None)
+    }
+
+    /// As [`SimProcess::start`], with `extra` flags after the spec's (e.g.
+    /// `--robot`, whose URL and secret then come in its line) and its
+    /// standard error to `stderr` (where `--robot` prints every message it
+    /// receives) instead of this process's.
+    pub fn start_with(
+        iotcard: &Path,
+        spec: &SimSpec,
+        extra: &[&str],
+        stderr: Option<&Path>,
+    ) -> Result<Self, Failure> {
         let mut command = Command::new(iotcard);
         command
             .args(spec.args())
+            .args(extra)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stdout(Stdio::piped());
+        match stderr {
+            Some(path) => command.stderr(
+                File::create(path)
+                    .map_err(|e| Failure::new(format!("cannot create {}: {e}", path.display())))?,
+            ),
+            None => command.stderr(Stdio::inherit()),
+        };
         let line_text = run::describe(&command);
         println!("$ {line_text} &");
         let mut child = command
@@ -158,6 +178,14 @@ impl SimProcess {
     /// the environment, never on a command line).
     pub fn point(&self, command: &mut Command) {
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
+    }
+
+    /// A variable of its line (`IOTCARD_SIM_ROBOT_URL`, …).
+    pub fn var(&self, key: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Stops it now (dropping does the same).
