@@ -685,13 +685,13 @@ impl Watcher {
             .alert_rows(&profiles)
             .await
             .map_err(WatchError::store("reading alert state"))?;
-        let before = states_from_rows(rows)?;
-        let alerted: HashSet<String> = before
-            .records()
-            .into_iter()
-            .filter_map(|r| r.key.card)
-            .collect();
-        let mut state = before.clone();
+        // The cards alerted before: those the pages do not list are gone.
+        let alerted: HashSet<String> = rows.iter().filter_map(|r| r.card.clone()).collect();
+        let mut state = states_from_rows(rows)?;
+        // Only the alerts this evaluation changes are written back: they are
+        // recorded as they change, rather than found by comparing a copy of
+        // every alert afterwards.
+        state.track_changes();
         let runs = store
             .sync_runs(&profiles, RUNS_READ)
             .await
@@ -756,7 +756,7 @@ impl Watcher {
         for t in &transitions {
             tracing::debug!(transition = %t, "alert transition");
         }
-        let changes = row_changes(state.changes_since(&before))?;
+        let changes = row_changes(state.take_changes().unwrap_or_default())?;
         let outbox = outbox_entries(rules, provider, &transitions, now)?;
         let committed = store
             .commit_evaluation(&changes, &outbox, Some(lease), now)
