@@ -64,6 +64,35 @@ fn card_info(row: &Row) -> Result<CardInfo> {
     })
 }
 
+/// The columns [`card_day`] reads, first in a row (alias `d`: `daily`),
+/// decimals as text.
+pub(crate) const DAY_COLUMNS: &str = "d.card_id, d.day, d.data_used::text, \
+    d.data_in_provider_unit, d.sms_used, d.snapshots, d.covers_from, d.period_reset";
+
+/// A card's day from a row starting with [`DAY_COLUMNS`].
+pub(crate) fn card_day(row: &Row) -> Result<CardDay> {
+    let c = "reading daily usage";
+    let day = i64::from(row.try_get::<_, i32>(1).context(c)?);
+    let provider_unit: bool = row.try_get(3).context(c)?;
+    let unit = if provider_unit {
+        DataUnit::ProviderUnit
+    } else {
+        DataUnit::Mb
+    };
+    let covers_from: Option<i64> = row.try_get(6).context(c)?;
+    Ok(CardDay {
+        card: CardId(row.try_get(0).context(c)?),
+        day: date(day).ok_or_else(|| StoreError::Corrupt(format!("day {day}")))?,
+        data_used: dec(row, 2)?.map(|d| DataAmount::new(d, unit)),
+        sms_used: row.try_get::<_, Option<i64>>(4).context(c)?.map(SmsCount),
+        snapshots: u32::try_from(row.try_get::<_, i32>(5).context(c)?).unwrap_or(0),
+        covers_from: covers_from
+            .map(|s| stored_instant(s, "daily.covers_from"))
+            .transpose()?,
+        period_reset: row.try_get(7).context(c)?,
+    })
+}
+
 fn secs(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
@@ -285,8 +314,7 @@ impl Postgres {
         let from_p = params.add(clamp(day_number(from)));
         let to_p = params.add(clamp(day_number(to)));
         let mut sql = format!(
-            "SELECT d.card_id, d.day, d.data_used::text, d.data_in_provider_unit, d.sms_used, \
-             d.snapshots, d.covers_from, d.period_reset, c.account_id, a.profile FROM daily d \
+            "SELECT {DAY_COLUMNS}, c.account_id, a.profile FROM daily d \
              JOIN cards c ON c.id = d.card_id JOIN accounts a ON a.id = c.account_id \
              WHERE d.day >= {from_p} AND d.day <= {to_p}"
         );
@@ -307,28 +335,10 @@ impl Postgres {
         let c = "reading daily usage";
         rows.iter()
             .map(|row| {
-                let day = i64::from(row.try_get::<_, i32>(1).context(c)?);
-                let provider_unit: bool = row.try_get(3).context(c)?;
-                let unit = if provider_unit {
-                    DataUnit::ProviderUnit
-                } else {
-                    DataUnit::Mb
-                };
-                let covers_from: Option<i64> = row.try_get(6).context(c)?;
                 Ok((
                     AccountId(row.try_get(8).context(c)?),
                     row.try_get(9).context(c)?,
-                    CardDay {
-                        card: CardId(row.try_get(0).context(c)?),
-                        day: date(day).ok_or_else(|| StoreError::Corrupt(format!("day {day}")))?,
-                        data_used: dec(row, 2)?.map(|d| DataAmount::new(d, unit)),
-                        sms_used: row.try_get::<_, Option<i64>>(4).context(c)?.map(SmsCount),
-                        snapshots: u32::try_from(row.try_get::<_, i32>(5).context(c)?).unwrap_or(0),
-                        covers_from: covers_from
-                            .map(|s| stored_instant(s, "daily.covers_from"))
-                            .transpose()?,
-                        period_reset: row.try_get(7).context(c)?,
-                    },
+                    card_day(row)?,
                 ))
             })
             .collect()

@@ -6,14 +6,14 @@
 use iotcard_model::CardStatus;
 use tokio_postgres::Row;
 
-use super::read::{fleet_card, fleet_select};
+use super::read::{card_day, fleet_card, fleet_select, DAY_COLUMNS};
 use super::{cached, Conn, Postgres};
 use crate::account::AccountId;
 use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, CommitReport};
 use crate::error::{Context, Result, StoreError};
 use crate::lease::Lease;
 use crate::outbox::{OutboxEntry, OutboxItem};
-use crate::query::{CardId, FleetCard, StatusChangeRow};
+use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
 use crate::state::stored_instant;
 use crate::watch::attempts;
 
@@ -365,6 +365,28 @@ impl Postgres {
             .await
             .context("reading a page of cards")?;
         rows.iter().map(fleet_card).collect()
+    }
+
+    /// The daily usage of the cards `ids` over the days `from..=to` (day
+    /// numbers), by card and day, in one statement.
+    pub(crate) async fn daily_of_cards(
+        &self,
+        ids: &[i64],
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<CardDay>> {
+        let sql = format!(
+            "SELECT {DAY_COLUMNS} FROM daily d WHERE d.card_id = ANY($1) \
+             AND d.day >= $2 AND d.day <= $3 ORDER BY d.card_id, d.day"
+        );
+        let mut guard = self.client.lock().await;
+        let Conn { client, statements } = &mut *guard;
+        let statement = cached(statements, &*client, &sql).await?;
+        let rows = client
+            .query(&statement, &[&ids, &from, &to])
+            .await
+            .context("reading daily usage")?;
+        rows.iter().map(card_day).collect()
     }
 
     pub(crate) async fn status_changes(

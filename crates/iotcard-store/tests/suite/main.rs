@@ -66,5 +66,6 @@ suite! {
     watch::racing_acquirers_get_one_lease,
     watch::latest_page_walks_every_card_once_in_order,
     watch::status_changes_come_from_the_snapshots,
+    watch::daily_of_cards_reads_a_page_of_cards_at_once,
     watch::the_watch_views_have_the_documented_columns,
 }

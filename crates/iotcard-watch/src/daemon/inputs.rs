@@ -71,18 +71,16 @@ pub async fn card_inputs(
     changes.sort_by_key(|c| (c.card, c.at));
     let today = now.with_timezone(&china_standard_time()).date_naive();
     let first_day = first_day(today, needs.days);
-    // The store reads daily usage one card at a time; only rules that look
-    // back over days (forecast, silent, spike) pay for it.
-    let mut days = Vec::new();
-    if needs.days > 0 {
-        for id in &ids {
-            let card_days = store
-                .daily_by_card(*id, first_day, today)
-                .await
-                .map_err(WatchError::store("reading daily usage"))?;
-            days.extend(card_days);
-        }
-    }
+    // Only rules that look back over days (forecast, silent, spike) pay
+    // for the page's daily usage (one read, by card and day).
+    let mut days = if needs.days > 0 {
+        store
+            .daily_of_cards(&ids, first_day, today)
+            .await
+            .map_err(WatchError::store("reading daily usage"))?
+    } else {
+        Vec::new()
+    };
     days.sort_by_key(|d| (d.card, d.day));
     let (mut changes, mut days) = (changes.into_iter().peekable(), days.into_iter().peekable());
     let mut out = Vec::with_capacity(page.len());
