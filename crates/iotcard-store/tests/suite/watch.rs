@@ -886,3 +886,87 @@ pub async fn daily_of_cards_reads_a_page_of_cards_at_once(store: &Store) {
         .unwrap()
         .is_empty());
 }
+
+pub async fn inventory_tags_are_added_read_and_taken_off(store: &Store) {
+    use iotcard_store::CardTag;
+    let acme = account(store, "acme", "iotbos").await;
+    let shop = account(store, "shop", "iotbos").await;
+    let north: Vec<iotcard_model::CardNumber> = ["1064800000001", "1064800000002"]
+        .iter()
+        .map(|k| k.parse().unwrap())
+        .collect();
+    let plain: iotcard_model::CardNumber = "1064800000003".parse().unwrap();
+    let tags = |t: &[&str]| t.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+
+    assert_eq!(
+        store
+            .inventory_add_tagged(acme, &north, &tags(&["north", "冷链"]))
+            .await
+            .unwrap(),
+        2
+    );
+    store.inventory_add(acme, &[plain]).await.unwrap();
+    // The same key in another account is another card, untagged.
+    store.inventory_add(shop, &north[..1]).await.unwrap();
+    // Adding again: no card is new, a tag already there stays once.
+    assert_eq!(
+        store
+            .inventory_add_tagged(acme, &north[..1], &tags(&["north", "pilot"]))
+            .await
+            .unwrap(),
+        0
+    );
+    let inventory = store.inventory(acme).await.unwrap();
+    assert_eq!(inventory.len(), 3);
+
+    let one = card_id(store, "acme", "1064800000001").await;
+    let two = card_id(store, "acme", "1064800000002").await;
+    let three = card_id(store, "acme", "1064800000003").await;
+    let elsewhere = card_id(store, "shop", "1064800000001").await;
+    let tag = |card, tag: &str| CardTag {
+        card,
+        tag: tag.to_owned(),
+    };
+    let mut expected = vec![
+        tag(one, "north"),
+        tag(one, "pilot"),
+        tag(one, "冷链"),
+        tag(two, "north"),
+        tag(two, "冷链"),
+    ];
+    expected.sort();
+    let read = store.tags_of(&[three, two, elsewhere, one]).await.unwrap();
+    assert_eq!(read, expected, "by card and tag; untagged cards have none");
+    assert!(store.tags_of(&[]).await.unwrap().is_empty());
+    assert!(store.tags_of(&[three, elsewhere]).await.unwrap().is_empty());
+
+    // A bad tag is refused before anything is written: the card is not added.
+    let new: iotcard_model::CardNumber = "1064800000004".parse().unwrap();
+    for bad in ["", "two words", "a,b", &"x".repeat(65)] {
+        let e = store
+            .inventory_add_tagged(acme, std::slice::from_ref(&new), &tags(&["ok", bad]))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{bad:?}: {e}");
+    }
+    assert_eq!(store.inventory(acme).await.unwrap().len(), 3);
+    // No tags at all is the plain inventory add.
+    assert_eq!(
+        store.inventory_add_tagged(acme, &[new], &[]).await.unwrap(),
+        1
+    );
+
+    // Taking tags off: only the named ones, only this account's cards.
+    assert_eq!(
+        store
+            .inventory_untag(acme, &north, &tags(&["north", "absent"]))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.tags_of(&[one, two]).await.unwrap(),
+        vec![tag(one, "pilot"), tag(one, "冷链"), tag(two, "冷链")]
+    );
+    assert_eq!(store.inventory(acme).await.unwrap().len(), 4);
+}

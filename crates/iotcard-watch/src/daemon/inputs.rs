@@ -1,6 +1,6 @@
 //! The rules' inputs, read from the store a page of cards at a time: each
 //! card's latest snapshot, and — only when a rule reads them — its recent
-//! daily usage and status changes.
+//! daily usage, status changes and inventory tags.
 
 use chrono::{Duration as Delta, NaiveDate};
 use iotcard_model::{china_standard_time, Instant};
@@ -17,15 +17,19 @@ pub struct Needs {
     pub days: u32,
     /// How far back status changes count (`None`: not read at all).
     pub status_since: Option<Option<Delta>>,
+    /// Whether a rule is scoped by inventory tags.
+    pub tags: bool,
 }
 
 impl Needs {
     /// What `rules` read: `forecast` its look-back, `silent` its days,
     /// `spike` the week before; `status` rules with `from`/`to` the
-    /// changes within their `within` (all of them when one has none).
+    /// changes within their `within` (all of them when one has none); a
+    /// rule scoped by tags the cards' tags.
     pub fn of(rules: &RuleSet) -> Self {
         let mut needs = Needs::default();
         for rule in rules.rules() {
+            needs.tags |= !rule.scope.tags.is_empty();
             let days = match &rule.kind {
                 RuleKind::Forecast(f) => f.lookback_days + 1,
                 RuleKind::Silent(s) => s.days + 1,
@@ -82,12 +86,23 @@ pub async fn card_inputs(
         Vec::new()
     };
     days.sort_by_key(|d| (d.card, d.day));
+    let mut tags = if needs.tags {
+        store
+            .tags_of(&ids)
+            .await
+            .map_err(WatchError::store("reading inventory tags"))?
+    } else {
+        Vec::new()
+    };
+    tags.sort();
     let (mut changes, mut days) = (changes.into_iter().peekable(), days.into_iter().peekable());
+    let mut tags = tags.into_iter().peekable();
     let mut out = Vec::with_capacity(page.len());
     for card in page {
         let id = card.card.id;
         while changes.next_if(|c| c.card < id).is_some() {}
         while days.next_if(|d| d.card < id).is_some() {}
+        while tags.next_if(|t| t.card < id).is_some() {}
         let mut input = CardInput {
             key: card.card.key,
             taken_at: Some(card.taken_at),
@@ -100,6 +115,9 @@ pub async fn card_inputs(
                 from: c.from,
                 to: c.to,
             });
+        }
+        while let Some(t) = tags.next_if(|t| t.card == id) {
+            input.tags.push(t.tag);
         }
         while let Some(d) = days.next_if(|d| d.card == id) {
             input.days.push(DayUsage {
