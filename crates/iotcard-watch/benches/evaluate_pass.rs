@@ -68,7 +68,10 @@ fn rules() -> RuleSet {
         factor = 3
         notify = ["am"]
         "#;
-    let text = format!("{}{}", if daily { daily_rules } else { "" }, r#"
+    let text = format!(
+        "{}{}",
+        if daily { daily_rules } else { "" },
+        r#"
         [[rules]]
         name = "quota"
         kind = "quota"
@@ -98,7 +101,8 @@ fn rules() -> RuleSet {
         kind = "sync"
         older_than = "2h"
         notify = ["am"]
-        "#);
+        "#
+    );
     let config: Config = toml::from_str(&text).unwrap();
     RuleSet::new(config.rules).unwrap()
 }
