@@ -15,7 +15,8 @@ use iotcard_transport::Transport;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::error::{url_secrets, DeliverError, Scrubbed};
+use crate::error::WatchError;
+use crate::scrub::{url_secrets, Scrubbed};
 use crate::smtp::{self, SmtpOptions};
 use crate::time::{Sleeper, TokioSleeper};
 
@@ -68,7 +69,7 @@ pub struct Attempt {
     /// such attempts count against the channel's rate.
     pub reached: bool,
     /// What came of it.
-    pub outcome: Result<Delivered, DeliverError>,
+    pub outcome: Result<Delivered, WatchError>,
     /// The wait before the next attempt, when there is one.
     pub retry_in: Option<Duration>,
 }
@@ -98,7 +99,7 @@ impl Delivery {
     }
 
     /// Why the last attempt failed, when it did.
-    pub fn error(&self) -> Option<&DeliverError> {
+    pub fn error(&self) -> Option<&WatchError> {
         self.attempts.last()?.outcome.as_ref().err()
     }
 }
@@ -112,6 +113,7 @@ pub struct DelivererBuilder {
     retry: RetryPolicy,
     entropy: Entropy,
     smtp: SmtpOptions,
+    ca_pems: Vec<Vec<u8>>,
     ca_files: Vec<PathBuf>,
 }
 
@@ -143,21 +145,23 @@ impl DelivererBuilder {
         self
     }
 
-    /// Trusts the CA certificates in `pem` for SMTP over TLS, beside the
-    /// web PKI roots.
+    /// Trusts the CA certificates in `pem` for SMTP over TLS (STARTTLS and
+    /// implicit TLS), beside the web PKI roots. Checked by
+    /// [`build`](Self::build).
     pub fn smtp_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.smtp.extra_ca_pem.push(pem.into());
+        self.ca_pems.push(pem.into());
         self
     }
 
-    /// Trusts the CA certificates in the PEM file at `path` (read by
-    /// [`build`](Self::build)).
+    /// Trusts the CA certificates in the PEM file at `path` for SMTP over
+    /// TLS (read and checked by [`build`](Self::build)).
     pub fn smtp_ca_pem_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_files.push(path.into());
         self
     }
 
-    /// The limit on one SMTP conversation (60 s by default).
+    /// The limit on one SMTP conversation, connect to reply (60 s by
+    /// default); past it the attempt is a transient failure.
     pub fn smtp_timeout(mut self, limit: Duration) -> Self {
         self.smtp.timeout = limit;
         self
@@ -169,14 +173,21 @@ impl DelivererBuilder {
         self
     }
 
-    /// The deliverer; fails only when a CA file cannot be read.
-    pub fn build(mut self) -> Result<Deliverer, DeliverError> {
+    /// The deliverer; fails when a CA file cannot be read
+    /// ([`WatchError::CaFile`]) or a CA is not PEM certificates
+    /// ([`WatchError::CaPem`]).
+    pub fn build(mut self) -> Result<Deliverer, WatchError> {
+        for (n, pem) in self.ca_pems.iter().enumerate() {
+            let root = smtp::parse_roots(pem, format!("smtp_ca_pem #{}", n + 1))?;
+            self.smtp.extra_roots.push(root);
+        }
         for path in std::mem::take(&mut self.ca_files) {
-            let pem = std::fs::read(&path).map_err(|source| DeliverError::CaFile {
+            let pem = std::fs::read(&path).map_err(|source| WatchError::CaFile {
                 path: path.clone(),
                 source,
             })?;
-            self.smtp.extra_ca_pem.push(pem);
+            let root = smtp::parse_roots(&pem, path.display().to_string())?;
+            self.smtp.extra_roots.push(root);
         }
         let rng = match self.entropy {
             Entropy::Seed(seed) => StdRng::seed_from_u64(seed),
@@ -243,6 +254,7 @@ impl Deliverer {
             retry: RetryPolicy::default(),
             entropy: Entropy::default(),
             smtp: SmtpOptions::default(),
+            ca_pems: Vec::new(),
             ca_files: Vec::new(),
         }
     }
@@ -384,14 +396,14 @@ impl Deliverer {
         notifier: &Notifier,
         digest: &Digest,
         at: SystemTime,
-    ) -> (bool, Result<Delivered, DeliverError>) {
+    ) -> (bool, Result<Delivered, WatchError>) {
         let name = notifier.name();
         let outgoing = match notifier.prepare(digest, at) {
             Ok(outgoing) => outgoing,
             Err(source) => {
                 return (
                     false,
-                    Err(DeliverError::Prepare {
+                    Err(WatchError::Prepare {
                         notifier: name.to_owned(),
                         source,
                     }),
@@ -405,7 +417,7 @@ impl Deliverer {
                     Ok(answer) => (
                         true,
                         notifier.read_answer(&answer.into_http()).map_err(|source| {
-                            DeliverError::Answer {
+                            WatchError::Answer {
                                 notifier: name.to_owned(),
                                 source,
                             }
@@ -413,7 +425,7 @@ impl Deliverer {
                     ),
                     Err(e) => (
                         false,
-                        Err(DeliverError::Transport {
+                        Err(WatchError::Transport {
                             notifier: name.to_owned(),
                             url: iotcard_notify::redact(&uri),
                             transient: e.is_transient(),
@@ -427,7 +439,7 @@ impl Deliverer {
             #[allow(unreachable_patterns)]
             _ => (
                 false,
-                Err(DeliverError::Prepare {
+                Err(WatchError::Prepare {
                     notifier: name.to_owned(),
                     source: iotcard_notify::NotifyError::NoHttpAnswer {
                         channel: notifier.kind(),

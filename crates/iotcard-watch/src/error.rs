@@ -1,23 +1,82 @@
-//! The delivery shell's error type.
+//! The crate's one error type.
 
-use std::fmt;
 use std::path::PathBuf;
 
 use iotcard_notify::NotifyError;
+use iotcard_store::StoreError;
 use thiserror::Error;
 
-/// Why one attempt to deliver a digest failed, or why a [`Deliverer`](crate::deliver::Deliverer)
-/// could not be built.
+use crate::scrub::Scrubbed;
+
+/// Why a [`Watcher`](crate::Watcher) call failed or its plan was refused,
+/// why one attempt to deliver a digest failed, or why a
+/// [`Deliverer`](crate::Deliverer) could not be built.
+///
+/// A failed sync pass or delivery is not an error of the watcher: it is in
+/// the report, and the next pass or retry runs. Ask
+/// [`is_transient`](Self::is_transient) and [`is_refused`](Self::is_refused)
+/// rather than matching variants.
 ///
 /// No variant carries a secret: robot URLs are shown redacted, and the
 /// causes that came from the transport or the SMTP client are kept as text
-/// scrubbed of the URL's credentials ([`Scrubbed`]). Ask
-/// [`is_transient`](Self::is_transient) and [`is_refused`](Self::is_refused)
-/// rather than matching variants. `Display` shows this layer's message; the
-/// cause is [`source`](std::error::Error::source).
+/// scrubbed of the URL's credentials and the SMTP password ([`Scrubbed`]).
+/// `Display` says what went wrong at this level; the cause is
+/// [`source`](std::error::Error::source).
 #[derive(Debug, Error)]
 #[non_exhaustive]
-pub enum DeliverError {
+pub enum WatchError {
+    /// The plan cannot work (a profile twice, a zero interval, a rule
+    /// notifying an unknown notifier).
+    #[error("the watch plan is refused: {problem}")]
+    InvalidPlan {
+        /// What is wrong.
+        problem: String,
+    },
+    /// The store failed.
+    #[error("the store failed {doing}")]
+    Store {
+        /// What the watcher was doing (`reading alert state`).
+        doing: &'static str,
+        /// The store's error.
+        #[source]
+        source: StoreError,
+    },
+    /// Another watcher holds the account's lease now: this one's renewal
+    /// lapsed, so its evaluation was not committed (the holder evaluates).
+    #[error("the lease `{name}` was lost to another watcher")]
+    LeaseLost {
+        /// The lease's name.
+        name: String,
+    },
+    /// Another watcher holds the account's lease.
+    #[error("the lease `{name}` is held by {holder}")]
+    LeaseHeld {
+        /// The lease's name.
+        name: String,
+        /// Who holds it.
+        holder: String,
+    },
+    /// A stored alert state could not be read or written as JSON.
+    #[error("alert {key}: its stored state is not readable")]
+    AlertRow {
+        /// The alert (`rule profile/card`).
+        key: String,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A digest could not be written to, or read from, the outbox.
+    #[error("outbox entry {key}: its payload is not a digest")]
+    Payload {
+        /// The digest's or entry's key.
+        key: String,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The clock reads a time the store cannot keep.
+    #[error("the clock reads a time the store cannot keep")]
+    Clock,
     /// The message could not be built (a digest too large, a clock before 1970).
     #[error("notifier `{notifier}`: could not prepare the message")]
     Prepare {
@@ -49,9 +108,11 @@ pub enum DeliverError {
         #[source]
         source: NotifyError,
     },
-    /// The SMTP server could not be reached or the conversation broke off
-    /// before a reply to the message.
-    #[error("notifier `{notifier}`: no SMTP reply from {host}:{port}")]
+    /// The SMTP server could not be reached, or the conversation broke off
+    /// before a reply to the message (transient), or the client could not
+    /// go on with what the server offers (no login it can use: not
+    /// transient).
+    #[error("notifier `{notifier}`: the SMTP conversation with {host}:{port} failed")]
     Smtp {
         /// The notifier's name.
         notifier: String,
@@ -59,11 +120,60 @@ pub enum DeliverError {
         host: String,
         /// The server's port.
         port: u16,
+        /// Whether the same message may get through later.
+        transient: bool,
         /// The SMTP client's error, scrubbed.
         #[source]
         source: Scrubbed,
     },
-    /// The TLS settings for an SMTP server could not be made (a bad CA).
+    /// The notifier requires STARTTLS and the server does not offer it
+    /// after `EHLO`: nothing was sent, not even the login, rather than
+    /// sending it in plain text.
+    #[error(
+        "notifier `{notifier}`: the SMTP server {host}:{port} does not offer STARTTLS, \
+         and the notifier requires it (nothing was sent in plain text)"
+    )]
+    SmtpNoStarttls {
+        /// The notifier's name.
+        notifier: String,
+        /// The server's host.
+        host: String,
+        /// The server's port.
+        port: u16,
+    },
+    /// The SMTP server's certificate is not trusted (an unknown CA, another
+    /// host's name, expired): nothing was sent.
+    #[error(
+        "notifier `{notifier}`: the certificate of the SMTP server {host}:{port} is not trusted"
+    )]
+    SmtpCertificate {
+        /// The notifier's name.
+        notifier: String,
+        /// The server's host.
+        host: String,
+        /// The server's port.
+        port: u16,
+        /// The TLS library's verdict, scrubbed.
+        #[source]
+        source: Scrubbed,
+    },
+    /// The TLS handshake with the SMTP server failed for another reason
+    /// than its certificate (it does not speak TLS on that port, no
+    /// common protocol version): nothing was sent.
+    #[error("notifier `{notifier}`: the TLS handshake with the SMTP server {host}:{port} failed")]
+    SmtpHandshake {
+        /// The notifier's name.
+        notifier: String,
+        /// The server's host.
+        host: String,
+        /// The server's port.
+        port: u16,
+        /// The TLS library's error, scrubbed.
+        #[source]
+        source: Scrubbed,
+    },
+    /// The TLS settings for an SMTP server could not be made (a host name
+    /// TLS cannot verify).
     #[error("notifier `{notifier}`: could not set up TLS for the SMTP server")]
     SmtpTls {
         /// The notifier's name.
@@ -81,25 +191,42 @@ pub enum DeliverError {
         #[source]
         source: std::io::Error,
     },
+    /// CA certificates given to the builder are not PEM certificates.
+    #[error("the SMTP CA certificates from {from} are not PEM certificates")]
+    CaPem {
+        /// Where they came from (a file's path, or `smtp_ca_pem #2`).
+        from: String,
+        /// The SMTP client's error.
+        #[source]
+        source: Scrubbed,
+    },
 }
 
-impl DeliverError {
+impl WatchError {
+    pub(crate) fn store(doing: &'static str) -> impl FnOnce(StoreError) -> Self {
+        move |source| WatchError::Store { doing, source }
+    }
+
     /// Worth trying again later: no answer for a passing reason, a 5xx,
-    /// 408 or 429, a robot's rate-limit code, an SMTP 4xx.
+    /// 408 or 429, a robot's rate-limit code, an SMTP 4xx or a broken SMTP
+    /// connection.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Transport { transient, .. } => *transient,
+            Self::Transport { transient, .. } | Self::Smtp { transient, .. } => *transient,
             Self::Answer { source, .. } => source.is_transient(),
-            Self::Smtp { .. } => true,
             _ => false,
         }
     }
 
-    /// The receiver said no and will say it again (a bad key, a bad
-    /// signature, a bad login, a payload it rejects).
+    /// Delivery will fail the same way until someone changes a setting:
+    /// the receiver said no and will say it again (a bad key, a bad
+    /// signature, a bad login, a payload it rejects), or the SMTP server
+    /// cannot be trusted with the message (a certificate no trusted CA
+    /// issued, no STARTTLS when the notifier requires it).
     pub fn is_refused(&self) -> bool {
         match self {
             Self::Answer { source, .. } => source.is_refused(),
+            Self::SmtpNoStarttls { .. } | Self::SmtpCertificate { .. } => true,
             _ => false,
         }
     }
@@ -119,128 +246,17 @@ impl DeliverError {
             | Self::Transport { notifier, .. }
             | Self::Answer { notifier, .. }
             | Self::Smtp { notifier, .. }
+            | Self::SmtpNoStarttls { notifier, .. }
+            | Self::SmtpCertificate { notifier, .. }
+            | Self::SmtpHandshake { notifier, .. }
             | Self::SmtpTls { notifier, .. } => Some(notifier),
-            Self::CaFile { .. } => None,
+            _ => None,
         }
     }
 }
 
-/// An error from below (the transport, the SMTP client) kept as text: its
-/// whole `source()` chain, each cause once, with every credential of the
-/// URL it was about replaced by `***`. It has no source of its own.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Scrubbed {
-    text: String,
-}
-
-impl Scrubbed {
-    /// `error` and its causes, joined by `: `, with each of `secrets` (the
-    /// pieces of a URL or a password that must not show) replaced by `***`.
-    pub fn new(error: &(dyn std::error::Error + 'static), secrets: &[String]) -> Self {
-        let mut text = error.to_string();
-        let mut cause = error.source();
-        while let Some(c) = cause {
-            let shown = c.to_string();
-            if !text.contains(&shown) {
-                text.push_str(": ");
-                text.push_str(&shown);
-            }
-            cause = c.source();
-        }
-        Self {
-            text: scrub(&text, secrets),
-        }
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-}
-
-impl fmt::Display for Scrubbed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl fmt::Debug for Scrubbed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Scrubbed({:?})", self.text)
-    }
-}
-
-impl std::error::Error for Scrubbed {}
-
-/// `text` with each of `secrets` (longest first) replaced by `***`.
-pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = text.to_owned();
-    for secret in secrets {
-        out = out.replace(secret.as_str(), iotcard_model::REDACTED);
-    }
-    out
-}
-
-/// The pieces of `url` that its redacted form hides: path segments and
-/// query values (and user-info) that [`iotcard_notify::redact`] replaces.
-/// Each is scrubbed from error text, and so is its percent-decoded form.
-pub(crate) fn url_secrets(url: &str) -> Vec<String> {
-    let redacted = iotcard_notify::redact(url);
-    let split = |s: &str| -> Vec<String> {
-        s.split(['/', '?', '&', '=', '#', '@', ':'])
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let shown = split(&redacted);
-    let mut secrets: Vec<String> = split(url)
-        .into_iter()
-        .filter(|p| !shown.contains(p))
-        .collect();
-    let decoded: Vec<String> = secrets
-        .iter()
-        .filter_map(|s| percent_decode(s).filter(|d| d != s))
-        .collect();
-    secrets.extend(decoded);
-    secrets
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// `error` and every cause, `: `-joined (for one log field).
+/// `error` and every cause, `: `-joined, each once (for one log field or
+/// one stored line).
 pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    Scrubbed::new(error, &[]).text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_pieces_that_redaction_hides_are_scrubbed() {
-        let url = "https://open.feishu.cn/open-apis/bot/v2/hook/2d6a7c4e-1b2c-4f0e-9a77-0c1d2e3f4a5b?sign=a%2Bb";
-        let secrets = url_secrets(url);
-        let text = format!("error sending to {url}: closed");
-        let out = scrub(&text, &secrets);
-        assert!(!out.contains("2d6a7c4e"), "{out}");
-        assert!(!out.contains("a%2Bb") && !out.contains("a+b"), "{out}");
-        assert!(out.contains("open.feishu.cn"), "{out}");
-    }
+    Scrubbed::new(error, &[]).as_str().to_owned()
 }

@@ -141,13 +141,14 @@ pub mod deliver;
 mod error;
 #[cfg(feature = "test-support")]
 pub mod receivers;
+mod scrub;
 mod smtp;
 mod time;
 
 pub use daemon::{
-    AccountSync, OnceReport, PlatformSync, WatchError, WatchPlan, WatchedAccount, Watcher,
-    WatcherBuilder,
+    AccountSync, OnceReport, PlatformSync, WatchPlan, WatchedAccount, Watcher, WatcherBuilder,
 };
 pub use deliver::{Attempt, Deliverer, DelivererBuilder, Delivery, RetryPolicy};
-pub use error::{DeliverError, Scrubbed};
+pub use error::WatchError;
+pub use scrub::Scrubbed;
 pub use time::{ManualClock, Sleeper, TokioSleeper};

@@ -11,8 +11,8 @@ use iotcard_notify::{
     Alert, Channel, Digest, DingTalk, Feishu, Notifier, SecretUrl, WeCom, Webhook,
 };
 use iotcard_transport::HttpTransport;
-use iotcard_watch::receivers::{Down, Robot, SmtpReceiver};
-use iotcard_watch::{Deliverer, ManualClock, RetryPolicy};
+use iotcard_watch::receivers::{Down, Robot, SmtpReceiver, TestCa};
+use iotcard_watch::{Deliverer, ManualClock, RetryPolicy, WatchError};
 
 const START: u64 = 1_796_000_000; // 2026-11-30
 
@@ -23,19 +23,73 @@ fn clock() -> Arc<ManualClock> {
 }
 
 fn deliverer(clock: &Arc<ManualClock>, retry: RetryPolicy) -> Deliverer {
+    deliverer_trusting(clock, retry, None)
+}
+
+/// A deliverer that trusts `ca` for SMTP over TLS, beside the web roots.
+fn deliverer_trusting(
+    clock: &Arc<ManualClock>,
+    retry: RetryPolicy,
+    ca: Option<&TestCa>,
+) -> Deliverer {
     let transport = HttpTransport::builder()
         .secret_names(iotcard_notify::URL_SECRETS)
         .connect_timeout(Duration::from_secs(5))
         .request_timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    Deliverer::builder(transport)
+    let mut builder = Deliverer::builder(transport)
         .clock(clock.clone())
         .sleeper(clock.clone())
         .entropy(Entropy::Seed(7))
         .retry(retry)
-        .build()
-        .unwrap()
+        .smtp_timeout(Duration::from_secs(10));
+    if let Some(ca) = ca {
+        builder = builder.smtp_ca_pem(ca.pem());
+    }
+    builder.build().unwrap()
+}
+
+fn mail_to(host: &str, port: u16, tls: Tls, password: Option<&str>) -> Notifier {
+    let mut server = SmtpServer::new(host, port, tls);
+    if let Some(password) = password {
+        server = server.with_login("iot", Secret::new(password));
+    }
+    Notifier::new(
+        "mail",
+        Channel::Email(Email::new(
+            server,
+            "iotcard <iotcard@example.com>".parse().unwrap(),
+            vec!["ops@example.com".parse().unwrap()],
+        )),
+    )
+}
+
+/// Whether `done` holds within 5 s (checked every 10 ms of real time).
+async fn eventually(done: impl Fn() -> bool) -> bool {
+    for _ in 0..500 {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    done()
+}
+
+/// Everything a delivery shows: its `Debug`, and each error's `Display`
+/// and `Debug` down the `source()` chain.
+fn shown(delivery: &iotcard_watch::Delivery) -> String {
+    let mut shown = format!("{delivery:?}");
+    for attempt in &delivery.attempts {
+        let Err(e) = &attempt.outcome else { continue };
+        shown.push_str(&format!(" {e} {e:?}"));
+        let mut cause = std::error::Error::source(e);
+        while let Some(c) = cause {
+            shown.push_str(&format!(" {c} {c:?}"));
+            cause = c.source();
+        }
+    }
+    shown
 }
 
 fn digest(rule: &str, n: usize) -> Digest {
@@ -374,4 +428,282 @@ async fn secrets_never_show_in_errors_or_debug() {
         }
         assert!(!format!("{d:?} {n:?}").contains("T0KENsecret42"));
     }
+}
+
+#[tokio::test]
+async fn mail_goes_over_starttls_and_over_implicit_tls_with_the_test_ca() {
+    let clock = clock();
+    let c: Arc<dyn Clock> = clock.clone();
+    let ca = TestCa::new("iotcard watch test CA").unwrap();
+    let d = deliverer_trusting(&clock, RetryPolicy::default(), Some(&ca));
+    let password = "tls-pass-31337";
+    let starttls = SmtpReceiver::builder(c.clone())
+        .login("iot", password)
+        .starttls(&ca)
+        .start()
+        .await
+        .unwrap();
+    let implicit = SmtpReceiver::builder(c.clone())
+        .login("iot", password)
+        .implicit_tls(&ca)
+        .start()
+        .await
+        .unwrap();
+    let digest = digest("expiring", 1);
+    // By IP for one (the certificate's IP name), by DNS name for the other.
+    for (receiver, notifier) in [
+        (
+            &starttls,
+            mail_to("127.0.0.1", starttls.port(), Tls::Starttls, Some(password)),
+        ),
+        (
+            &implicit,
+            mail_to("localhost", implicit.port(), Tls::Tls, Some(password)),
+        ),
+    ] {
+        let delivery = d.deliver(&notifier, &digest).await;
+        assert!(delivery.is_delivered(), "{:?}", delivery.attempts);
+        assert_eq!(delivery.attempts.len(), 1);
+        let mails = receiver.mails();
+        assert_eq!(mails.len(), 1);
+        assert!(mails[0].tls, "{:?}", receiver.commands());
+        assert_eq!(mails[0].login.as_deref(), Some("iot"));
+        assert_eq!(mails[0].to, vec!["ops@example.com".to_owned()]);
+        assert!(mails[0]
+            .header("Message-ID")
+            .unwrap()
+            .contains(notifier.idempotency_key(&digest).as_str()));
+        assert!(!shown(&delivery).contains(password));
+        assert!(!format!("{notifier:?} {d:?}").contains(password));
+    }
+    // STARTTLS: only EHLO and STARTTLS in the clear, the login encrypted.
+    assert_eq!(
+        starttls.commands(),
+        [
+            "EHLO",
+            "STARTTLS",
+            "EHLO (tls)",
+            "AUTH (tls)",
+            "MAIL (tls)",
+            "RCPT (tls)",
+            "DATA (tls)",
+            "QUIT (tls)"
+        ]
+    );
+    assert!(implicit.commands().iter().all(|c| c.ends_with("(tls)")));
+}
+
+#[tokio::test]
+async fn a_certificate_from_an_unknown_ca_is_refused_and_not_retried() {
+    let clock = clock();
+    let c: Arc<dyn Clock> = clock.clone();
+    let theirs = TestCa::new("a CA nobody trusts").unwrap();
+    let ours = TestCa::new("the CA the deliverer trusts").unwrap();
+    let password = "never-shown-4242";
+    // Told of another CA, and told of none (the web roots only).
+    for trusted in [Some(&ours), None] {
+        let d = deliverer_trusting(&clock, RetryPolicy::default(), trusted);
+        let starttls = SmtpReceiver::builder(c.clone())
+            .login("iot", password)
+            .starttls(&theirs)
+            .start()
+            .await
+            .unwrap();
+        let implicit = SmtpReceiver::builder(c.clone())
+            .login("iot", password)
+            .implicit_tls(&theirs)
+            .start()
+            .await
+            .unwrap();
+        for (receiver, tls) in [(&starttls, Tls::Starttls), (&implicit, Tls::Tls)] {
+            let notifier = mail_to("127.0.0.1", receiver.port(), tls, Some(password));
+            let delivery = d.deliver(&notifier, &digest("quota", 1)).await;
+            // One attempt of the six the policy allows: not transient.
+            assert_eq!(
+                delivery.attempts.len(),
+                1,
+                "{tls:?}: {:?}",
+                delivery.attempts
+            );
+            assert!(!delivery.attempts[0].reached);
+            let e = delivery.error().unwrap();
+            assert!(
+                matches!(e, WatchError::SmtpCertificate { .. }),
+                "{tls:?}: {e:?}"
+            );
+            assert!(!e.is_transient() && e.is_refused(), "{tls:?}: {e:?}");
+            assert!(e.to_string().contains("is not trusted"), "{e}");
+            let cause = std::error::Error::source(e).unwrap().to_string();
+            assert!(cause.contains("UnknownIssuer"), "{tls:?}: {cause}");
+            assert_eq!(receiver.connections(), 1, "{tls:?}");
+            // The receiver's side of the handshake ends a moment after the
+            // client's: wait for it.
+            assert!(
+                eventually(|| receiver.handshake_failures() == 1).await,
+                "{tls:?}: {} handshake failures",
+                receiver.handshake_failures()
+            );
+            assert!(receiver.mails().is_empty());
+            // The login was never sent.
+            assert!(!receiver.commands().iter().any(|c| c.starts_with("AUTH")));
+            assert!(!shown(&delivery).contains(password));
+        }
+    }
+}
+
+#[tokio::test]
+async fn starttls_against_a_server_without_it_fails_and_sends_nothing_in_plain_text() {
+    let clock = clock();
+    let c: Arc<dyn Clock> = clock.clone();
+    let ca = TestCa::new("iotcard watch test CA").unwrap();
+    let d = deliverer_trusting(&clock, RetryPolicy::default(), Some(&ca));
+    let password = "plain-text-never-99";
+    let plain = SmtpReceiver::start(Some(("iot", password)), c.clone())
+        .await
+        .unwrap();
+
+    let notifier = mail_to("127.0.0.1", plain.port(), Tls::Starttls, Some(password));
+    let delivery = d.deliver(&notifier, &digest("quota", 1)).await;
+    assert_eq!(delivery.attempts.len(), 1, "{:?}", delivery.attempts);
+    let e = delivery.error().unwrap();
+    assert!(matches!(e, WatchError::SmtpNoStarttls { .. }), "{e:?}");
+    assert!(!e.is_transient() && e.is_refused());
+    let text = e.to_string();
+    assert!(
+        text.contains("does not offer STARTTLS") && text.contains(&plain.port().to_string()),
+        "{text}"
+    );
+    // The greeting and EHLO, then goodbye: no login, no mail.
+    assert_eq!(plain.commands(), ["EHLO", "QUIT"]);
+    assert!(plain.mails().is_empty());
+    assert!(!shown(&delivery).contains(password));
+
+    // Implicit TLS against a plain server: the handshake fails, not retried.
+    let notifier = mail_to("127.0.0.1", plain.port(), Tls::Tls, Some(password));
+    let delivery = d.deliver(&notifier, &digest("quota", 1)).await;
+    assert_eq!(delivery.attempts.len(), 1, "{:?}", delivery.attempts);
+    let e = delivery.error().unwrap();
+    assert!(matches!(e, WatchError::SmtpHandshake { .. }), "{e:?}");
+    assert!(!e.is_transient());
+    assert!(plain.mails().is_empty());
+}
+
+#[tokio::test]
+async fn a_starttls_server_refuses_a_client_that_does_not_upgrade() {
+    let clock = clock();
+    let c: Arc<dyn Clock> = clock.clone();
+    let ca = TestCa::new("iotcard watch test CA").unwrap();
+    let d = deliverer(&clock, RetryPolicy::default());
+    let password = "wants-tls-first";
+    let server = SmtpReceiver::builder(c.clone())
+        .login("iot", password)
+        .starttls(&ca)
+        .start()
+        .await
+        .unwrap();
+
+    // Without a login: MAIL before STARTTLS gets 530, a refusal.
+    let delivery = d
+        .deliver(
+            &mail_to("127.0.0.1", server.port(), Tls::None, None),
+            &digest("quota", 1),
+        )
+        .await;
+    assert_eq!(delivery.attempts.len(), 1, "{:?}", delivery.attempts);
+    assert!(delivery.attempts[0].reached);
+    let e = delivery.error().unwrap();
+    assert!(e.is_refused() && !e.is_transient(), "{e:?}");
+    let cause = std::error::Error::source(e).unwrap().to_string();
+    assert!(
+        cause.contains("530") && cause.contains("STARTTLS"),
+        "{cause}"
+    );
+
+    // With one: AUTH is not offered before TLS, so the client cannot log in.
+    let delivery = d
+        .deliver(
+            &mail_to("127.0.0.1", server.port(), Tls::None, Some(password)),
+            &digest("quota", 1),
+        )
+        .await;
+    assert_eq!(delivery.attempts.len(), 1, "{:?}", delivery.attempts);
+    let e = delivery.error().unwrap();
+    assert!(
+        matches!(e, WatchError::Smtp { .. }) && !e.is_transient(),
+        "{e:?}"
+    );
+    assert!(!shown(&delivery).contains(password));
+    assert!(server.mails().is_empty());
+    assert!(!server.commands().iter().any(|c| c.starts_with("AUTH")));
+}
+
+#[tokio::test]
+async fn an_smtp_ca_that_is_not_pem_is_refused_when_the_deliverer_is_built() {
+    let transport = HttpTransport::builder().build().unwrap();
+    let e = Deliverer::builder(transport)
+        .smtp_ca_pem("not a certificate")
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, WatchError::CaPem { .. }), "{e:?}");
+    assert!(e.to_string().contains("smtp_ca_pem #1"), "{e}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ca.pem");
+    std::fs::write(
+        &path,
+        "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let transport = HttpTransport::builder().build().unwrap();
+    let e = Deliverer::builder(transport)
+        .smtp_ca_pem_file(&path)
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, WatchError::CaPem { .. }), "{e:?}");
+    assert!(e.to_string().contains("ca.pem"), "{e}");
+
+    let transport = HttpTransport::builder().build().unwrap();
+    let e = Deliverer::builder(transport)
+        .smtp_ca_pem_file(dir.path().join("missing.pem"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, WatchError::CaFile { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn an_smtp_server_that_never_answers_is_given_up_on_after_the_timeout() {
+    let clock = clock();
+    let transport = HttpTransport::builder().build().unwrap();
+    let d = Deliverer::builder(transport)
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .retry(RetryPolicy::once())
+        .smtp_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    // Accepts, then says nothing (no greeting).
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let delivery = tokio::time::timeout(
+        Duration::from_secs(10),
+        d.deliver(
+            &mail_to("127.0.0.1", port, Tls::None, None),
+            &digest("quota", 1),
+        ),
+    )
+    .await
+    .expect("the SMTP timeout bounds the whole conversation");
+    held.abort();
+    let e = delivery.error().unwrap();
+    assert!(
+        matches!(e, WatchError::Smtp { .. }) && e.is_transient(),
+        "{e:?}"
+    );
+    assert!(!delivery.attempts[0].reached);
 }

@@ -13,7 +13,7 @@ use iotcard_rules::{
 };
 use iotcard_store::{AlertChanges, AlertKeyRef, AlertRow, OutboxEntry};
 
-use crate::daemon::error::WatchError;
+use crate::error::WatchError;
 
 /// The notification a transition makes, or `None` when it makes none
 /// (pending, or a resolution the rule keeps quiet about).

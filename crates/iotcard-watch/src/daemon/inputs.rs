@@ -8,7 +8,7 @@ use iotcard_rules::rules::StatusMode;
 use iotcard_rules::{CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo};
 use iotcard_store::{FleetCard, RunOutcome, Store, SyncRun};
 
-use crate::daemon::error::WatchError;
+use crate::error::WatchError;
 
 /// What the rules read beyond the latest snapshots.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]

@@ -11,7 +11,6 @@
 
 mod account;
 mod alerts;
-mod error;
 mod inputs;
 mod outbox;
 mod plan;
@@ -21,7 +20,6 @@ mod watcher;
 
 pub use account::{AccountSync, BoxFuture, PlatformSync};
 pub use alerts::{alert_for, outbox_entries, row_changes, states_from_rows};
-pub use error::WatchError;
 pub use inputs::{card_inputs, sync_info, Needs};
 pub use outbox::OutboxPolicy;
 pub use plan::{WatchPlan, WatchedAccount, DEFAULT_JITTER};

@@ -12,11 +12,11 @@ use iotcard_model::Instant;
 use iotcard_notify::{backoff, Digest};
 use iotcard_store::OutboxItem;
 
-use crate::daemon::error::WatchError;
 use crate::daemon::plan::WatchPlan;
 use crate::daemon::report::DeliveryReport;
 use crate::daemon::watcher::Shared;
 use crate::error::chain;
+use crate::error::WatchError;
 
 /// How the outbox is worked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use iotcard_rules::RuleSet;
 use iotcard_store::AccountSpec;
 
 use crate::daemon::account::AccountSync;
-use crate::daemon::error::WatchError;
+use crate::error::WatchError;
 
 /// How much of an interval a pass may move either way by default: a tenth,
 /// so accounts configured alike do not all hit their platforms at once.

@@ -24,7 +24,6 @@ use tracing::Instrument;
 
 use crate::daemon::account::BoxFuture;
 use crate::daemon::alerts::{outbox_entries, row_changes, states_from_rows};
-use crate::daemon::error::WatchError;
 use crate::daemon::inputs::{card_inputs, sync_info, Needs};
 use crate::daemon::outbox::{deliver_due, OutboxPolicy};
 use crate::daemon::plan::{WatchPlan, WatchedAccount};
@@ -32,6 +31,7 @@ use crate::daemon::report::{AccountReport, EvaluationReport, OnceReport, PassRep
 use crate::daemon::schedule::next_pass_in;
 use crate::deliver::Deliverer;
 use crate::error::chain;
+use crate::error::WatchError;
 use crate::time::{Sleeper, TokioSleeper};
 
 /// A cancellation any number of tasks can wait on.

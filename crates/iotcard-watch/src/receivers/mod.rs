@@ -1,11 +1,13 @@
 //! Local receivers on 127.0.0.1 for tests: DingTalk-, WeCom-, Feishu- and
 //! webhook-shaped HTTP receivers ([`Robot`]) and an SMTP-shaped one
-//! ([`SmtpReceiver`]). Each checks what the real service checks (token,
-//! key, signature and its age, payload shape, login), answers as it
+//! ([`SmtpReceiver`]: plain, STARTTLS or implicit TLS with a [`TestCa`]).
+//! Each checks what the real service checks (token, key, signature and
+//! its age, payload shape, login, TLS before the login), answers as it
 //! answers, records what it accepted, and can be told to be down.
 
 mod http;
 mod smtp;
+mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -13,7 +15,8 @@ use std::time::SystemTime;
 use iotcard_facade::Clock;
 
 pub use self::http::{Received, Robot, RobotKind};
-pub use self::smtp::{Mail, SmtpReceiver};
+pub use self::smtp::{Mail, SmtpReceiver, SmtpReceiverBuilder};
+pub use self::tls::TestCa;
 
 /// How a receiver is down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,5 +1,6 @@
-//! An SMTP-shaped receiver: EHLO/HELO, AUTH PLAIN and LOGIN, MAIL FROM,
-//! RCPT TO, DATA, RSET, NOOP, QUIT, over plain TCP on 127.0.0.1.
+//! An SMTP-shaped receiver: EHLO/HELO, STARTTLS, AUTH PLAIN and LOGIN,
+//! MAIL FROM, RCPT TO, DATA, RSET, NOOP, QUIT, on 127.0.0.1 over plain TCP,
+//! STARTTLS or implicit TLS.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -7,10 +8,10 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use iotcard_facade::Clock;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::{lock, Down, Switch, Task};
+use super::{lock, Down, Switch, Task, TestCa};
 
 /// A message an [`SmtpReceiver`] accepted.
 #[derive(Clone, Debug)]
@@ -20,6 +21,8 @@ pub struct Mail {
     pub at: SystemTime,
     /// Who logged in, if anyone.
     pub login: Option<String>,
+    /// Whether it came over TLS (after STARTTLS, or implicit).
+    pub tls: bool,
     /// `MAIL FROM`.
     pub from: String,
     /// `RCPT TO`, each.
@@ -41,17 +44,35 @@ impl Mail {
     }
 }
 
+/// How an [`SmtpReceiver`] speaks TLS.
+#[derive(Clone, Debug)]
+enum Mode {
+    /// Plain TCP only.
+    Plain,
+    /// Offers STARTTLS after `EHLO` and requires it: `AUTH` is offered, and
+    /// `AUTH` and `MAIL` are taken, only once the connection is upgraded
+    /// (what a submission server on port 587 checks).
+    Starttls(TestCa),
+    /// TLS from the first byte (SMTPS, port 465).
+    Implicit(TestCa),
+}
+
 #[derive(Debug)]
 struct Shared {
     login: Option<(String, String)>,
+    mode: Mode,
     switch: Switch,
     mails: Mutex<Vec<Mail>>,
     connections: Mutex<usize>,
+    handshake_failures: Mutex<usize>,
+    commands: Mutex<Vec<String>>,
 }
 
-/// A local SMTP server on 127.0.0.1 (no TLS: a notifier reaches it with
-/// `tls = "none"`). With a login set it advertises `AUTH PLAIN LOGIN` and
-/// takes mail only after a good login (`535` otherwise).
+/// A local SMTP server on 127.0.0.1: plain ([`start`](Self::start), which
+/// a notifier reaches with `tls = "none"`), with STARTTLS required, or
+/// with implicit TLS ([`builder`](Self::builder)). With a login set it
+/// offers `AUTH PLAIN LOGIN` (over TLS only, when it speaks TLS) and takes
+/// mail only after a good login (`535` for a bad one, `530` without).
 #[derive(Debug)]
 pub struct SmtpReceiver {
     addr: SocketAddr,
@@ -59,19 +80,47 @@ pub struct SmtpReceiver {
     _task: Task,
 }
 
-impl SmtpReceiver {
-    /// A receiver; with `login` (user, password) it requires that login.
-    pub async fn start(
-        login: Option<(&str, &str)>,
-        clock: Arc<dyn Clock>,
-    ) -> std::io::Result<Self> {
+/// Builds an [`SmtpReceiver`].
+#[derive(Debug)]
+pub struct SmtpReceiverBuilder {
+    login: Option<(String, String)>,
+    mode: Mode,
+    clock: Arc<dyn Clock>,
+}
+
+impl SmtpReceiverBuilder {
+    /// Requires the login (user, password) before mail.
+    pub fn login(mut self, user: &str, password: &str) -> Self {
+        self.login = Some((user.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Offers STARTTLS with `ca`'s server certificate and requires it: a
+    /// client that does not upgrade gets `530` to `AUTH` and `MAIL`, and
+    /// `AUTH` is advertised only after the upgrade.
+    pub fn starttls(mut self, ca: &TestCa) -> Self {
+        self.mode = Mode::Starttls(ca.clone());
+        self
+    }
+
+    /// Speaks TLS from the first byte with `ca`'s server certificate.
+    pub fn implicit_tls(mut self, ca: &TestCa) -> Self {
+        self.mode = Mode::Implicit(ca.clone());
+        self
+    }
+
+    /// Listens on a free port of 127.0.0.1.
+    pub async fn start(self) -> std::io::Result<SmtpReceiver> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            login: login.map(|(u, p)| (u.to_owned(), p.to_owned())),
-            switch: Switch::new(clock),
+            login: self.login,
+            mode: self.mode,
+            switch: Switch::new(self.clock),
             mails: Mutex::new(Vec::new()),
             connections: Mutex::new(0),
+            handshake_failures: Mutex::new(0),
+            commands: Mutex::new(Vec::new()),
         });
         let serving = Arc::clone(&shared);
         let task = tokio::spawn(async move {
@@ -85,11 +134,34 @@ impl SmtpReceiver {
                 });
             }
         });
-        Ok(Self {
+        Ok(SmtpReceiver {
             addr,
             shared,
             _task: Task(task),
         })
+    }
+}
+
+impl SmtpReceiver {
+    /// A plain receiver; with `login` (user, password) it requires that login.
+    pub async fn start(
+        login: Option<(&str, &str)>,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<Self> {
+        let mut builder = Self::builder(clock);
+        if let Some((user, password)) = login {
+            builder = builder.login(user, password);
+        }
+        builder.start().await
+    }
+
+    /// A builder: plain TCP, no login, until told otherwise.
+    pub fn builder(clock: Arc<dyn Clock>) -> SmtpReceiverBuilder {
+        SmtpReceiverBuilder {
+            login: None,
+            mode: Mode::Plain,
+            clock,
+        }
     }
 
     /// The port (the host is 127.0.0.1).
@@ -121,52 +193,142 @@ impl SmtpReceiver {
     pub fn connections(&self) -> usize {
         *lock(&self.shared.connections)
     }
+
+    /// The commands received, in order, each as its verb (`EHLO`, `AUTH`,
+    /// `MAIL`…; never an argument, which for `AUTH` is the password),
+    /// with ` (tls)` when it came encrypted.
+    pub fn commands(&self) -> Vec<String> {
+        lock(&self.shared.commands).clone()
+    }
+
+    /// How many TLS handshakes failed (a client that refused the
+    /// certificate, one that does not speak TLS).
+    pub fn handshake_failures(&self) -> usize {
+        *lock(&self.shared.handshake_failures)
+    }
+}
+
+/// How one conversation ended.
+enum End<S> {
+    Closed,
+    /// The client asked for STARTTLS and was told to go ahead: the plain
+    /// stream, to upgrade.
+    Upgrade(S),
 }
 
 impl Shared {
     async fn session(&self, stream: TcpStream) -> std::io::Result<()> {
         *lock(&self.connections) += 1;
         let down = self.switch.take();
-        let (read, mut write) = stream.into_split();
-        let mut lines = BufReader::new(read);
-        match down {
-            Some(Down::Refuse) => return Ok(()),
-            Some(Down::Unavailable) => {
-                write
-                    .write_all(b"421 4.3.2 service not available, try later\r\n")
-                    .await?;
-                return Ok(());
-            }
-            _ => {}
+        if down == Some(Down::Refuse) {
+            return Ok(());
         }
-        write
-            .write_all(b"220 localhost ESMTP iotcard-test\r\n")
-            .await?;
+        match &self.mode {
+            Mode::Plain => self.converse(stream, down, true, false).await.map(drop),
+            Mode::Implicit(ca) => {
+                let stream = self.handshake(ca, stream).await?;
+                self.converse(stream, down, true, true).await.map(drop)
+            }
+            Mode::Starttls(ca) => match self.converse(stream, down, true, false).await? {
+                End::Closed => Ok(()),
+                End::Upgrade(stream) => {
+                    let stream = self.handshake(ca, stream).await?;
+                    // RFC 3207: no greeting, and the client starts over
+                    // with EHLO; nothing said before the upgrade counts.
+                    self.converse(stream, down, false, true).await.map(drop)
+                }
+            },
+        }
+    }
+
+    async fn handshake(
+        &self,
+        ca: &TestCa,
+        stream: TcpStream,
+    ) -> std::io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+        ca.acceptor().accept(stream).await.inspect_err(|_| {
+            *lock(&self.handshake_failures) += 1;
+        })
+    }
+
+    /// One conversation over `stream`, encrypted or not, until QUIT, the
+    /// client closing, or STARTTLS.
+    async fn converse<S>(
+        &self,
+        stream: S,
+        down: Option<Down>,
+        greet: bool,
+        secure: bool,
+    ) -> std::io::Result<End<S>>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut io = BufReader::new(stream);
+        if greet {
+            if down == Some(Down::Unavailable) {
+                io.write_all(b"421 4.3.2 service not available, try later\r\n")
+                    .await?;
+                return Ok(End::Closed);
+            }
+            io.write_all(b"220 localhost ESMTP iotcard-test\r\n")
+                .await?;
+        }
+        // Until the upgrade STARTTLS is offered, and required: no login,
+        // no mail.
+        let needs_tls = matches!(self.mode, Mode::Starttls(_)) && !secure;
         let mut authed: Option<String> = None;
         let mut from: Option<String> = None;
         let mut to: Vec<String> = Vec::new();
         let mut line = String::new();
         loop {
             line.clear();
-            if lines.read_line(&mut line).await? == 0 {
-                return Ok(());
+            if io.read_line(&mut line).await? == 0 {
+                return Ok(End::Closed);
             }
             let command = line.trim_end_matches(['\r', '\n']).to_owned();
             let upper = command.to_ascii_uppercase();
+            // The verb only: an AUTH line carries the password.
+            let verb = upper.split([' ', ':']).next().unwrap_or_default();
+            lock(&self.commands).push(format!("{verb}{}", if secure { " (tls)" } else { "" }));
             let reply: String = if upper.starts_with("EHLO") {
-                if self.login.is_some() {
-                    "250-localhost\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n".into()
-                } else {
-                    "250-localhost\r\n250 8BITMIME\r\n".into()
+                let mut lines = vec!["localhost", "8BITMIME"];
+                if needs_tls {
+                    lines.push("STARTTLS");
                 }
+                if self.login.is_some() && !needs_tls {
+                    lines.push("AUTH PLAIN LOGIN");
+                }
+                let last = lines.len() - 1;
+                lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| format!("250{}{l}\r\n", if i == last { ' ' } else { '-' }))
+                    .collect()
             } else if upper.starts_with("HELO") {
                 "250 localhost\r\n".into()
+            } else if upper == "STARTTLS" {
+                if needs_tls {
+                    // Input sent after STARTTLS but before the handshake
+                    // would be taken as if encrypted (CVE-2011-0411): a
+                    // real server discards it; this one hangs up on it.
+                    if !io.buffer().is_empty() {
+                        return Ok(End::Closed);
+                    }
+                    io.write_all(b"220 2.0.0 ready to start TLS\r\n").await?;
+                    return Ok(End::Upgrade(io.into_inner()));
+                } else if secure {
+                    "554 5.5.1 TLS already active\r\n".into()
+                } else {
+                    "502 5.5.1 STARTTLS not offered\r\n".into()
+                }
+            } else if upper.starts_with("AUTH") && needs_tls {
+                "530 5.7.0 must issue a STARTTLS command first\r\n".into()
             } else if upper.starts_with("AUTH PLAIN") {
                 let given = match command.split_whitespace().nth(2) {
                     Some(b64) => b64.to_owned(),
                     None => {
-                        write.write_all(b"334 \r\n").await?;
-                        read_line(&mut lines).await?
+                        io.write_all(b"334 \r\n").await?;
+                        read_line(&mut io).await?
                     }
                 };
                 let decoded = decode(&given).unwrap_or_default();
@@ -174,13 +336,15 @@ impl Shared {
                 let (user, pass) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
                 self.check_login(user, pass, &mut authed)
             } else if upper.starts_with("AUTH LOGIN") {
-                write.write_all(b"334 VXNlcm5hbWU6\r\n").await?;
-                let user = decode(&read_line(&mut lines).await?).unwrap_or_default();
-                write.write_all(b"334 UGFzc3dvcmQ6\r\n").await?;
-                let pass = decode(&read_line(&mut lines).await?).unwrap_or_default();
+                io.write_all(b"334 VXNlcm5hbWU6\r\n").await?;
+                let user = decode(&read_line(&mut io).await?).unwrap_or_default();
+                io.write_all(b"334 UGFzc3dvcmQ6\r\n").await?;
+                let pass = decode(&read_line(&mut io).await?).unwrap_or_default();
                 self.check_login(&user, &pass, &mut authed)
             } else if upper.starts_with("MAIL FROM:") {
-                if self.login.is_some() && authed.is_none() {
+                if needs_tls {
+                    "530 5.7.0 must issue a STARTTLS command first\r\n".into()
+                } else if self.login.is_some() && authed.is_none() {
                     "530 5.7.0 authentication required\r\n".into()
                 } else if down == Some(Down::RateLimited) {
                     "450 4.7.1 too many messages, slow down\r\n".into()
@@ -200,12 +364,12 @@ impl Shared {
                 if from.is_none() || to.is_empty() {
                     "503 5.5.1 RCPT first\r\n".into()
                 } else {
-                    write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+                    io.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
                     let mut data = String::new();
                     loop {
                         let mut l = String::new();
-                        if lines.read_line(&mut l).await? == 0 {
-                            return Ok(());
+                        if io.read_line(&mut l).await? == 0 {
+                            return Ok(End::Closed);
                         }
                         if l == ".\r\n" || l == ".\n" {
                             break;
@@ -217,6 +381,7 @@ impl Shared {
                     lock(&self.mails).push(Mail {
                         at: self.switch.now(),
                         login: authed.clone(),
+                        tls: secure,
                         from: from.take().unwrap_or_default(),
                         to: std::mem::take(&mut to),
                         data,
@@ -230,12 +395,12 @@ impl Shared {
             } else if upper == "NOOP" {
                 "250 2.0.0 ok\r\n".into()
             } else if upper == "QUIT" {
-                write.write_all(b"221 2.0.0 bye\r\n").await?;
-                return Ok(());
+                io.write_all(b"221 2.0.0 bye\r\n").await?;
+                return Ok(End::Closed);
             } else {
                 "500 5.5.2 command not recognized\r\n".into()
             };
-            write.write_all(reply.as_bytes()).await?;
+            io.write_all(reply.as_bytes()).await?;
         }
     }
 
@@ -250,11 +415,9 @@ impl Shared {
     }
 }
 
-async fn read_line(
-    lines: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
-) -> std::io::Result<String> {
+async fn read_line<S: AsyncRead + Unpin>(io: &mut BufReader<S>) -> std::io::Result<String> {
     let mut line = String::new();
-    lines.read_line(&mut line).await?;
+    io.read_line(&mut line).await?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
