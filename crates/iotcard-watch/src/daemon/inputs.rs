@@ -6,7 +6,8 @@ use chrono::{Duration as Delta, NaiveDate};
 use iotcard_model::{china_standard_time, Instant};
 use iotcard_rules::rules::StatusMode;
 use iotcard_rules::{CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo};
-use iotcard_store::{FleetCard, RunOutcome, Store, SyncRun};
+use iotcard_store::{AccountId, CardId, FleetCard, RunOutcome, Store, SyncRun};
+use tokio::task::JoinHandle;
 
 use crate::error::WatchError;
 
@@ -130,6 +131,80 @@ pub async fn card_inputs(
         out.push(input);
     }
     Ok(out)
+}
+
+/// One page of rule inputs, and the card to read the next page after.
+pub(crate) struct Page {
+    /// The cards' inputs, in card-id order.
+    pub cards: Vec<CardInput>,
+    /// The last card's id.
+    pub last: CardId,
+}
+
+/// Where the pages of one account's evaluation are read from.
+#[derive(Clone)]
+pub(crate) struct PageSource {
+    pub store: Store,
+    pub account: AccountId,
+    pub limit: u32,
+    pub needs: Needs,
+    pub now: Instant,
+}
+
+impl PageSource {
+    /// The page of cards after `after` (from the first when `None`) with
+    /// what the rules read of them; `None` past the last card.
+    async fn read(&self, after: Option<CardId>) -> Result<Option<Page>, WatchError> {
+        let page = self
+            .store
+            .latest_page(self.account, after, self.limit)
+            .await
+            .map_err(WatchError::store("reading the latest snapshots"))?;
+        let Some(last) = page.last().map(|c| c.card.id) else {
+            return Ok(None);
+        };
+        let cards = card_inputs(&self.store, page, self.needs, self.now).await?;
+        Ok(Some(Page { cards, last }))
+    }
+
+    /// Starts reading the page after `after` in a task of its own, so the
+    /// store reads it while the rules evaluate the page before.
+    pub fn prefetch(&self, after: Option<CardId>) -> Prefetch {
+        let source = self.clone();
+        let task = tokio::spawn(async move { source.read(after).await });
+        Prefetch {
+            task,
+            source: self.clone(),
+            after,
+        }
+    }
+}
+
+/// A page being read ([`PageSource::prefetch`]); the read stops when this
+/// is dropped unawaited (an evaluation that failed or was cancelled).
+pub(crate) struct Prefetch {
+    task: JoinHandle<Result<Option<Page>, WatchError>>,
+    source: PageSource,
+    after: Option<CardId>,
+}
+
+impl Prefetch {
+    /// The page, once read.
+    pub async fn page(mut self) -> Result<Option<Page>, WatchError> {
+        match (&mut self.task).await {
+            Ok(page) => page,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The task was cancelled (the runtime is shutting down): the
+            // page is read here instead.
+            Err(_) => self.source.read(self.after).await,
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// What the store's runs say of an account's syncs: the last pass, and the
