@@ -29,12 +29,23 @@ pub(crate) fn fleet_select() -> String {
     format!("SELECT {CARD_COLUMNS}, {FIGURE_COLUMNS}, {ST_COLUMNS}")
 }
 
+/// `SELECT` of a card and its latest figures (alias `s`), without its state.
+pub(crate) fn card_figures_select() -> String {
+    format!("SELECT {CARD_COLUMNS}, {FIGURE_COLUMNS}")
+}
+
 /// A card's latest snapshot from a row of [`fleet_select`].
 pub(crate) fn fleet_card(row: &Row) -> Result<FleetCard> {
+    let state = rows::read_state(row, 11)?;
+    fleet_card_in(row, &state)
+}
+
+/// A card's latest snapshot from a row of [`card_figures_select`] (or of
+/// [`fleet_select`]) and its state, read apart.
+pub(crate) fn fleet_card_in(row: &Row, state: &State) -> Result<FleetCard> {
     let card = card_info(row)?;
     let figures = rows::read_figures(row, 7)?;
-    let state = rows::read_state(row, 11)?;
-    let snapshot = state::join(&card.key, &state, &figures)?;
+    let snapshot = state::join(&card.key, state, &figures)?;
     let taken_at = card
         .last_seen
         .ok_or_else(|| StoreError::Corrupt("a latest snapshot without last_seen".into()))?;
