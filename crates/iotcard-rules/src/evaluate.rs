@@ -2,6 +2,7 @@
 
 use iotcard_model::Instant;
 
+use crate::changes::ChangeLog;
 use crate::rules::{CardCtx, Clock};
 use crate::state::{advance, AccountAlerts, Change, Check, Emit, Map, RuleAlerts};
 use crate::{
@@ -42,6 +43,11 @@ pub fn evaluate_in_place(
 ) -> Vec<Transition> {
     let mut out = Vec::new();
     let list = rules.rules();
+    if let Some(log) = state.log.as_mut() {
+        for (name, dropped) in state.rules.iter().filter(|(n, _)| rules.get(n).is_none()) {
+            log_dropped(log, name, dropped);
+        }
+    }
     state.rules.retain(|name, _| rules.get(name).is_some());
     let mut slots: Vec<RuleAlerts> = list
         .iter()
@@ -68,7 +74,12 @@ pub fn evaluate_in_place(
             }
             let slot = &mut alerts[i].account;
             let check = sync.check(account, now, slot.as_ref());
-            let (change, emit) = advance(rule, slot.as_mut(), check, now);
+            let (change, emit) = advance(rule, slot.as_ref(), check, now);
+            if let Some(log) = state.log.as_mut() {
+                if !matches!(change, Change::Keep) {
+                    log.record(key(rule, account, None), || slot.clone());
+                }
+            }
             apply_account(slot, change);
             if let Some(emit) = emit {
                 out.push(emit.into_transition(key(rule, account, None), rule, now));
@@ -93,15 +104,17 @@ pub fn evaluate_in_place(
                         p.seen = true;
                     }
                     let check = check_card(rule, &ctx, prev.as_deref());
-                    let (change, emit) = advance(rule, prev, check, now);
-                    match change {
-                        Change::Keep => {}
-                        Change::Remove => {
-                            cards.remove(card.key.as_str());
-                        }
-                        Change::Insert(state) => {
-                            cards.insert(card.key.clone(), state);
-                        }
+                    let (change, emit) = advance(rule, prev.as_deref(), check, now);
+                    let before = match change {
+                        Change::Keep => None,
+                        Change::Remove => Some(cards.remove(card.key.as_str())),
+                        Change::Set(next) => Some(match cards.get_mut(card.key.as_str()) {
+                            Some(slot) => Some(std::mem::replace(slot, next)),
+                            None => cards.insert(card.key.clone(), next),
+                        }),
+                    };
+                    if let (Some(log), Some(before)) = (state.log.as_mut(), before) {
+                        log.record(key(rule, account, Some(&card.key)), || before);
                     }
                     if let Some(emit) = emit {
                         out.push(emit.into_transition(
@@ -135,7 +148,14 @@ pub fn evaluate_in_place(
                     sweep(&mut a.cards, &mut gone);
                 }
             }
-            resolve_gone(rule, &account.profile, gone, now, &mut out);
+            resolve_gone(
+                rule,
+                &account.profile,
+                gone,
+                now,
+                &mut out,
+                state.log.as_mut(),
+            );
         }
 
         for (slot, a) in slots.iter_mut().zip(alerts) {
@@ -188,34 +208,60 @@ pub fn resolve_absent(
         if slot.accounts.is_empty() {
             state.rules.remove(&rule.name);
         }
-        resolve_gone(rule, profile, gone, now, &mut out);
+        resolve_gone(rule, profile, gone, now, &mut out, state.log.as_mut());
     }
     out
 }
 
-/// The resolutions of alerts taken out of the state, in key order.
+/// The resolutions of alerts taken out of the state, in key order (each
+/// recorded in `log` as removed).
 fn resolve_gone(
     rule: &Rule,
     profile: &str,
     mut gone: Vec<(Option<String>, AlertState)>,
     now: Instant,
     out: &mut Vec<Transition>,
+    mut log: Option<&mut ChangeLog>,
 ) {
     gone.sort_by(|x, y| x.0.cmp(&y.0));
     for (card, state) in gone {
-        if state.phase == Phase::Firing {
-            let emit = Emit {
-                kind: TransitionKind::Resolved,
-                notify_at: rule.send_resolved.then(|| rule.release(now)),
-                since: state.since,
-                figures: state.figures,
-            };
-            let key = AlertKey {
-                rule: rule.name.clone(),
-                account: profile.to_owned(),
-                card,
-            };
-            out.push(emit.into_transition(key, rule, now));
+        let key = AlertKey {
+            rule: rule.name.clone(),
+            account: profile.to_owned(),
+            card,
+        };
+        let firing = state.phase == Phase::Firing;
+        let emit = firing.then(|| Emit {
+            kind: TransitionKind::Resolved,
+            notify_at: rule.send_resolved.then(|| rule.release(now)),
+            since: state.since,
+            figures: state.figures.clone(),
+        });
+        match (emit, log.as_deref_mut()) {
+            (Some(emit), Some(log)) => {
+                log.record(key.clone(), || Some(state));
+                out.push(emit.into_transition(key, rule, now));
+            }
+            (Some(emit), None) => out.push(emit.into_transition(key, rule, now)),
+            (None, Some(log)) => log.record(key, || Some(state)),
+            (None, None) => {}
+        }
+    }
+}
+
+/// Records every alert of a rule no longer configured as removed.
+fn log_dropped(log: &mut ChangeLog, rule: &str, dropped: &RuleAlerts) {
+    for (profile, a) in &dropped.accounts {
+        let key = |card: Option<&String>| AlertKey {
+            rule: rule.to_owned(),
+            account: profile.clone(),
+            card: card.cloned(),
+        };
+        if let Some(state) = &a.account {
+            log.record(key(None), || Some(state.clone()));
+        }
+        for (card, state) in &a.cards {
+            log.record(key(Some(card)), || Some(state.clone()));
         }
     }
 }
@@ -244,7 +290,7 @@ fn apply_account(slot: &mut Option<AlertState>, change: Change) {
     match change {
         Change::Keep => {}
         Change::Remove => *slot = None,
-        Change::Insert(mut state) => {
+        Change::Set(mut state) => {
             state.seen = false;
             *slot = Some(state);
         }

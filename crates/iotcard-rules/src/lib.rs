@@ -102,6 +102,7 @@
 //! The crate reads no clock and does no I/O: `now` is always an argument.
 #![deny(missing_docs)]
 
+mod changes;
 mod config;
 mod duration;
 mod error;

@@ -8,6 +8,7 @@ use foldhash::fast::FixedState;
 use iotcard_model::{Decimal, Instant};
 use serde::{Deserialize, Serialize};
 
+use crate::changes::ChangeLog;
 use crate::{Figures, Rule, Severity};
 
 /// A map keyed by name, with a fixed-seed hash: the same on every run, and
@@ -73,10 +74,19 @@ pub struct AlertState {
 ///
 /// Serialized as a list of `{key, state}` records sorted by key, so the
 /// same alerts always give the same text.
-#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(from = "Vec<AlertRecord>", into = "Vec<AlertRecord>")]
 pub struct AlertStates {
     pub(crate) rules: Map<RuleAlerts>,
+    /// What changed since tracking began ([`AlertStates::track_changes`]);
+    /// not part of the value (never compared or serialized).
+    pub(crate) log: Option<ChangeLog>,
+}
+
+impl PartialEq for AlertStates {
+    fn eq(&self, other: &Self) -> bool {
+        self.rules == other.rules
+    }
 }
 
 /// One rule's alerts, by account.
@@ -139,6 +149,12 @@ impl AlertStates {
     /// Sets one alert's state (as read back from the store).
     pub fn insert(&mut self, key: AlertKey, mut state: AlertState) {
         state.seen = false;
+        if self.log.is_some() {
+            let before = self.get(&key).cloned();
+            if let Some(log) = self.log.as_mut() {
+                log.record(key.clone(), || before);
+            }
+        }
         let account = self
             .rules
             .entry(key.rule)
@@ -167,6 +183,9 @@ impl AlertStates {
         }
         if rule.accounts.is_empty() {
             self.rules.remove(&key.rule);
+        }
+        if let (Some(log), Some(state)) = (self.log.as_mut(), &removed) {
+            log.record(key.clone(), || Some(state.clone()));
         }
         removed
     }
@@ -381,9 +400,12 @@ impl Check {
 
 /// What to do with an alert's slot.
 pub(crate) enum Change {
+    /// Nothing changed (the slot is left as it is, empty or not).
     Keep,
+    /// The alert ends.
     Remove,
-    Insert(AlertState),
+    /// The alert begins, or its state changed: the slot takes this one.
+    Set(AlertState),
 }
 
 /// A transition without its key (the caller builds the key only when one
@@ -409,10 +431,13 @@ impl Emit {
     }
 }
 
-/// Moves one alert along: the state machine of every rule.
+/// Moves one alert along: the state machine of every rule. The state is
+/// not changed here: a changed one comes back as [`Change::Set`], so the
+/// caller knows which alerts an evaluation changed without comparing them
+/// all afterwards.
 pub(crate) fn advance(
     rule: &Rule,
-    prev: Option<&mut AlertState>,
+    prev: Option<&AlertState>,
     check: Check,
     now: Instant,
 ) -> (Change, Option<Emit>) {
@@ -445,7 +470,7 @@ pub(crate) fn advance(
                 since: now,
                 figures: *figures,
             };
-            (Change::Insert(state), Some(emit))
+            (Change::Set(state), Some(emit))
         }
         (Some(state), Check::Clear(figures)) => {
             let emit = (state.phase == Phase::Firing).then(|| Emit {
@@ -457,14 +482,20 @@ pub(crate) fn advance(
             (Change::Remove, emit)
         }
         (Some(state), Check::Active { step, figures }) => {
-            state.seen = true;
-            state.figures = *figures;
+            let mut next = AlertState {
+                phase: state.phase,
+                since: state.since,
+                fired_at: state.fired_at,
+                last_notified: state.last_notified,
+                step,
+                figures: *figures,
+                seen: true,
+            };
             let emit = match state.phase {
                 Phase::Pending => {
-                    state.step = step;
                     if now >= state.since + rule.for_.as_delta() {
-                        state.phase = Phase::Firing;
-                        state.fired_at = Some(now);
+                        next.phase = Phase::Firing;
+                        next.fired_at = Some(now);
                         Some(TransitionKind::Firing)
                     } else {
                         None
@@ -476,7 +507,6 @@ pub(crate) fn advance(
                         (Some(_), None) => true,
                         _ => false,
                     };
-                    state.step = step;
                     let renotify_due = rule.renotify.is_some_and(|every| {
                         state
                             .last_notified
@@ -493,15 +523,33 @@ pub(crate) fn advance(
             };
             let emit = emit.map(|kind| {
                 let n = notify_at();
-                state.last_notified = Some(n);
+                next.last_notified = Some(n);
                 Emit {
                     kind,
                     notify_at: Some(n),
-                    since: state.since,
-                    figures: state.figures.clone(),
+                    since: next.since,
+                    figures: next.figures.clone(),
                 }
             });
-            (Change::Keep, emit)
+            // Most alerts stay as they were from one evaluation to the next.
+            let change = if next.same_as(state) {
+                Change::Keep
+            } else {
+                Change::Set(next)
+            };
+            (change, emit)
         }
+    }
+}
+
+impl AlertState {
+    /// Equal, the evaluation's mark aside.
+    pub(crate) fn same_as(&self, other: &AlertState) -> bool {
+        self.phase == other.phase
+            && self.since == other.since
+            && self.fired_at == other.fired_at
+            && self.last_notified == other.last_notified
+            && self.step == other.step
+            && self.figures == other.figures
     }
 }

@@ -12,8 +12,8 @@ use iotcard_model::{
     Usage,
 };
 use iotcard_rules::{
-    evaluate, AccountInput, AlertStates, CardInput, DayUsage, Inputs, PassOutcome, PeriodKind,
-    RuleSet, StatusChange, SyncInfo, TransitionKind,
+    evaluate, evaluate_in_place, resolve_absent, AccountInput, AlertStates, CardInput, DayUsage,
+    Inputs, PassOutcome, PeriodKind, RuleSet, StatusChange, SyncInfo, TransitionKind,
 };
 use proptest::prelude::*;
 use support::rules;
@@ -251,6 +251,41 @@ proptest! {
             let back: AlertStates = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(&back, &next);
             state = back;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The changes tracked while evaluating (in chunks or whole, cards gone
+    /// resolved, rules changed in between) are exactly the difference
+    /// between the state before and after: what a store writes back is
+    /// the same whichever way it is found.
+    #[test]
+    fn tracked_changes_are_the_difference(
+        rules in rule_set(),
+        other_rules in rule_set(),
+        steps in proptest::collection::vec((inputs(), 0i64..200_000, any::<bool>()), 1..6),
+    ) {
+        let mut state = AlertStates::new();
+        let mut now = base();
+        for (step, (inputs, advance, gone)) in steps.into_iter().enumerate() {
+            now += TimeDelta::seconds(advance);
+            // Every third step under other rules: alerts of rules gone go.
+            let rules = if step % 3 == 2 { &other_rules } else { &rules };
+            let before = state.clone();
+            state.track_changes();
+            evaluate_in_place(rules, &inputs, &mut state, now);
+            if gone {
+                for account in &inputs.accounts {
+                    let listed: Vec<&str> = account.cards.iter().map(|c| c.key.as_str()).collect();
+                    resolve_absent(rules, &mut state, &account.profile, |k| listed.contains(&k), now);
+                }
+            }
+            let tracked = state.take_changes();
+            prop_assert_eq!(tracked, Some(state.changes_since(&before)));
+            prop_assert_eq!(state.take_changes().map(|c| c.is_empty()), Some(true));
         }
     }
 }

@@ -154,6 +154,7 @@ mod runs;
 mod sqlite;
 mod state;
 mod store;
+mod tags;
 mod url;
 mod watch;
 
@@ -171,4 +172,5 @@ pub use run::{
     Batch, Observation, RunCounts, RunId, RunOutcome, SyncRun, WriteReport, FIRST_ERRORS,
 };
 pub use store::{Backend, Store};
+pub use tags::{CardTag, MAX_TAG_CHARS};
 pub use url::{default_url, StoreUrl};

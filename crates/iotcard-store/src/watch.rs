@@ -3,14 +3,16 @@
 
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use iotcard_model::Instant;
 
 use crate::account::AccountId;
 use crate::alerts::{self, AlertChanges, AlertRow, CommitReport};
+use crate::daily::day_number;
 use crate::error::{Result, StoreError};
 use crate::lease::{self, whole_seconds, Lease};
 use crate::outbox::{self, OutboxEntry, OutboxItem};
-use crate::query::{CardId, FleetCard, StatusChangeRow};
+use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
 use crate::sqlite;
 use crate::store::{seconds, Inner, Store};
 
@@ -245,6 +247,34 @@ impl Store {
                     .await
             }
             Inner::Postgres(db) => db.latest_page(account, after, limit).await,
+        }
+    }
+
+    /// The daily usage of these cards over the days `from..=to` (China
+    /// Standard Time), by card and day: what [`Store::daily_by_card`] gives
+    /// for each, read for a whole page of rule inputs at once.
+    pub async fn daily_of_cards(
+        &self,
+        cards: &[CardId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CardDay>> {
+        if cards.is_empty() || from > to {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
+        let (from, to) = (day_number(from), day_number(to));
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                db.call(move |c| sqlite::daily_of_cards(c, &ids, from, to))
+                    .await
+            }
+            Inner::Postgres(db) => {
+                // Day numbers of dates chrono can hold fit in an i32.
+                let day =
+                    |d: i64| i32::try_from(d).unwrap_or(if d < 0 { i32::MIN } else { i32::MAX });
+                db.daily_of_cards(&ids, day(from), day(to)).await
+            }
         }
     }
 

@@ -3,7 +3,8 @@
 //! entries committed (issue 15's target: 1,000,000 cards in 2 s).
 //!
 //! `IOTCARD_BENCH_WATCH_CARDS` cards (default 100,000) in a SQLite file,
-//! two syncs each. The first pass fires the quota alerts of the cards over
+//! two syncs each; `IOTCARD_BENCH_WATCH_DAILY=1` adds rules that read
+//! daily usage (forecast, silent, spike). The first pass fires the quota alerts of the cards over
 //! 20% (about a third) and is timed on its own; criterion then times the
 //! steady pass, which reads and evaluates everything and changes nothing.
 
@@ -39,12 +40,37 @@ async fn fill(store: &Store, spec: &AccountSpec, cards: u64) {
     }
 }
 
+/// The rules: five that read the latest snapshots (and the runs); with
+/// `IOTCARD_BENCH_WATCH_DAILY=1` also three that read each card's daily
+/// usage (a week of it).
 fn rules() -> RuleSet {
     #[derive(serde::Deserialize)]
     struct Config {
         rules: Vec<RuleConfig>,
     }
-    let config: Config = toml::from_str(
+    let daily = std::env::var("IOTCARD_BENCH_WATCH_DAILY").is_ok_and(|v| v == "1");
+    let daily_rules = r#"
+        [[rules]]
+        name = "forecast"
+        kind = "forecast"
+        lookback = "3d"
+        notify = ["am"]
+
+        [[rules]]
+        name = "silent"
+        kind = "silent"
+        days = 3
+        notify = ["am"]
+
+        [[rules]]
+        name = "spike"
+        kind = "spike"
+        factor = 3
+        notify = ["am"]
+        "#;
+    let text = format!(
+        "{}{}",
+        if daily { daily_rules } else { "" },
         r#"
         [[rules]]
         name = "quota"
@@ -75,9 +101,9 @@ fn rules() -> RuleSet {
         kind = "sync"
         older_than = "2h"
         notify = ["am"]
-        "#,
-    )
-    .unwrap();
+        "#
+    );
+    let config: Config = toml::from_str(&text).unwrap();
     RuleSet::new(config.rules).unwrap()
 }
 

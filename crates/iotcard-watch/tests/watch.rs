@@ -386,3 +386,68 @@ async fn run_keeps_schedules_reloads_plans_and_stops_on_cancel() {
     assert!(held.is_empty(), "leases released: {held:?}");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_scoped_rule_fires_for_the_tagged_cards_only() {
+    const TAGGED: &str = r#"
+        [[rules]]
+        name = "quota-all"
+        kind = "quota"
+        thresholds = [1]
+        notify = ["ops"]
+
+        [[rules]]
+        name = "quota-north"
+        kind = "quota"
+        thresholds = [1]
+        tags = ["north"]
+        notify = ["ops"]
+    "#;
+    // More cards than a page (64): the tags are read page by page.
+    let sim = sim(150).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("h.sqlite3")).await;
+    let clock = clock();
+    let (_robot, ops) = dingtalk_robot(clock.clone()).await;
+    let plan = WatchPlan::new(rules(TAGGED), [ops])
+        .account(account(&store, &sim, "acme", 150, Duration::from_secs(3600)).await);
+    // Every third card is tagged `north`; two of them `pilot` as well.
+    let acme = store.account(&plan.accounts[0].spec).await.unwrap();
+    let north: Vec<iotcard_model::CardNumber> =
+        sim.fleet().numbers().take(150).step_by(3).collect();
+    store
+        .inventory_add_tagged(acme, &north, &["north".into()])
+        .await
+        .unwrap();
+    store
+        .inventory_add_tagged(acme, &north[..2], &["pilot".into()])
+        .await
+        .unwrap();
+
+    let report = watcher(store.clone(), clock.clone(), "w1")
+        .once(&plan, never())
+        .await
+        .unwrap();
+    assert!(report.account("acme").unwrap().evaluation.is_some());
+    let rows = store.alert_rows(&[]).await.unwrap();
+    let cards_of = |rule: &str| -> std::collections::BTreeSet<String> {
+        rows.iter()
+            .filter(|r| r.rule == rule)
+            .filter_map(|r| r.card.clone())
+            .collect()
+    };
+    let (all, scoped) = (cards_of("quota-all"), cards_of("quota-north"));
+    let north: std::collections::BTreeSet<String> =
+        north.iter().map(|n| n.as_str().to_owned()).collect();
+    assert!(
+        all.iter().any(|c| !north.contains(c)),
+        "untagged cards fire the unscoped rule: {all:?}"
+    );
+    assert!(!scoped.is_empty(), "tagged cards fire the scoped rule");
+    assert_eq!(
+        scoped,
+        all.intersection(&north).cloned().collect(),
+        "the scoped rule fires for exactly the tagged cards the unscoped one fires for"
+    );
+    sim.shutdown().await;
+}

@@ -2,6 +2,7 @@
 
 mod read;
 mod rows;
+mod tags;
 mod watch;
 mod write;
 

@@ -29,12 +29,23 @@ pub(crate) fn fleet_select() -> String {
     format!("SELECT {CARD_COLUMNS}, {FIGURE_COLUMNS}, {ST_COLUMNS}")
 }
 
+/// `SELECT` of a card and its latest figures (alias `s`), without its state.
+pub(crate) fn card_figures_select() -> String {
+    format!("SELECT {CARD_COLUMNS}, {FIGURE_COLUMNS}")
+}
+
 /// A card's latest snapshot from a row of [`fleet_select`].
 pub(crate) fn fleet_card(row: &Row) -> Result<FleetCard> {
+    let state = rows::read_state(row, 11)?;
+    fleet_card_in(row, &state)
+}
+
+/// A card's latest snapshot from a row of [`card_figures_select`] (or of
+/// [`fleet_select`]) and its state, read apart.
+pub(crate) fn fleet_card_in(row: &Row, state: &State) -> Result<FleetCard> {
     let card = card_info(row)?;
     let figures = rows::read_figures(row, 7)?;
-    let state = rows::read_state(row, 11)?;
-    let snapshot = state::join(&card.key, &state, &figures)?;
+    let snapshot = state::join(&card.key, state, &figures)?;
     let taken_at = card
         .last_seen
         .ok_or_else(|| StoreError::Corrupt("a latest snapshot without last_seen".into()))?;
@@ -61,6 +72,35 @@ fn card_info(row: &Row) -> Result<CardInfo> {
         inventory: row.try_get(4).context(c)?,
         first_seen: seen(5)?,
         last_seen: seen(6)?,
+    })
+}
+
+/// The columns [`card_day`] reads, first in a row (alias `d`: `daily`),
+/// decimals as text.
+pub(crate) const DAY_COLUMNS: &str = "d.card_id, d.day, d.data_used::text, \
+    d.data_in_provider_unit, d.sms_used, d.snapshots, d.covers_from, d.period_reset";
+
+/// A card's day from a row starting with [`DAY_COLUMNS`].
+pub(crate) fn card_day(row: &Row) -> Result<CardDay> {
+    let c = "reading daily usage";
+    let day = i64::from(row.try_get::<_, i32>(1).context(c)?);
+    let provider_unit: bool = row.try_get(3).context(c)?;
+    let unit = if provider_unit {
+        DataUnit::ProviderUnit
+    } else {
+        DataUnit::Mb
+    };
+    let covers_from: Option<i64> = row.try_get(6).context(c)?;
+    Ok(CardDay {
+        card: CardId(row.try_get(0).context(c)?),
+        day: date(day).ok_or_else(|| StoreError::Corrupt(format!("day {day}")))?,
+        data_used: dec(row, 2)?.map(|d| DataAmount::new(d, unit)),
+        sms_used: row.try_get::<_, Option<i64>>(4).context(c)?.map(SmsCount),
+        snapshots: u32::try_from(row.try_get::<_, i32>(5).context(c)?).unwrap_or(0),
+        covers_from: covers_from
+            .map(|s| stored_instant(s, "daily.covers_from"))
+            .transpose()?,
+        period_reset: row.try_get(7).context(c)?,
     })
 }
 
@@ -285,8 +325,7 @@ impl Postgres {
         let from_p = params.add(clamp(day_number(from)));
         let to_p = params.add(clamp(day_number(to)));
         let mut sql = format!(
-            "SELECT d.card_id, d.day, d.data_used::text, d.data_in_provider_unit, d.sms_used, \
-             d.snapshots, d.covers_from, d.period_reset, c.account_id, a.profile FROM daily d \
+            "SELECT {DAY_COLUMNS}, c.account_id, a.profile FROM daily d \
              JOIN cards c ON c.id = d.card_id JOIN accounts a ON a.id = c.account_id \
              WHERE d.day >= {from_p} AND d.day <= {to_p}"
         );
@@ -307,28 +346,10 @@ impl Postgres {
         let c = "reading daily usage";
         rows.iter()
             .map(|row| {
-                let day = i64::from(row.try_get::<_, i32>(1).context(c)?);
-                let provider_unit: bool = row.try_get(3).context(c)?;
-                let unit = if provider_unit {
-                    DataUnit::ProviderUnit
-                } else {
-                    DataUnit::Mb
-                };
-                let covers_from: Option<i64> = row.try_get(6).context(c)?;
                 Ok((
                     AccountId(row.try_get(8).context(c)?),
                     row.try_get(9).context(c)?,
-                    CardDay {
-                        card: CardId(row.try_get(0).context(c)?),
-                        day: date(day).ok_or_else(|| StoreError::Corrupt(format!("day {day}")))?,
-                        data_used: dec(row, 2)?.map(|d| DataAmount::new(d, unit)),
-                        sms_used: row.try_get::<_, Option<i64>>(4).context(c)?.map(SmsCount),
-                        snapshots: u32::try_from(row.try_get::<_, i32>(5).context(c)?).unwrap_or(0),
-                        covers_from: covers_from
-                            .map(|s| stored_instant(s, "daily.covers_from"))
-                            .transpose()?,
-                        period_reset: row.try_get(7).context(c)?,
-                    },
+                    card_day(row)?,
                 ))
             })
             .collect()

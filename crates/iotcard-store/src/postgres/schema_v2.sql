@@ -36,6 +36,13 @@ CREATE TABLE leases (
 );
 -- Rules read an account's cards page by page in id order.
 CREATE INDEX cards_by_account_id ON cards (account_id, id);
+-- Inventory tags (`iotcard inventory add --tag`): a rule scoped by tags
+-- watches the cards carrying one of them.
+CREATE TABLE inventory_tags (
+    card_id bigint NOT NULL,
+    tag     text NOT NULL,
+    PRIMARY KEY (card_id, tag)
+);
 
 CREATE VIEW alert_state AS
 SELECT profile, rule, nullif(card, '') AS card, phase,

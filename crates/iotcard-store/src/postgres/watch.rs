@@ -4,16 +4,17 @@
 //! are one statement or one transaction holding the row's lock.
 
 use iotcard_model::CardStatus;
-use tokio_postgres::Row;
+use tokio_postgres::{IsolationLevel, Row};
 
-use super::read::{fleet_card, fleet_select};
+use super::read::{card_day, card_figures_select, fleet_card_in, DAY_COLUMNS};
+use super::rows::{self, ST_COLUMNS};
 use super::{cached, Conn, Postgres};
 use crate::account::AccountId;
 use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, CommitReport};
 use crate::error::{Context, Result, StoreError};
 use crate::lease::Lease;
 use crate::outbox::{OutboxEntry, OutboxItem};
-use crate::query::{CardId, FleetCard, StatusChangeRow};
+use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
 use crate::state::stored_instant;
 use crate::watch::attempts;
 
@@ -347,24 +348,105 @@ impl Postgres {
         after: i64,
         limit: u32,
     ) -> Result<Vec<FleetCard>> {
-        // The latest_snapshot view's joins, walked in id order through
-        // cards_by_account_id: a page costs its own cards, not those before it.
-        let sql = format!(
+        // Set-based, in two statements whose plans cannot go wrong: the
+        // page's cards in id order through cards_by_account_id, merged with
+        // their snapshots from the page's first id on (`s.card_id > $2`:
+        // without it the generic plan walks snapshots_pkey from the start
+        // every page, so a walk of all pages took quadratic time); then the
+        // states of the id range the page spans, one range of card_state's
+        // key in its order, the one in effect at each card's latest
+        // snapshot picked here. One snapshot of the database for both.
+        let cards_sql = format!(
             "{} FROM cards c JOIN accounts a ON a.id = c.account_id \
              JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-             JOIN LATERAL (SELECT * FROM card_state x WHERE x.card_id = c.id \
-               AND x.since <= c.last_seen ORDER BY x.since DESC LIMIT 1) st ON true \
-             WHERE c.account_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3",
-            fleet_select()
+             WHERE c.account_id = $1 AND c.id > $2 AND s.card_id > $2 \
+             ORDER BY c.id LIMIT $3",
+            card_figures_select()
+        );
+        let states_sql = format!(
+            "SELECT st.card_id, st.since, {ST_COLUMNS} FROM card_state st \
+             WHERE st.card_id >= $1 AND st.card_id <= $2 AND st.since <= $3 \
+             ORDER BY st.card_id, st.since"
+        );
+        let mut guard = self.client.lock().await;
+        let Conn { client, statements } = &mut *guard;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .context("starting a page read")?;
+        let statement = cached(statements, &tx, &cards_sql).await?;
+        let card_rows = tx
+            .query(&statement, &[&account.0, &after, &i64::from(limit)])
+            .await
+            .context("reading a page of cards")?;
+        let c = "reading a page of cards";
+        let (Some(first), Some(last)) = (card_rows.first(), card_rows.last()) else {
+            return Ok(Vec::new());
+        };
+        let (first, last): (i64, i64) = (first.try_get(0).context(c)?, last.try_get(0).context(c)?);
+        let mut newest = i64::MIN;
+        for row in &card_rows {
+            newest = newest.max(
+                row.try_get::<_, Option<i64>>(6)
+                    .context(c)?
+                    .unwrap_or(i64::MIN),
+            );
+        }
+        let statement = cached(statements, &tx, &states_sql).await?;
+        let state_rows = tx
+            .query(&statement, &[&first, &last, &newest])
+            .await
+            .context("reading the page's card states")?;
+        tx.commit().await.context("ending a page read")?;
+        let mut states = state_rows.iter().peekable();
+        let mut page = Vec::with_capacity(card_rows.len());
+        for row in &card_rows {
+            let id: i64 = row.try_get(0).context(c)?;
+            let last_seen: Option<i64> = row.try_get(6).context(c)?;
+            // States come by card then time: skip those of earlier cards
+            // (other accounts'), keep this card's last at or before its
+            // latest snapshot.
+            let mut current = None;
+            while let Some(st) =
+                states.next_if(|st| st.try_get::<_, i64>(0).is_ok_and(|card| card <= id))
+            {
+                let (card, since): (i64, i64) =
+                    (st.try_get(0).context(c)?, st.try_get(1).context(c)?);
+                if card == id && last_seen.is_some_and(|seen| since <= seen) {
+                    current = Some(st);
+                }
+            }
+            let state = current.ok_or_else(|| {
+                StoreError::Corrupt(format!("card {id}: a latest snapshot without a state"))
+            })?;
+            page.push(fleet_card_in(row, &rows::read_state(state, 2)?)?);
+        }
+        Ok(page)
+    }
+
+    /// The daily usage of the cards `ids` over the days `from..=to` (day
+    /// numbers), by card and day, in one statement.
+    pub(crate) async fn daily_of_cards(
+        &self,
+        ids: &[i64],
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<CardDay>> {
+        let sql = format!(
+            "SELECT {DAY_COLUMNS} FROM daily d WHERE d.card_id = ANY($1) \
+             AND d.day >= $2 AND d.day <= $3 ORDER BY d.card_id, d.day"
         );
         let mut guard = self.client.lock().await;
         let Conn { client, statements } = &mut *guard;
         let statement = cached(statements, &*client, &sql).await?;
         let rows = client
-            .query(&statement, &[&account.0, &after, &i64::from(limit)])
+            .query(&statement, &[&ids, &from, &to])
             .await
-            .context("reading a page of cards")?;
-        rows.iter().map(fleet_card).collect()
+            .context("reading daily usage")?;
+        rows.iter().map(card_day).collect()
     }
 
     pub(crate) async fn status_changes(

@@ -2,6 +2,7 @@
 
 mod read;
 mod rows;
+mod tags;
 mod value;
 mod watch;
 mod write;
@@ -15,6 +16,7 @@ use crate::error::{Context, Result, StoreError};
 use crate::migrate;
 
 pub(crate) use read::*;
+pub(crate) use tags::*;
 pub(crate) use watch::*;
 pub(crate) use write::*;
 

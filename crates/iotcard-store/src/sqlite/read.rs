@@ -307,9 +307,8 @@ pub(crate) fn daily(
         Value::Integer(day_number(from)),
         Value::Integer(day_number(to)),
     ];
-    let mut sql = String::from(
-        "SELECT d.card_id, d.day, d.data_used, d.data_in_provider_unit, d.sms_used, d.snapshots, \
-         d.covers_from, d.period_reset, c.account_id, a.profile FROM daily d \
+    let mut sql = format!(
+        "SELECT {DAY_COLUMNS}, c.account_id, a.profile FROM daily d \
          JOIN cards c ON c.id = d.card_id JOIN accounts a ON a.id = c.account_id \
          WHERE d.day >= ?1 AND d.day <= ?2",
     );
@@ -330,35 +329,42 @@ pub(crate) fn daily(
         .context("reading daily usage")?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().context("reading daily usage")? {
-        let get_err = |e| StoreError::Sqlite {
-            context: "reading daily usage",
-            source: e,
-        };
-        let day: i64 = row.get(1).map_err(get_err)?;
-        let provider_unit: bool = row.get(3).map_err(get_err)?;
-        let unit = if provider_unit {
-            DataUnit::ProviderUnit
-        } else {
-            DataUnit::Mb
-        };
-        let covers_from: Option<i64> = row.get(6).map_err(get_err)?;
+        let c = "reading daily usage";
         out.push((
-            AccountId(row.get(8).map_err(get_err)?),
-            row.get(9).map_err(get_err)?,
-            CardDay {
-                card: CardId(row.get(0).map_err(get_err)?),
-                day: date(day).ok_or_else(|| StoreError::Corrupt(format!("day {day}")))?,
-                data_used: dec(row, 2)?.map(|d| DataAmount::new(d, unit)),
-                sms_used: row.get::<_, Option<i64>>(4).map_err(get_err)?.map(SmsCount),
-                snapshots: row.get(5).map_err(get_err)?,
-                covers_from: covers_from
-                    .map(|s| stored_instant(s, "daily.covers_from"))
-                    .transpose()?,
-                period_reset: row.get(7).map_err(get_err)?,
-            },
+            AccountId(row.get(8).context(c)?),
+            row.get(9).context(c)?,
+            card_day(row)?,
         ));
     }
     Ok(out)
+}
+
+/// The columns [`card_day`] reads, first in a row (alias `d`: `daily`).
+pub(crate) const DAY_COLUMNS: &str = "d.card_id, d.day, d.data_used, d.data_in_provider_unit, \
+    d.sms_used, d.snapshots, d.covers_from, d.period_reset";
+
+/// A card's day from a row starting with [`DAY_COLUMNS`].
+pub(crate) fn card_day(row: &Row<'_>) -> Result<CardDay> {
+    let c = "reading daily usage";
+    let day: i64 = row.get(1).context(c)?;
+    let provider_unit: bool = row.get(3).context(c)?;
+    let unit = if provider_unit {
+        DataUnit::ProviderUnit
+    } else {
+        DataUnit::Mb
+    };
+    let covers_from: Option<i64> = row.get(6).context(c)?;
+    Ok(CardDay {
+        card: CardId(row.get(0).context(c)?),
+        day: date(day).ok_or_else(|| StoreError::Corrupt(format!("day {day}")))?,
+        data_used: dec(row, 2)?.map(|d| DataAmount::new(d, unit)),
+        sms_used: row.get::<_, Option<i64>>(4).context(c)?.map(SmsCount),
+        snapshots: row.get(5).context(c)?,
+        covers_from: covers_from
+            .map(|s| stored_instant(s, "daily.covers_from"))
+            .transpose()?,
+        period_reset: row.get(7).context(c)?,
+    })
 }
 
 pub(crate) fn sync_runs(

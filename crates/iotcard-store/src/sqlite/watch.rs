@@ -6,13 +6,13 @@
 use iotcard_model::CardStatus;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
-use super::read::{fleet_card, fleet_select, LATEST_STATE};
+use super::read::{card_day, fleet_card, fleet_select, DAY_COLUMNS, LATEST_STATE};
 use crate::account::AccountId;
 use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, CommitReport};
 use crate::error::{Context, Result, StoreError};
 use crate::lease::Lease;
 use crate::outbox::{OutboxEntry, OutboxItem};
-use crate::query::{CardId, FleetCard, StatusChangeRow};
+use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
 use crate::state::stored_instant;
 use crate::watch::attempts;
 
@@ -91,7 +91,7 @@ fn json_strings(values: &[String]) -> String {
 }
 
 /// `ids` as a JSON array of numbers, for `json_each`.
-fn json_ids(ids: &[i64]) -> String {
+pub(crate) fn json_ids(ids: &[i64]) -> String {
     let parts: Vec<String> = ids.iter().map(i64::to_string).collect();
     format!("[{}]", parts.join(","))
 }
@@ -416,6 +416,32 @@ pub(crate) fn latest_page(
         page.push(fleet_card(row)?);
     }
     Ok(page)
+}
+
+/// The daily usage of the cards `ids` over the days `from..=to` (day
+/// numbers), by card and day: one statement for a page of cards, each
+/// card's days one range of the primary key.
+pub(crate) fn daily_of_cards(
+    connection: &mut Connection,
+    ids: &[i64],
+    from: i64,
+    to: i64,
+) -> Result<Vec<CardDay>> {
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT {DAY_COLUMNS} FROM daily d \
+             WHERE d.card_id IN (SELECT value FROM json_each(?1)) \
+             AND d.day >= ?2 AND d.day <= ?3 ORDER BY d.card_id, d.day"
+        ))
+        .context("preparing the daily usage of cards")?;
+    let mut rows = statement
+        .query(params![json_ids(ids), from, to])
+        .context("reading daily usage")?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().context("reading daily usage")? {
+        out.push(card_day(row)?);
+    }
+    Ok(out)
 }
 
 pub(crate) fn status_changes(

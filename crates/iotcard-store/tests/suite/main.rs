@@ -68,5 +68,7 @@ suite! {
     watch::racing_acquirers_get_one_lease,
     watch::latest_page_walks_every_card_once_in_order,
     watch::status_changes_come_from_the_snapshots,
+    watch::daily_of_cards_reads_a_page_of_cards_at_once,
+    watch::inventory_tags_are_added_read_and_taken_off,
     watch::the_watch_views_have_the_documented_columns,
 }

@@ -783,3 +783,190 @@ pub async fn the_watch_views_have_the_documented_columns(store: &Store) {
         ]]
     );
 }
+
+fn day(text: &str) -> chrono::NaiveDate {
+    text.parse().expect("a date")
+}
+
+async fn card_id(store: &Store, profile: &str, key: &str) -> CardId {
+    store
+        .find_cards(key)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.profile == profile)
+        .unwrap_or_else(|| panic!("card {profile}/{key}"))
+        .id
+}
+
+pub async fn daily_of_cards_reads_a_page_of_cards_at_once(store: &Store) {
+    let acme = account(store, "acme", "tencent").await;
+    let shop = account(store, "shop", "tencent").await;
+    let keys = ["1064800000001", "1064800000002", "1064800000003"];
+    // Four days of growing usage, the third card only from the third day;
+    // the same keys in another account, which the ids keep apart.
+    for (n, at) in [
+        "2026-11-27T09:00:00+08:00",
+        "2026-11-28T09:00:00+08:00",
+        "2026-11-29T09:00:00+08:00",
+        "2026-11-30T09:00:00+08:00",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut cards: Vec<_> = keys[..2]
+            .iter()
+            .enumerate()
+            .map(|(i, k)| usage(k, &format!("{}", (n + 1) * (i + 1) * 10), n as i64))
+            .collect();
+        if n >= 2 {
+            cards.push(usage(keys[2], &format!("{}", n * 5), 0));
+        }
+        sync(store, acme, t(at), cards).await;
+        sync(
+            store,
+            shop,
+            t(at),
+            vec![usage(keys[0], &format!("{}", n * 99), 0)],
+        )
+        .await;
+    }
+    let mut ids = Vec::new();
+    for key in keys {
+        ids.push(card_id(store, "acme", key).await);
+    }
+    let other = card_id(store, "shop", keys[0]).await;
+    let (from, to) = (day("2026-11-28"), day("2026-11-30"));
+
+    let page = store.daily_of_cards(&ids, from, to).await.unwrap();
+    let mut each = Vec::new();
+    for id in &ids {
+        each.extend(store.daily_by_card(*id, from, to).await.unwrap());
+    }
+    assert_eq!(
+        page, each,
+        "what daily_by_card gives each card, by card and day"
+    );
+    assert_eq!(page.len(), 3 + 3 + 2);
+    assert!(page
+        .windows(2)
+        .all(|w| (w[0].card, w[0].day) < (w[1].card, w[1].day)));
+    assert!(page.iter().all(|d| d.day >= from && d.day <= to));
+    assert!(page.iter().all(|d| d.card != other));
+    // The ids given in any order, one twice, read the same rows once.
+    let shuffled = [ids[2], ids[0], ids[2], ids[1]];
+    assert_eq!(
+        store.daily_of_cards(&shuffled, from, to).await.unwrap(),
+        page
+    );
+    // One day; a card of another account; nothing to read.
+    let one = store
+        .daily_of_cards(&[ids[1], other], to, to)
+        .await
+        .unwrap();
+    let mut want = vec![(ids[1], to), (other, to)];
+    want.sort();
+    assert_eq!(
+        one.iter().map(|d| (d.card, d.day)).collect::<Vec<_>>(),
+        want
+    );
+    assert!(store
+        .daily_of_cards(&[], from, to)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .daily_of_cards(&ids, to, from)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .daily_of_cards(&[CardId(i64::MAX)], from, to)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn inventory_tags_are_added_read_and_taken_off(store: &Store) {
+    use iotcard_store::CardTag;
+    let acme = account(store, "acme", "iotbos").await;
+    let shop = account(store, "shop", "iotbos").await;
+    let north: Vec<iotcard_model::CardNumber> = ["1064800000001", "1064800000002"]
+        .iter()
+        .map(|k| k.parse().unwrap())
+        .collect();
+    let plain: iotcard_model::CardNumber = "1064800000003".parse().unwrap();
+    let tags = |t: &[&str]| t.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+
+    assert_eq!(
+        store
+            .inventory_add_tagged(acme, &north, &tags(&["north", "冷链"]))
+            .await
+            .unwrap(),
+        2
+    );
+    store.inventory_add(acme, &[plain]).await.unwrap();
+    // The same key in another account is another card, untagged.
+    store.inventory_add(shop, &north[..1]).await.unwrap();
+    // Adding again: no card is new, a tag already there stays once.
+    assert_eq!(
+        store
+            .inventory_add_tagged(acme, &north[..1], &tags(&["north", "pilot"]))
+            .await
+            .unwrap(),
+        0
+    );
+    let inventory = store.inventory(acme).await.unwrap();
+    assert_eq!(inventory.len(), 3);
+
+    let one = card_id(store, "acme", "1064800000001").await;
+    let two = card_id(store, "acme", "1064800000002").await;
+    let three = card_id(store, "acme", "1064800000003").await;
+    let elsewhere = card_id(store, "shop", "1064800000001").await;
+    let tag = |card, tag: &str| CardTag {
+        card,
+        tag: tag.to_owned(),
+    };
+    let mut expected = vec![
+        tag(one, "north"),
+        tag(one, "pilot"),
+        tag(one, "冷链"),
+        tag(two, "north"),
+        tag(two, "冷链"),
+    ];
+    expected.sort();
+    let read = store.tags_of(&[three, two, elsewhere, one]).await.unwrap();
+    assert_eq!(read, expected, "by card and tag; untagged cards have none");
+    assert!(store.tags_of(&[]).await.unwrap().is_empty());
+    assert!(store.tags_of(&[three, elsewhere]).await.unwrap().is_empty());
+
+    // A bad tag is refused before anything is written: the card is not added.
+    let new: iotcard_model::CardNumber = "1064800000004".parse().unwrap();
+    for bad in ["", "two words", "a,b", &"x".repeat(65)] {
+        let e = store
+            .inventory_add_tagged(acme, std::slice::from_ref(&new), &tags(&["ok", bad]))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{bad:?}: {e}");
+    }
+    assert_eq!(store.inventory(acme).await.unwrap().len(), 3);
+    // No tags at all is the plain inventory add.
+    assert_eq!(
+        store.inventory_add_tagged(acme, &[new], &[]).await.unwrap(),
+        1
+    );
+
+    // Taking tags off: only the named ones, only this account's cards.
+    assert_eq!(
+        store
+            .inventory_untag(acme, &north, &tags(&["north", "absent"]))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.tags_of(&[one, two]).await.unwrap(),
+        vec![tag(one, "pilot"), tag(one, "冷链"), tag(two, "冷链")]
+    );
+    assert_eq!(store.inventory(acme).await.unwrap().len(), 4);
+}

@@ -1,12 +1,13 @@
 //! The rules' inputs, read from the store a page of cards at a time: each
 //! card's latest snapshot, and — only when a rule reads them — its recent
-//! daily usage and status changes.
+//! daily usage, status changes and inventory tags.
 
 use chrono::{Duration as Delta, NaiveDate};
 use iotcard_model::{china_standard_time, Instant};
 use iotcard_rules::rules::StatusMode;
 use iotcard_rules::{CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo};
-use iotcard_store::{FleetCard, RunOutcome, Store, SyncRun};
+use iotcard_store::{AccountId, CardId, FleetCard, RunOutcome, Store, SyncRun};
+use tokio::task::JoinHandle;
 
 use crate::error::WatchError;
 
@@ -17,15 +18,19 @@ pub struct Needs {
     pub days: u32,
     /// How far back status changes count (`None`: not read at all).
     pub status_since: Option<Option<Delta>>,
+    /// Whether a rule is scoped by inventory tags.
+    pub tags: bool,
 }
 
 impl Needs {
     /// What `rules` read: `forecast` its look-back, `silent` its days,
     /// `spike` the week before; `status` rules with `from`/`to` the
-    /// changes within their `within` (all of them when one has none).
+    /// changes within their `within` (all of them when one has none); a
+    /// rule scoped by tags the cards' tags.
     pub fn of(rules: &RuleSet) -> Self {
         let mut needs = Needs::default();
         for rule in rules.rules() {
+            needs.tags |= !rule.scope.tags.is_empty();
             let days = match &rule.kind {
                 RuleKind::Forecast(f) => f.lookback_days + 1,
                 RuleKind::Silent(s) => s.days + 1,
@@ -71,25 +76,34 @@ pub async fn card_inputs(
     changes.sort_by_key(|c| (c.card, c.at));
     let today = now.with_timezone(&china_standard_time()).date_naive();
     let first_day = first_day(today, needs.days);
-    // The store reads daily usage one card at a time; only rules that look
-    // back over days (forecast, silent, spike) pay for it.
-    let mut days = Vec::new();
-    if needs.days > 0 {
-        for id in &ids {
-            let card_days = store
-                .daily_by_card(*id, first_day, today)
-                .await
-                .map_err(WatchError::store("reading daily usage"))?;
-            days.extend(card_days);
-        }
-    }
+    // Only rules that look back over days (forecast, silent, spike) pay
+    // for the page's daily usage (one read, by card and day).
+    let mut days = if needs.days > 0 {
+        store
+            .daily_of_cards(&ids, first_day, today)
+            .await
+            .map_err(WatchError::store("reading daily usage"))?
+    } else {
+        Vec::new()
+    };
     days.sort_by_key(|d| (d.card, d.day));
+    let mut tags = if needs.tags {
+        store
+            .tags_of(&ids)
+            .await
+            .map_err(WatchError::store("reading inventory tags"))?
+    } else {
+        Vec::new()
+    };
+    tags.sort();
     let (mut changes, mut days) = (changes.into_iter().peekable(), days.into_iter().peekable());
+    let mut tags = tags.into_iter().peekable();
     let mut out = Vec::with_capacity(page.len());
     for card in page {
         let id = card.card.id;
         while changes.next_if(|c| c.card < id).is_some() {}
         while days.next_if(|d| d.card < id).is_some() {}
+        while tags.next_if(|t| t.card < id).is_some() {}
         let mut input = CardInput {
             key: card.card.key,
             taken_at: Some(card.taken_at),
@@ -103,6 +117,9 @@ pub async fn card_inputs(
                 to: c.to,
             });
         }
+        while let Some(t) = tags.next_if(|t| t.card == id) {
+            input.tags.push(t.tag);
+        }
         while let Some(d) = days.next_if(|d| d.card == id) {
             input.days.push(DayUsage {
                 day: d.day,
@@ -114,6 +131,80 @@ pub async fn card_inputs(
         out.push(input);
     }
     Ok(out)
+}
+
+/// One page of rule inputs, and the card to read the next page after.
+pub(crate) struct Page {
+    /// The cards' inputs, in card-id order.
+    pub cards: Vec<CardInput>,
+    /// The last card's id.
+    pub last: CardId,
+}
+
+/// Where the pages of one account's evaluation are read from.
+#[derive(Clone)]
+pub(crate) struct PageSource {
+    pub store: Store,
+    pub account: AccountId,
+    pub limit: u32,
+    pub needs: Needs,
+    pub now: Instant,
+}
+
+impl PageSource {
+    /// The page of cards after `after` (from the first when `None`) with
+    /// what the rules read of them; `None` past the last card.
+    async fn read(&self, after: Option<CardId>) -> Result<Option<Page>, WatchError> {
+        let page = self
+            .store
+            .latest_page(self.account, after, self.limit)
+            .await
+            .map_err(WatchError::store("reading the latest snapshots"))?;
+        let Some(last) = page.last().map(|c| c.card.id) else {
+            return Ok(None);
+        };
+        let cards = card_inputs(&self.store, page, self.needs, self.now).await?;
+        Ok(Some(Page { cards, last }))
+    }
+
+    /// Starts reading the page after `after` in a task of its own, so the
+    /// store reads it while the rules evaluate the page before.
+    pub fn prefetch(&self, after: Option<CardId>) -> Prefetch {
+        let source = self.clone();
+        let task = tokio::spawn(async move { source.read(after).await });
+        Prefetch {
+            task,
+            source: self.clone(),
+            after,
+        }
+    }
+}
+
+/// A page being read ([`PageSource::prefetch`]); the read stops when this
+/// is dropped unawaited (an evaluation that failed or was cancelled).
+pub(crate) struct Prefetch {
+    task: JoinHandle<Result<Option<Page>, WatchError>>,
+    source: PageSource,
+    after: Option<CardId>,
+}
+
+impl Prefetch {
+    /// The page, once read.
+    pub async fn page(mut self) -> Result<Option<Page>, WatchError> {
+        match (&mut self.task).await {
+            Ok(page) => page,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The task was cancelled (the runtime is shutting down): the
+            // page is read here instead.
+            Err(_) => self.source.read(self.after).await,
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// What the store's runs say of an account's syncs: the last pass, and the

@@ -24,7 +24,7 @@ use tracing::Instrument;
 
 use crate::daemon::account::BoxFuture;
 use crate::daemon::alerts::{outbox_entries, row_changes, states_from_rows};
-use crate::daemon::inputs::{card_inputs, sync_info, Needs};
+use crate::daemon::inputs::{sync_info, Needs, PageSource};
 use crate::daemon::outbox::{deliver_due, OutboxPolicy};
 use crate::daemon::plan::{WatchPlan, WatchedAccount};
 use crate::daemon::report::{AccountReport, EvaluationReport, OnceReport, PassReport};
@@ -685,17 +685,33 @@ impl Watcher {
             .alert_rows(&profiles)
             .await
             .map_err(WatchError::store("reading alert state"))?;
-        let before = states_from_rows(rows)?;
-        let alerted: HashSet<String> = before
-            .records()
-            .into_iter()
-            .filter_map(|r| r.key.card)
-            .collect();
-        let mut state = before.clone();
         let runs = store
             .sync_runs(&profiles, RUNS_READ)
             .await
             .map_err(WatchError::store("reading sync runs"))?;
+        let account_id = store
+            .account(&account.spec)
+            .await
+            .map_err(WatchError::store("reading the account"))?;
+        // The store reads each page while the rules evaluate the one before
+        // (the first while the alert state is decoded): its work and theirs
+        // overlap.
+        let source = PageSource {
+            store: store.clone(),
+            account: account_id,
+            limit: shared.page_size,
+            needs: Needs::of(rules),
+            now,
+        };
+        let mut next = Some(source.prefetch(None));
+        // The cards alerted before that no page has listed yet: those left
+        // at the end are gone.
+        let mut unlisted: HashSet<String> = rows.iter().filter_map(|r| r.card.clone()).collect();
+        let mut state = states_from_rows(rows)?;
+        // Only the alerts this evaluation changes are written back: they are
+        // recorded as they change, rather than found by comparing a copy of
+        // every alert afterwards.
+        state.track_changes();
         let input = |sync: SyncInfo, cards| Inputs {
             accounts: vec![AccountInput {
                 profile: profile.to_owned(),
@@ -710,29 +726,19 @@ impl Watcher {
         // information, which leaves those alerts as they are.
         let mut transitions =
             evaluate_in_place(rules, &input(sync_info(&runs), Vec::new()), &mut state, now);
-        let account_id = store
-            .account(&account.spec)
-            .await
-            .map_err(WatchError::store("reading the account"))?;
-        let needs = Needs::of(rules);
-        let mut seen: HashSet<String> = HashSet::new();
         let mut report = EvaluationReport::default();
-        let mut after = None;
-        loop {
-            let page = store
-                .latest_page(account_id, after, shared.page_size)
-                .await
-                .map_err(WatchError::store("reading the latest snapshots"))?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.card.id);
-            let cards = card_inputs(store, page, needs, now).await?;
+        while let Some(reading) = next.take() {
+            let Some(page) = reading.page().await? else {
+                break;
+            };
+            next = Some(source.prefetch(Some(page.last)));
+            let cards = page.cards;
             report.cards += cards.len() as u64;
-            seen.extend(
-                cards
-                    .iter()
-                    .filter(|c| alerted.contains(&c.key))
-                    .map(|c| c.key.clone()),
-            );
+            if !unlisted.is_empty() {
+                for card in &cards {
+                    unlisted.remove(&card.key);
+                }
+            }
             transitions.extend(evaluate_in_place(
                 rules,
                 &input(SyncInfo::default(), cards),
@@ -740,15 +746,13 @@ impl Watcher {
                 now,
             ));
         }
-        // A card still listed has an alert from before (seen above) or one
-        // this evaluation raised (a transition names it); any other alert's
-        // card is gone.
-        seen.extend(transitions.iter().filter_map(|t| t.key.card.clone()));
+        // A card alerted now was listed (it had an alert before, or a page
+        // raised this one); the alerts of cards no page listed resolve.
         transitions.extend(resolve_absent(
             rules,
             &mut state,
             profile,
-            |card| seen.contains(card),
+            |card| !unlisted.contains(card),
             now,
         ));
         report.transitions = transitions.len() as u64;
@@ -756,7 +760,7 @@ impl Watcher {
         for t in &transitions {
             tracing::debug!(transition = %t, "alert transition");
         }
-        let changes = row_changes(state.changes_since(&before))?;
+        let changes = row_changes(state.take_changes().unwrap_or_default())?;
         let outbox = outbox_entries(rules, provider, &transitions, now)?;
         let committed = store
             .commit_evaluation(&changes, &outbox, Some(lease), now)
