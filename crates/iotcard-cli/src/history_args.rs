@@ -33,7 +33,7 @@ pub struct SyncArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum InventoryCommand {
     /// Add the card numbers in FILE (or standard input) to the profile's inventory
-    Add(InventoryFile),
+    Add(InventoryAdd),
     /// Take the card numbers in FILE (or standard input) out of it (their history stays)
     Remove(InventoryFile),
     /// Print the profile's inventory, one number a line
@@ -46,6 +46,16 @@ pub struct InventoryFile {
     /// File of card numbers, one per line or comma-separated; `-` (the default) for standard input
     #[arg(value_name = "FILE", default_value = "-")]
     pub from: PathBuf,
+}
+
+/// What `inventory add` reads, and the tags it gives the cards.
+#[derive(Debug, Clone, Args)]
+pub struct InventoryAdd {
+    #[command(flatten)]
+    pub file: InventoryFile,
+    /// Tag the cards (repeatable; rules scoped by `tags` select them). A card keeps the tags it has
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
 }
 
 /// Options of `fleet`.

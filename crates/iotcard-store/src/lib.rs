@@ -172,5 +172,5 @@ pub use run::{
     Batch, Observation, RunCounts, RunId, RunOutcome, SyncRun, WriteReport, FIRST_ERRORS,
 };
 pub use store::{Backend, Store};
-pub use tags::{CardTag, MAX_TAG_CHARS};
+pub use tags::{check_tags, CardTag, MAX_TAG_CHARS};
 pub use url::{default_url, StoreUrl};

@@ -24,7 +24,7 @@ pub struct CardTag {
 /// Refuses a tag a rule's `tags` could not name plainly: empty, longer
 /// than [`MAX_TAG_CHARS`], or with whitespace, a control character or a
 /// comma (which separates tags on a command line).
-pub(crate) fn check_tags(tags: &[String]) -> Result<()> {
+pub fn check_tags(tags: &[String]) -> Result<()> {
     for tag in tags {
         let problem = if tag.is_empty() {
             Some("is empty")

@@ -306,3 +306,73 @@ fn the_store_is_found_by_flag_env_or_config() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[test]
+fn inventory_add_tags_the_cards_and_refuses_a_bad_tag_before_storing() {
+    let sim = Sim::start(20);
+    let store = sqlite_url(&sim);
+    let list = sim.home.path().join("tagged.txt");
+    let numbers: Vec<String> = sim
+        .fully_known(3)
+        .iter()
+        .map(|c| c.number().to_string())
+        .collect();
+    std::fs::write(&list, numbers.join("\n")).unwrap();
+
+    let out = sim
+        .iotbos(&["--store", &store, "inventory", "add", "--tag", "north side"])
+        .arg(&list)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(r#"the tag "north side" has whitespace"#),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(records(&sim, &store, &["inventory", "list"]).is_empty());
+
+    let out = sim
+        .iotbos(&[
+            "--store",
+            &store,
+            "inventory",
+            "add",
+            "--tag",
+            "north",
+            "--tag",
+            "pumps",
+        ])
+        .arg(&list)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("every card tagged north, pumps"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let tags = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = iotcard_store::Store::open(&store).await.unwrap();
+        let mut ids = Vec::new();
+        for number in &numbers {
+            ids.extend(
+                store
+                    .find_cards(number)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|c| c.id),
+            );
+        }
+        assert_eq!(ids.len(), 3);
+        store.tags_of(&ids).await.unwrap()
+    });
+    let mut names: Vec<&str> = tags.iter().map(|t| t.tag.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["north", "north", "north", "pumps", "pumps", "pumps"]
+    );
+}

@@ -31,7 +31,7 @@ pub async fn run(
     let profile = single_profile(global)?;
     let name = profile.unwrap_or(DEFAULT_PROFILE);
     match command {
-        InventoryCommand::Add(file) => {
+        InventoryCommand::Add(add) => {
             // The account's provider and host come from its settings; the
             // numbers are all checked before anything is stored.
             let account = accounts::configured(global, &env, profile)?;
@@ -43,7 +43,8 @@ pub async fn run(
                     why: "Tencent lists the account's cards itself: `iotcard sync` needs no inventory",
                 });
             }
-            let mut cards = read_numbers(&file.from)?;
+            iotcard_store::check_tags(&add.tags).map_err(failed("refused the tags"))?;
+            let mut cards = read_numbers(&add.file.from)?;
             // Sorted across chunks, not only within one: the store gives
             // new cards ids in the order added, and a sync, which asks in
             // key order, writes fastest when ids follow the keys.
@@ -55,13 +56,19 @@ pub async fn run(
                 .map_err(failed("failed recording the account"))?;
             let mut added = 0;
             for chunk in cards.chunks(CHUNK) {
+                // Tags are checked by the store before anything is written.
                 added += store
-                    .inventory_add(id, chunk)
+                    .inventory_add_tagged(id, chunk, &add.tags)
                     .await
                     .map_err(failed("failed adding cards"))?;
             }
+            let tagged = if add.tags.is_empty() {
+                String::new()
+            } else {
+                format!("; every card tagged {}", add.tags.join(", "))
+            };
             eprintln!(
-                "iotcard: {added} cards added to the inventory of profile {name} ({} already in it)",
+                "iotcard: {added} cards added to the inventory of profile {name} ({} already in it){tagged}",
                 cards.len() as u64 - added
             );
             Ok(Exit::Success)
