@@ -69,6 +69,9 @@ pub struct AccountUsage {
     pub data_left_provider_unit: f64,
     /// SMS used.
     pub sms_used: i64,
+    /// How many data figures (used, left) its cards report: the per-card
+    /// series they would make.
+    pub figures: u64,
 }
 
 /// Cards of one account whose expiry is at or before `now` + 7 days and

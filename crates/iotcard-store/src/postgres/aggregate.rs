@@ -66,7 +66,8 @@ impl Postgres {
                      coalesce(sum(s.data_left) FILTER (WHERE st.shape & {left_pu} = 0), 0)::float8, \
                      coalesce(sum(s.data_used) FILTER (WHERE st.shape & {used_pu} <> 0), 0)::float8, \
                      coalesce(sum(s.data_left) FILTER (WHERE st.shape & {left_pu} <> 0), 0)::float8, \
-                     coalesce(sum(s.sms_used), 0)::bigint FROM {LATEST} GROUP BY a.profile"
+                     coalesce(sum(s.sms_used), 0)::bigint, count(s.data_used) + count(s.data_left) \
+                     FROM {LATEST} GROUP BY a.profile"
                 ),
                 &[],
             )
@@ -81,6 +82,7 @@ impl Postgres {
                     data_used_provider_unit: row.try_get(3).context(c)?,
                     data_left_provider_unit: row.try_get(4).context(c)?,
                     sms_used: row.try_get(5).context(c)?,
+                    figures: count(row.try_get(6).context(c)?),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

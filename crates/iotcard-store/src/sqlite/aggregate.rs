@@ -63,7 +63,8 @@ pub(crate) fn aggregates(
              total(CASE WHEN st.shape & {left_pu} = 0 THEN CAST(s.data_left AS REAL) END), \
              total(CASE WHEN st.shape & {used_pu} <> 0 THEN CAST(s.data_used AS REAL) END), \
              total(CASE WHEN st.shape & {left_pu} <> 0 THEN CAST(s.data_left AS REAL) END), \
-             coalesce(sum(s.sms_used), 0) FROM {from} GROUP BY a.profile"
+             coalesce(sum(s.sms_used), 0), count(s.data_used) + count(s.data_left) \
+             FROM {from} GROUP BY a.profile"
         ),
         [],
         "reading the usage sums",
@@ -75,6 +76,7 @@ pub(crate) fn aggregates(
                 data_used_provider_unit: row.get(3)?,
                 data_left_provider_unit: row.get(4)?,
                 sms_used: row.get(5)?,
+                figures: count(row.get(6)?),
             })
         },
     )?;

@@ -150,6 +150,26 @@ pub async fn aggregates_equal_the_fleet_and_the_runs(store: &Store) {
         assert!(close(row.data_left_mb, left_mb), "{row:?}");
         assert!(close(row.data_left_provider_unit, left_pu), "{row:?}");
         assert_eq!(row.sms_used, sms, "{row:?}");
+        let figures = fleet
+            .iter()
+            .filter(|c| c.card.profile == profile)
+            .map(|c| {
+                let used = c
+                    .snapshot
+                    .usage
+                    .as_ref()
+                    .and_then(|u| u.data_used)
+                    .is_some();
+                let left = c
+                    .snapshot
+                    .remaining
+                    .as_ref()
+                    .and_then(|r| r.data_left)
+                    .is_some();
+                u64::from(used) + u64::from(left)
+            })
+            .sum::<u64>();
+        assert_eq!(row.figures, figures, "{row:?}");
     }
     let default = got.usage.iter().find(|u| u.profile == "default").unwrap();
     assert!(close(
@@ -157,6 +177,7 @@ pub async fn aggregates_equal_the_fleet_and_the_runs(store: &Store) {
         10.25 + 50.5 + 7.0 + 9.0
     ));
     assert!(close(default.data_left_provider_unit, -8.0));
+    assert_eq!(default.figures, 5);
 
     // Expiring: what the fleet filter returns for the same windows.
     for (days, pick) in [(7u64, 0usize), (30, 1)] {
@@ -214,7 +235,10 @@ pub async fn aggregates_equal_the_fleet_and_the_runs(store: &Store) {
     let profiles: Vec<&str> = got.syncs.iter().map(|s| s.profile.as_str()).collect();
     assert_eq!(profiles, ["default", "idle", "shop2"]);
     for sync in &got.syncs {
-        let runs = store.sync_runs(&[sync.profile.clone()], 100).await.unwrap();
+        let runs = store
+            .sync_runs(std::slice::from_ref(&sync.profile), 100)
+            .await
+            .unwrap();
         assert_eq!(sync.last_run.as_ref(), runs.first(), "{}", sync.profile);
         let success = runs
             .iter()
