@@ -10,6 +10,10 @@ use crate::history_args::{
     FleetArgs, HistoryArgs, InventoryCommand, StoreCommand, SyncArgs, UsageReportArgs,
 };
 use crate::provider::Provider;
+use crate::quantities::parse_duration;
+#[cfg(feature = "simulator")]
+use crate::quantities::parse_share_f64;
+use crate::watch_args::{AlertsArgs, LogFormat, NotifyCommand, RulesCommand, WatchArgs};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -100,6 +104,16 @@ pub struct GlobalArgs {
     /// More log lines on stderr: -v info, -vv debug, -vvv trace (RUST_LOG too)
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
+
+    /// How log lines are written on stderr
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
 }
 
 /// How records are written.
@@ -277,6 +291,36 @@ pub enum Command {
     #[command(subcommand)]
     Store(StoreCommand),
 
+    /// Sync every account on its schedule, evaluate the rules, deliver notifications
+    #[command(
+        long_about = "Sync every watched account on its schedule (`interval` under [watch], or a \
+            profile's `watch_interval`, jittered), evaluate the [[rules]] after each pass, and \
+            deliver what is due to the [notifiers.*] through the store's outbox.\n\n\
+            SIGTERM or Ctrl-C finish the batch in flight and stop (the run is recorded as \
+            interrupted); SIGHUP reloads the config file (a bad one is refused, logged, and the \
+            running configuration kept). Several watchers may share a PostgreSQL store: each \
+            account is synced by one at a time, under a lease (`lease_ttl`).",
+        after_help = "Examples:\n  iotcard watch                       # every profile that configures a platform\n  \
+            iotcard watch --once --profile acme  # one pass, for cron\n  \
+            iotcard watch -v --log-format json"
+    )]
+    Watch(WatchArgs),
+
+    /// Alert rules: check them, or replay them over the stored history
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  iotcard rules check\n  iotcard rules replay --since 30d --profile acme"
+    )]
+    Rules(RulesCommand),
+
+    /// The alerts in the store: pending and firing
+    #[command(after_help = "Examples:\n  iotcard alerts\n  iotcard alerts --firing --output csv")]
+    Alerts(AlertsArgs),
+
+    /// Notifiers: send a sample through one
+    #[command(subcommand, after_help = "Example:\n  iotcard notify test ops")]
+    Notify(NotifyCommand),
+
     /// Print shell completions
     #[command(
         after_help = "Example:\n  iotcard completions bash > ~/.local/share/bash-completion/completions/iotcard"
@@ -350,19 +394,19 @@ pub struct SimArgs {
     #[arg(long, value_name = "SECS")]
     pub token_ttl: Option<u64>,
     /// Share of answers that are HTTP 5xx (0.1 or 10%)
-    #[arg(long = "fail-5xx", value_name = "RATE", value_parser = parse_share, default_value = "0")]
+    #[arg(long = "fail-5xx", value_name = "RATE", value_parser = parse_share_f64, default_value = "0")]
     pub fail_5xx: f64,
     /// Share of answers that are HTTP 429 with Retry-After
-    #[arg(long = "fail-429", value_name = "RATE", value_parser = parse_share, default_value = "0")]
+    #[arg(long = "fail-429", value_name = "RATE", value_parser = parse_share_f64, default_value = "0")]
     pub fail_429: f64,
     /// Share of connections reset before answering
-    #[arg(long, value_name = "RATE", value_parser = parse_share, default_value = "0")]
+    #[arg(long, value_name = "RATE", value_parser = parse_share_f64, default_value = "0")]
     pub fail_reset: f64,
     /// Share of answers whose body is cut short
-    #[arg(long, value_name = "RATE", value_parser = parse_share, default_value = "0")]
+    #[arg(long, value_name = "RATE", value_parser = parse_share_f64, default_value = "0")]
     pub fail_truncate: f64,
     /// Share of answers that are not valid JSON
-    #[arg(long, value_name = "RATE", value_parser = parse_share, default_value = "0")]
+    #[arg(long, value_name = "RATE", value_parser = parse_share_f64, default_value = "0")]
     pub fail_malformed: f64,
     /// Seed for the fleet and the faults (same seed, same fleet)
     #[arg(long, value_name = "N")]
@@ -376,6 +420,10 @@ pub struct SimArgs {
     /// Print the fleet's IoTBOS card numbers, one per line, and exit
     #[arg(long)]
     pub list_numbers: bool,
+    /// Also serve a DingTalk-shaped robot that checks each message's signature and prints
+    /// it on stderr (its URL and signing secret are in the JSON line)
+    #[arg(long)]
+    pub robot: bool,
     /// Stop the fleet clock at this RFC 3339 instant (2026-11-01T00:00:00+08:00):
     /// usage no longer grows, so two runs answer alike
     #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
@@ -415,53 +463,6 @@ fn parse_rate(s: &str) -> Result<f64, String> {
             "{s:?} must be a positive number of requests per second"
         ))
     }
-}
-
-/// Parses a share of answers: `0.1` or `10%`, between 0 and 1.
-#[cfg(feature = "simulator")]
-fn parse_share(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let (number, scale) = match t.strip_suffix('%') {
-        Some(n) => (n, 100.0),
-        None => (t, 1.0),
-    };
-    let share = number
-        .trim()
-        .parse::<f64>()
-        .map_err(|_| format!("{s:?} is not a share (write 0.1 or 10%)"))?
-        / scale;
-    if (0.0..=1.0).contains(&share) {
-        Ok(share)
-    } else {
-        Err(format!("{s:?} is not between 0 and 1 (0% and 100%)"))
-    }
-}
-
-/// Parses a duration: bare seconds (`30`, `1.5`) or a number with `ms`, `s`, `m` or `h`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (write 30, 30s, 500ms or 2m)"))?;
-    let seconds_per_unit = match unit.trim() {
-        "" | "s" | "sec" | "secs" => 1.0,
-        "ms" => 0.001,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {s:?} (use ms, s, m or h)"
-            ))
-        }
-    };
-    Duration::try_from_secs_f64(value * seconds_per_unit)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("{s:?} must be a positive duration"))
 }
 
 #[cfg(test)]
@@ -641,18 +642,6 @@ mod tests {
             (Some(7), 8080, 0)
         );
         assert!(sim.list_numbers);
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        for bad in ["", "s", "-1", "0", "10 parsecs", "1e9999"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?}");
-        }
     }
 
     #[test]

@@ -63,6 +63,61 @@ pub enum CliError {
         message: String,
     },
 
+    /// A value of the watcher's tables (`[watch]`, a profile's
+    /// `watch_interval`, a rule's scope) cannot work.
+    #[error("config file {}: {place} {reason}", path.display())]
+    InvalidWatch {
+        /// The file.
+        path: PathBuf,
+        /// The key and its table (`` `interval` under [watch] ``).
+        place: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Some `[notifiers.NAME]` tables cannot make a notifier; each is named.
+    #[error("config file {}: {}", path.display(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Notifiers {
+        /// The file.
+        path: PathBuf,
+        /// One problem per notifier (they name the notifier and the key,
+        /// never a secret).
+        problems: Vec<iotcard_notify::NotifyError>,
+    },
+
+    /// A `[[rules]]` table cannot make a rule, or names a notifier no
+    /// `[notifiers.NAME]` defines.
+    #[error("config file {}: [[rules]]: {source}", path.display())]
+    Rules {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the rule.
+        source: iotcard_rules::RulesError,
+    },
+
+    /// `notify test NAME` names no notifier.
+    #[error("unknown notifier {name:?}: {known}")]
+    UnknownNotifier {
+        /// The name asked for.
+        name: String,
+        /// What the file does define.
+        known: String,
+    },
+
+    /// The HTTP transport for notifications could not be set up (a CA
+    /// file without certificates).
+    #[error("cannot set up the notifications' HTTP client: {}", with_sources(.0))]
+    Transport(#[source] iotcard_transport::TransportError),
+
+    /// The deliverer could not be set up (an unreadable CA file, or one
+    /// that is not PEM).
+    #[error("cannot set up delivery: {}", with_sources(.0))]
+    Delivery(#[source] iotcard_watch::WatchError),
+
+    /// The watcher stopped on a failure, or refused its plan.
+    #[error("watch: {}", with_sources(.0))]
+    Watch(#[source] iotcard_watch::WatchError),
+
     /// `--profile NAME` names no profile.
     #[error("unknown profile {name:?}: {known}")]
     UnknownProfile {
@@ -113,6 +168,11 @@ pub enum CliError {
     #[cfg(feature = "simulator")]
     #[error("the simulator cannot start: {}", with_sources(.0))]
     Simulator(#[source] iotcard_sim::SimError),
+
+    /// `sim --robot`: the robot could not listen.
+    #[cfg(feature = "simulator")]
+    #[error("the simulator's robot cannot start: {0}")]
+    Robot(#[source] io::Error),
 
     /// The async runtime could not start (out of threads or file handles).
     #[error("cannot start the async runtime: {0}")]
@@ -184,6 +244,12 @@ impl CliError {
             | CliError::ConfigRead { .. }
             | CliError::ConfigParse { .. }
             | CliError::UnknownProfile { .. }
+            | CliError::InvalidWatch { .. }
+            | CliError::Notifiers { .. }
+            | CliError::Rules { .. }
+            | CliError::UnknownNotifier { .. }
+            | CliError::Transport(_)
+            | CliError::Delivery(_)
             | CliError::NotOffered { .. }
             | CliError::ClientSetup { .. }
             | CliError::InvalidCard { .. }
@@ -200,6 +266,10 @@ impl CliError {
                 _ => Exit::Failed,
             },
             CliError::Sync { .. } => Exit::Failed,
+            CliError::Watch(e) => match e {
+                iotcard_watch::WatchError::InvalidPlan { .. } => Exit::Usage,
+                _ => Exit::Failed,
+            },
             #[cfg(feature = "simulator")]
             CliError::Simulator(e) => match e {
                 iotcard_sim::SimError::InvalidSetting { .. }
@@ -207,7 +277,7 @@ impl CliError {
                 _ => Exit::Failed,
             },
             #[cfg(feature = "simulator")]
-            CliError::Demo(_) => Exit::Failed,
+            CliError::Demo(_) | CliError::Robot(_) => Exit::Failed,
             CliError::WriteOutput { .. } | CliError::Runtime(_) | CliError::Platform { .. } => {
                 Exit::Failed
             }

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use iotcard_model::Decimal;
 
 use crate::cli::OperatorArg;
+use crate::quantities::{parse_share, parse_span};
 
 /// Options of `sync`.
 #[derive(Debug, Clone, Args)]
@@ -21,7 +22,7 @@ pub struct SyncArgs {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub commit_every: usize,
     /// Commit at the latest this long after a batch's first answer
-    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration, default_value = "500ms")]
+    #[arg(long, value_name = "DURATION", value_parser = crate::quantities::parse_duration, default_value = "500ms")]
     pub commit_interval: Duration,
     /// Do not prune history past its retention after the sync
     #[arg(long)]
@@ -127,48 +128,6 @@ pub struct PruneArgs {
     pub keep_daily: Duration,
 }
 
-/// A span: a number with `d` (days), `w` (weeks) or `h` (hours); a bare
-/// number is days.
-pub fn parse_span(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a span (write 30d, 12h or 2w)"))?;
-    let unit_seconds = match unit.trim() {
-        "" | "d" => 86_400,
-        "w" => 7 * 86_400,
-        "h" => 3_600,
-        other => return Err(format!("unknown unit {other:?} in {s:?} (use h, d or w)")),
-    };
-    n.checked_mul(unit_seconds)
-        .filter(|secs| *secs > 0)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("{s:?} must be a positive span"))
-}
-
-/// A share: `80%` or `0.8`, from 0 to 1 (exact).
-pub fn parse_share(s: &str) -> Result<Decimal, String> {
-    let t = s.trim();
-    let (number, percent) = match t.strip_suffix('%') {
-        Some(n) => (n.trim(), true),
-        None => (t, false),
-    };
-    let value: Decimal = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a share (write 80% or 0.8)"))?;
-    let share = if percent {
-        value / Decimal::ONE_HUNDRED
-    } else {
-        value
-    };
-    if share < Decimal::ZERO || share > Decimal::ONE {
-        return Err(format!("{s:?} is not between 0 and 1 (0% and 100%)"));
-    }
-    Ok(share)
-}
-
 /// A day: `2026-11-01`.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -184,27 +143,6 @@ pub fn parse_month(s: &str) -> Result<NaiveDate, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn spans() {
-        assert_eq!(parse_span("30d"), Ok(Duration::from_secs(30 * 86_400)));
-        assert_eq!(parse_span("7"), Ok(Duration::from_secs(7 * 86_400)));
-        assert_eq!(parse_span("2w"), Ok(Duration::from_secs(14 * 86_400)));
-        assert_eq!(parse_span("12h"), Ok(Duration::from_secs(12 * 3_600)));
-        for bad in ["", "0d", "d", "3y", "-1d", "1.5d"] {
-            assert!(parse_span(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn shares_are_exact() {
-        assert_eq!(parse_share("80%").unwrap().to_string(), "0.80");
-        assert_eq!(parse_share("0.8").unwrap().to_string(), "0.8");
-        assert_eq!(parse_share("12.5%").unwrap().to_string(), "0.125");
-        for bad in ["150%", "-1", "lots", "1.01"] {
-            assert!(parse_share(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn days_and_months() {

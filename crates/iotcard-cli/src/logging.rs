@@ -1,7 +1,10 @@
 //! Log lines on stderr: warnings by default; `-v` info, `-vv` debug,
-//! `-vvv` trace; `RUST_LOG` directives on top.
+//! `-vvv` trace; `RUST_LOG` directives on top. `--log-format json` writes
+//! one JSON object per line instead.
 
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+
+use crate::watch_args::LogFormat;
 
 fn level(verbosity: u8) -> LevelFilter {
     match verbosity {
@@ -35,13 +38,16 @@ pub fn filter(verbosity: u8, rust_log: Option<&str>) -> EnvFilter {
 }
 
 /// Installs the stderr logger. Called once, first thing.
-pub fn init(verbosity: u8) {
+pub fn init(verbosity: u8, format: LogFormat) {
     let rust_log = std::env::var("RUST_LOG").ok();
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter(verbosity, rust_log.as_deref()))
-        .with_writer(std::io::stderr)
-        .with_target(verbosity >= 2)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.with_target(verbosity >= 2).try_init(),
+        // A log collector wants every field, the target included.
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ mod logging;
 mod output;
 mod progress;
 mod provider;
+mod quantities;
 mod signals;
+mod watch_args;
 
 use std::process::ExitCode;
 
@@ -40,7 +42,7 @@ fn run() -> ExitCode {
             .into();
         }
     };
-    logging::init(cli.global.verbose);
+    logging::init(cli.global.verbose, cli.global.log_format);
     match commands::run(cli) {
         Ok(exit) => exit.into(),
         // `iotcard … | head`: the reader has what it wanted.

@@ -105,25 +105,29 @@ pub(crate) struct CardRow {
     pub last_seen: Option<i64>,
 }
 
-/// What to set on a card after the batch.
-#[derive(Clone, Debug)]
-pub(crate) struct CardUpdate {
+/// What to set on a card after the batch (its texts borrowed from the
+/// batch: a plan copies no string).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CardUpdate<'a> {
     pub id: i64,
     pub first_seen: i64,
     pub last_seen: i64,
     pub state_hash: i64,
-    pub iccid: Option<String>,
-    pub msisdn: Option<String>,
-    pub operator: Option<String>,
+    pub iccid: Option<&'a str>,
+    pub msisdn: Option<&'a str>,
+    pub operator: Option<&'a str>,
 }
 
 /// Everything one batch writes, snapshots newer than their card's latest.
+/// States and figures are borrowed from the prepared batch: cloning a
+/// state (ten optional strings) for every new card was most of the
+/// plan's own time in a first sync.
 #[derive(Debug, Default)]
-pub(crate) struct Plan {
-    pub snapshots: Vec<(i64, i64, Figures)>,
-    pub states: Vec<(i64, i64, State)>,
+pub(crate) struct Plan<'a> {
+    pub snapshots: Vec<(i64, i64, &'a Figures)>,
+    pub states: Vec<(i64, i64, &'a State)>,
     pub daily: Vec<DailyRow>,
-    pub cards: Vec<CardUpdate>,
+    pub cards: Vec<CardUpdate<'a>>,
     /// Indexes (into the prepared list) of snapshots not newer than their
     /// card's latest: each goes through [`plan_backfill`].
     pub backfill: Vec<usize>,
@@ -137,15 +141,18 @@ fn in_order(card: &CardRow, at: i64) -> bool {
 /// counters of each known card's latest snapshot; `daily` the daily row of
 /// the day of each card's latest snapshot, where it exists: a newer
 /// snapshot adds to no other existing row.
-pub(crate) fn plan(
-    prepared: &[Prepared],
+pub(crate) fn plan<'a>(
+    prepared: &'a [Prepared],
     cards: &HashMap<String, CardRow>,
     latest: &HashMap<i64, Point>,
     daily: &HashMap<(i64, i64), DailyRow>,
     monthly_cst: bool,
-) -> Result<Plan, StoreError> {
-    let mut out = Plan::default();
-    let mut days: HashMap<(i64, i64), DailyRow> = HashMap::new();
+) -> Result<Plan<'a>, StoreError> {
+    let mut out = Plan {
+        snapshots: Vec::with_capacity(prepared.len()),
+        ..Plan::default()
+    };
+    let mut days: HashMap<(i64, i64), DailyRow> = HashMap::with_capacity(prepared.len());
     let mut start = 0;
     while start < prepared.len() {
         let key = &prepared[start].key;
@@ -160,17 +167,17 @@ pub(crate) fn plan(
         let mut prev = card.last_seen.and_then(|_| latest.get(&card.id).cloned());
         let mut hash = card.state_hash;
         let mut first_seen = card.first_seen;
-        let mut update: Option<CardUpdate> = None;
+        let mut update: Option<CardUpdate<'a>> = None;
         for (index, p) in prepared.iter().enumerate().take(end).skip(start) {
             if !in_order(card, p.at) {
                 out.backfill.push(index);
                 continue;
             }
             if hash != Some(p.digest) {
-                out.states.push((card.id, p.at, p.state.clone()));
+                out.states.push((card.id, p.at, &p.state));
                 hash = Some(p.digest);
             }
-            out.snapshots.push((card.id, p.at, p.figures.clone()));
+            out.snapshots.push((card.id, p.at, &p.figures));
             let day = day_of(p.at);
             let row = days.entry((card.id, day)).or_insert_with(|| {
                 daily
@@ -188,18 +195,19 @@ pub(crate) fn plan(
             // A field this snapshot lacks keeps the value an earlier one of
             // the batch gave (the SQL keeps the stored one likewise).
             let previous = update.take();
-            let or_earlier = |new: &Option<String>, earlier: fn(&CardUpdate) -> &Option<String>| {
-                new.clone()
-                    .or_else(|| previous.as_ref().and_then(|u| earlier(u).clone()))
-            };
+            let or_earlier =
+                |new: &'a Option<String>, earlier: fn(&CardUpdate<'a>) -> Option<&'a str>| {
+                    new.as_deref()
+                        .or_else(|| previous.as_ref().and_then(earlier))
+                };
             update = Some(CardUpdate {
                 id: card.id,
                 first_seen: first,
                 last_seen: p.at,
                 state_hash: p.digest,
-                iccid: or_earlier(&p.state.iccid, |u| &u.iccid),
-                msisdn: or_earlier(&p.state.msisdn, |u| &u.msisdn),
-                operator: or_earlier(&p.state.operator, |u| &u.operator),
+                iccid: or_earlier(&p.state.iccid, |u| u.iccid),
+                msisdn: or_earlier(&p.state.msisdn, |u| u.msisdn),
+                operator: or_earlier(&p.state.operator, |u| u.operator),
             });
         }
         out.cards.extend(update);

@@ -22,6 +22,15 @@ pub enum Client {
     Tencent(TencentClient),
 }
 
+/// Ceilings on one client's requests, beside the flags'.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Budget {
+    /// Requests per second.
+    pub per_second: Option<f64>,
+    /// Requests per minute.
+    pub per_minute: Option<u32>,
+}
+
 /// A job that runs on whichever platform the settings chose.
 pub trait PlatformJob {
     /// What the job gives back.
@@ -38,7 +47,19 @@ impl Client {
     /// Builds the client for `settings`, tuned by `--batch-size`,
     /// `--concurrency`, `--rate` and `--timeout`. Nothing is sent yet.
     pub fn build(settings: &Settings, global: &GlobalArgs) -> Result<Self, CliError> {
-        let tuning = tuning(settings, global)?;
+        Self::build_with(settings, global, Budget::default())
+    }
+
+    /// [`build`](Self::build) under a request budget of its own (the
+    /// watcher's per account): `budget.per_second` over `--rate`.
+    pub fn build_with(
+        settings: &Settings,
+        global: &GlobalArgs,
+        budget: Budget,
+    ) -> Result<Self, CliError> {
+        let tuning = tuning(settings, global)?
+            .rate_limit(budget.per_second.or(global.rate))
+            .rate_limit_per_minute(budget.per_minute);
         let provider = settings.provider();
         let built = match &settings.platform {
             Platform::Iotbos(s) => {

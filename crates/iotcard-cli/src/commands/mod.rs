@@ -12,6 +12,9 @@ mod prepare;
 mod query;
 #[cfg(feature = "simulator")]
 mod sim;
+#[cfg(feature = "simulator")]
+mod sim_robot;
+mod watch;
 
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
@@ -67,6 +70,10 @@ pub async fn execute(global: GlobalArgs, command: Command, env: Env) -> Result<E
         Command::History(a) => history::card_history(&global, env, &a).await,
         Command::UsageReport(a) => history::usage_report(&global, env, &a).await,
         Command::Store(a) => history::store(&global, env, &a).await,
+        Command::Rules(a) => watch::rules(&global, env, &a).await,
+        Command::Notify(a) => watch::notify(&global, env, &a).await,
+        Command::Alerts(a) => watch::alerts(&global, env, &a).await,
+        Command::Watch(a) => watch::watch(&global, env, &a).await,
     }
 }
 

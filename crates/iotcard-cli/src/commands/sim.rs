@@ -45,7 +45,12 @@ pub async fn run(args: &SimArgs) -> Result<Exit, CliError> {
     if args.list_numbers {
         return list_numbers(&builder);
     }
-    serve(builder).await
+    let robot = if args.robot {
+        Some(super::sim_robot::SimRobot::start().await?)
+    } else {
+        None
+    };
+    serve(builder, robot).await
 }
 
 /// Prints the fleet's IoTBOS numbers, one per line (in the dialect's
@@ -64,12 +69,17 @@ fn list_numbers(builder: &SimulatorBuilder) -> Result<Exit, CliError> {
     Ok(Exit::Success)
 }
 
-async fn serve(builder: SimulatorBuilder) -> Result<Exit, CliError> {
+async fn serve(
+    builder: SimulatorBuilder,
+    robot: Option<super::sim_robot::SimRobot>,
+) -> Result<Exit, CliError> {
     let sim = builder.start().await.map_err(CliError::Simulator)?;
     let ca = CaFile::write(sim.ca_pem())?;
+    let robot_keys = robot.as_ref().map(|r| r.environment()).unwrap_or_default();
     let line = serde_json::Value::Object(
         environment(&sim, ca.path())
             .into_iter()
+            .chain(robot_keys)
             .map(|(k, v)| (k.to_owned(), v.into()))
             .collect(),
     );
@@ -90,6 +100,7 @@ async fn serve(builder: SimulatorBuilder) -> Result<Exit, CliError> {
         );
     }
     sim.run_until(signals::interrupted()).await;
+    drop(robot);
     drop(ca);
     Ok(Exit::Success)
 }

@@ -12,8 +12,11 @@
 //! sdkappid = "…"
 //! appkey = "…"
 //! store = "sqlite:///var/lib/iotcard/history.sqlite3"  # fleet history (or postgres://…)
-//! [profiles.NAME]        # provider, ca_file
+//! [profiles.NAME]        # provider, ca_file, watch_interval, requests_per_minute
 //! [profiles.NAME.iotbos] # the same keys again
+//! [watch]                # see super::watch: the watcher's schedule
+//! [notifiers.NAME]       # see iotcard_notify::NotifierConfig
+//! [[rules]]              # see iotcard_rules::RuleConfig
 //! ```
 
 use std::collections::BTreeMap;
@@ -21,6 +24,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use iotcard_model::Secret;
+use iotcard_notify::NotifierConfig;
+use iotcard_rules::{RuleConfig, Span};
 use serde::{Deserialize, Deserializer};
 
 use super::env::{self, Env};
@@ -89,6 +94,15 @@ pub struct Layer {
     pub iotbos: Option<BTreeMap<String, FileValue>>,
     /// `[tencent]`.
     pub tencent: Option<BTreeMap<String, FileValue>>,
+    /// The watcher's interval between passes of this profile's accounts
+    /// (over `interval` under `[watch]`).
+    pub watch_interval: Option<Span>,
+    /// The request budget per minute of each of this profile's accounts
+    /// (over `requests_per_minute` under `[watch]`).
+    pub requests_per_minute: Option<u32>,
+    /// The request ceiling per second of each of this profile's accounts
+    /// (over `requests_per_second` under `[watch]`).
+    pub requests_per_second: Option<f64>,
 }
 
 impl Layer {
@@ -112,6 +126,33 @@ struct Document {
     store: Option<FileValue>,
     #[serde(default)]
     profiles: BTreeMap<String, Layer>,
+    watch: Option<WatchTable>,
+    #[serde(default)]
+    notifiers: BTreeMap<String, NotifierConfig>,
+    #[serde(default)]
+    rules: Vec<RuleConfig>,
+}
+
+/// `[watch]` as written; [`super::watch::WatchConfig`] checks the values.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchTable {
+    /// The profiles watched (default: every profile that configures a
+    /// platform, and the top level when it does).
+    pub profiles: Option<Vec<String>>,
+    /// Between two passes of one account.
+    pub interval: Option<Span>,
+    /// Each pass starts up to this share of the interval late, at random,
+    /// so accounts with one interval do not all start together.
+    pub jitter: Option<iotcard_rules::Share>,
+    /// The request budget per minute of each account.
+    pub requests_per_minute: Option<u32>,
+    /// The request ceiling per second of each account.
+    pub requests_per_second: Option<f64>,
+    /// How long an account's lease in a shared store lasts unless renewed.
+    pub lease_ttl: Option<Span>,
+    /// This watcher's name in leases and outbox claims.
+    pub holder: Option<String>,
 }
 
 /// A parsed config file.
@@ -125,15 +166,43 @@ pub struct ConfigFile {
     pub profiles: BTreeMap<String, Layer>,
     /// `store = "…"`: the fleet history store's URL.
     pub store: Option<FileValue>,
+    /// `[watch]`.
+    pub watch: Option<WatchTable>,
+    /// `[notifiers.NAME]`, by name.
+    pub notifiers: BTreeMap<String, NotifierConfig>,
+    /// `[[rules]]`, in the order written.
+    pub rules: Vec<RuleConfig>,
 }
 
 impl ConfigFile {
+    /// No file: what the commands see when there is none (`place` says
+    /// where it would be, for messages).
+    pub fn empty(place: &str) -> Self {
+        ConfigFile {
+            path: PathBuf::from(place),
+            base: Layer::default(),
+            profiles: BTreeMap::new(),
+            store: None,
+            watch: None,
+            notifiers: BTreeMap::new(),
+            rules: Vec::new(),
+        }
+    }
+
     /// Parses `text`, read from `path`, and checks every table's keys.
     pub fn parse(path: &Path, text: &str) -> Result<Self, CliError> {
-        let doc: Document = toml::from_str(text).map_err(|e| CliError::ConfigParse {
-            path: path.to_owned(),
-            line: e.span().map(|s| line_of(text.as_bytes(), s.start)),
-            message: e.message().trim_end().to_owned(),
+        let doc: Document = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| s.start);
+            let table = at.and_then(|offset| table_at(text, offset));
+            let message = scrub_value(e.message().trim_end());
+            CliError::ConfigParse {
+                path: path.to_owned(),
+                line: at.map(|offset| line_of(text.as_bytes(), offset)),
+                message: match table {
+                    Some(table) => format!("{table}: {message}"),
+                    None => message,
+                },
+            }
         })?;
         let file = ConfigFile {
             path: path.to_owned(),
@@ -142,9 +211,15 @@ impl ConfigFile {
                 ca_file: doc.ca_file,
                 iotbos: doc.iotbos,
                 tencent: doc.tencent,
+                watch_interval: None,
+                requests_per_minute: None,
+                requests_per_second: None,
             },
             profiles: doc.profiles,
             store: doc.store,
+            watch: doc.watch,
+            notifiers: doc.notifiers,
+            rules: doc.rules,
         };
         file.check_keys()?;
         Ok(file)
@@ -179,6 +254,53 @@ impl ConfigFile {
         }
         Ok(())
     }
+}
+
+/// The table header in force at byte `offset` of `text` (`[watch]`,
+/// `[notifiers.ops]`, `[[rules]] #2`), so a message names the table as well
+/// as the line. `None` before the first header (the top level).
+fn table_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let mut current = None;
+    let mut rules_seen = 0;
+    for line in before.lines() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("[[").and_then(|l| l.split_once("]]")) {
+            let name = name.0.trim();
+            if name == "rules" {
+                rules_seen += 1;
+                current = Some(format!("[[rules]] #{rules_seen}"));
+            } else {
+                current = Some(format!("[[{name}]]"));
+            }
+        } else if let Some(name) = line.strip_prefix('[').and_then(|l| l.split_once(']')) {
+            current = Some(format!("[{}]", name.0.trim()));
+        }
+    }
+    current
+}
+
+/// The parser's message without the value it quotes in backticks after
+/// "invalid type" or "invalid value" (`invalid type: integer `123`, expected
+/// a string`): the value may be a secret written without quotes.
+fn scrub_value(message: &str) -> String {
+    let quotes_value =
+        message.starts_with("invalid type:") || message.starts_with("invalid value:");
+    if !quotes_value {
+        return message.to_owned();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    // Only the first backticked part is the value; later ones (in
+    // "expected one of `a`, `b`") are the documented names.
+    if let Some(open) = rest.find('`') {
+        if let Some(close) = rest[open + 1..].find('`') {
+            out.push_str(rest[..open].trim_end());
+            rest = &rest[open + 1 + close + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The 1-based line holding byte `offset` of `text`.
@@ -249,7 +371,9 @@ fn warn_if_readable_by_others(file: &ConfigFile) {
         .chain(file.profiles.values())
         .flat_map(|l| [l.table(Provider::Iotbos), l.table(Provider::Tencent)])
         .flatten()
-        .any(|t| t.contains_key("password") || t.contains_key("appkey"));
+        .any(|t| t.contains_key("password") || t.contains_key("appkey"))
+        // Robot URLs carry their tokens; robots and SMTP have secrets.
+        || !file.notifiers.is_empty();
     let mode = std::fs::metadata(&file.path).map(|m| m.permissions().mode());
     if holds_secret && mode.is_ok_and(|m| m & 0o077 != 0) {
         tracing::warn!(

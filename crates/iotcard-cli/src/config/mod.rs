@@ -4,6 +4,7 @@
 mod check;
 pub mod env;
 pub mod file;
+pub mod watch;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use iotcard_model::Secret;
 
 pub use env::Env;
 use file::{ConfigFile, Layer, Location};
+pub use watch::WatchConfig;
 
 use crate::error::CliError;
 use crate::provider::Provider;
@@ -232,6 +234,20 @@ impl Sources {
     /// The environment these sources read.
     pub fn env(&self) -> &Env {
         &self.env
+    }
+
+    /// The watcher's tables of the config file, checked (an empty
+    /// configuration without a file: no rules, no notifiers).
+    pub fn watch_config(&self) -> Result<WatchConfig, CliError> {
+        let empty;
+        let file = match &self.file {
+            Some(file) => file,
+            None => {
+                empty = ConfigFile::empty(&self.file_place());
+                &empty
+            }
+        };
+        WatchConfig::from_file(file, self.top_level_configured())
     }
 
     /// The profiles the config file defines, by name.

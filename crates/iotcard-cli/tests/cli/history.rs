@@ -252,7 +252,12 @@ fn sync_then_read_back_in_sqlite() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stderr).contains("schema version 1"));
+    let version = format!("schema version {}", iotcard_store::SCHEMA_VERSION);
+    assert!(
+        text(&out.stderr).contains(&version),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

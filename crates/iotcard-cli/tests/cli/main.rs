@@ -15,3 +15,6 @@ mod secrets;
 mod sim_and_demo;
 mod support;
 mod tokens_and_limits;
+mod watch_commands;
+mod watch_postgres;
+mod watch_process;

@@ -282,9 +282,9 @@ impl Postgres {
             update.first_seen.push(u.first_seen);
             update.last_seen.push(u.last_seen);
             update.state_hash.push(u.state_hash);
-            update.iccid.push(u.iccid.clone());
-            update.msisdn.push(u.msisdn.clone());
-            update.operator.push(u.operator.clone());
+            update.iccid.push(u.iccid.map(str::to_owned));
+            update.msisdn.push(u.msisdn.map(str::to_owned));
+            update.operator.push(u.operator.map(str::to_owned));
         }
         let insert_sql = cached(statements, &tx, INSERT_SNAPSHOTS).await?;
         let states_sql = cached(statements, &tx, UPSERT_STATES).await?;
@@ -395,10 +395,11 @@ impl Postgres {
     ) -> Result<u64> {
         let keys: Vec<&str> = cards.iter().map(CardNumber::as_str).collect();
         let client = self.client.lock().await;
+        // Ids in key order, the order a sync asks in (see the SQLite side).
         client
             .execute(
                 "INSERT INTO cards (account_id, card_key, inventory) \
-                 SELECT DISTINCT $1::bigint, k, true FROM unnest($2::text[]) k \
+                 SELECT DISTINCT $1::bigint, k, true FROM unnest($2::text[]) k ORDER BY k \
                  ON CONFLICT (account_id, card_key) DO UPDATE SET inventory = true \
                  WHERE cards.inventory = false",
                 &[&account.0, &keys],

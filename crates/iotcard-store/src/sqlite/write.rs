@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use iotcard_model::CardNumber;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::rows::{self, DAILY_COLUMNS, STATE_COLUMNS};
+use super::rows::{self, RowWriter, DAILY_COLUMNS, STATE_COLUMNS};
 use crate::account::{AccountId, AccountSpec};
 use crate::daily::{day_of, DailyRow, Point, LAST_SEEN_DAY};
 use crate::error::{Context, Result, StoreError};
-use crate::ingest::{self, CardRow, PreparedBatch, Window};
+use crate::ingest::{self, CardRow, Prepared, PreparedBatch, Window};
 use crate::retention::{PruneReport, Retention};
 use crate::run::{RunOutcome, WriteReport};
 use crate::runs::{merge_errors, RunTail};
@@ -129,101 +129,105 @@ pub(crate) fn write_snapshots(
     tail.check_open(run)?;
     let monthly = AccountSpec::monthly_in_cst(&tail.provider);
 
-    // One statement per card finds it, its latest snapshot's figures and
-    // the daily row of that snapshot's day: the only row a newer snapshot
-    // can add to.
-    let mut cards: HashMap<String, CardRow> = HashMap::new();
-    let mut latest: HashMap<i64, Point> = HashMap::new();
-    let mut daily: HashMap<(i64, i64), DailyRow> = HashMap::new();
+    // One statement finds a card, its latest snapshot's figures and the
+    // daily row of that snapshot's day: the only row a newer snapshot can
+    // add to. A batch whose keys are neighbours in the account (an IoTBOS
+    // inventory page: a sync asks in key order) is found by one range scan;
+    // any card that leaves unfound, by its own lookup.
+    let mut found = Found::default();
     {
-        let mut find = tx
-            .prepare_cached(&format!(
-                "SELECT c.id, c.state_hash, c.first_seen, c.last_seen, \
-                 s.taken_at, s.sms_used, s.data_used, s.sms_left, s.data_left, \
-                 d.card_id, d.day, d.data_used, d.data_in_provider_unit, d.sms_used, \
-                 d.snapshots, d.covers_from, d.period_reset \
-                 FROM cards c \
-                 LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-                 LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
-                 WHERE c.account_id = ?1 AND c.card_key = ?2"
-            ))
-            .context("preparing the card lookup")?;
-        let mut create = tx
-            .prepare_cached("INSERT INTO cards (account_id, card_key) VALUES (?1, ?2)")
-            .context("preparing the card insert")?;
+        let columns = format!(
+            "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
+             s.taken_at, s.sms_used, s.data_used, s.sms_left, s.data_left, \
+             d.card_id, d.day, d.data_used, d.data_in_provider_unit, d.sms_used, \
+             d.snapshots, d.covers_from, d.period_reset \
+             FROM cards c \
+             LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+             LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
+             WHERE c.account_id = ?1"
+        );
         let mut shape_at = tx
             .prepare_cached(
                 "SELECT shape FROM card_state WHERE card_id = ?1 AND since <= ?2 \
                  ORDER BY since DESC LIMIT 1",
             )
             .context("preparing the state lookup")?;
+        // The first observation of each key, in key order.
+        let mut firsts: Vec<&Prepared> = Vec::with_capacity(prepared.len());
         for p in prepared {
-            if cards.contains_key(&p.key) {
+            if firsts.last().is_none_or(|last| last.key != p.key) {
+                firsts.push(p);
+            }
+        }
+        if let (Some(low), Some(high)) = (firsts.first(), firsts.last()) {
+            let mut range = tx
+                .prepare_cached(&format!(
+                    "{columns} AND c.card_key >= ?2 AND c.card_key <= ?3 ORDER BY c.card_key"
+                ))
+                .context("preparing the card range lookup")?;
+            let mut rows = range
+                .query(params![tail.account_id, low.key, high.key])
+                .context("finding the batch's cards")?;
+            // Cards in the range that the batch does not hold are read for
+            // nothing: past this many, the keys are spread over the account
+            // (a listing's order) and the rest are looked up one by one.
+            let mut strays = firsts.len() / 16 + 16;
+            while let Some(row) = rows.next().context("finding the batch's cards")? {
+                let key: String = row.get(0).context("finding the batch's cards")?;
+                match firsts.binary_search_by(|p| p.key.as_str().cmp(&key)) {
+                    Ok(at) => found.take(row, firsts[at], &mut shape_at)?,
+                    Err(_) if strays == 0 => break,
+                    Err(_) => strays -= 1,
+                }
+            }
+        }
+        let mut find = tx
+            .prepare_cached(&format!("{columns} AND c.card_key = ?2"))
+            .context("preparing the card lookup")?;
+        let mut create = tx
+            .prepare_cached("INSERT INTO cards (account_id, card_key) VALUES (?1, ?2)")
+            .context("preparing the card insert")?;
+        for p in firsts {
+            if found.cards.contains_key(&p.key) {
                 continue;
             }
             let mut rows = find
                 .query(params![tail.account_id, p.key])
                 .context("finding a card")?;
-            let Some(row) = rows.next().context("finding a card")? else {
-                drop(rows);
-                create
-                    .execute(params![tail.account_id, p.key])
-                    .context("creating a card")?;
-                let card = CardRow {
-                    id: tx.last_insert_rowid(),
-                    state_hash: None,
-                    first_seen: None,
-                    last_seen: None,
-                };
-                cards.insert(p.key.clone(), card);
-                continue;
-            };
-            let e = |source| StoreError::Sqlite {
-                context: "finding a card",
-                source,
-            };
-            let card = CardRow {
-                id: row.get(0).map_err(e)?,
-                state_hash: row.get(1).map_err(e)?,
-                first_seen: row.get(2).map_err(e)?,
-                last_seen: row.get(3).map_err(e)?,
-            };
-            let snapshot_at: Option<i64> = row.get(4).map_err(e)?;
-            let figures = rows::read_figures(row, 5)?;
-            let day_row = match row.get::<_, Option<i64>>(9).map_err(e)? {
-                Some(_) => Some(rows::read_daily_at(row, 9)?),
-                None => None,
-            };
-            drop(rows);
-            if let (Some(at), Some(last)) = (snapshot_at, card.last_seen) {
-                // The same digest is the same state, so the same shape.
-                let shape = if card.state_hash == Some(p.digest) {
-                    p.state.shape
-                } else {
-                    shape_at
-                        .query_row(params![card.id, at], |r| r.get(0))
-                        .optional()
-                        .context("reading a card state")?
-                        .unwrap_or(0)
-                };
-                latest.insert(card.id, ingest::point(at, &figures, shape));
-                if let Some(day_row) = day_row.filter(|d| d.day == day_of(last)) {
-                    daily.insert((card.id, day_row.day), day_row);
+            match rows.next().context("finding a card")? {
+                Some(row) => found.take(row, p, &mut shape_at)?,
+                None => {
+                    drop(rows);
+                    create
+                        .execute(params![tail.account_id, p.key])
+                        .context("creating a card")?;
+                    let card = CardRow {
+                        id: tx.last_insert_rowid(),
+                        state_hash: None,
+                        first_seen: None,
+                        last_seen: None,
+                    };
+                    found.cards.insert(p.key.clone(), card);
                 }
             }
-            cards.insert(p.key.clone(), card);
         }
     }
+    let Found {
+        cards,
+        latest,
+        daily,
+    } = found;
 
     let plan = ingest::plan(prepared, &cards, &latest, &daily, monthly)?;
+    let mut writer = RowWriter::new(&tx)?;
     for (card, at, figures) in &plan.snapshots {
-        rows::insert_snapshot(&tx, *card, *at, figures)?;
+        writer.snapshot(*card, *at, figures)?;
     }
     for (card, since, state) in &plan.states {
-        rows::insert_state(&tx, *card, *since, state)?;
+        writer.state(*card, *since, state)?;
     }
     for row in &plan.daily {
-        rows::write_daily(&tx, row)?;
+        writer.daily(row)?;
     }
     {
         let mut update = tx
@@ -257,12 +261,12 @@ pub(crate) fn write_snapshots(
             None => duplicates += 1,
             Some(backfill) => {
                 let (card_id, at, figures) = &backfill.snapshot;
-                rows::insert_snapshot(&tx, *card_id, *at, figures)?;
+                writer.snapshot(*card_id, *at, figures)?;
                 for (card, since, state) in &backfill.states {
-                    rows::insert_state(&tx, *card, *since, state)?;
+                    writer.state(*card, *since, state)?;
                 }
                 for row in &backfill.daily {
-                    rows::write_daily(&tx, row)?;
+                    writer.daily(row)?;
                 }
                 tx.execute(
                     "UPDATE cards SET first_seen = ?2 WHERE id = ?1",
@@ -274,6 +278,7 @@ pub(crate) fn write_snapshots(
         }
     }
 
+    drop(writer);
     tx.execute(
         "UPDATE runs SET asked = asked + ?2, answered = answered + ?3, \
          not_found = not_found + ?4, failed = failed + ?5, first_errors = ?6 WHERE id = ?1",
@@ -292,6 +297,61 @@ pub(crate) fn write_snapshots(
         written,
         duplicates,
     })
+}
+
+/// What a batch's lookup found: its cards, each known card's latest
+/// snapshot as daily usage sees it, and that snapshot's daily row.
+#[derive(Default)]
+struct Found {
+    cards: HashMap<String, CardRow>,
+    latest: HashMap<i64, Point>,
+    daily: HashMap<(i64, i64), DailyRow>,
+}
+
+impl Found {
+    /// Takes one row of the card lookup, for `p`, its key's first
+    /// observation in the batch.
+    fn take(
+        &mut self,
+        row: &rusqlite::Row<'_>,
+        p: &Prepared,
+        shape_at: &mut rusqlite::CachedStatement<'_>,
+    ) -> Result<()> {
+        let e = |source| StoreError::Sqlite {
+            context: "finding a card",
+            source,
+        };
+        let card = CardRow {
+            id: row.get(1).map_err(e)?,
+            state_hash: row.get(2).map_err(e)?,
+            first_seen: row.get(3).map_err(e)?,
+            last_seen: row.get(4).map_err(e)?,
+        };
+        let snapshot_at: Option<i64> = row.get(5).map_err(e)?;
+        if let (Some(at), Some(last)) = (snapshot_at, card.last_seen) {
+            let figures = rows::read_figures(row, 6)?;
+            // The same digest is the same state, so the same shape.
+            let shape = if card.state_hash == Some(p.digest) {
+                p.state.shape
+            } else {
+                shape_at
+                    .query_row(params![card.id, at], |r| r.get(0))
+                    .optional()
+                    .context("reading a card state")?
+                    .unwrap_or(0)
+            };
+            self.latest
+                .insert(card.id, ingest::point(at, &figures, shape));
+            if row.get::<_, Option<i64>>(10).map_err(e)?.is_some() {
+                let day_row = rows::read_daily_at(row, 10)?;
+                if day_row.day == day_of(last) {
+                    self.daily.insert((card.id, day_row.day), day_row);
+                }
+            }
+        }
+        self.cards.insert(p.key.clone(), card);
+        Ok(())
+    }
 }
 
 /// What the store holds around time `at` of one card (see [`Window`]).
@@ -408,9 +468,16 @@ pub(crate) fn inventory_add(
                  WHERE inventory = 0",
             )
             .context("preparing the inventory insert")?;
-        for card in cards {
+        // New cards get their ids in key order: a sync asks for the
+        // inventory in key order, and the tables it writes are clustered
+        // by card id, so each batch then touches a run of neighbouring
+        // pages instead of one page per card anywhere in the file (at
+        // 1,000,000 cards, 7 s instead of 149 s).
+        let mut keys: Vec<&str> = cards.iter().map(CardNumber::as_str).collect();
+        keys.sort_unstable();
+        for key in keys {
             added += upsert
-                .execute(params![account.0, card.as_str()])
+                .execute(params![account.0, key])
                 .context("adding a card to the inventory")? as u64;
         }
     }

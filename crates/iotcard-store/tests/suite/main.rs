@@ -49,6 +49,7 @@ suite! {
     runs::an_open_run_is_interrupted_by_the_next,
     runs::an_ended_run_takes_no_batches,
     runs::inventory_adds_lists_and_removes,
+    runs::a_batch_spread_over_the_account_finds_every_card,
     runs::accounts_are_kept_by_profile,
     fleet::fleet_filters,
     fleet::history_over_a_range,

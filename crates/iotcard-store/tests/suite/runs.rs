@@ -150,6 +150,15 @@ pub async fn inventory_adds_lists_and_removes(store: &Store) {
         ["1064800000001", "1064800000003", "898602B7091701054333"]
     );
     assert!(store.inventory(other).await.unwrap().is_empty());
+    // Added out of order, the cards get their ids in key order: the order
+    // a sync asks in, so its writes land on neighbouring pages.
+    let mut ids = Vec::new();
+    for key in &listed {
+        let found = store.find_cards(key).await.unwrap();
+        assert_eq!(found.len(), 1, "{key}");
+        ids.push(found[0].id);
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     // Paged, in the same order, each page after the last key of the one before.
     let first = store.inventory_page(acc, "", 2).await.unwrap();
     let rest = store
@@ -211,4 +220,34 @@ pub async fn accounts_are_kept_by_profile(store: &Store) {
             id: 77
         })
     ));
+}
+
+/// A batch holding the two ends of a large account (a listing's order,
+/// not an inventory page) is found whole: the cards between them are more
+/// than the range lookup reads for nothing, so the last one is looked up
+/// on its own, and neither is created again.
+pub async fn a_batch_spread_over_the_account_finds_every_card(store: &Store) {
+    let acc = account(store, "default", "iotbos").await;
+    let keys: Vec<String> = (0..40).map(|i| format!("10648{i:08}")).collect();
+    let first = t("2026-11-30T09:00:00+08:00");
+    let all = keys.iter().map(|k| usage(k, "1", 1)).collect();
+    crate::common::sync(store, acc, first, all).await;
+    let later = t("2026-11-30T10:00:00+08:00");
+    let ends = vec![usage(&keys[0], "3", 4), usage(&keys[39], "3", 4)];
+    crate::common::sync(store, acc, later, ends).await;
+    assert_eq!(store.stats().await.unwrap().cards, 40);
+    let day = "2026-11-30".parse().unwrap();
+    let days = store.daily_by_cards(&[], day, day).await.unwrap();
+    assert_eq!(days.len(), 40);
+    let grown: Vec<_> = days
+        .iter()
+        .filter(|d| d.snapshots == 2)
+        .map(|d| {
+            (
+                d.data_used.map(|a| a.amount.to_string()),
+                d.sms_used.map(|s| s.0),
+            )
+        })
+        .collect();
+    assert_eq!(grown, vec![(Some("2".into()), Some(3)); 2]);
 }

@@ -10,7 +10,7 @@ use crate::error::CliError;
 use crate::provider::Provider;
 
 /// The profile name the store keeps for the top level of the config.
-pub const DEFAULT_PROFILE: &str = "default";
+pub const DEFAULT_PROFILE: &str = crate::config::watch::TOP_LEVEL;
 
 /// One configured account.
 #[derive(Debug)]

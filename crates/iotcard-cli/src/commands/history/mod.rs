@@ -3,11 +3,12 @@
 //! `store` read it. The store is found by [`location`].
 
 mod accounts;
+pub use accounts::{account_name, configured_all};
 mod card_history;
 mod fleet;
 mod inventory;
-mod location;
-mod records;
+pub(crate) mod location;
+pub(crate) mod records;
 mod report;
 mod store_cmd;
 mod sync;
