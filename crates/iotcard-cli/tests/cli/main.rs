@@ -18,3 +18,4 @@ mod tokens_and_limits;
 mod watch_commands;
 mod watch_postgres;
 mod watch_process;
+mod watch_serve;
