@@ -42,7 +42,12 @@ const OURS: &[&str] = &[
     "iotcard-sim",
     "iotcard-watch",
     "iotcard-cli",
+    "iotcard-headless",
 ];
+
+/// Crates of ours that others may use only as a dev-dependency: test
+/// harnesses, never part of what is built for use.
+const DEV_ONLY: &[&str] = &["iotcard-headless"];
 
 /// Crates of ours that one crate must not depend on, and why.
 struct Ban {
@@ -276,6 +281,31 @@ const RULES: &[Rule] = &[
         ],
     },
     Rule {
+        // The browser harness is a test tool for any crate: it must not
+        // tie the crates whose pages it checks to each other.
+        krate: "iotcard-headless",
+        no_io: false,
+        no_ambient: false,
+        bans: &[Ban {
+            crates: &[
+                "iotcard-model",
+                "iotcard-wire",
+                "iotbos-proto",
+                "tencent-proto",
+                "iotcard-notify",
+                "iotcard-rules",
+                "iotcard-transport",
+                "iotcard-facade",
+                "iotcard-store",
+                "iotcard-sync",
+                "iotcard-sim",
+                "iotcard-watch",
+                "iotcard-cli",
+            ],
+            why: "the browser harness depends on nothing of ours",
+        }],
+    },
+    Rule {
         krate: "iotcard-sim",
         no_io: false,
         no_ambient: false,
@@ -341,6 +371,13 @@ pub fn check() -> Result<(), Failure> {
         if publish.is_empty() { "ok" } else { "BREACH" }
     );
     all.extend(publish);
+    let dev_only = dev_only_breaches(&members);
+    println!(
+        "dev-only crates [{}] are nobody's normal or build dependency -> {}",
+        DEV_ONLY.join(", "),
+        if dev_only.is_empty() { "ok" } else { "BREACH" }
+    );
+    all.extend(dev_only);
 
     if all.is_empty() {
         Ok(())
@@ -561,6 +598,25 @@ fn publish_breaches(members: &[Member]) -> Vec<String> {
                      (crates.io would refuse {}: publish {dep} too, or make the dependency \
                      a dev-dependency or drop it)",
                     member.name, member.name
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// A crate that depends (normally, or to build) on a [`DEV_ONLY`] one: one
+/// message each.
+fn dev_only_breaches(members: &[Member]) -> Vec<String> {
+    let mut found = Vec::new();
+    for member in members {
+        let mut seen = BTreeSet::new();
+        for dep in &member.path_deps {
+            if DEV_ONLY.contains(&dep.as_str()) && seen.insert(dep) {
+                found.push(format!(
+                    "{} depends on {dep}, which is for tests only (make it a \
+                     [dev-dependencies] entry)",
+                    member.name
                 ));
             }
         }
@@ -864,6 +920,37 @@ mod tests {
             .filter(|m| m.name != "iotcard-facade" && m.name != "gen")
             .collect();
         assert!(publish_breaches(&fixed).is_empty());
+    }
+
+    #[test]
+    fn a_dev_only_crate_may_be_a_dev_dependency_only() {
+        let metadata = r#"{"packages":[
+            {"name":"iotcard-observe","publish":null,"dependencies":[
+                {"name":"iotcard-headless","source":null,"kind":"dev","path":"/w/crates/iotcard-headless"}]},
+            {"name":"iotcard-watch","publish":null,"dependencies":[
+                {"name":"iotcard-headless","source":null,"kind":null,"path":"/w/crates/iotcard-headless"},
+                {"name":"iotcard-headless","source":null,"kind":"build","path":"/w/crates/iotcard-headless"}]},
+            {"name":"iotcard-cli","publish":[],"dependencies":[
+                {"name":"iotcard-headless","source":null,"kind":"build","path":"/w/crates/iotcard-headless"}]}
+        ],"workspace_members":[]}"#;
+        let members = Member::from_metadata(&Json::parse(metadata, "test").unwrap()).unwrap();
+        assert_eq!(
+            dev_only_breaches(&members),
+            [
+                "iotcard-watch depends on iotcard-headless, which is for tests only (make it a \
+                 [dev-dependencies] entry)",
+                "iotcard-cli depends on iotcard-headless, which is for tests only (make it a \
+                 [dev-dependencies] entry)",
+            ]
+        );
+        let graph = tree(&["iotcard-headless", "tokio", "iotcard-model"]);
+        let found = breaches(rule("iotcard-headless"), &graph);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].contains("depends on nothing of ours"),
+            "{}",
+            found[0]
+        );
     }
 
     #[test]

@@ -106,8 +106,6 @@ async fn a_watch_pass_is_served_on_metrics_healthz_and_the_page() {
     let evaluation = report.account("acme").unwrap().evaluation.unwrap();
     assert!(evaluation.notifying >= 1, "{evaluation:?}");
     assert_eq!(robot.received().len(), 1);
-    // Deliveries are counted on the board and served from the next refresh.
-    board.refresh(&plan).await.unwrap();
 
     // The status page shows the firing alert, with its severity and account.
     let page = request(addr, "GET", "/", "").await;
@@ -243,4 +241,78 @@ async fn an_address_in_use_is_a_clear_error() {
     let error = Server::bind(taken, board).await.unwrap_err();
     assert_eq!(error.to_string(), format!("could not listen on {taken}"));
     assert!(std::error::Error::source(&error).is_some());
+}
+
+/// The status page of a simulator pass in headless Chromium at a phone's
+/// and a desktop's width: nothing wider than the viewport, no console
+/// error, the firing alert shown; screenshots under target/ to look at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_page_fits_a_phone_and_a_desktop_in_chromium() {
+    let Some(browser) = iotcard_headless::Browser::launch_or_skip().await.unwrap() else {
+        return;
+    };
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("h.sqlite3")).await;
+    let clock = clock();
+    let (_robot, ops) = dingtalk_robot(clock.clone()).await;
+    // A long profile name: the accounts table must scroll inside its box.
+    let profile = "acme-production-fleet-north-china-region";
+    let plan = WatchPlan::new(rules(QUOTA), [ops])
+        .account(account(&store, &sim, profile, 20, Duration::from_secs(3600)).await);
+    let board = Arc::new(
+        StatusBoard::new(
+            store.clone(),
+            clock.clone(),
+            "0.1.0",
+            PerCardSeries::default(),
+        )
+        .unwrap(),
+    );
+    let watcher = iotcard_watch::Watcher::builder(store, deliverer(clock.clone()))
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .holder("w1")
+        .status_board(board.clone())
+        .build()
+        .unwrap();
+    watcher.once(&plan, never()).await.unwrap();
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), board)
+        .await
+        .unwrap();
+    let url = format!("http://{}/", server.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(async {
+        let _ = stopped.await;
+    }));
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("status-page");
+    for (width, height) in [(390, 844), (1280, 800)] {
+        let page = browser.check(&url, width, height).await.unwrap();
+        assert!(
+            page.console_errors.is_empty(),
+            "{width}px: {:?}",
+            page.console_errors
+        );
+        assert!(
+            page.overflowing.is_empty(),
+            "{width}px: wider than the viewport: {:?}",
+            page.overflowing
+        );
+        assert_eq!(page.title, "iotcard watcher");
+        assert!(page.text.contains("Firing alerts"), "{}", page.text);
+        assert!(
+            page.text.contains("quota") && page.text.contains("critical"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains(profile));
+        let shot = page
+            .save_screenshot(shots.join(format!("status-{width}.png")))
+            .unwrap();
+        eprintln!("screenshot: {}", shot.display());
+    }
+    browser.close().await.unwrap();
+    stop.send(()).unwrap();
+    serving.await.unwrap();
+    sim.shutdown().await;
 }

@@ -5,6 +5,7 @@
 
 mod config;
 mod crash;
+mod deploy_unit;
 mod dialects;
 mod exits;
 mod export;

@@ -276,7 +276,6 @@ impl Watcher {
             .iter()
             .map(|account| self.account_pass(plan, account, cancel.clone()));
         let accounts = join_all(passes).await;
-        self.shared.refresh_board(plan).await;
         let mut report = OnceReport {
             accounts,
             ..OnceReport::default()
@@ -285,6 +284,7 @@ impl Watcher {
             let stop = || is_cancelled(&cancel);
             report.delivery = deliver_due(&self.shared, plan, &stop).await?;
         }
+        self.shared.refresh_board(plan).await;
         Ok(report)
     }
 
@@ -433,11 +433,15 @@ impl Watcher {
             let current = plan.borrow().clone();
             let stop = || is_cancelled(&cancel);
             match deliver_due(&self.shared, &current, &stop).await {
-                Ok(r) if r.delivered + r.retried > 0 => tracing::info!(
-                    delivered = r.delivered,
-                    retried = r.retried,
-                    "delivery round"
-                ),
+                Ok(r) if r.delivered + r.retried > 0 => {
+                    tracing::info!(
+                        delivered = r.delivered,
+                        retried = r.retried,
+                        "delivery round"
+                    );
+                    // The outbox and the notification counters changed.
+                    self.shared.refresh_board(&current).await;
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %chain(&e), "delivery round failed"),
             }
