@@ -100,25 +100,29 @@ pub async fn run(global: &GlobalArgs, env: Env, args: &WatchArgs) -> Result<Exit
     });
     #[cfg(not(unix))]
     let _keep = plans;
-    let stop = signals::stop_requested().boxed().shared();
-    let (watcher_done, watcher_ended) = tokio::sync::oneshot::channel::<()>();
-    let serving = server.map(|server| {
-        let stop = stop.clone();
-        // The server stops with the watcher, whether signalled or failed.
-        tokio::spawn(server.serve(async move {
-            tokio::select! {
-                () = stop => {}
-                _ = watcher_ended => {}
+    let ran = match server {
+        None => watcher.run(receiver, signals::stop_requested()).await,
+        Some(server) => {
+            let stop = signals::stop_requested().boxed().shared();
+            let (watcher_done, watcher_ended) = tokio::sync::oneshot::channel::<()>();
+            // The server stops with the watcher, whether signalled or failed.
+            let serving = tokio::spawn(server.serve({
+                let stop = stop.clone();
+                async move {
+                    tokio::select! {
+                        () = stop => {}
+                        _ = watcher_ended => {}
+                    }
+                }
+            }));
+            let ran = watcher.run(receiver, stop).await;
+            drop(watcher_done);
+            if let Err(e) = serving.await {
+                tracing::warn!(error = %e, "the status server ended abnormally");
             }
-        }))
-    });
-    let ran = watcher.run(receiver, stop).await;
-    drop(watcher_done);
-    if let Some(serving) = serving {
-        if let Err(e) = serving.await {
-            tracing::warn!(error = %e, "the status server ended abnormally");
+            ran
         }
-    }
+    };
     #[cfg(unix)]
     if let Some(task) = reloader {
         task.abort();
