@@ -1,6 +1,7 @@
 //! The flags of the watcher's commands: `watch`, `rules`, `alerts` and
 //! `notify`.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -14,6 +15,30 @@ pub struct WatchArgs {
     /// (for cron and tests)
     #[arg(long)]
     pub once: bool,
+
+    /// Serve /metrics, /healthz and the status page on ADDRESS (not with --once)
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        default_value = DEFAULT_LISTEN,
+        conflicts_with_all = ["no_listen", "once"]
+    )]
+    pub listen: SocketAddr,
+
+    /// Serve no HTTP at all
+    #[arg(long)]
+    pub no_listen: bool,
+}
+
+/// Where `watch` serves its metrics by default: this host only (the
+/// exporter's port in Prometheus' default port allocations, 9464).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
+
+impl WatchArgs {
+    /// The address to serve on, unless told not to or running once.
+    pub fn listen_on(&self) -> Option<SocketAddr> {
+        (!self.no_listen && !self.once).then_some(self.listen)
+    }
 }
 
 /// `rules`: the `[[rules]]` of the config file.

@@ -191,6 +191,16 @@ pub enum WatchError {
         #[source]
         source: std::io::Error,
     },
+    /// The status server could not listen on its address (in use, not
+    /// this host's, no permission).
+    #[error("could not listen on {address}")]
+    Listen {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// CA certificates given to the builder are not PEM certificates.
     #[error("the SMTP CA certificates from {from} are not PEM certificates")]
     CaPem {

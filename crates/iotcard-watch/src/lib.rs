@@ -142,6 +142,7 @@ mod error;
 #[cfg(feature = "test-support")]
 pub mod receivers;
 mod scrub;
+pub mod serve;
 mod smtp;
 mod time;
 
@@ -151,4 +152,5 @@ pub use daemon::{
 pub use deliver::{Attempt, Deliverer, DelivererBuilder, Delivery, RetryPolicy};
 pub use error::WatchError;
 pub use scrub::Scrubbed;
+pub use serve::{Server, StatusBoard};
 pub use time::{ManualClock, Sleeper, TokioSleeper};

@@ -153,6 +153,10 @@ pub struct WatchTable {
     pub lease_ttl: Option<Span>,
     /// This watcher's name in leases and outbox claims.
     pub holder: Option<String>,
+    /// Serve per-card series on `/metrics`.
+    pub per_card_metrics: Option<bool>,
+    /// At most this many per-card series.
+    pub per_card_limit: Option<u32>,
 }
 
 /// A parsed config file.

@@ -11,6 +11,8 @@
 //! requests_per_second = 20      # per account
 //! lease_ttl = "2m"              # a shared store's account lease, unless renewed
 //! holder = "watcher-1"          # this watcher's name in leases and claims
+//! per_card_metrics = false      # per-card series on /metrics (default off)
+//! per_card_limit = 10000        # at most this many per-card series
 //! ```
 //!
 //! The file's parser has already refused unknown keys; here the values are
@@ -41,6 +43,11 @@ pub const MIN_LEASE_TTL: Duration = Duration::from_secs(3);
 /// The shortest interval accepted: a pass more often than this only
 /// spends the platform's request budget.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The most per-card series `per_card_limit` may ask for: every series
+/// costs Prometheus memory on every scrape, and past this a fleet is
+/// better read from the store (its views) than from per-card series.
+pub const MAX_PER_CARD_LIMIT: u32 = 100_000;
 
 /// The profile name of the top level of the config file (as `sync` and
 /// the store call it).
@@ -77,6 +84,8 @@ pub struct WatchConfig {
     pub notifiers: Vec<Notifier>,
     /// The rules, in the order written.
     pub rules: RuleSet,
+    /// Whether and how many per-card series `/metrics` serves.
+    pub per_card: iotcard_observe::PerCardSeries,
 }
 
 impl WatchConfig {
@@ -165,6 +174,7 @@ impl WatchConfig {
             }
             other => other.clone(),
         };
+        let per_card = per_card_series(path, &table)?;
         let notifiers =
             iotcard_notify::notifiers(&file.notifiers).map_err(|problems| CliError::Notifiers {
                 path: path.to_owned(),
@@ -207,6 +217,7 @@ impl WatchConfig {
             holder,
             notifiers,
             rules,
+            per_card,
         })
     }
 
@@ -214,6 +225,47 @@ impl WatchConfig {
     pub fn notifier(&self, name: &str) -> Option<&Notifier> {
         self.notifiers.iter().find(|n| n.name() == name)
     }
+}
+
+/// `per_card_metrics` and `per_card_limit`: off unless asked for, the
+/// limit between 1 and [`MAX_PER_CARD_LIMIT`], and only with the series on.
+fn per_card_series(
+    path: &Path,
+    table: &WatchTable,
+) -> Result<iotcard_observe::PerCardSeries, CliError> {
+    let enabled = table.per_card_metrics.unwrap_or(false);
+    let limit = match table.per_card_limit {
+        Some(_) if !enabled => {
+            return Err(invalid(
+                path,
+                "watch",
+                "per_card_limit",
+                "is set but per_card_metrics is not true (per-card series are off by default)"
+                    .into(),
+            ))
+        }
+        Some(0) => {
+            return Err(invalid(
+                path,
+                "watch",
+                "per_card_limit",
+                "must be at least 1 (set per_card_metrics = false to serve none)".into(),
+            ))
+        }
+        Some(n) if n > MAX_PER_CARD_LIMIT => {
+            return Err(invalid(
+                path,
+                "watch",
+                "per_card_limit",
+                format!(
+                    "is {n}, more than {MAX_PER_CARD_LIMIT} series (read a fleet that size from the store's views)"
+                ),
+            ))
+        }
+        Some(n) => n,
+        None => iotcard_observe::DEFAULT_PER_CARD_LIMIT,
+    };
+    Ok(iotcard_observe::PerCardSeries { enabled, limit })
 }
 
 /// The profiles that configure a platform: the top level as `default`

@@ -19,3 +19,4 @@ mod tokens_and_limits;
 mod watch_commands;
 mod watch_postgres;
 mod watch_process;
+mod watch_serve;

@@ -143,7 +143,7 @@ fn watchers_share_one_store(count: usize, kill_one: bool) {
         .collect();
     let mut children: Vec<Option<Child>> = configs
         .iter()
-        .map(|c| Some(start(&sim, c, &["watch"]).spawn().unwrap()))
+        .map(|c| Some(start(&sim, c, &["watch", "--no-listen"]).spawn().unwrap()))
         .collect();
     let pg = Pg::connect(&url);
 

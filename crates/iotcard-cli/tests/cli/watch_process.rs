@@ -227,7 +227,14 @@ fn sigterm_stops_within_10s_and_sighup_reloads_or_refuses() {
     std::fs::write(&path, config(&store, &robot, "1s", "")).unwrap();
     let log = sim.home.path().join("watch.log");
     let mut child = watch(&sim, &path)
-        .args(["-v", "--concurrency", "4", "watch"])
+        .args([
+            "-v",
+            "--concurrency",
+            "4",
+            "watch",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()

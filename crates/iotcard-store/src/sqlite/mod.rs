@@ -1,5 +1,6 @@
 //! The SQLite backend: one connection, used from a blocking thread.
 
+mod aggregate;
 mod read;
 mod rows;
 mod tags;
@@ -15,6 +16,7 @@ use rusqlite::Connection;
 use crate::error::{Context, Result, StoreError};
 use crate::migrate;
 
+pub(crate) use aggregate::*;
 pub(crate) use read::*;
 pub(crate) use tags::*;
 pub(crate) use watch::*;

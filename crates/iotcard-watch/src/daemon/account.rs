@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use iotcard_facade::{CardPlatform, Clock};
+use iotcard_facade::{CallStats, CardPlatform, Clock};
 use iotcard_store::{AccountSpec, Store};
 use iotcard_sync::{sync_account, Summary, SyncError, SyncOptions};
 
@@ -28,6 +28,12 @@ pub trait AccountSync: Send + Sync + fmt::Debug {
         options: &'a SyncOptions,
         cancel: BoxFuture<'a, ()>,
     ) -> BoxFuture<'a, Result<Summary, SyncError>>;
+
+    /// The requests and retries its client has sent, where it counts them
+    /// (served as `iotcard_requests_total` and `iotcard_retries_total`).
+    fn call_stats(&self) -> Option<&CallStats> {
+        None
+    }
 }
 
 /// [`AccountSync`] for any [`CardPlatform`] client (built with the
@@ -57,5 +63,9 @@ impl<P: CardPlatform> AccountSync for PlatformSync<P> {
             &|_| {},
             cancel,
         ))
+    }
+
+    fn call_stats(&self) -> Option<&CallStats> {
+        self.0.call_stats()
     }
 }

@@ -121,6 +121,9 @@ async fn deliver_in_order(
                     .map_err(WatchError::store("recording a delivery"))?;
                 if kept {
                     report.delivered += 1;
+                    if let Some(board) = &shared.board {
+                        board.count_notification(&item.notifier, iotcard_observe::DELIVERED);
+                    }
                 }
                 kept
             }
@@ -135,6 +138,9 @@ async fn deliver_in_order(
                     .map_err(WatchError::store("recording a failed delivery"))?;
                 if kept {
                     report.retried += 1;
+                    if let Some(board) = &shared.board {
+                        board.count_notification(&item.notifier, iotcard_observe::RETRIED);
+                    }
                     tracing::warn!(
                         notifier = item.notifier,
                         rule = item.rule,

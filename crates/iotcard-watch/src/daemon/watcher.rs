@@ -32,6 +32,7 @@ use crate::daemon::schedule::next_pass_in;
 use crate::deliver::Deliverer;
 use crate::error::chain;
 use crate::error::WatchError;
+use crate::serve::StatusBoard;
 use crate::time::{Sleeper, TokioSleeper};
 
 /// A cancellation any number of tasks can wait on.
@@ -57,6 +58,7 @@ pub struct WatcherBuilder {
     page_size: u32,
     sync: SyncOptions,
     outbox: OutboxPolicy,
+    board: Option<Arc<StatusBoard>>,
 }
 
 impl fmt::Debug for WatcherBuilder {
@@ -126,6 +128,13 @@ impl WatcherBuilder {
         self
     }
 
+    /// The figures to refresh after each pass and count deliveries on,
+    /// for the HTTP server ([`crate::serve`]); none by default.
+    pub fn status_board(mut self, board: Arc<StatusBoard>) -> Self {
+        self.board = Some(board);
+        self
+    }
+
     /// The watcher.
     pub fn build(self) -> Result<Watcher, WatchError> {
         if self.lease_ttl < Duration::from_secs(3) {
@@ -163,6 +172,7 @@ impl WatcherBuilder {
                 page_size: self.page_size,
                 sync: self.sync,
                 outbox: self.outbox,
+                board: self.board,
             }),
         })
     }
@@ -180,12 +190,23 @@ pub(crate) struct Shared {
     page_size: u32,
     sync: SyncOptions,
     pub(crate) outbox: OutboxPolicy,
+    pub(crate) board: Option<Arc<StatusBoard>>,
 }
 
 impl Shared {
     /// The clock, as the store keeps time.
     pub(crate) fn now(&self) -> Result<iotcard_model::Instant, WatchError> {
         iotcard_sync::instant(self.clock.as_ref()).map_err(|_| WatchError::Clock)
+    }
+
+    /// Refreshes the status board, if any, after a pass: a failure is
+    /// logged and the figures of the pass before stay served.
+    pub(crate) async fn refresh_board(&self, plan: &WatchPlan) {
+        if let Some(board) = &self.board {
+            if let Err(e) = board.refresh(plan).await {
+                tracing::warn!(error = %chain(&e), "the served figures could not be refreshed");
+            }
+        }
     }
 
     /// A draw in `[0, 1]` for jitter.
@@ -230,6 +251,7 @@ impl Watcher {
             page_size: 5_000,
             sync: SyncOptions::default(),
             outbox: OutboxPolicy::default(),
+            board: None,
         }
     }
 
@@ -262,6 +284,7 @@ impl Watcher {
             let stop = || is_cancelled(&cancel);
             report.delivery = deliver_due(&self.shared, plan, &stop).await?;
         }
+        self.shared.refresh_board(plan).await;
         Ok(report)
     }
 
@@ -370,6 +393,7 @@ impl Watcher {
                 return profile;
             };
             let report = self.account_pass(&current, account, cancel.clone()).await;
+            self.shared.refresh_board(&current).await;
             if report.evaluation.is_some_and(|e| e.queued > 0) {
                 wake.notify_one();
             }
@@ -409,11 +433,15 @@ impl Watcher {
             let current = plan.borrow().clone();
             let stop = || is_cancelled(&cancel);
             match deliver_due(&self.shared, &current, &stop).await {
-                Ok(r) if r.delivered + r.retried > 0 => tracing::info!(
-                    delivered = r.delivered,
-                    retried = r.retried,
-                    "delivery round"
-                ),
+                Ok(r) if r.delivered + r.retried > 0 => {
+                    tracing::info!(
+                        delivered = r.delivered,
+                        retried = r.retried,
+                        "delivery round"
+                    );
+                    // The outbox and the notification counters changed.
+                    self.shared.refresh_board(&current).await;
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %chain(&e), "delivery round failed"),
             }

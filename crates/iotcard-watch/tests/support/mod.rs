@@ -202,6 +202,10 @@ impl<S: AccountSync> AccountSync for Probe<S> {
             self.inner.sync(store, spec, clock, options, cancel).await
         })
     }
+
+    fn call_stats(&self) -> Option<&iotcard_facade::CallStats> {
+        self.inner.call_stats()
+    }
 }
 
 struct Running<'a>(&'a AtomicUsize);

@@ -6,9 +6,11 @@
 
 use std::sync::Arc;
 
+use futures::FutureExt;
+use iotcard_facade::SystemClock;
 use iotcard_sync::Grade;
 use iotcard_watch::daemon::{AccountReport, PassReport};
-use iotcard_watch::{OnceReport, RetryPolicy, Watcher};
+use iotcard_watch::{OnceReport, RetryPolicy, Server, StatusBoard, Watcher};
 
 use super::delivery::deliverer;
 use super::plan;
@@ -30,10 +32,34 @@ pub async fn run(global: &GlobalArgs, env: Env, args: &WatchArgs) -> Result<Exit
     // The outbox retries with its own backoff: one attempt per round, so a
     // receiver that is down holds no other notification up.
     let deliverer = Arc::new(deliverer(RetryPolicy::once(), None)?);
-    let mut watcher = Watcher::builder(store, deliverer).lease_ttl(built.config.lease_ttl);
+    let mut watcher = Watcher::builder(store.clone(), deliverer).lease_ttl(built.config.lease_ttl);
     if let Some(holder) = &built.config.holder {
         watcher = watcher.holder(holder.clone());
     }
+    // Bound before the first pass: a port in use is an error at start, not
+    // a silent watcher without metrics.
+    let server = match args.listen_on() {
+        Some(address) => {
+            let board = Arc::new(
+                StatusBoard::new(
+                    store,
+                    Arc::new(SystemClock::default()),
+                    env!("CARGO_PKG_VERSION"),
+                    built.config.per_card,
+                )
+                .map_err(CliError::Watch)?,
+            );
+            board.refresh(&built.plan).await.map_err(CliError::Watch)?;
+            watcher = watcher.status_board(board.clone());
+            let server = Server::bind(address, board)
+                .await
+                .map_err(CliError::Watch)?;
+            let bound = server.local_addr().map_err(CliError::Watch)?;
+            tracing::info!(address = %bound, "serving /metrics, /healthz and the status page");
+            Some(server)
+        }
+        None => None,
+    };
     let watcher = watcher.build().map_err(CliError::Watch)?;
     tracing::info!(
         holder = watcher.holder(),
@@ -74,7 +100,29 @@ pub async fn run(global: &GlobalArgs, env: Env, args: &WatchArgs) -> Result<Exit
     });
     #[cfg(not(unix))]
     let _keep = plans;
-    let ran = watcher.run(receiver, signals::stop_requested()).await;
+    let ran = match server {
+        None => watcher.run(receiver, signals::stop_requested()).await,
+        Some(server) => {
+            let stop = signals::stop_requested().boxed().shared();
+            let (watcher_done, watcher_ended) = tokio::sync::oneshot::channel::<()>();
+            // The server stops with the watcher, whether signalled or failed.
+            let serving = tokio::spawn(server.serve({
+                let stop = stop.clone();
+                async move {
+                    tokio::select! {
+                        () = stop => {}
+                        _ = watcher_ended => {}
+                    }
+                }
+            }));
+            let ran = watcher.run(receiver, stop).await;
+            drop(watcher_done);
+            if let Err(e) = serving.await {
+                tracing::warn!(error = %e, "the status server ended abnormally");
+            }
+            ran
+        }
+    };
     #[cfg(unix)]
     if let Some(task) = reloader {
         task.abort();

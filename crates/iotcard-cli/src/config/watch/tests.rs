@@ -325,3 +325,45 @@ fn rule_problems_name_the_rule() {
         "{kind}"
     );
 }
+
+#[test]
+fn per_card_metrics_are_off_by_default_and_capped() {
+    let base = "[profiles.a.iotbos]\naccount = \"a\"\n[watch]\n";
+    let off = watch(base).unwrap().per_card;
+    assert_eq!(
+        (off.enabled, off.limit),
+        (false, iotcard_observe::DEFAULT_PER_CARD_LIMIT)
+    );
+    let on = watch(&format!("{base}per_card_metrics = true\n"))
+        .unwrap()
+        .per_card;
+    assert_eq!((on.enabled, on.limit), (true, 10_000));
+    let capped = watch(&format!(
+        "{base}per_card_metrics = true\nper_card_limit = 500\n"
+    ))
+    .unwrap()
+    .per_card;
+    assert_eq!((capped.enabled, capped.limit), (true, 500));
+    for (text, wanted) in [
+        (
+            "per_card_limit = 500\n",
+            "`per_card_limit` under [watch] is set but per_card_metrics is not true",
+        ),
+        (
+            "per_card_metrics = true\nper_card_limit = 0\n",
+            "`per_card_limit` under [watch] must be at least 1",
+        ),
+        (
+            "per_card_metrics = true\nper_card_limit = 100001\n",
+            "`per_card_limit` under [watch] is 100001, more than 100000 series",
+        ),
+        ("per_card_metrics = \"yes\"\n", "[watch]"),
+        ("per_card_limit = -1\n", "[watch]"),
+    ] {
+        let e = error(&format!("{base}{text}"));
+        assert!(
+            e.contains("watch.toml") && e.contains(wanted),
+            "{text}: {e}"
+        );
+    }
+}
