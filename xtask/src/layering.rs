@@ -38,6 +38,7 @@ const OURS: &[&str] = &[
     "iotcard-facade",
     "iotcard-store",
     "iotcard-sync",
+    "iotcard-observe",
     "iotcard-sim",
     "iotcard-watch",
     "iotcard-cli",
@@ -235,6 +236,30 @@ const RULES: &[Rule] = &[
         bans: &[Ban {
             crates: &["iotcard-sim", "iotcard-cli"],
             why: "the sync builds on the facade, the store and the model only",
+        }],
+    },
+    Rule {
+        // What the watcher shows (metrics text, health, the status page) is
+        // rendered from the store's aggregate types alone: the store brings
+        // its database I/O crates along, but nothing here calls a platform,
+        // and the HTTP server is the watcher's.
+        krate: "iotcard-observe",
+        no_io: false,
+        no_ambient: false,
+        bans: &[Ban {
+            crates: &[
+                "iotcard-wire",
+                "iotbos-proto",
+                "tencent-proto",
+                "iotcard-transport",
+                "iotcard-facade",
+                "iotcard-sync",
+                "iotcard-watch",
+                "iotcard-sim",
+                "iotcard-cli",
+                "hyper",
+            ],
+            why: "rendering the watcher's figures builds on the model and the store's types only",
         }],
     },
     Rule {

@@ -102,6 +102,7 @@ mod report;
 pub mod retry;
 mod sender;
 mod settings;
+mod stats;
 mod stream;
 mod tencent;
 
@@ -116,6 +117,7 @@ pub use rate::RateBudget;
 pub use report::{CardProblem, CardReport};
 pub use retry::RetryConfig;
 pub use settings::{Tuning, DEFAULT_CONCURRENCY};
+pub use stats::CallStats;
 pub use stream::{CardStream, TryCardStream};
 pub use tencent::{TencentClient, TencentClientBuilder};
 

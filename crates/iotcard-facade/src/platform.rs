@@ -12,7 +12,7 @@ use iotcard_model::{
 use serde::Serialize;
 use tencent_proto::OperatorFilter;
 
-use crate::{CardReport, CardStream, IotbosClient, TencentClient, TryCardStream};
+use crate::{CallStats, CardReport, CardStream, IotbosClient, TencentClient, TryCardStream};
 
 /// A card platform iotcard speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -234,10 +234,19 @@ pub trait CardPlatform: Clone + Send + Sync + fmt::Debug + 'static {
     /// Every card of the account with its snapshot, where the platform can
     /// list its cards (`None` where it cannot: IoTBOS has no listing call).
     fn listed_snapshots(&self) -> Option<TryCardStream<CardReport<Self::Card, CardSnapshot>>>;
+
+    /// The requests and retries this client has sent, where it counts them.
+    fn call_stats(&self) -> Option<&CallStats> {
+        None
+    }
 }
 
 impl CardPlatform for IotbosClient {
     type Card = CardNumber;
+
+    fn call_stats(&self) -> Option<&CallStats> {
+        Some(IotbosClient::call_stats(self))
+    }
 
     fn capabilities(&self) -> Capabilities {
         IOTBOS_CAPABILITIES
@@ -301,6 +310,10 @@ impl CardPlatform for IotbosClient {
 
 impl CardPlatform for TencentClient {
     type Card = Iccid;
+
+    fn call_stats(&self) -> Option<&CallStats> {
+        Some(TencentClient::call_stats(self))
+    }
 
     fn capabilities(&self) -> Capabilities {
         TENCENT_CAPABILITIES

@@ -11,6 +11,7 @@ use tracing::Instrument;
 
 use crate::rate::RateLimiter;
 use crate::retry::{FailureKind, RetryBudget, RetryConfig};
+use crate::stats::CallStats;
 use crate::Error;
 
 /// The limits one client shares between all its tasks.
@@ -23,6 +24,7 @@ pub(crate) struct Sender {
     in_flight: Semaphore,
     rng: Mutex<StdRng>,
     provider: &'static str,
+    stats: CallStats,
 }
 
 /// What one request is, for logs.
@@ -49,6 +51,7 @@ impl Sender {
             in_flight: Semaphore::new(concurrency.max(1)),
             rng,
             provider,
+            stats: CallStats::default(),
         }
     }
 
@@ -58,6 +61,10 @@ impl Sender {
 
     pub(crate) fn retry(&self) -> &RetryConfig {
         &self.retry
+    }
+
+    pub(crate) fn stats(&self) -> &CallStats {
+        &self.stats
     }
 
     /// Sends the request `build` makes (again for each attempt: a Tencent
@@ -156,6 +163,7 @@ impl Sender {
                 };
                 let wait = server_wait.map_or(backoff, |after| after.max(backoff));
                 tracing::debug!(attempt, ?wait, error = %error, "retrying");
+                self.stats.retried();
                 tokio::time::sleep(wait).await;
             }
         }
@@ -184,6 +192,7 @@ impl Sender {
         let Some(request) = build()? else {
             return Ok(None);
         };
+        self.stats.sent(info.call);
         let started = tokio::time::Instant::now();
         let result = self.transport.send(request).await;
         let latency: Duration = started.elapsed();

@@ -236,6 +236,20 @@ async fn retryable_failures_are_retried_and_every_card_comes_back() {
         3,
         "502, truncated JSON, then success"
     );
+    // The client counts what it sent: one login, three usage attempts, two
+    // of them retries.
+    let stats = client.call_stats();
+    let sent = stats.requests();
+    assert_eq!(
+        sent.iter().find(|(c, _)| *c == "login"),
+        Some(&("login", 1))
+    );
+    let data: u64 = sent
+        .iter()
+        .filter(|(c, _)| *c != "login")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!((data, stats.retries()), (3, 2), "{sent:?}");
 }
 
 #[tokio::test(start_paused = true)]

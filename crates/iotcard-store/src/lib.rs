@@ -138,6 +138,7 @@
 #![deny(missing_docs)]
 
 mod account;
+mod aggregate;
 mod alerts;
 mod daily;
 mod error;
@@ -158,6 +159,9 @@ mod url;
 mod watch;
 
 pub use account::{Account, AccountId, AccountSpec};
+pub use aggregate::{
+    AccountSync, AccountUsage, CardCount, CardUsage, ExpiringCount, FiringAlerts, FleetAggregates,
+};
 pub use alerts::{AlertChanges, AlertKeyRef, AlertRow, CommitReport, FIRING, PENDING};
 pub use error::{Result, StoreError};
 pub use lease::Lease;

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use iotcard_model::{CardNumber, Instant};
 
 use crate::account::{Account, AccountId, AccountSpec};
+use crate::aggregate::FleetAggregates;
 use crate::error::{Context, Result, StoreError};
 use crate::fleet;
 use crate::postgres::Postgres;
@@ -360,6 +361,22 @@ impl Store {
         match &self.inner {
             Inner::Sqlite(db) => db.call(sqlite::stats).await,
             Inner::Postgres(db) => db.stats().await,
+        }
+    }
+
+    /// The exporter's figures as of `now` ([`FleetAggregates`]): card
+    /// counts, usage sums, expiring cards, firing alerts, every account's
+    /// latest syncs and pending notifications, each family one `GROUP BY`
+    /// over the store, all from one consistent read. `per_card_limit`
+    /// bounds the per-card rows read (0 reads none).
+    pub async fn aggregates(&self, now: Instant, per_card_limit: u32) -> Result<FleetAggregates> {
+        let now = seconds(now);
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                db.call(move |c| sqlite::aggregates(c, now, per_card_limit))
+                    .await
+            }
+            Inner::Postgres(db) => db.aggregates(now, per_card_limit).await,
         }
     }
 }

@@ -195,6 +195,12 @@ impl IotbosClient {
         self.inner.sender.budget().available()
     }
 
+    /// The requests (by call) and retries this client has sent since it
+    /// was built, over every clone of it.
+    pub fn call_stats(&self) -> &crate::CallStats {
+        self.inner.sender.stats()
+    }
+
     /// Cards per call, as configured.
     pub fn batch_size(&self) -> NonZeroUsize {
         self.inner.batch_size

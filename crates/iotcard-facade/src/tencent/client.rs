@@ -200,6 +200,12 @@ impl TencentClient {
         self.inner.sender.budget().available()
     }
 
+    /// The requests (by call) and retries this client has sent since it
+    /// was built, over every clone of it.
+    pub fn call_stats(&self) -> &crate::CallStats {
+        self.inner.sender.stats()
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             running: self.inner.concurrency.saturating_mul(RUNNING_PER_SLOT),

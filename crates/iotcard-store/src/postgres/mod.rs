@@ -1,5 +1,6 @@
 //! The PostgreSQL backend: one `tokio-postgres` connection.
 
+mod aggregate;
 mod read;
 mod rows;
 mod watch;

@@ -1,5 +1,6 @@
 //! The SQLite backend: one connection, used from a blocking thread.
 
+mod aggregate;
 mod read;
 mod rows;
 mod value;
@@ -14,6 +15,7 @@ use rusqlite::Connection;
 use crate::error::{Context, Result, StoreError};
 use crate::migrate;
 
+pub(crate) use aggregate::*;
 pub(crate) use read::*;
 pub(crate) use watch::*;
 pub(crate) use write::*;

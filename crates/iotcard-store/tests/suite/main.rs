@@ -1,6 +1,7 @@
 //! The store's behaviour, written once and run against both backends:
 //! `sqlite::NAME` on a temp file, `postgres::NAME` on a fresh database.
 
+mod aggregate;
 mod common;
 mod daily;
 mod fleet;
@@ -34,6 +35,8 @@ macro_rules! suite {
 }
 
 suite! {
+    aggregate::aggregates_equal_the_fleet_and_the_runs,
+    aggregate::an_empty_store_has_empty_aggregates,
     snapshots::round_trip_is_exact,
     snapshots::rewriting_is_idempotent,
     snapshots::a_failed_batch_writes_nothing,
