@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod read;
+mod report;
 mod rows;
 mod value;
 mod watch;
@@ -17,6 +18,7 @@ use crate::migrate;
 
 pub(crate) use aggregate::*;
 pub(crate) use read::*;
+pub(crate) use report::*;
 pub(crate) use watch::*;
 pub(crate) use write::*;
 
