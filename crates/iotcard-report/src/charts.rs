@@ -287,6 +287,7 @@ pub(crate) fn histogram(report: &Report) -> Result<Chart> {
                 }
                 _ => String::new(),
             })
+            .y_labels(5)
             .x_desc("data used (MB or provider unit)")
             .y_desc("cards (log scale)")
             .label_style(("sans-serif", 14))

@@ -56,8 +56,7 @@ impl ReportScope {
 }
 
 /// Everything the fleet report shows, as read from the store.
-#[derive(Clone, PartialEq, Debug)]
-#[non_exhaustive]
+#[derive(Clone, PartialEq, Debug, Default)]
 pub struct ReportFigures {
     /// Per account, by profile.
     pub accounts: Vec<AccountFigures>,
@@ -81,8 +80,7 @@ pub struct ReportFigures {
 }
 
 /// One account's figures.
-#[derive(Clone, PartialEq, Debug)]
-#[non_exhaustive]
+#[derive(Clone, PartialEq, Debug, Default)]
 pub struct AccountFigures {
     /// The account's profile.
     pub profile: String,
@@ -116,7 +114,6 @@ pub struct AccountFigures {
 /// An account's cost at the plans' prices, exact (rounded to the cent
 /// only in `total`).
 #[derive(Clone, PartialEq, Debug, Default)]
-#[non_exhaustive]
 pub struct Cost {
     /// The monthly fees.
     pub fees: Decimal,
