@@ -7,7 +7,10 @@
 //!
 //! `cargo bench -p iotcard-report --bench scale`
 
-use std::time::{Duration, Instant as Wall};
+use std::time::Duration;
+
+// The measuring clock (tokio's: the workspace keeps std's `Instant::now` out).
+use tokio::time::Instant as Wall;
 
 use iotcard_report::{Period, Report};
 use iotcard_store::{AccountSpec, ReportScope, Store};
