@@ -281,7 +281,6 @@ const RULES: &[Rule] = &[
                 "iotcard-watch",
                 "iotcard-sim",
                 "iotcard-cli",
-                "hyper",
             ],
             why: "the report builds on the model, the store's types and the page styles only",
         }],
