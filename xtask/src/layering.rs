@@ -39,6 +39,7 @@ const OURS: &[&str] = &[
     "iotcard-store",
     "iotcard-sync",
     "iotcard-observe",
+    "iotcard-report",
     "iotcard-sim",
     "iotcard-watch",
     "iotcard-cli",
@@ -257,9 +258,30 @@ const RULES: &[Rule] = &[
                 "iotcard-watch",
                 "iotcard-sim",
                 "iotcard-cli",
-                "hyper",
             ],
             why: "rendering the watcher's figures builds on the model and the store's types only",
+        }],
+    },
+    Rule {
+        // The fleet report is rendered from the store's report figures
+        // alone (and the status page's stylesheet): the CLI reads the store
+        // and writes the file; nothing here calls a platform.
+        krate: "iotcard-report",
+        no_io: false,
+        no_ambient: false,
+        bans: &[Ban {
+            crates: &[
+                "iotcard-wire",
+                "iotbos-proto",
+                "tencent-proto",
+                "iotcard-transport",
+                "iotcard-facade",
+                "iotcard-sync",
+                "iotcard-watch",
+                "iotcard-sim",
+                "iotcard-cli",
+            ],
+            why: "the report builds on the model, the store's types and the page styles only",
         }],
     },
     Rule {

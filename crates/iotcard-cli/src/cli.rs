@@ -287,6 +287,24 @@ pub enum Command {
     )]
     UsageReport(UsageReportArgs),
 
+    /// A fleet report for a month: one self-contained HTML page with charts, or md/json/csv
+    #[command(
+        long_about = "A fleet report from the history store alone (no platform request): cards by \
+            account, operator and status, added and gone; data and SMS used, per account and per \
+            day, and the distribution of per-card use; the top cards by data, cards near or over \
+            their allowance, silent and expiring cards; sync health; and the cost at the plans' \
+            prices where the platform gives them (IoTBOS), exact to the cent.\n\n\
+            HTML is one file: inline CSS and SVG charts, no script, no network fetch; it prints \
+            on A4 and reads on a phone. Every figure in it equals the same figure in \
+            `--format json`. The period is a calendar month in China Standard Time (the \
+            default: the current one) or --since/--until.",
+        after_help = "Examples:\n  iotcard report --month 2026-11 --out report.html\n  \
+            iotcard report --month 2026-11 --format json\n  \
+            iotcard report --since 2026-11-01T00:00:00+08:00 --until 2026-11-16T00:00:00+08:00 \
+            --profile shop2 --format md"
+    )]
+    Report(ReportArgs),
+
     /// The history store itself: info, prune, migrate
     #[command(subcommand)]
     Store(StoreCommand),
@@ -442,8 +460,8 @@ fn parse_dialect(s: &str) -> Result<iotcard_sim::Dialect, String> {
     s.parse().map_err(|e: iotcard_sim::SimError| e.to_string())
 }
 
-/// Parses an RFC 3339 instant, keeping its offset.
-#[cfg(feature = "simulator")]
+/// Parses an RFC 3339 instant, keeping its offset (`sim --freeze-clock`,
+/// `report --since/--until`).
 fn parse_instant(s: &str) -> Result<iotcard_model::Instant, String> {
     chrono::DateTime::parse_from_rfc3339(s.trim()).map_err(|e| {
         format!("{s:?} is not an RFC 3339 instant such as 2026-11-01T00:00:00+08:00: {e}")
@@ -463,6 +481,40 @@ fn parse_rate(s: &str) -> Result<f64, String> {
             "{s:?} must be a positive number of requests per second"
         ))
     }
+}
+
+/// How `iotcard report` writes the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page with charts
+    Html,
+    /// Markdown tables
+    Md,
+    /// One JSON object (`period`, `fleet`, `usage`, `attention`, `cost`, `sync`)
+    Json,
+    /// One figure a row: section, account, figure, value
+    Csv,
+}
+
+/// Options of `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// The calendar month, China Standard Time (default: the current one)
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["since", "until"])]
+    pub month: Option<String>,
+    /// The period's start (RFC 3339), with --until
+    #[arg(long, value_name = "TIME", requires = "until", value_parser = parse_instant)]
+    pub since: Option<iotcard_model::Instant>,
+    /// The period's end, excluded (RFC 3339), with --since
+    #[arg(long, value_name = "TIME", requires = "since", value_parser = parse_instant)]
+    pub until: Option<iotcard_model::Instant>,
+    /// The format (default: html when --out ends in .html, else by its
+    /// extension, else json)
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// The file to write (default: standard output)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[cfg(test)]

@@ -224,6 +224,10 @@ pub enum CliError {
     #[error("{0}")]
     NotInStore(String),
 
+    /// The fleet report could not be made (a bad period) or rendered.
+    #[error("{}", with_sources(.0))]
+    Report(iotcard_report::ReportError),
+
     /// Writing the records failed (disk full, closed pipe, …).
     #[error("cannot write the output to {to}: {source}")]
     WriteOutput {
@@ -266,6 +270,10 @@ impl CliError {
                 _ => Exit::Failed,
             },
             CliError::Sync { .. } => Exit::Failed,
+            CliError::Report(e) => match e {
+                iotcard_report::ReportError::Period(_) => Exit::Usage,
+                _ => Exit::Failed,
+            },
             CliError::Watch(e) => match e {
                 iotcard_watch::WatchError::InvalidPlan { .. } => Exit::Usage,
                 _ => Exit::Failed,

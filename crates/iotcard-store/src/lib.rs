@@ -149,6 +149,7 @@ mod migrate;
 mod outbox;
 mod postgres;
 mod query;
+mod report;
 mod retention;
 mod run;
 mod runs;
@@ -170,6 +171,11 @@ pub use migrate::SUPPORTED as SCHEMA_VERSION;
 pub use outbox::{OutboxEntry, OutboxItem};
 pub use query::{
     AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry, StatusChangeRow,
+};
+pub use report::{
+    AccountFigures, AllowanceCard, CardGroup, Cost, ExpiringCard, FleetDay, ReportFigures,
+    ReportScope, SilentCard, SyncHealth, TopCard, UsageBucket, EXPIRY_WINDOWS, HISTOGRAM_EDGES,
+    SILENT_DAYS, TOP_CARDS,
 };
 pub use retention::{PruneReport, Retention, StoreStats};
 pub use run::{

@@ -379,4 +379,25 @@ impl Store {
             Inner::Postgres(db) => db.aggregates(now, per_card_limit).await,
         }
     }
+
+    /// The fleet report's figures over `scope` ([`crate::ReportFigures`]):
+    /// one pass over every card's latest state before the period's end,
+    /// tallied in exact decimals, plus the daily fleet sums and the
+    /// period's syncs, all from one consistent read. Only aggregates and
+    /// bounded top lists are kept, whatever the fleet's size.
+    pub async fn report(&self, scope: &crate::ReportScope) -> Result<crate::ReportFigures> {
+        if scope.until <= scope.since {
+            return Err(crate::StoreError::Invalid(format!(
+                "the report's period ends ({}) before it starts ({})",
+                scope.until, scope.since
+            )));
+        }
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let scope = scope.clone();
+                db.call(move |c| sqlite::report(c, &scope)).await
+            }
+            Inner::Postgres(db) => db.report(scope).await,
+        }
+    }
 }

@@ -6,10 +6,11 @@ mod completions;
 mod demo;
 mod emit;
 mod export;
-mod history;
+pub(crate) mod history;
 mod listing;
 mod prepare;
 mod query;
+mod report;
 #[cfg(feature = "simulator")]
 mod sim;
 #[cfg(feature = "simulator")]
@@ -69,6 +70,7 @@ pub async fn execute(global: GlobalArgs, command: Command, env: Env) -> Result<E
         Command::Fleet(a) => history::fleet(&global, env, &a).await,
         Command::History(a) => history::card_history(&global, env, &a).await,
         Command::UsageReport(a) => history::usage_report(&global, env, &a).await,
+        Command::Report(a) => report::run(&global, env, &a).await,
         Command::Store(a) => history::store(&global, env, &a).await,
         Command::Rules(a) => watch::rules(&global, env, &a).await,
         Command::Notify(a) => watch::notify(&global, env, &a).await,

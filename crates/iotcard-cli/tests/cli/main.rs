@@ -12,6 +12,7 @@ mod export;
 mod history;
 mod iotbos_dialects;
 mod queries;
+mod report;
 mod secrets;
 mod sim_and_demo;
 mod support;

@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod read;
+mod report;
 mod rows;
 mod tags;
 mod watch;

@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod read;
+mod report;
 mod rows;
 mod tags;
 mod value;
@@ -18,6 +19,7 @@ use crate::migrate;
 
 pub(crate) use aggregate::*;
 pub(crate) use read::*;
+pub(crate) use report::*;
 pub(crate) use tags::*;
 pub(crate) use watch::*;
 pub(crate) use write::*;

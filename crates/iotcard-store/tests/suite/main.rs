@@ -7,6 +7,7 @@ mod daily;
 mod fleet;
 mod migrate;
 mod postgres_concurrency;
+mod report;
 mod runs;
 mod snapshots;
 mod watch;
@@ -36,6 +37,7 @@ macro_rules! suite {
 }
 
 suite! {
+    report::report_figures_over_a_month,
     aggregate::aggregates_equal_the_fleet_and_the_runs,
     aggregate::an_empty_store_has_empty_aggregates,
     snapshots::round_trip_is_exact,
