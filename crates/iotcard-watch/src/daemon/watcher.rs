@@ -461,16 +461,14 @@ impl Watcher {
     /// How long until the earliest pending entry is due (at most
     /// [`DELIVERY_IDLE`], at least a second).
     async fn next_due_in(&self) -> Duration {
-        let (Ok(now), Ok(pending)) = (
-            self.shared.now(),
-            self.shared.store.outbox(true, 1_000).await,
-        ) else {
+        // Pending entries come earliest due first: the first is the next.
+        let (Ok(now), Ok(pending)) = (self.shared.now(), self.shared.store.outbox(true, 1).await)
+        else {
             return DELIVERY_IDLE;
         };
         pending
-            .iter()
+            .first()
             .map(|item| (item.due_at - now).to_std().unwrap_or(Duration::ZERO))
-            .min()
             .unwrap_or(DELIVERY_IDLE)
             .clamp(Duration::from_secs(1), DELIVERY_IDLE)
     }
