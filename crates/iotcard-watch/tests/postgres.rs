@@ -15,11 +15,11 @@ use iotcard_facade::{Entropy, SystemClock};
 use iotcard_model::CardNumber;
 use iotcard_store::{AccountSpec, Store};
 use iotcard_transport::HttpTransport;
-use iotcard_watch::daemon::PlatformSync;
+use iotcard_watch::daemon::{AccountSync, BoxFuture, PlatformSync};
 use iotcard_watch::{Deliverer, RetryPolicy, WatchPlan, WatchedAccount, Watcher};
 use support::*;
 
-async fn database() -> Option<String> {
+async fn database(test: &str) -> Option<String> {
     let Some(base) = std::env::var("IOTCARD_TEST_POSTGRES")
         .ok()
         .filter(|v| !v.is_empty())
@@ -30,7 +30,7 @@ async fn database() -> Option<String> {
         );
         return None;
     };
-    let name = format!("iotcard_watch_{}", std::process::id());
+    let name = format!("iotcard_watch_{test}_{}", std::process::id());
     let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
         .await
         .expect("connect to the test PostgreSQL");
@@ -61,7 +61,9 @@ fn deliverer() -> Arc<Deliverer> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_watchers_share_one_store_and_take_over_a_killed_one() {
-    let Some(url) = database().await else { return };
+    let Some(url) = database("three").await else {
+        return;
+    };
     let sim = iotcard_sim::Simulator::builder()
         .seed(11)
         .cards(60)
@@ -189,3 +191,107 @@ const QUOTA_ALL: &str = r#"
     thresholds = [1]
     notify = ["ops"]
 "#;
+
+/// Signals when its pass begins, then outlasts the first lease renewal.
+#[derive(Debug)]
+struct Outlasting<S> {
+    inner: S,
+    began: Arc<tokio::sync::Notify>,
+    lasts: Duration,
+}
+
+impl<S: AccountSync> AccountSync for Outlasting<S> {
+    fn provider(&self) -> &'static str {
+        self.inner.provider()
+    }
+
+    fn sync<'a>(
+        &'a self,
+        store: &'a Store,
+        spec: &'a AccountSpec,
+        clock: &'a dyn iotcard_facade::Clock,
+        options: &'a iotcard_sync::SyncOptions,
+        cancel: BoxFuture<'a, ()>,
+    ) -> BoxFuture<'a, Result<iotcard_sync::Summary, iotcard_sync::SyncError>> {
+        Box::pin(async move {
+            let began = tokio::time::Instant::now();
+            self.began.notify_one();
+            let summary = self.inner.sync(store, spec, clock, options, cancel).await;
+            tokio::time::sleep_until(began + self.lasts).await;
+            summary
+        })
+    }
+}
+
+/// The hang found in CI: a renewal waiting on the database (here: the
+/// lease row locked by another session) when the pass ends was kept alive
+/// but never polled again, holding the store's connection, so the renewal
+/// after the pass waited for it forever and the watcher stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_blocked_when_the_pass_ends_does_not_stall_the_watcher() {
+    let Some(url) = database("renewal").await else {
+        return;
+    };
+    let sim = support::sim(8).await;
+    let store = Store::open(&url).await.unwrap();
+    let spec = AccountSpec::new("a", "iotbos", "127.0.0.1");
+    let id = store.account(&spec).await.unwrap();
+    let numbers: Vec<CardNumber> = sim.fleet().numbers().take(8).collect();
+    store.inventory_add(id, &numbers).await.unwrap();
+    let began = Arc::new(tokio::sync::Notify::new());
+    let (robot, ops) = dingtalk_robot(Arc::new(SystemClock::default())).await;
+    let plan = WatchPlan::new(rules(QUOTA_ALL), [ops]).account(WatchedAccount::new(
+        spec,
+        Arc::new(Outlasting {
+            inner: PlatformSync(iotbos(&sim)),
+            began: began.clone(),
+            // The renewal is due at 1 s (a third of the TTL).
+            lasts: Duration::from_millis(1_600),
+        }),
+        Duration::from_secs(60),
+    ));
+    let watcher = Watcher::builder(store.clone(), deliverer())
+        .holder("watcher")
+        .lease_ttl(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let locker = async {
+        began.notified().await;
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let task = tokio::spawn(connection);
+        client.batch_execute("BEGIN").await.unwrap();
+        client
+            .query(
+                "SELECT * FROM leases WHERE name = 'account:a' FOR UPDATE",
+                &[],
+            )
+            .await
+            .unwrap();
+        // Held past the pass's end (1.6 s): the renewal at 1 s waits on it.
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        client.batch_execute("ROLLBACK").await.unwrap();
+        drop(client);
+        let _ = task.await;
+    };
+    let once = async {
+        let report = watcher.once(&plan, never()).await;
+        // A plan refused up front never begins the pass the locker waits for.
+        began.notify_one();
+        report
+    };
+    let (report, ()) =
+        tokio::time::timeout(Duration::from_secs(20), futures::future::join(once, locker))
+            .await
+            .expect("the pass and its evaluation end once the row lock is gone");
+    let report = report.unwrap();
+    let account = &report.accounts[0];
+    assert!(
+        matches!(account.pass, iotcard_watch::daemon::PassReport::Synced(_)),
+        "{account:?}"
+    );
+    assert!(account.evaluation.is_some(), "{account:?}");
+    assert_eq!(robot.received().len(), 1, "the quota digest is delivered");
+    sim.shutdown().await;
+}

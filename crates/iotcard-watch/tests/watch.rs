@@ -451,3 +451,69 @@ async fn a_tag_scoped_rule_fires_for_the_tagged_cards_only() {
     );
     sim.shutdown().await;
 }
+
+/// A pass that never ends and ignores its cancellation (a platform or
+/// store call hanging): it holds the account, not the process.
+#[derive(Debug)]
+struct Hanging {
+    began: Arc<tokio::sync::Notify>,
+}
+
+impl iotcard_watch::AccountSync for Hanging {
+    fn provider(&self) -> &'static str {
+        "iotbos"
+    }
+
+    fn sync<'a>(
+        &'a self,
+        _store: &'a iotcard_store::Store,
+        _spec: &'a iotcard_store::AccountSpec,
+        _clock: &'a dyn iotcard_facade::Clock,
+        _options: &'a iotcard_sync::SyncOptions,
+        _cancel: iotcard_watch::daemon::BoxFuture<'a, ()>,
+    ) -> iotcard_watch::daemon::BoxFuture<'a, Result<iotcard_sync::Summary, iotcard_sync::SyncError>>
+    {
+        Box::pin(async move {
+            self.began.notify_one();
+            std::future::pending().await
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_stops_within_ten_seconds_even_when_a_pass_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("h.sqlite3")).await;
+    let clock = clock();
+    let (_robot, ops) = dingtalk_robot(clock.clone()).await;
+    let began = Arc::new(tokio::sync::Notify::new());
+    let stuck = iotcard_watch::WatchedAccount::new(
+        iotcard_store::AccountSpec::new("stuck", "iotbos", "127.0.0.1"),
+        Arc::new(Hanging {
+            began: began.clone(),
+        }),
+        Duration::from_secs(60),
+    );
+    let plan = WatchPlan::new(rules(QUOTA), [ops]).account(stuck);
+    let (_tx, rx) = tokio::sync::watch::channel(Arc::new(plan));
+    let watcher = watcher(store.clone(), clock.clone(), "runner");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        watcher
+            .run(rx, async move {
+                let _ = stop_rx.await;
+            })
+            .await
+    });
+    tokio::time::timeout(Duration::from_secs(10), began.notified())
+        .await
+        .expect("the pass begins");
+    let stopping = tokio::time::Instant::now();
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("stopped within 10 s although the pass never ends")
+        .unwrap()
+        .unwrap();
+    assert!(stopping.elapsed() < Duration::from_secs(10));
+}

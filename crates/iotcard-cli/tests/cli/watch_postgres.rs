@@ -236,13 +236,11 @@ fn watchers_share_one_store(count: usize, kill_one: bool) {
 }
 
 #[test]
-#[ignore = "known hang: on a loaded machine a watch process stops scheduling (no DB, HTTP or timer activity) and then ignores SIGTERM; see issue 15 note. Run with --ignored"]
 fn two_watchers_share_one_postgres() {
     watchers_share_one_store(2, false);
 }
 
 #[test]
-#[ignore = "known hang: on a loaded machine a watch process stops scheduling (no DB, HTTP or timer activity) and then ignores SIGTERM; see issue 15 note. Run with --ignored"]
 fn three_watchers_share_one_postgres_and_survive_a_kill() {
     watchers_share_one_store(3, true);
 }

@@ -43,8 +43,11 @@ const RUNS_READ: u32 = 20;
 /// The longest the delivery loop sleeps with nothing due: another watcher
 /// on the same store may have queued something.
 const DELIVERY_IDLE: Duration = Duration::from_secs(60);
+/// How long a stopping watcher waits for its passes to commit what they
+/// hold; with [`DELIVERY_GRACE`] within the 10 s a stop may take.
+const STOP_GRACE: Duration = Duration::from_secs(6);
 /// How long a stopping watcher waits for its delivery round.
-const DELIVERY_GRACE: Duration = Duration::from_secs(5);
+const DELIVERY_GRACE: Duration = Duration::from_secs(3);
 
 /// Builds a [`Watcher`].
 pub struct WatcherBuilder {
@@ -367,8 +370,22 @@ impl Watcher {
             }
         }
         // Every account task sees the cancellation, finishes the pass in
-        // hand (which commits and releases its lease) and returns.
-        while accounts.join_next().await.is_some() {}
+        // hand (which commits and releases its lease) and returns. One that
+        // does not within the grace (a store or platform call hanging) is
+        // dropped: its batch in hand is lost to the next pass, its lease
+        // lapses, and the process still stops when asked.
+        let joined = tokio::time::timeout(STOP_GRACE, async {
+            while accounts.join_next().await.is_some() {}
+        })
+        .await;
+        if joined.is_err() {
+            tracing::warn!(
+                still_running = accounts.len(),
+                "passes did not stop in time; they are dropped and their leases lapse"
+            );
+            accounts.abort_all();
+            while accounts.join_next().await.is_some() {}
+        }
         match tokio::time::timeout(DELIVERY_GRACE, delivery).await {
             Ok(_) => {}
             Err(_) => {
@@ -584,53 +601,58 @@ impl Watcher {
             }
         });
         let shared = &self.shared;
-        let pass = account.sync.sync(
-            &shared.store,
-            &account.spec,
-            shared.clock.as_ref(),
-            &shared.sync,
-            stop,
-        );
-        let renewing = async {
-            // Renewals run on tokio's timer: a lease is about real elapsed
-            // time, whatever the injected sleeper does to the clock.
-            let every = shared.lease_ttl / 3;
-            loop {
-                tokio::time::sleep(every).await;
-                let current = held.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                let Some(current) = current else { return };
-                let renewed = match shared.now() {
-                    Ok(now) => {
-                        shared
-                            .store
-                            .renew_lease(&current, now, shared.lease_ttl)
-                            .await
+        // The renewal is dropped with the pass, before anything below touches
+        // the store: a renewal left waiting for the store's connection, and
+        // never polled again, would hold it and stall every later call.
+        let outcome = {
+            let pass = account.sync.sync(
+                &shared.store,
+                &account.spec,
+                shared.clock.as_ref(),
+                &shared.sync,
+                stop,
+            );
+            let renewing = async {
+                // Renewals run on tokio's timer: a lease is about real elapsed
+                // time, whatever the injected sleeper does to the clock.
+                let every = shared.lease_ttl / 3;
+                loop {
+                    tokio::time::sleep(every).await;
+                    let current = held.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    let Some(current) = current else { return };
+                    let renewed = match shared.now() {
+                        Ok(now) => {
+                            shared
+                                .store
+                                .renew_lease(&current, now, shared.lease_ttl)
+                                .await
+                        }
+                        Err(_) => Ok(None),
+                    };
+                    let next = match renewed {
+                        Ok(next) => next,
+                        Err(e) => {
+                            tracing::warn!(error = %chain(&e), "could not renew the lease");
+                            None
+                        }
+                    };
+                    let stop = next.is_none();
+                    *held.lock().unwrap_or_else(|p| p.into_inner()) = next;
+                    if stop {
+                        tracing::warn!("the account's lease was lost; stopping the pass");
+                        lost.notify_one();
+                        return;
                     }
-                    Err(_) => Ok(None),
-                };
-                let next = match renewed {
-                    Ok(next) => next,
-                    Err(e) => {
-                        tracing::warn!(error = %chain(&e), "could not renew the lease");
-                        None
-                    }
-                };
-                let stop = next.is_none();
-                *held.lock().unwrap_or_else(|p| p.into_inner()) = next;
-                if stop {
-                    tracing::warn!("the account's lease was lost; stopping the pass");
-                    lost.notify_one();
-                    return;
                 }
-            }
-        };
-        tokio::pin!(pass);
-        tokio::pin!(renewing);
-        let mut renewals = true;
-        let outcome = loop {
-            tokio::select! {
-                r = &mut pass => break r,
-                () = &mut renewing, if renewals => renewals = false,
+            };
+            tokio::pin!(pass);
+            tokio::pin!(renewing);
+            let mut renewals = true;
+            loop {
+                tokio::select! {
+                    r = &mut pass => break r,
+                    () = &mut renewing, if renewals => renewals = false,
+                }
             }
         };
         let lease = held.lock().unwrap_or_else(|p| p.into_inner()).take();
