@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use iotcard_model::Instant;
 
 use crate::error::{Result, StoreError};
+use crate::notices::AlertNotice;
 
 /// An alert that is waiting out its rule's `for` duration.
 pub const PENDING: &str = "pending";
@@ -60,9 +61,13 @@ pub struct AlertChanges {
     pub upserts: Vec<AlertRow>,
     /// Alerts gone (resolved, or their rule removed).
     pub removals: Vec<AlertKeyRef>,
+    /// Notifications to stage with these changes, in the same transaction
+    /// (see [`crate::Store::commit_page`]).
+    pub notices: Vec<AlertNotice>,
 }
 
-/// What [`crate::Store::commit_evaluation`] wrote.
+/// What [`crate::Store::commit_evaluation`], [`crate::Store::commit_page`]
+/// or [`crate::Store::queue_notices`] wrote.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct CommitReport {
     /// Alert rows created or replaced.
@@ -75,6 +80,10 @@ pub struct CommitReport {
     /// Outbox entries skipped because their key was already in the outbox
     /// (delivered or not), or repeated in the same call.
     pub already_queued: u64,
+    /// Notices staged.
+    pub notices_staged: u64,
+    /// Staged notices deleted because they were queued.
+    pub notices_consumed: u64,
 }
 
 /// The card column's value: `''` for an account-level alert, so the key
@@ -112,6 +121,7 @@ fn check_key(rule: &str, profile: &str, card: &Option<String>) -> Result<()> {
 /// phases, and an alert named twice (its final state would depend on the
 /// order the statements ran in).
 pub(crate) fn validate(changes: &AlertChanges) -> Result<()> {
+    crate::notices::validate(&changes.notices)?;
     for row in &changes.upserts {
         if row.phase != PENDING && row.phase != FIRING {
             return Err(StoreError::Invalid(format!(

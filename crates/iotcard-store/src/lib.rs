@@ -146,6 +146,7 @@ mod fleet;
 mod ingest;
 mod lease;
 mod migrate;
+mod notices;
 mod outbox;
 mod postgres;
 mod query;
@@ -168,6 +169,7 @@ pub use alerts::{AlertChanges, AlertKeyRef, AlertRow, CommitReport, FIRING, PEND
 pub use error::{Result, StoreError};
 pub use lease::Lease;
 pub use migrate::SUPPORTED as SCHEMA_VERSION;
+pub use notices::{AlertNotice, StagedNotice};
 pub use outbox::{OutboxEntry, OutboxItem};
 pub use query::{
     AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry, StatusChangeRow,

@@ -27,10 +27,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("sqlite/schema_v2.sql"),
         postgres: include_str!("postgres/schema_v2.sql"),
     },
+    // Notices staged page by page, and alert reads by card.
+    Migration {
+        version: 3,
+        sqlite: include_str!("sqlite/schema_v3.sql"),
+        postgres: include_str!("postgres/schema_v3.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SUPPORTED: i64 = 2;
+pub const SUPPORTED: i64 = 3;
 
 /// The migrations to apply to a store at `found`, or why not.
 pub(crate) fn pending(found: i64) -> Result<&'static [Migration], StoreError> {

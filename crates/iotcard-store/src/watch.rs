@@ -11,6 +11,7 @@ use crate::alerts::{self, AlertChanges, AlertRow, CommitReport};
 use crate::daily::day_number;
 use crate::error::{Result, StoreError};
 use crate::lease::{self, whole_seconds, Lease};
+use crate::notices::{self, StagedNotice};
 use crate::outbox::{self, OutboxEntry, OutboxItem};
 use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
 use crate::sqlite;
@@ -30,9 +31,10 @@ impl Store {
     }
 
     /// Writes one evaluation's outcome in one transaction: the alert
-    /// upserts and removals, and the outbox entries. An entry whose key is
-    /// already in the outbox (delivered or not) is skipped and counted in
-    /// [`CommitReport::already_queued`]: a notification is never queued
+    /// upserts and removals, the notices of `changes` (staged, as by
+    /// [`Store::commit_page`]), and the outbox entries. An entry whose key
+    /// is already in the outbox (delivered or not) is skipped and counted
+    /// in [`CommitReport::already_queued`]: a notification is never queued
     /// twice.
     ///
     /// With `fence = Some(lease)`, the transaction first checks that the
@@ -52,6 +54,51 @@ impl Store {
         fence: Option<&Lease>,
         now: Instant,
     ) -> Result<CommitReport> {
+        self.commit(changes, outbox, None, fence, now).await
+    }
+
+    /// Writes one page of an evaluation in one transaction: its alert
+    /// upserts and removals, and its notices, staged (counted in
+    /// [`CommitReport::notices_staged`]) until [`Store::queue_notices`]
+    /// turns them into outbox entries. A watcher that stops between pages
+    /// so loses no notification of the pages it committed. Fenced and
+    /// validated exactly as [`Store::commit_evaluation`].
+    pub async fn commit_page(
+        &self,
+        changes: &AlertChanges,
+        fence: Option<&Lease>,
+        now: Instant,
+    ) -> Result<CommitReport> {
+        self.commit(changes, &[], None, fence, now).await
+    }
+
+    /// A pass's last commit, in one transaction: queues the outbox entries
+    /// made of `profile`'s staged notices (with the idempotency rules of
+    /// [`Store::commit_evaluation`]) and deletes every staged notice of
+    /// `profile` (counted in [`CommitReport::notices_consumed`]). Fenced
+    /// the same way: with a lost lease, neither happens.
+    pub async fn queue_notices(
+        &self,
+        profile: &str,
+        outbox: &[OutboxEntry],
+        fence: Option<&Lease>,
+        now: Instant,
+    ) -> Result<CommitReport> {
+        notices::check_profile(profile)?;
+        self.commit(&AlertChanges::default(), outbox, Some(profile), fence, now)
+            .await
+    }
+
+    /// The one write path of the three commits above: `consume` names the
+    /// profile whose staged notices the transaction deletes.
+    async fn commit(
+        &self,
+        changes: &AlertChanges,
+        outbox: &[OutboxEntry],
+        consume: Option<&str>,
+        fence: Option<&Lease>,
+        now: Instant,
+    ) -> Result<CommitReport> {
         alerts::validate(changes)?;
         outbox::validate(outbox)?;
         let now = seconds(now);
@@ -59,13 +106,112 @@ impl Store {
             Inner::Sqlite(db) => {
                 let changes = changes.clone();
                 let outbox = outbox.to_vec();
+                let consume = consume.map(str::to_owned);
                 let fence = fence.cloned();
                 db.call(move |c| {
-                    sqlite::commit_evaluation(c, &changes, &outbox, fence.as_ref(), now)
+                    sqlite::commit(
+                        c,
+                        &changes,
+                        &outbox,
+                        consume.as_deref(),
+                        fence.as_ref(),
+                        now,
+                    )
                 })
                 .await
             }
-            Inner::Postgres(db) => db.commit_evaluation(changes, outbox, fence, now).await,
+            Inner::Postgres(db) => db.commit(changes, outbox, consume, fence, now).await,
+        }
+    }
+
+    /// The card-level alert rows of `profile` for these card keys (any
+    /// rule), by card then rule: a page's alert state, read with the page
+    /// in one statement.
+    pub async fn card_alert_rows(&self, profile: &str, cards: &[String]) -> Result<Vec<AlertRow>> {
+        if cards.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let (profile, cards) = (profile.to_owned(), cards.to_vec());
+                db.call(move |c| sqlite::card_alert_rows(c, &profile, &cards))
+                    .await
+            }
+            Inner::Postgres(db) => db.card_alert_rows(profile, cards).await,
+        }
+    }
+
+    /// The account-level alert rows of `profile` (those with no card), by rule.
+    pub async fn account_alert_rows(&self, profile: &str) -> Result<Vec<AlertRow>> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let profile = profile.to_owned();
+                db.call(move |c| sqlite::account_alert_rows(c, &profile))
+                    .await
+            }
+            Inner::Postgres(db) => db.account_alert_rows(profile).await,
+        }
+    }
+
+    /// In pages, the card-level alert rows of `profile` whose card no page
+    /// of [`Store::latest_page`] for `account` lists: the store has no
+    /// card with that key in the account, or one without a snapshot (such
+    /// alerts are resolved, as their card is gone). By card then rule, at
+    /// most `limit`, strictly after the `(card, rule)` given (from the
+    /// start when `None`): pass the last row's as the next `after`.
+    pub async fn unlisted_alert_rows(
+        &self,
+        profile: &str,
+        account: AccountId,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> Result<Vec<AlertRow>> {
+        // Card keys are never empty, so ('', '') is before every card-level row.
+        let (card, rule) = after.unwrap_or(("", ""));
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let (profile, card, rule) = (profile.to_owned(), card.to_owned(), rule.to_owned());
+                db.call(move |c| {
+                    sqlite::unlisted_alert_rows(c, &profile, account, (&card, &rule), limit)
+                })
+                .await
+            }
+            Inner::Postgres(db) => {
+                db.unlisted_alert_rows(profile, account, (card, rule), limit)
+                    .await
+            }
+        }
+    }
+
+    /// Up to `limit` staged notices of `profile` whose id is greater than
+    /// `after_id`, in the order they were staged. Pass the last one's id as
+    /// the next `after_id` (0 to start: ids are positive).
+    pub async fn staged_notices(
+        &self,
+        profile: &str,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<StagedNotice>> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let profile = profile.to_owned();
+                db.call(move |c| sqlite::staged_notices(c, &profile, after_id, limit))
+                    .await
+            }
+            Inner::Postgres(db) => db.staged_notices(profile, after_id, limit).await,
+        }
+    }
+
+    /// Whether `profile` has staged notices (a pass that stopped before its
+    /// last commit left some to queue).
+    pub async fn has_staged_notices(&self, profile: &str) -> Result<bool> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let profile = profile.to_owned();
+                db.call(move |c| sqlite::has_staged_notices(c, &profile))
+                    .await
+            }
+            Inner::Postgres(db) => db.has_staged_notices(profile).await,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The PostgreSQL backend: one `tokio-postgres` connection.
 
 mod aggregate;
+mod notices;
 mod read;
 mod report;
 mod rows;

@@ -6,6 +6,7 @@
 use iotcard_model::CardStatus;
 use tokio_postgres::{IsolationLevel, Row};
 
+use super::notices;
 use super::read::{card_day, card_figures_select, fleet_card_in, DAY_COLUMNS};
 use super::rows::{self, ST_COLUMNS};
 use super::{cached, Conn, Postgres};
@@ -29,6 +30,8 @@ fn alert_row(row: &Row) -> Result<AlertRow> {
         body: row.try_get(5).context(c)?,
     })
 }
+
+const ALERT_COLUMNS: &str = "al.profile, al.rule, al.card, al.phase, al.since, al.body";
 
 const ITEM_COLUMNS: &str = "id, idempotency_key, notifier, rule, profile, payload, created_at, \
     due_at, attempts, last_error, delivered_at";
@@ -97,10 +100,15 @@ impl Postgres {
         rows.iter().map(alert_row).collect()
     }
 
-    pub(crate) async fn commit_evaluation(
+    /// The one commit transaction (an evaluation, a page, a pass's
+    /// queueing): the fence, the alert changes, the outbox entries, the
+    /// staged notices of `consume` deleted, and the notices of `changes`
+    /// staged, in that order (a commit never consumes what it stages).
+    pub(crate) async fn commit(
         &self,
         changes: &AlertChanges,
         outbox: &[OutboxEntry],
+        consume: Option<&str>,
         fence: Option<&Lease>,
         now: i64,
     ) -> Result<CommitReport> {
@@ -179,8 +187,81 @@ impl Postgres {
                 .context("queueing notifications")?;
             report.already_queued = outbox.len() as u64 - report.queued;
         }
+        if let Some(profile) = consume {
+            report.notices_consumed = notices::consume(statements, &tx, profile).await?;
+        }
+        report.notices_staged = notices::stage(statements, &tx, &changes.notices).await?;
         tx.commit().await.context("committing an evaluation")?;
         Ok(report)
+    }
+
+    pub(crate) async fn card_alert_rows(
+        &self,
+        profile: &str,
+        cards: &[String],
+    ) -> Result<Vec<AlertRow>> {
+        // One statement per page whatever its size; each card one range of
+        // alerts_by_card. `card <> ''`: an empty key asked for is no card.
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = $1 \
+             AND al.card = ANY($2) AND al.card <> '' ORDER BY al.card, al.rule"
+        );
+        let mut guard = self.client.lock().await;
+        let Conn { client, statements } = &mut *guard;
+        let statement = cached(statements, &*client, &sql).await?;
+        let rows = client
+            .query(&statement, &[&profile, &cards])
+            .await
+            .context("reading the alerts of cards")?;
+        rows.iter().map(alert_row).collect()
+    }
+
+    pub(crate) async fn account_alert_rows(&self, profile: &str) -> Result<Vec<AlertRow>> {
+        let client = self.client.lock().await;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = $1 \
+                     AND al.card = '' ORDER BY al.rule"
+                ),
+                &[&profile],
+            )
+            .await
+            .context("reading the account's alerts")?;
+        rows.iter().map(alert_row).collect()
+    }
+
+    /// The card-level alerts of cards `latest_page` does not list for
+    /// `account`: no card of it has the key, or the one that has it has no
+    /// snapshot (`last_seen` NULL).
+    pub(crate) async fn unlisted_alert_rows(
+        &self,
+        profile: &str,
+        account: AccountId,
+        (card, rule): (&str, &str),
+        limit: u32,
+    ) -> Result<Vec<AlertRow>> {
+        // Walked in alerts_by_card order from the given (card, rule) on
+        // (a row comparison PostgreSQL turns into an index range); each
+        // row is checked against the account's cards by their unique key.
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = $1 AND al.card <> '' \
+             AND (al.card, al.rule) > ($3, $4) \
+             AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.account_id = $2 \
+               AND c.card_key = al.card AND c.last_seen IS NOT NULL) \
+             ORDER BY al.card, al.rule LIMIT $5"
+        );
+        let mut guard = self.client.lock().await;
+        let Conn { client, statements } = &mut *guard;
+        let statement = cached(statements, &*client, &sql).await?;
+        let rows = client
+            .query(
+                &statement,
+                &[&profile, &account.0, &card, &rule, &i64::from(limit)],
+            )
+            .await
+            .context("reading the alerts of unlisted cards")?;
+        rows.iter().map(alert_row).collect()
     }
 
     pub(crate) async fn claim_outbox(

@@ -1,6 +1,7 @@
 //! The SQLite backend: one connection, used from a blocking thread.
 
 mod aggregate;
+mod notices;
 mod read;
 mod report;
 mod rows;
@@ -18,6 +19,7 @@ use crate::error::{Context, Result, StoreError};
 use crate::migrate;
 
 pub(crate) use aggregate::*;
+pub(crate) use notices::{has_staged_notices, staged_notices};
 pub(crate) use read::*;
 pub(crate) use report::*;
 pub(crate) use tags::*;

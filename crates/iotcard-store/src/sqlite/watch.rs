@@ -6,6 +6,7 @@
 use iotcard_model::CardStatus;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
+use super::notices;
 use super::read::{card_day, fleet_card, fleet_select, DAY_COLUMNS, LATEST_STATE};
 use crate::account::AccountId;
 use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, CommitReport};
@@ -68,6 +69,80 @@ pub(crate) fn alert_rows(
     Ok(out)
 }
 
+const ALERT_COLUMNS: &str = "al.profile, al.rule, al.card, al.phase, al.since, al.body";
+
+fn collect_alerts(mut rows: rusqlite::Rows<'_>) -> Result<Vec<AlertRow>> {
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().context("reading alerts")? {
+        out.push(alert_row(row)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn card_alert_rows(
+    connection: &mut Connection,
+    profile: &str,
+    cards: &[String],
+) -> Result<Vec<AlertRow>> {
+    // One statement per page whatever its size; each card one range of
+    // alerts_by_card. `card <> ''`: an empty key asked for is no card.
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = ?1 \
+             AND al.card IN (SELECT value FROM json_each(?2)) AND al.card <> '' \
+             ORDER BY al.card, al.rule"
+        ))
+        .context("preparing the alerts of cards")?;
+    let rows = statement
+        .query(params![profile, json_strings(cards)])
+        .context("reading the alerts of cards")?;
+    collect_alerts(rows)
+}
+
+pub(crate) fn account_alert_rows(
+    connection: &mut Connection,
+    profile: &str,
+) -> Result<Vec<AlertRow>> {
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = ?1 AND al.card = '' \
+             ORDER BY al.rule"
+        ))
+        .context("preparing the account's alerts")?;
+    let rows = statement
+        .query([profile])
+        .context("reading the account's alerts")?;
+    collect_alerts(rows)
+}
+
+/// The card-level alerts of cards `latest_page` does not list for
+/// `account`: no card of it has the key, or the one that has it has no
+/// snapshot (`last_seen` NULL).
+pub(crate) fn unlisted_alert_rows(
+    connection: &mut Connection,
+    profile: &str,
+    account: AccountId,
+    (card, rule): (&str, &str),
+    limit: u32,
+) -> Result<Vec<AlertRow>> {
+    // Walked in alerts_by_card order from the given (card, rule) on (the
+    // `al.card >= ?3` bound lets the planner start the range there); each
+    // row is checked against the account's cards by their unique key.
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = ?1 AND al.card <> '' \
+             AND al.card >= ?3 AND (al.card, al.rule) > (?3, ?4) \
+             AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.account_id = ?2 \
+               AND c.card_key = al.card AND c.last_seen IS NOT NULL) \
+             ORDER BY al.card, al.rule LIMIT ?5"
+        ))
+        .context("preparing the alerts of unlisted cards")?;
+    let rows = statement
+        .query(params![profile, account.0, card, rule, limit])
+        .context("reading the alerts of unlisted cards")?;
+    collect_alerts(rows)
+}
+
 /// `values` as a JSON array of strings, for `json_each`.
 fn json_strings(values: &[String]) -> String {
     let mut json = String::from("[");
@@ -109,10 +184,15 @@ fn fence_holds(tx: &Connection, fence: &Lease, now: i64) -> Result<bool> {
     .map(|found| found.is_some())
 }
 
-pub(crate) fn commit_evaluation(
+/// The one commit transaction (an evaluation, a page, a pass's queueing):
+/// the fence, the alert changes, the outbox entries, the staged notices of
+/// `consume` deleted, and the notices of `changes` staged, in that order
+/// (a commit never consumes the notices it stages).
+pub(crate) fn commit(
     connection: &mut Connection,
     changes: &AlertChanges,
     outbox: &[OutboxEntry],
+    consume: Option<&str>,
     fence: Option<&Lease>,
     now: i64,
 ) -> Result<CommitReport> {
@@ -179,6 +259,10 @@ pub(crate) fn commit_evaluation(
             }
         }
     }
+    if let Some(profile) = consume {
+        report.notices_consumed = notices::consume(&tx, profile)?;
+    }
+    report.notices_staged = notices::stage(&tx, &changes.notices)?;
     tx.commit().context("committing an evaluation")?;
     Ok(report)
 }

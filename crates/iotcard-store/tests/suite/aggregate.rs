@@ -70,6 +70,7 @@ pub async fn aggregates_equal_the_fleet_and_the_runs(store: &Store) {
                     alert("sync", None, FIRING, "2026-11-10T08:00:00+08:00"),
                 ],
                 removals: vec![],
+                notices: vec![],
             },
             &[OutboxEntry {
                 key: "k1".into(),

@@ -46,7 +46,7 @@ fn entry(key: &str, at: Instant) -> OutboxEntry {
 fn upserts(rows: Vec<AlertRow>) -> AlertChanges {
     AlertChanges {
         upserts: rows,
-        removals: Vec::new(),
+        ..AlertChanges::default()
     }
 }
 
@@ -103,6 +103,7 @@ pub async fn alert_rows_are_upserted_removed_and_read(store: &Store) {
             key("stale", "acme", None),
             key("quota", "acme", Some("1064800009999")),
         ],
+        ..AlertChanges::default()
     };
     let report = store
         .commit_evaluation(&changes, &[], None, later)
@@ -119,6 +120,7 @@ pub async fn alert_rows_are_upserted_removed_and_read(store: &Store) {
     let twice = AlertChanges {
         upserts: vec![alert("new", "acme", None, "firing", at)],
         removals: vec![key("new", "acme", None)],
+        ..AlertChanges::default()
     };
     for changes in [bad_phase, empty_card, twice] {
         let error = store

@@ -136,7 +136,11 @@ pub fn row_changes(changes: StateChanges) -> Result<AlertChanges, WatchError> {
             card: k.card,
         })
         .collect();
-    Ok(AlertChanges { upserts, removals })
+    Ok(AlertChanges {
+        upserts,
+        removals,
+        notices: Vec::new(),
+    })
 }
 
 fn row(record: AlertRecord) -> Result<AlertRow, WatchError> {
