@@ -79,24 +79,39 @@ async fn fresh_postgres_database() -> Option<String> {
     Some(format!("{prefix}/{name}"))
 }
 
-/// A store of the same backend as `like`, at schema version 1 exactly as
-/// the version 1 scripts made it (no Store has opened it), with `sqlite` or
-/// `postgres` (the data, in that backend's SQL) run on it. Returns its URL
-/// and what keeps a SQLite file alive.
-pub async fn v1_store(
+/// A store as schema version `version` left it (its migrations applied by
+/// hand, as that build would have), with `sqlite` or `postgres` run on it
+/// after: the URL to open it at, and the temp dir that holds a SQLite one.
+pub async fn store_at_version(
     like: &Store,
+    version: usize,
     sqlite: &str,
     postgres: &str,
 ) -> (StoreUrl, Option<tempfile::TempDir>) {
-    const SQLITE_V1: &str = include_str!("../../src/sqlite/schema_v1.sql");
-    const POSTGRES_V1: &str = include_str!("../../src/postgres/schema_v1.sql");
+    // What each version's migration ran, in order (the store's own files).
+    const SQLITE: [&str; 2] = [
+        include_str!("../../src/sqlite/schema_v1.sql"),
+        include_str!("../../src/sqlite/schema_v2.sql"),
+    ];
+    const POSTGRES: [&str; 2] = [
+        include_str!("../../src/postgres/schema_v1.sql"),
+        include_str!("../../src/postgres/schema_v2.sql"),
+    ];
+    assert!(
+        (1..=SQLITE.len()).contains(&version),
+        "no schema files for version {version}"
+    );
     match like.url() {
         StoreUrl::Sqlite(_) => {
             let dir = tempfile::tempdir().expect("a temp dir");
-            let path = dir.path().join("v1.sqlite3");
+            let path = dir.path().join(format!("v{version}.sqlite3"));
             let connection = rusqlite::Connection::open(&path).unwrap();
-            connection.execute_batch(SQLITE_V1).unwrap();
-            connection.pragma_update(None, "user_version", 1).unwrap();
+            for script in &SQLITE[..version] {
+                connection.execute_batch(script).unwrap();
+            }
+            connection
+                .pragma_update(None, "user_version", version as i64)
+                .unwrap();
             connection.execute_batch(sqlite).unwrap();
             (StoreUrl::Sqlite(path), Some(dir))
         }
@@ -108,13 +123,16 @@ pub async fn v1_store(
                 .await
                 .unwrap();
             tokio::spawn(connection);
-            client
-                .batch_execute(&format!(
-                    "CREATE TABLE schema_version (version bigint NOT NULL); \
-                     INSERT INTO schema_version VALUES (1); {POSTGRES_V1} {postgres}"
-                ))
-                .await
-                .unwrap();
+            let mut sql =
+                String::from("CREATE TABLE schema_version (version bigint NOT NULL); ");
+            for (index, script) in POSTGRES[..version].iter().enumerate() {
+                sql.push_str(&format!(
+                    "{script}\nINSERT INTO schema_version VALUES ({});\n",
+                    index + 1
+                ));
+            }
+            sql.push_str(postgres);
+            client.batch_execute(&sql).await.unwrap();
             (StoreUrl::parse(&url).unwrap(), None)
         }
         other => panic!("unexpected store {other}"),

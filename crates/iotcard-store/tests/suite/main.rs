@@ -6,6 +6,7 @@ mod common;
 mod daily;
 mod fleet;
 mod migrate;
+mod notices;
 mod postgres_concurrency;
 mod report;
 mod runs;
@@ -64,6 +65,11 @@ suite! {
     daily::account_days_sum_exactly,
     daily::prune_keeps_what_is_still_needed,
     migrate::a_v1_store_migrates_and_keeps_its_data,
+    migrate::a_v2_store_migrates_and_keeps_its_data,
+    notices::page_commits_stage_notices_and_a_lost_lease_writes_nothing,
+    notices::queue_notices_queues_and_consumes_one_profiles_notices,
+    notices::card_alert_rows_read_only_the_asked_cards,
+    notices::unlisted_alert_rows_page_past_listed_cards,
     watch::alert_rows_are_upserted_removed_and_read,
     watch::a_lost_lease_fences_the_whole_commit,
     watch::the_outbox_queues_a_key_once,

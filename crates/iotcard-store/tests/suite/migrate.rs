@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use iotcard_model::{CardStatus, DataAmount, SmsCount};
-use iotcard_store::{AlertChanges, FleetFilter, OutboxEntry, RunOutcome, Store, SCHEMA_VERSION};
+use iotcard_store::{
+    AccountId, AlertChanges, AlertNotice, FleetFilter, OutboxEntry, RunOutcome, Store,
+    SCHEMA_VERSION,
+};
 
 use crate::common::{self, t, usage};
 
@@ -41,11 +44,11 @@ pub async fn a_v1_store_migrates_and_keeps_its_data(store: &Store) {
          FROM unnest(ARRAY['accounts', 'cards', 'runs']) AS t;",
         rows("true")
     );
-    let (url, _dir) = common::v1_store(store, &rows("1"), &postgres).await;
+    let (url, _dir) = common::store_at_version(store, 1, &rows("1"), &postgres).await;
 
     let migrated = Store::open_url(url.clone()).await.unwrap();
     assert_eq!(migrated.schema_version().await.unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
 
     // The old data reads back as before.
     let fleet = migrated
@@ -142,4 +145,103 @@ pub async fn a_v1_store_migrates_and_keeps_its_data(store: &Store) {
             .len(),
         1
     );
+}
+
+/// A store written by the version 2 schema (the watcher's tables in use)
+/// gains the staged notices and the by-card alert index, and keeps its
+/// cards, alerts, outbox and leases.
+pub async fn a_v2_store_migrates_and_keeps_its_data(store: &Store) {
+    let at = t("2026-11-30T09:00:00+08:00");
+    let s = at.timestamp();
+    let rows = |yes: &str| {
+        format!(
+            "INSERT INTO accounts (id, profile, provider, endpoint_host) \
+             VALUES (1, 'acme', 'iotbos', 'sys.example.com'); \
+             INSERT INTO cards (id, account_id, card_key, inventory) \
+             VALUES (1, 1, '1064800000001', {yes}); \
+             INSERT INTO alerts (profile, rule, card, phase, since, body) VALUES \
+             ('acme', 'quota', '1064800000001', 'firing', {s}, '{{\"v\":1}}'), \
+             ('acme', 'sync', '', 'pending', {s}, '{{}}'); \
+             INSERT INTO outbox (idempotency_key, notifier, rule, profile, payload, \
+               created_at, due_at) VALUES ('k-v2', 'ops', 'quota', 'acme', '{{}}', {s}, {s}); \
+             INSERT INTO leases (name, holder, token, expires_at) \
+             VALUES ('evaluate:acme', 'w', 7, {until});",
+            until = s + 60,
+        )
+    };
+    let postgres = format!(
+        "{} SELECT setval(pg_get_serial_sequence(t, 'id'), 1) \
+         FROM unnest(ARRAY['accounts', 'cards']) AS t;",
+        rows("true")
+    );
+    let (url, _dir) = common::store_at_version(store, 2, &rows("1"), &postgres).await;
+
+    let migrated = Store::open_url(url.clone()).await.unwrap();
+    assert_eq!(migrated.schema_version().await.unwrap(), 3);
+    let alerts = migrated.alert_rows(&[]).await.unwrap();
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(
+        migrated
+            .card_alert_rows("acme", &["1064800000001".into()])
+            .await
+            .unwrap(),
+        alerts[..1]
+    );
+    assert_eq!(alerts[0].body, r#"{"v":1}"#);
+    assert_eq!(
+        migrated.account_alert_rows("acme").await.unwrap(),
+        alerts[1..]
+    );
+    // The inventory card has no snapshot: its alert is an unlisted one.
+    let acme = AccountId(1);
+    assert_eq!(
+        migrated
+            .unlisted_alert_rows("acme", acme, None, 10)
+            .await
+            .unwrap(),
+        alerts[..1]
+    );
+    let outbox = migrated.outbox(false, 10).await.unwrap();
+    assert_eq!(
+        outbox.iter().map(|i| i.key.as_str()).collect::<Vec<_>>(),
+        ["k-v2"]
+    );
+    let leases = migrated.leases().await.unwrap();
+    assert_eq!((leases.len(), leases[0].token), (1, 7));
+
+    // The new table works on the migrated store, fenced by the old lease.
+    let staged = AlertChanges {
+        notices: vec![AlertNotice {
+            profile: "acme".into(),
+            rule: "quota".into(),
+            notify_at: at,
+            body: "{}".into(),
+        }],
+        ..AlertChanges::default()
+    };
+    let report = migrated
+        .commit_page(&staged, Some(&leases[0]), at)
+        .await
+        .unwrap();
+    assert_eq!(report.notices_staged, 1);
+    let entry = OutboxEntry {
+        key: "k-v3".into(),
+        notifier: "ops".into(),
+        rule: "quota".into(),
+        profile: "acme".into(),
+        payload: "{}".into(),
+        created_at: at,
+        due_at: at,
+    };
+    let report = migrated
+        .queue_notices("acme", &[entry], Some(&leases[0]), at)
+        .await
+        .unwrap();
+    assert_eq!((report.queued, report.notices_consumed), (1, 1));
+    drop(migrated);
+
+    let reopened = Store::open_url(url).await.unwrap();
+    assert_eq!(reopened.schema_version().await.unwrap(), SCHEMA_VERSION);
+    assert_eq!(reopened.outbox(false, 10).await.unwrap().len(), 2);
+    assert!(!reopened.has_staged_notices("acme").await.unwrap());
 }
