@@ -101,7 +101,7 @@
 //!   `holder`, `token`, `expires_at` (a released lease shows the epoch).
 //!
 //! The tables under them (`accounts`, `cards`, `card_state`, `snapshots`,
-//! `daily`, `runs`, `alerts`, `outbox`, `leases`) are this crate's business and may change between schema
+//! `daily`, `runs`, `alerts`, `outbox`, `leases`, `alert_notices`) are this crate's business and may change between schema
 //! versions. They are compact by design: `snapshots` holds only the figures
 //! that change every sync, clustered by card and time (SQLite `WITHOUT
 //! ROWID`; in PostgreSQL, the primary key index); the rarely-changing state
@@ -122,7 +122,14 @@
 //!   [`Store::status_changes`]) and write their outcome in one transaction
 //!   ([`Store::commit_evaluation`]): the alert state and the notifications
 //!   it calls for, fenced by the lease, each notification under an
-//!   idempotency key that is never queued twice.
+//!   idempotency key that is never queued twice. Over a large fleet a
+//!   pass commits page by page instead: it reads each page's alert rows
+//!   ([`Store::card_alert_rows`], [`Store::account_alert_rows`], and
+//!   [`Store::unlisted_alert_rows`] for cards no page lists), commits its
+//!   alert changes and stages its notices ([`Store::commit_page`]), and
+//!   ends with [`Store::queue_notices`], which turns the staged notices
+//!   ([`Store::staged_notices`]) into outbox entries in one fenced
+//!   transaction, so a watcher stopping between pages loses none.
 //! * Delivery claims due notifications ([`Store::claim_outbox`]; two
 //!   watchers never claim the same one) and records the outcome
 //!   ([`Store::outbox_delivered`], [`Store::outbox_retry`]).

@@ -123,8 +123,7 @@ pub async fn store_at_version(
                 .await
                 .unwrap();
             tokio::spawn(connection);
-            let mut sql =
-                String::from("CREATE TABLE schema_version (version bigint NOT NULL); ");
+            let mut sql = String::from("CREATE TABLE schema_version (version bigint NOT NULL); ");
             for (index, script) in POSTGRES[..version].iter().enumerate() {
                 sql.push_str(&format!(
                     "{script}\nINSERT INTO schema_version VALUES ({});\n",

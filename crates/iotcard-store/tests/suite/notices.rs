@@ -105,7 +105,11 @@ pub async fn page_commits_stage_notices_and_a_lost_lease_writes_nothing(store: &
     assert_eq!(rest, staged[1..]);
     assert!(store.has_staged_notices("acme").await.unwrap());
     assert!(!store.has_staged_notices("shop").await.unwrap());
-    assert!(store.staged_notices("shop", 0, 10).await.unwrap().is_empty());
+    assert!(store
+        .staged_notices("shop", 0, 10)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(store.outbox(false, 10).await.unwrap().is_empty());
 
     // The lease expired: neither the page's alert nor its notice lands.
@@ -147,7 +151,12 @@ pub async fn queue_notices_queues_and_consumes_one_profiles_notices(store: &Stor
         .unwrap();
     // A key an earlier pass already queued.
     store
-        .commit_evaluation(&AlertChanges::default(), &[entry("acme", "k-old", at)], None, at)
+        .commit_evaluation(
+            &AlertChanges::default(),
+            &[entry("acme", "k-old", at)],
+            None,
+            at,
+        )
         .await
         .unwrap();
     let outbox = [
@@ -229,7 +238,11 @@ pub async fn card_alert_rows_read_only_the_asked_cards(store: &Store) {
     assert!(store.card_alert_rows("acme", &[]).await.unwrap().is_empty());
     // The account-level row is no card's.
     let none = ["1064800009999".to_owned(), String::new()];
-    assert!(store.card_alert_rows("acme", &none).await.unwrap().is_empty());
+    assert!(store
+        .card_alert_rows("acme", &none)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(
         store.account_alert_rows("acme").await.unwrap(),
         vec![rows[4].clone()]
@@ -248,7 +261,10 @@ pub async fn unlisted_alert_rows_page_past_listed_cards(store: &Store) {
         store,
         acme,
         at,
-        vec![usage("1064800000001", "1", 1), usage("1064800000004", "1", 1)],
+        vec![
+            usage("1064800000001", "1", 1),
+            usage("1064800000004", "1", 1),
+        ],
     )
     .await;
     let never_seen: CardNumber = "1064800000003".parse().unwrap();
@@ -300,7 +316,10 @@ pub async fn unlisted_alert_rows_page_past_listed_cards(store: &Store) {
             .unwrap();
         assert!(next.len() <= 1, "{next:?}");
         let Some(last) = next.last() else { break };
-        after = Some((last.card.clone().expect("a card-level row"), last.rule.clone()));
+        after = Some((
+            last.card.clone().expect("a card-level row"),
+            last.rule.clone(),
+        ));
         walked.extend(next);
         assert!(walked.len() <= expected.len(), "{walked:?}");
     }
