@@ -241,9 +241,11 @@ impl Postgres {
         (card, rule): (&str, &str),
         limit: u32,
     ) -> Result<Vec<AlertRow>> {
-        // Walked in alerts_by_card order from the given (card, rule) on
-        // (a row comparison PostgreSQL turns into an index range); each
-        // row is checked against the account's cards by their unique key.
+        // One anti-join in the database, never the account's cards loaded
+        // here. alerts_by_card (profile, card, rule) gives the order and
+        // can start the range at (card, rule); over a whole account of
+        // listed cards the planner rather hash-joins the account's cards
+        // once (seen with 200,000 alerts), which is as cheap as the walk.
         let sql = format!(
             "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = $1 AND al.card <> '' \
              AND (al.card, al.rule) > ($3, $4) \
