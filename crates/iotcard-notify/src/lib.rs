@@ -89,7 +89,9 @@ pub use alert::{fingerprint, Alert, AlertState, CardFigure, Severity, UnknownSev
 pub use answer::Delivered;
 pub use channel::{Channel, Notifier, Outgoing, IDEMPOTENCY_KEY};
 pub use config::{notifiers, NotifierConfig};
-pub use digest::{window_start, Digest, DigestKey, IdempotencyKey};
+pub use digest::{
+    window_start, Digest, DigestBuilder, DigestKey, IdempotencyKey, MAX_DIGEST_ALERTS,
+};
 pub use dingtalk::DingTalk;
 pub use email::{Email, Tls};
 pub use error::{ChannelKind, NotifyError};

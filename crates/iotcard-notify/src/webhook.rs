@@ -42,7 +42,8 @@ pub struct Payload {
     /// The group's key: `{}:{alertname="RULE"}`.
     #[serde(rename = "groupKey")]
     pub group_key: String,
-    /// How many alerts were left out by `max_alerts`.
+    /// How many alerts were left out: by `max_alerts`, and those the
+    /// digest only counts (past [`MAX_DIGEST_ALERTS`](crate::MAX_DIGEST_ALERTS)).
     #[serde(rename = "truncatedAlerts")]
     pub truncated_alerts: u64,
 }
@@ -109,7 +110,9 @@ impl Webhook {
         if self.max_alerts > 0 && total > self.max_alerts {
             alerts.truncate(self.max_alerts);
         }
-        let truncated = (total - alerts.len()) as u64;
+        // What `max_alerts` cut, and the lines of the alerts the digest
+        // itself only counts (past `MAX_DIGEST_ALERTS`).
+        let truncated = (total - alerts.len() + digest.omitted_lines()) as u64;
         let common = |pick: fn(&PayloadAlert) -> &BTreeMap<String, String>| {
             let mut iter = alerts.iter().map(pick);
             let mut common = iter.next().cloned().unwrap_or_default();
