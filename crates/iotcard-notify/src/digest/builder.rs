@@ -257,3 +257,263 @@ impl PartialEq for Kept {
 }
 
 impl Eq for Kept {}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::digest::{markdown, Layout};
+    use crate::webhook::Webhook;
+    use crate::{DingTalk, SecretUrl};
+
+    fn at(s: &str) -> Instant {
+        s.parse().unwrap()
+    }
+
+    fn t0() -> Instant {
+        at("2026-12-01T09:00:00+08:00")
+    }
+
+    fn card_alert(i: usize) -> Alert {
+        Alert::firing("quota", "acme", t0())
+            .with_card(
+                format!("{i:020}"),
+                format!("{}% of 1 GiB used", 80 + i % 20),
+            )
+            .with_summary("data used ≥ 80% of the allowance")
+    }
+
+    fn build(limit: usize, alerts: impl IntoIterator<Item = Alert>) -> Digest {
+        let mut builder = DigestBuilder::new("quota", t0()).with_limit(limit);
+        for alert in alerts {
+            builder.push(alert).unwrap();
+        }
+        builder.finish().unwrap()
+    }
+
+    /// Alerts drawn from few accounts, cards and times, so that ties in
+    /// the canonical order and repeated accounts are common.
+    fn alerts() -> impl Strategy<Value = Vec<Alert>> {
+        let alert = (
+            0..3usize,
+            prop::collection::vec((0..6u8, "[a-c]{0,2}"), 0..3),
+            0..3i64,
+            any::<bool>(),
+            prop_oneof![
+                Just(Severity::Info),
+                Just(Severity::Warning),
+                Just(Severity::Critical)
+            ],
+            "[xy]{0,1}",
+        )
+            .prop_map(|(account, cards, minutes, resolved, severity, summary)| {
+                let start = t0() + chrono::Duration::minutes(minutes);
+                let mut a = Alert::firing("quota", format!("acct-{account}"), start)
+                    .with_severity(severity)
+                    .with_summary(summary);
+                for (card, figure) in cards {
+                    a = a.with_card(format!("8986{card}"), figure);
+                }
+                if resolved {
+                    a = a.resolved(start + chrono::Duration::minutes(30 - minutes));
+                }
+                a
+            });
+        prop::collection::vec(alert, 1..40)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn pushing_in_any_order_gives_the_same_digest_and_key(
+            (alerts, shuffled) in alerts().prop_flat_map(|a| (Just(a.clone()), Just(a).prop_shuffle())),
+            limit in 1..12usize,
+        ) {
+            let bounded = build(limit, alerts.clone());
+            let reordered = build(limit, shuffled);
+            prop_assert_eq!(&bounded, &reordered);
+            prop_assert_eq!(bounded.key(), reordered.key());
+
+            // What is kept is the head of the whole digest, and every
+            // figure a message shows is the whole digest's.
+            let whole = build(usize::MAX, alerts.clone());
+            prop_assert_eq!(whole.omitted_alerts(), 0);
+            let kept = alerts.len().min(limit);
+            prop_assert_eq!(bounded.alerts(), &whole.alerts()[..kept]);
+            prop_assert_eq!(bounded.omitted_alerts(), alerts.len() - kept);
+            prop_assert_eq!(bounded.alert_count(), alerts.len());
+            prop_assert_eq!(bounded.card_count(), whole.card_count());
+            prop_assert_eq!(bounded.line_count(), whole.line_count());
+            prop_assert_eq!(bounded.accounts(), whole.accounts());
+            prop_assert_eq!(bounded.severity(), whole.severity());
+            prop_assert_eq!(bounded.status(), whole.status());
+            let facts = |d: &Digest| {
+                let view = d.view(Layout { shown: 0, cap: 500 });
+                (view.title, view.facts, view.more)
+            };
+            prop_assert_eq!(facts(&bounded), facts(&whole));
+            if bounded.omitted_alerts() == 0 {
+                prop_assert_eq!(bounded.key(), whole.key());
+            }
+
+            // The JSON (what the outbox holds) reads back the same.
+            let json = serde_json::to_string(&bounded).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Digest>(&json).unwrap(), bounded);
+        }
+    }
+
+    #[test]
+    fn a_digest_past_the_limit_keeps_the_limit_and_counts_the_rest() {
+        let firing: Vec<Alert> = (0..12).map(card_alert).collect();
+        let resolved: Vec<Alert> = (0..3)
+            .map(|i| {
+                Alert::firing("quota", "acme", t0())
+                    .with_card(format!("7{i:019}"), "79%")
+                    .with_card(format!("8{i:019}"), "79%")
+                    .resolved(at("2026-12-01T10:00:00+08:00"))
+            })
+            .collect();
+        let all: Vec<Alert> = firing.iter().chain(&resolved).cloned().collect();
+        // Pushed backwards: the first five firing cards are kept anyway.
+        let d = build(5, all.iter().rev().cloned());
+        assert_eq!(d.alerts(), &firing[..5]);
+        assert_eq!(d.omitted_alerts(), 10);
+        assert_eq!(d.alert_count(), 15);
+        assert_eq!(d.card_count(), 18);
+        assert_eq!(d.line_count(), 18);
+
+        let body = String::from_utf8(DingTalk::body(&d).unwrap()).unwrap();
+        assert!(body.contains("**Cards:** 12 firing, 6 resolved"), "{body}");
+        assert!(
+            body.contains(&format!("- {:020}: 80% of 1 GiB used", 0)),
+            "{body}"
+        );
+        assert!(
+            body.contains(&format!("- {:020}: 84% of 1 GiB used", 4)),
+            "{body}"
+        );
+        assert!(!body.contains(&format!("{:020}", 5)), "{body}");
+        // 18 lines, 5 listed.
+        assert!(body.contains("- and 13 more"), "{body}");
+
+        let url = || SecretUrl::parse("http://127.0.0.1/hook").unwrap();
+        let payload = Webhook::new(url(), "am", "", 0).payload(&d);
+        assert_eq!(payload.alerts.len(), 5);
+        assert_eq!(payload.truncated_alerts, 13);
+        assert_eq!(payload.version, "4");
+        assert_eq!(payload.status, AlertState::Firing);
+        let cut = Webhook::new(url(), "am", "", 2).payload(&d);
+        assert_eq!(cut.alerts.len(), 2);
+        assert_eq!(cut.truncated_alerts, 16);
+
+        // Leaving out different alerts gives a different key.
+        let head = Digest::new("quota", t0(), firing[..5].to_vec()).unwrap();
+        assert_ne!(d.key(), head.key());
+        let fewer = build(5, all.iter().take(14).cloned());
+        assert_eq!(fewer.alerts(), d.alerts());
+        assert_ne!(d.key(), fewer.key());
+        let mut moved = all.clone();
+        moved[11] = card_alert(99);
+        assert_ne!(d.key(), build(5, moved).key());
+    }
+
+    #[test]
+    fn omitted_alerts_count_in_severity_accounts_and_times() {
+        let early = at("2026-12-01T08:00:00+08:00");
+        let d = build(
+            1,
+            [
+                card_alert(1),
+                // Sorts after `acme`, so left out: still named and counted.
+                Alert::firing("quota", "zeta", early)
+                    .with_severity(Severity::Critical)
+                    .with_card("2", "99%"),
+            ],
+        );
+        assert_eq!(d.alerts().len(), 1);
+        assert_eq!(d.accounts(), ["acme", "zeta"]);
+        assert_eq!(d.severity(), Severity::Critical);
+        let text = markdown(&d.view(Layout { shown: 5, cap: 500 }));
+        assert!(
+            text.starts_with("### [FIRING] quota · 2 accounts"),
+            "{text}"
+        );
+        assert!(text.contains("**Severity:** critical"), "{text}");
+        assert!(text.contains("**Accounts:** acme, zeta"), "{text}");
+        assert!(
+            text.contains("**Since:** 2026-12-01 08:00 +08:00"),
+            "{text}"
+        );
+        assert!(text.contains("- and 1 more"), "{text}");
+    }
+
+    #[test]
+    fn a_digest_of_100000_alerts_stays_under_a_megabyte() {
+        let d = Digest::group((0..100_000).map(card_alert), t0()).remove(0);
+        assert_eq!(d.alerts().len(), MAX_DIGEST_ALERTS);
+        assert_eq!(d.alert_count(), 100_000);
+        assert_eq!(d.card_count(), 100_000);
+        let json = serde_json::to_vec(&d).unwrap();
+        assert!(json.len() < 1_000_000, "{} bytes", json.len());
+        assert_eq!(serde_json::from_slice::<Digest>(&json).unwrap(), d);
+        let text = markdown(&d.view(Layout {
+            shown: 20,
+            cap: 500,
+        }));
+        assert!(text.contains("**Cards:** 100,000 firing"), "{text}");
+        assert!(text.contains("- and 99,980 more"), "{text}");
+    }
+
+    #[test]
+    fn old_payloads_without_the_new_fields_still_read() {
+        // A digest as the outbox held it before digests were bounded.
+        let old = r#"{"rule":"quota","window_start":"2026-12-01T09:00:00+08:00","alerts":[{"rule":"quota","severity":"warning","account":"acme","state":"firing","starts_at":"2026-12-01T09:00:00+08:00","ends_at":null,"cards":[{"card":"8986001","figure":"91%"}],"summary":"","description":"","labels":{},"generator_url":""}]}"#;
+        let d: Digest = serde_json::from_str(old).unwrap();
+        assert_eq!(d.omitted_alerts(), 0);
+        assert_eq!(d.card_count(), 1);
+        let again = Digest::new(
+            "quota",
+            t0(),
+            vec![Alert::firing("quota", "acme", t0()).with_card("8986001", "91%")],
+        )
+        .unwrap();
+        assert_eq!(d, again);
+        assert_eq!(d.key(), again.key());
+        // And a whole digest is still written as before.
+        assert_eq!(serde_json::to_string(&again).unwrap(), old);
+    }
+
+    #[test]
+    fn a_bad_identity_sum_is_refused_by_name() {
+        let mut json = serde_json::to_value(build(1, (0..3).map(card_alert))).unwrap();
+        json["omitted"]["identity_sum"] = "not hex".into();
+        let e = serde_json::from_value::<Digest>(json).unwrap_err();
+        assert!(e.to_string().contains("identity_sum"), "{e}");
+    }
+
+    #[test]
+    fn the_builder_refuses_other_rules_and_counts_pushes() {
+        let mut builder = DigestBuilder::new("quota", t0());
+        assert!(builder.is_empty());
+        let e = builder
+            .push(Alert::firing("other", "acme", t0()))
+            .unwrap_err();
+        let from_new =
+            Digest::new("quota", t0(), vec![Alert::firing("other", "acme", t0())]).unwrap_err();
+        assert_eq!(e.to_string(), from_new.to_string());
+        assert!(builder.is_empty());
+        assert!(DigestBuilder::new("quota", t0()).finish().is_none());
+
+        for i in 0..4 {
+            builder.push(card_alert(i)).unwrap();
+        }
+        assert_eq!(builder.len(), 4);
+        // Lowering the limit afterwards leaves out the greatest.
+        let d = builder.with_limit(0).finish().unwrap();
+        assert_eq!(d.alerts(), [card_alert(0)]);
+        assert_eq!(d.omitted_alerts(), 3);
+        assert_eq!(d, build(1, (0..4).rev().map(card_alert)));
+    }
+}
