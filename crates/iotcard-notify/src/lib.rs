@@ -56,6 +56,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A digest has a bounded size however many alerts fire at once: it
+//! carries at most [`MAX_DIGEST_ALERTS`] alerts whole (the first in its
+//! canonical order) and only counts the others, so every message still
+//! says exactly how many cards fire ("and 329,980 more") and the webhook's
+//! `truncatedAlerts` counts them. [`DigestBuilder`] builds one from a
+//! stream of alerts in that bounded memory.
+//!
 //! The async shell (through `iotcard-transport`, and an SMTP client for
 //! [`Outgoing::Email`]) sends what [`Notifier::prepare`] gives, keeps the
 //! outbox by [`IdempotencyKey`], retries what
