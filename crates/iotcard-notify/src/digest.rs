@@ -396,6 +396,12 @@ impl Digest {
         self.omitted.lines()
     }
 
+    /// What the omitted alerts' webhook payload alerts have in common
+    /// (`None` when nothing was omitted).
+    pub(crate) fn omitted_common(&self) -> Option<&crate::webhook::Common> {
+        self.omitted.common.as_ref()
+    }
+
     pub(crate) fn view(&self, layout: Layout) -> View {
         let cap = layout.cap;
         let status = self.status();

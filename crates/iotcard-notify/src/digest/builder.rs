@@ -357,6 +357,16 @@ mod tests {
             if bounded.omitted_alerts() == 0 {
                 prop_assert_eq!(bounded.key(), whole.key());
             }
+            // The webhook says the same of all the alerts, listed or not.
+            let hook = Webhook::new(SecretUrl::parse("http://127.0.0.1/h").unwrap(), "am", "", 0);
+            let (part, all) = (hook.payload(&bounded), hook.payload(&whole));
+            prop_assert_eq!(part.common_labels, all.common_labels);
+            prop_assert_eq!(part.common_annotations, all.common_annotations);
+            prop_assert_eq!(part.status, all.status);
+            prop_assert_eq!(
+                part.alerts.len() as u64 + part.truncated_alerts,
+                all.alerts.len() as u64
+            );
 
             // The JSON (what the outbox holds) reads back the same.
             let json = serde_json::to_string(&bounded).unwrap();
@@ -447,6 +457,39 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("- and 1 more"), "{text}");
+    }
+
+    #[test]
+    fn the_webhooks_common_labels_hold_for_the_omitted_alerts_too() {
+        let hook = |max| {
+            Webhook::new(
+                SecretUrl::parse("http://127.0.0.1/h").unwrap(),
+                "am",
+                "",
+                max,
+            )
+        };
+        let beta = Alert::firing("quota", "beta", t0())
+            .with_card("9", "99%")
+            .with_summary("data used ≥ 80% of the allowance");
+        // Kept: acme only; left out: beta.
+        let d = build(2, [card_alert(0), card_alert(1), beta]);
+        assert_eq!(d.accounts(), ["acme", "beta"]);
+        let p = hook(0).payload(&d);
+        assert!(p.alerts.iter().all(|a| a.labels["account"] == "acme"));
+        assert!(!p.common_labels.contains_key("account"), "{p:?}");
+        assert_eq!(p.common_labels["alertname"], "quota");
+        assert_eq!(
+            p.common_annotations["summary"],
+            "data used ≥ 80% of the allowance"
+        );
+        // What max_alerts cuts counts too, as in Alertmanager.
+        let whole = build(10, [card_alert(0), card_alert(1), card_alert(2)]);
+        let cut = hook(1).payload(&whole);
+        assert_eq!(cut.alerts.len(), 1);
+        assert!(!cut.common_annotations.contains_key("figure"), "{cut:?}");
+        let one = hook(0).payload(&build(10, [card_alert(0)]));
+        assert_eq!(one.common_annotations["figure"], "80% of 1 GiB used");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use iotcard_model::Instant;
 use serde::{Deserialize, Serialize};
 
+use crate::webhook::Common;
 use crate::{Alert, AlertState, Severity};
 
 /// The sums of a digest's omitted alerts. Every field defaults, so a
@@ -37,6 +38,9 @@ pub(crate) struct Omitted {
     /// `identity`): the same alerts give the same sum in any order.
     #[serde(with = "hex_u128")]
     pub identity_sum: u128,
+    /// The labels and annotations all their webhook payload alerts share
+    /// (`None` while nothing is omitted).
+    pub common: Option<Common>,
 }
 
 impl Omitted {
@@ -77,6 +81,7 @@ impl Omitted {
                 .map_or(alert.severity, |s| s.max(alert.severity)),
         );
         self.identity_sum = self.identity_sum.wrapping_add(identity);
+        Common::narrow_by_alert(&mut self.common, alert);
     }
 }
 
