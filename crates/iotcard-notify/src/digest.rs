@@ -136,7 +136,7 @@ impl Digest {
 
     /// How many alerts the digest is of, kept whole or not.
     pub fn alert_count(&self) -> usize {
-        self.alerts.len() + self.omitted.alerts
+        self.alerts.len().saturating_add(self.omitted.alerts)
     }
 
     /// How many alerts were left out past [`MAX_DIGEST_ALERTS`] (counted in
@@ -183,9 +183,11 @@ impl Digest {
     /// card in two alerts counts twice: the alerts are about different
     /// accounts or states).
     pub fn card_count(&self) -> usize {
-        self.alerts.iter().map(|a| a.cards.len()).sum::<usize>()
-            + self.omitted.firing_cards
-            + self.omitted.resolved_cards
+        self.alerts
+            .iter()
+            .map(|a| a.cards.len())
+            .sum::<usize>()
+            .saturating_add(self.omitted.cards())
     }
 
     /// The digest's identity: the rule, the window and each alert's
@@ -383,7 +385,7 @@ impl Digest {
     /// with the account when the digest spans several), or for an alert
     /// about no card, its account and summary.
     pub(crate) fn line_count(&self) -> usize {
-        self.kept_line_count() + self.omitted.lines()
+        self.kept_line_count().saturating_add(self.omitted.lines())
     }
 
     /// The lines of the alerts kept whole: the most a message can list.
@@ -425,8 +427,9 @@ impl Digest {
             .filter(|a| a.state == AlertState::Resolved);
         let cards =
             |it: &mut dyn Iterator<Item = &Alert>| -> usize { it.map(|a| a.cards.len()).sum() };
-        let firing_cards = cards(&mut firing.clone()) + self.omitted.firing_cards;
-        let resolved_cards = cards(&mut resolved.clone()) + self.omitted.resolved_cards;
+        let firing_cards = cards(&mut firing.clone()).saturating_add(self.omitted.firing_cards);
+        let resolved_cards =
+            cards(&mut resolved.clone()).saturating_add(self.omitted.resolved_cards);
         let mut card_fact = Vec::new();
         if firing_cards > 0 {
             card_fact.push(format!("{} firing", count(firing_cards)));

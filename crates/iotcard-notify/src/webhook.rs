@@ -124,7 +124,8 @@ impl Webhook {
         }
         // What `max_alerts` cut, and the lines of the alerts the digest
         // itself only counts (past `MAX_DIGEST_ALERTS`).
-        let truncated = (total - alerts.len() + digest.omitted_lines()) as u64;
+        let cut = (total - alerts.len()) as u64;
+        let truncated = cut.saturating_add(digest.omitted_lines() as u64);
         Payload {
             receiver: self.receiver.clone(),
             status: digest.status(),

@@ -263,7 +263,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::digest::{markdown, Layout};
+    use crate::digest::{count, markdown, Layout};
     use crate::webhook::Webhook;
     use crate::{DingTalk, SecretUrl};
 
@@ -534,6 +534,22 @@ mod tests {
         json["omitted"]["identity_sum"] = "not hex".into();
         let e = serde_json::from_value::<Digest>(json).unwrap_err();
         assert!(e.to_string().contains("identity_sum"), "{e}");
+    }
+
+    #[test]
+    fn huge_counts_read_from_an_outbox_do_not_panic() {
+        let mut json = serde_json::to_value(build(1, (0..3).map(card_alert))).unwrap();
+        json["omitted"]["firing_lines"] = usize::MAX.into();
+        json["omitted"]["firing_cards"] = usize::MAX.into();
+        json["omitted"]["alerts"] = usize::MAX.into();
+        let d: Digest = serde_json::from_value(json).unwrap();
+        assert_eq!(d.card_count(), usize::MAX);
+        assert_eq!(d.alert_count(), usize::MAX);
+        let body = String::from_utf8(DingTalk::body(&d).unwrap()).unwrap();
+        assert!(body.contains(&count(usize::MAX - 1)), "{body}");
+        let url = SecretUrl::parse("http://127.0.0.1/h").unwrap();
+        let payload = Webhook::new(url, "am", "", 0).payload(&d);
+        assert_eq!(payload.truncated_alerts, usize::MAX as u64);
     }
 
     #[test]

@@ -49,9 +49,15 @@ impl Omitted {
         self.alerts == 0
     }
 
-    /// All omitted lines, whatever their state.
+    /// All omitted lines, whatever their state. (Saturating: a payload
+    /// read back from the outbox could carry any counts.)
     pub fn lines(&self) -> usize {
-        self.firing_lines + self.resolved_lines
+        self.firing_lines.saturating_add(self.resolved_lines)
+    }
+
+    /// All omitted cards, whatever their state.
+    pub fn cards(&self) -> usize {
+        self.firing_cards.saturating_add(self.resolved_cards)
     }
 
     /// Counts `alert`, whose identity hash is `identity`, as left out. The
