@@ -1,6 +1,11 @@
 //! Digests: the alerts of one rule in one window, grouped into one message,
 //! and how a message is cut to fit a channel's size limit.
 
+mod builder;
+mod omitted;
+
+pub use builder::{DigestBuilder, MAX_DIGEST_ALERTS};
+
 use std::collections::BTreeSet;
 use std::fmt;
 use std::time::Duration;
@@ -20,6 +25,13 @@ use crate::{Alert, AlertState, ChannelKind, NotifyError, Severity};
 /// limit. The alerts are kept in a canonical order (firing first, then by
 /// account and fingerprint), so the same alerts always give the same
 /// message and the same [`key`](Self::key).
+///
+/// A digest carries at most [`MAX_DIGEST_ALERTS`] alerts whole, the first
+/// in that order (see [`DigestBuilder`]); the others are counted, so every
+/// message still gives the exact number of cards ("and N more"), accounts
+/// and the highest severity, and the key still tells apart digests that
+/// differ only in what was left out. Its size is bounded however many
+/// alerts fire at once.
 ///
 /// ```
 /// use iotcard_notify::{Alert, Digest};
@@ -43,55 +55,47 @@ pub struct Digest {
     rule: String,
     window_start: Instant,
     alerts: Vec<Alert>,
+    /// Not written when nothing was left out, so such a digest's JSON is
+    /// what it was before digests were bounded.
+    #[serde(default, skip_serializing_if = "omitted::Omitted::is_empty")]
+    omitted: omitted::Omitted,
 }
 
 impl Digest {
     /// The digest of `alerts`, all of rule `rule`, for the window starting
-    /// at `window_start` (see [`window_start`]). Refused when `alerts` is
-    /// empty or holds another rule's alert.
+    /// at `window_start` (see [`window_start`]), keeping at most
+    /// [`MAX_DIGEST_ALERTS`] of them whole. Refused when `alerts` is empty
+    /// or holds another rule's alert.
     pub fn new(
         rule: impl Into<String>,
         window_start: Instant,
-        mut alerts: Vec<Alert>,
+        alerts: Vec<Alert>,
     ) -> Result<Self, NotifyError> {
-        let rule = rule.into();
-        if alerts.is_empty() {
-            return Err(NotifyError::Digest {
-                reason: format!("no alert for rule {rule:?}"),
-            });
+        let mut builder = DigestBuilder::new(rule, window_start);
+        for alert in alerts {
+            builder.push(alert)?;
         }
-        if let Some(other) = alerts.iter().find(|a| a.rule != rule) {
-            return Err(NotifyError::Digest {
-                reason: format!(
-                    "an alert of rule {:?} in the digest of rule {rule:?}",
-                    other.rule
-                ),
-            });
-        }
-        sort(&mut alerts);
-        Ok(Self {
-            rule,
-            window_start,
-            alerts,
+        let rule = builder.rule().to_owned();
+        builder.finish().ok_or_else(|| NotifyError::Digest {
+            reason: format!("no alert for rule {rule:?}"),
         })
     }
 
-    /// One digest per rule among `alerts`, sorted by rule name.
+    /// One digest per rule among `alerts`, sorted by rule name, each
+    /// keeping at most [`MAX_DIGEST_ALERTS`] alerts whole: memory grows with
+    /// the number of rules, not of alerts.
     pub fn group(alerts: impl IntoIterator<Item = Alert>, window_start: Instant) -> Vec<Self> {
-        let mut by_rule: std::collections::BTreeMap<String, Vec<Alert>> = Default::default();
+        let mut by_rule: std::collections::BTreeMap<String, DigestBuilder> = Default::default();
         for alert in alerts {
-            by_rule.entry(alert.rule.clone()).or_default().push(alert);
+            by_rule
+                .entry(alert.rule.clone())
+                .or_insert_with(|| DigestBuilder::new(alert.rule.clone(), window_start))
+                .keep(alert);
         }
+        // Every builder got its first alert when it was made.
         by_rule
-            .into_iter()
-            .map(|(rule, mut alerts)| {
-                sort(&mut alerts);
-                Self {
-                    rule,
-                    window_start,
-                    alerts,
-                }
-            })
+            .into_values()
+            .filter_map(DigestBuilder::finish)
             .collect()
     }
 
@@ -109,6 +113,7 @@ impl Digest {
             rule: alert.rule.clone(),
             window_start: now,
             alerts: vec![alert],
+            omitted: omitted::Omitted::default(),
         }
     }
 
@@ -122,46 +127,74 @@ impl Digest {
         self.window_start
     }
 
-    /// The alerts, in canonical order (firing first).
+    /// The alerts kept whole (at most [`MAX_DIGEST_ALERTS`]), in canonical
+    /// order (firing first); [`omitted_alerts`](Self::omitted_alerts) more
+    /// are only counted.
     pub fn alerts(&self) -> &[Alert] {
         &self.alerts
     }
 
+    /// How many alerts the digest is of, kept whole or not.
+    pub fn alert_count(&self) -> usize {
+        self.alerts.len().saturating_add(self.omitted.alerts)
+    }
+
+    /// How many alerts were left out past [`MAX_DIGEST_ALERTS`] (counted in
+    /// every figure, not listed).
+    pub fn omitted_alerts(&self) -> usize {
+        self.omitted.alerts
+    }
+
     /// Firing when any alert fires, resolved when all have resolved
-    /// (Alertmanager's group status).
+    /// (Alertmanager's group status), the omitted alerts included.
     pub fn status(&self) -> AlertState {
-        if self.alerts.iter().any(|a| a.state == AlertState::Firing) {
+        if self.omitted.firing_lines > 0
+            || self.alerts.iter().any(|a| a.state == AlertState::Firing)
+        {
             AlertState::Firing
         } else {
             AlertState::Resolved
         }
     }
 
-    /// The highest severity among the alerts.
+    /// The highest severity among the alerts, the omitted ones included.
     pub fn severity(&self) -> Severity {
         self.alerts
             .iter()
             .map(|a| a.severity)
+            .chain(self.omitted.severity)
             .max()
             .unwrap_or(Severity::Warning)
     }
 
-    /// The accounts the alerts are on, sorted, each once.
+    /// The accounts the alerts are on (the omitted ones included), sorted,
+    /// each once.
     pub fn accounts(&self) -> Vec<&str> {
-        let set: BTreeSet<&str> = self.alerts.iter().map(|a| a.account.as_str()).collect();
+        let set: BTreeSet<&str> = self
+            .alerts
+            .iter()
+            .map(|a| a.account.as_str())
+            .chain(self.omitted.accounts.iter().map(String::as_str))
+            .collect();
         set.into_iter().collect()
     }
 
-    /// How many cards the alerts are about (a card in two alerts counts
-    /// twice: the alerts are about different accounts or states).
+    /// How many cards the alerts are about, the omitted ones included (a
+    /// card in two alerts counts twice: the alerts are about different
+    /// accounts or states).
     pub fn card_count(&self) -> usize {
-        self.alerts.iter().map(|a| a.cards.len()).sum()
+        self.alerts
+            .iter()
+            .map(|a| a.cards.len())
+            .sum::<usize>()
+            .saturating_add(self.omitted.cards())
     }
 
     /// The digest's identity: the rule, the window and each alert's
     /// fingerprint, state and start, hashed (SHA-256, 32 hex digits). Figures
     /// and texts do not count, so building the digest again after a restart
-    /// gives the same key.
+    /// gives the same key. When alerts were left out, their counts and the
+    /// order-free sum of their identities are hashed too.
     pub fn key(&self) -> DigestKey {
         let mut hasher = Sha256::new();
         hasher.update(b"iotcard-notify digest v1\n");
@@ -170,17 +203,22 @@ impl Digest {
         hasher.update(unix_nanos(&self.window_start).to_string().as_bytes());
         hasher.update(b"\n");
         for alert in &self.alerts {
-            hasher.update(alert.fingerprint().as_bytes());
-            hasher.update(b"\t");
-            hasher.update(alert.state.as_str().as_bytes());
-            hasher.update(b"\t");
-            hasher.update(unix_nanos(&alert.starts_at).to_string().as_bytes());
-            hasher.update(b"\t");
-            for card in &alert.cards {
-                hasher.update(card.card.as_bytes());
-                hasher.update([0xff]);
-            }
-            hasher.update(b"\n");
+            hash_identity(&mut hasher, alert, &alert.fingerprint());
+        }
+        // Only when something was left out: the keys of the digests that
+        // have always been whole do not change.
+        let omitted = &self.omitted;
+        if !omitted.is_empty() {
+            hasher.update(
+                format!(
+                    "omitted\t{}\t{}\t{}\t{:032x}\n",
+                    omitted.alerts,
+                    omitted.firing_lines,
+                    omitted.resolved_lines,
+                    omitted.identity_sum
+                )
+                .as_bytes(),
+            );
         }
         DigestKey(hex::encode(&hasher.finalize()[..16]))
     }
@@ -198,16 +236,30 @@ impl Digest {
     }
 }
 
-fn sort(alerts: &mut [Alert]) {
-    alerts.sort_by_cached_key(|a| {
-        (
-            a.state,
-            a.account.clone(),
-            a.cards.first().map(|c| c.card.clone()),
-            a.fingerprint(),
-            unix_nanos(&a.starts_at),
-        )
-    });
+/// One alert's identity as the key hashes it: fingerprint, state, start
+/// and cards, one line.
+fn hash_identity(hasher: &mut Sha256, alert: &Alert, fingerprint: &str) {
+    hasher.update(fingerprint.as_bytes());
+    hasher.update(b"\t");
+    hasher.update(alert.state.as_str().as_bytes());
+    hasher.update(b"\t");
+    hasher.update(unix_nanos(&alert.starts_at).to_string().as_bytes());
+    hasher.update(b"\t");
+    for card in &alert.cards {
+        hasher.update(card.card.as_bytes());
+        hasher.update([0xff]);
+    }
+    hasher.update(b"\n");
+}
+
+/// The first 16 bytes of the SHA-256 of an alert's identity, as a number
+/// to add up: the sum over a set of alerts does not depend on their order.
+fn identity(alert: &Alert, fingerprint: &str) -> u128 {
+    let mut hasher = Sha256::new();
+    hash_identity(&mut hasher, alert, fingerprint);
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&hasher.finalize()[..16]);
+    u128::from_be_bytes(first)
 }
 
 fn unix_nanos(at: &Instant) -> i128 {
@@ -332,8 +384,24 @@ impl Digest {
     /// The lines a message may list: each card with its figure (prefixed
     /// with the account when the digest spans several), or for an alert
     /// about no card, its account and summary.
-    fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
+        self.kept_line_count().saturating_add(self.omitted.lines())
+    }
+
+    /// The lines of the alerts kept whole: the most a message can list.
+    fn kept_line_count(&self) -> usize {
         self.alerts.iter().map(|a| a.cards.len().max(1)).sum()
+    }
+
+    /// How many lines of omitted alerts a webhook payload leaves out.
+    pub(crate) fn omitted_lines(&self) -> usize {
+        self.omitted.lines()
+    }
+
+    /// What the omitted alerts' webhook payload alerts have in common
+    /// (`None` when nothing was omitted).
+    pub(crate) fn omitted_common(&self) -> Option<&crate::webhook::Common> {
+        self.omitted.common.as_ref()
     }
 
     pub(crate) fn view(&self, layout: Layout) -> View {
@@ -359,8 +427,9 @@ impl Digest {
             .filter(|a| a.state == AlertState::Resolved);
         let cards =
             |it: &mut dyn Iterator<Item = &Alert>| -> usize { it.map(|a| a.cards.len()).sum() };
-        let firing_cards = cards(&mut firing.clone());
-        let resolved_cards = cards(&mut resolved.clone());
+        let firing_cards = cards(&mut firing.clone()).saturating_add(self.omitted.firing_cards);
+        let resolved_cards =
+            cards(&mut resolved.clone()).saturating_add(self.omitted.resolved_cards);
         let mut card_fact = Vec::new();
         if firing_cards > 0 {
             card_fact.push(format!("{} firing", count(firing_cards)));
@@ -382,12 +451,23 @@ impl Digest {
         }
         match status {
             AlertState::Firing => {
-                if let Some(since) = firing.clone().map(|a| a.starts_at).min() {
+                let since = firing
+                    .clone()
+                    .map(|a| a.starts_at)
+                    .chain(self.omitted.firing_since)
+                    .min();
+                if let Some(since) = since {
                     facts.push(("Since", when(&since)));
                 }
             }
             AlertState::Resolved => {
-                if let Some(end) = self.alerts.iter().filter_map(|a| a.ends_at).max() {
+                let end = self
+                    .alerts
+                    .iter()
+                    .filter_map(|a| a.ends_at)
+                    .chain(self.omitted.resolved_at)
+                    .max();
+                if let Some(end) = end {
                     facts.push(("Resolved at", when(&end)));
                 }
             }
@@ -468,7 +548,7 @@ impl Digest {
         first_few: usize,
         mut build: impl FnMut(&View) -> Result<(T, usize), NotifyError>,
     ) -> Result<T, NotifyError> {
-        let most = first_few.min(self.line_count());
+        let most = first_few.min(self.kept_line_count());
         let mut smallest = usize::MAX;
         for cap in [2000, 500, 120, 40, 12] {
             // Sizes grow with the lines shown: find the most that fit by

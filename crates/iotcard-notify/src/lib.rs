@@ -56,6 +56,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A digest has a bounded size however many alerts fire at once: it
+//! carries at most [`MAX_DIGEST_ALERTS`] alerts whole (the first in its
+//! canonical order) and only counts the others, so every message still
+//! says exactly how many cards fire ("and 329,980 more") and the webhook's
+//! `truncatedAlerts` counts them. [`DigestBuilder`] builds one from a
+//! stream of alerts in that bounded memory.
+//!
 //! The async shell (through `iotcard-transport`, and an SMTP client for
 //! [`Outgoing::Email`]) sends what [`Notifier::prepare`] gives, keeps the
 //! outbox by [`IdempotencyKey`], retries what
@@ -89,7 +96,9 @@ pub use alert::{fingerprint, Alert, AlertState, CardFigure, Severity, UnknownSev
 pub use answer::Delivered;
 pub use channel::{Channel, Notifier, Outgoing, IDEMPOTENCY_KEY};
 pub use config::{notifiers, NotifierConfig};
-pub use digest::{window_start, Digest, DigestKey, IdempotencyKey};
+pub use digest::{
+    window_start, Digest, DigestBuilder, DigestKey, IdempotencyKey, MAX_DIGEST_ALERTS,
+};
 pub use dingtalk::DingTalk;
 pub use email::{Email, Tls};
 pub use error::{ChannelKind, NotifyError};

@@ -28,10 +28,13 @@ pub struct Payload {
     /// The labels the group is keyed on: `alertname`.
     #[serde(rename = "groupLabels")]
     pub group_labels: BTreeMap<String, String>,
-    /// The labels every alert has with the same value.
+    /// The labels every alert has with the same value (every alert of the
+    /// digest, as in Alertmanager: those `max_alerts` cut and those the
+    /// digest only counts too).
     #[serde(rename = "commonLabels")]
     pub common_labels: BTreeMap<String, String>,
-    /// The annotations every alert has with the same value.
+    /// The annotations every alert has with the same value (every alert,
+    /// as for `commonLabels`).
     #[serde(rename = "commonAnnotations")]
     pub common_annotations: BTreeMap<String, String>,
     /// The sender's URL (the config's `external_url`, or empty).
@@ -42,7 +45,8 @@ pub struct Payload {
     /// The group's key: `{}:{alertname="RULE"}`.
     #[serde(rename = "groupKey")]
     pub group_key: String,
-    /// How many alerts were left out by `max_alerts`.
+    /// How many alerts were left out: by `max_alerts`, and those the
+    /// digest only counts (past [`MAX_DIGEST_ALERTS`](crate::MAX_DIGEST_ALERTS)).
     #[serde(rename = "truncatedAlerts")]
     pub truncated_alerts: u64,
 }
@@ -105,21 +109,23 @@ impl Webhook {
     /// The payload for `digest`.
     pub fn payload(&self, digest: &Digest) -> Payload {
         let mut alerts: Vec<PayloadAlert> = digest.alerts().iter().flat_map(expand).collect();
+        // Over every alert before any is cut, as Alertmanager does.
+        let mut common = digest.omitted_common().cloned();
+        for alert in &alerts {
+            Common::narrow(&mut common, &alert.labels, &alert.annotations);
+        }
+        let Common {
+            labels: common_labels,
+            annotations: common_annotations,
+        } = common.unwrap_or_default();
         let total = alerts.len();
         if self.max_alerts > 0 && total > self.max_alerts {
             alerts.truncate(self.max_alerts);
         }
-        let truncated = (total - alerts.len()) as u64;
-        let common = |pick: fn(&PayloadAlert) -> &BTreeMap<String, String>| {
-            let mut iter = alerts.iter().map(pick);
-            let mut common = iter.next().cloned().unwrap_or_default();
-            for other in iter {
-                common.retain(|k, v| other.get(k) == Some(v));
-            }
-            common
-        };
-        let common_labels = common(|a| &a.labels);
-        let common_annotations = common(|a| &a.annotations);
+        // What `max_alerts` cut, and the lines of the alerts the digest
+        // itself only counts (past `MAX_DIGEST_ALERTS`).
+        let cut = (total - alerts.len()) as u64;
+        let truncated = cut.saturating_add(digest.omitted_lines() as u64);
         Payload {
             receiver: self.receiver.clone(),
             status: digest.status(),
@@ -152,9 +158,68 @@ impl Webhook {
     }
 }
 
-/// One payload alert per card (one without `card` for an account-level
-/// alert).
-fn expand(alert: &Alert) -> Vec<PayloadAlert> {
+/// The labels and the annotations all the payload alerts of some alerts
+/// have with the same value; kept for the alerts a digest only counts, so
+/// that `commonLabels` stays true of every alert.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Common {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Common {
+    /// Narrows `common` (`None`: no alert yet) to what it shares with a
+    /// payload alert of `labels` and `annotations`.
+    fn narrow(
+        common: &mut Option<Self>,
+        labels: &BTreeMap<String, String>,
+        annotations: &BTreeMap<String, String>,
+    ) {
+        match common {
+            None => {
+                *common = Some(Self {
+                    labels: labels.clone(),
+                    annotations: annotations.clone(),
+                })
+            }
+            Some(c) => {
+                c.labels.retain(|k, v| labels.get(k) == Some(v));
+                c.annotations.retain(|k, v| annotations.get(k) == Some(v));
+            }
+        }
+    }
+
+    /// Narrows `common` to what it shares with every payload alert `alert`
+    /// becomes (without building them: no fingerprint, no times).
+    pub(crate) fn narrow_by_alert(common: &mut Option<Self>, alert: &Alert) {
+        if let Some(c) = common {
+            if c.labels.is_empty() && c.annotations.is_empty() {
+                return; // Nothing left to lose.
+            }
+        }
+        let annotations = annotations(alert);
+        let with_figure = |card: &crate::CardFigure| {
+            let mut annotations = annotations.clone();
+            if !card.figure.is_empty() {
+                annotations.insert("figure".to_owned(), card.figure.clone());
+            }
+            annotations
+        };
+        if alert.cards.is_empty() {
+            Self::narrow(common, &alert.labels_with_card(None), &annotations);
+        }
+        for card in &alert.cards {
+            Self::narrow(
+                common,
+                &alert.labels_with_card(Some(&card.card)),
+                &with_figure(card),
+            );
+        }
+    }
+}
+
+/// The alert's annotations but the card's `figure`.
+fn annotations(alert: &Alert) -> BTreeMap<String, String> {
     let mut annotations = BTreeMap::new();
     if !alert.summary.is_empty() {
         annotations.insert("summary".to_owned(), alert.summary.clone());
@@ -162,6 +227,13 @@ fn expand(alert: &Alert) -> Vec<PayloadAlert> {
     if !alert.description.is_empty() {
         annotations.insert("description".to_owned(), alert.description.clone());
     }
+    annotations
+}
+
+/// One payload alert per card (one without `card` for an account-level
+/// alert).
+fn expand(alert: &Alert) -> Vec<PayloadAlert> {
+    let annotations = annotations(alert);
     let starts_at = alert.starts_at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     let ends_at = match (alert.state, alert.ends_at) {
         (AlertState::Resolved, Some(end)) => end.to_rfc3339_opts(SecondsFormat::AutoSi, true),
