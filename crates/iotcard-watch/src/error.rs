@@ -74,6 +74,14 @@ pub enum WatchError {
         #[source]
         source: serde_json::Error,
     },
+    /// Alerts could not be grouped into a digest (an alert of another
+    /// rule).
+    #[error("the alerts could not be grouped into a digest")]
+    Digest {
+        /// Why.
+        #[source]
+        source: NotifyError,
+    },
     /// The clock reads a time the store cannot keep.
     #[error("the clock reads a time the store cannot keep")]
     Clock,

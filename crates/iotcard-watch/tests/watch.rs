@@ -517,3 +517,150 @@ async fn run_stops_within_ten_seconds_even_when_a_pass_hangs() {
         .unwrap();
     assert!(stopping.elapsed() < Duration::from_secs(10));
 }
+
+/// An evaluation stopped at every point in turn (its future dropped after
+/// one more poll each time, as a crash would stop it): the pages it
+/// committed keep their notices staged, the next evaluation queues them,
+/// and in the end every firing card is in exactly one queued digest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evaluation_stopped_between_pages_loses_and_repeats_no_notification() {
+    use std::task::Poll;
+    let sim = sim(24).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("h.sqlite3")).await;
+    let clock = clock();
+    let (_robot, ops) = dingtalk_robot(clock.clone()).await;
+    let acme = account(&store, &sim, "acme", 24, Duration::from_secs(3600)).await;
+    iotcard_sync::sync_account(
+        &iotbos(&sim),
+        &store,
+        &acme.spec,
+        clock.as_ref(),
+        &iotcard_sync::SyncOptions::default().retention(None),
+        &|_| {},
+        never(),
+    )
+    .await
+    .unwrap();
+    let plan = WatchPlan::new(rules(QUOTA), [ops]).account(acme);
+    let watcher = iotcard_watch::Watcher::builder(store.clone(), deliverer(clock.clone()))
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .holder("w")
+        .page_size(3)
+        .build()
+        .unwrap();
+    let (mut stopped_with_staged, mut polls) = (0, 0);
+    let finished = loop {
+        polls += 1;
+        assert!(polls < 400, "an evaluation never finished");
+        let mut evaluation = Box::pin(watcher.evaluate(&plan, "acme"));
+        let mut outcome = None;
+        for _ in 0..polls {
+            match futures::poll!(evaluation.as_mut()) {
+                Poll::Ready(r) => {
+                    outcome = Some(r.unwrap());
+                    break;
+                }
+                // Lets the store's blocking call in flight complete.
+                Poll::Pending => tokio::time::sleep(Duration::from_millis(3)).await,
+            }
+        }
+        drop(evaluation);
+        if let Some(report) = outcome {
+            break report;
+        }
+        if store.has_staged_notices("acme").await.unwrap() {
+            stopped_with_staged += 1;
+        }
+    };
+    assert!(
+        stopped_with_staged > 0,
+        "some stop fell between page commits and the final queueing"
+    );
+    assert!(!store.has_staged_notices("acme").await.unwrap(), "consumed");
+    let _ = finished;
+    let firing: Vec<String> = store
+        .alert_rows(&["acme".to_owned()])
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.phase == "firing")
+        .filter_map(|r| r.card)
+        .collect();
+    assert!(firing.len() > 3, "more than one page fired: {firing:?}");
+    let mut named: BTreeMap<String, usize> = BTreeMap::new();
+    for entry in store.outbox(false, 1000).await.unwrap() {
+        let digest: iotcard_notify::Digest = serde_json::from_str(&entry.payload).unwrap();
+        assert_eq!(digest.omitted_alerts(), 0);
+        for alert in digest.alerts() {
+            for card in &alert.cards {
+                *named.entry(card.card.clone()).or_default() += 1;
+            }
+        }
+    }
+    for card in &firing {
+        assert_eq!(named.get(card), Some(&1), "{card} notified once: {named:?}");
+    }
+    assert_eq!(named.len(), firing.len(), "{named:?} vs {firing:?}");
+    sim.shutdown().await;
+}
+
+/// An alert whose card the store no longer lists for the account (its
+/// history gone) resolves, with its resolution notified, and its row goes;
+/// the listed cards' alerts stay as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alerts_of_cards_no_page_lists_resolve() {
+    let sim = sim(12).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("h.sqlite3")).await;
+    let clock = clock();
+    let (robot, ops) = dingtalk_robot(clock.clone()).await;
+    let plan = WatchPlan::new(rules(QUOTA), [ops])
+        .account(account(&store, &sim, "acme", 12, Duration::from_secs(3600)).await);
+    let watcher = iotcard_watch::Watcher::builder(store.clone(), deliverer(clock.clone()))
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .holder("w")
+        .page_size(2)
+        .build()
+        .unwrap();
+    watcher.once(&plan, never()).await.unwrap();
+    let rows = store.alert_rows(&["acme".to_owned()]).await.unwrap();
+    let firing = rows.iter().filter(|r| r.phase == "firing").count();
+    assert!(firing >= 2, "{rows:?}");
+    // Two alerts of cards the account does not have (before the first key
+    // and after the last, so no page's range holds them).
+    let mut ghosts = Vec::new();
+    for key in ["0000000000000", "9999999999999"] {
+        let mut ghost = rows.iter().find(|r| r.phase == "firing").unwrap().clone();
+        ghost.card = Some(key.to_owned());
+        ghosts.push(ghost);
+    }
+    let changes = iotcard_store::AlertChanges {
+        upserts: ghosts,
+        ..Default::default()
+    };
+    let now = iotcard_sync::instant(clock.as_ref()).unwrap();
+    store.commit_page(&changes, None, now).await.unwrap();
+
+    clock.advance(Duration::from_secs(60));
+    let report = watcher.once(&plan, never()).await.unwrap();
+    let evaluation = report.account("acme").unwrap().evaluation.unwrap();
+    assert_eq!(evaluation.notifying, 2, "{evaluation:?}");
+    let after = store.alert_rows(&["acme".to_owned()]).await.unwrap();
+    assert_eq!(after.len(), rows.len(), "the ghosts' rows are gone");
+    assert!(after
+        .iter()
+        .all(|r| !r.card.as_deref().unwrap_or("").starts_with("0000")
+            && !r.card.as_deref().unwrap_or("").starts_with("9999")));
+    let last = robot.received().pop().unwrap();
+    let body = String::from_utf8(last.body.to_vec()).unwrap();
+    assert!(
+        body.contains("RESOLVED")
+            && body.contains("0000000000000")
+            && body.contains("9999999999999"),
+        "{body}"
+    );
+    sim.shutdown().await;
+}

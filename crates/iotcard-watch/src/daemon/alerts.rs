@@ -3,16 +3,15 @@
 //! evaluation (per notification time), one outbox entry per digest and
 //! notifier; and the alert state as the store keeps it, row by row.
 
-use std::collections::BTreeMap;
-
 use iotcard_model::Instant;
-use iotcard_notify::{Alert, Digest, Severity};
+use iotcard_notify::{Alert, Severity};
 use iotcard_rules::{
     AlertKey, AlertRecord, AlertState, AlertStates, Phase, RuleSet, StateChanges, Transition,
     TransitionKind,
 };
 use iotcard_store::{AlertChanges, AlertKeyRef, AlertRow, OutboxEntry};
 
+use crate::daemon::digests::Digests;
 use crate::error::WatchError;
 
 /// The notification a transition makes, or `None` when it makes none
@@ -62,41 +61,13 @@ pub fn outbox_entries(
     transitions: &[Transition],
     now: Instant,
 ) -> Result<Vec<OutboxEntry>, WatchError> {
-    let mut groups: BTreeMap<(String, Instant), Vec<Alert>> = BTreeMap::new();
+    let mut digests = Digests::new(rules);
     for t in transitions {
-        let (Some(at), Some(alert)) = (t.notify_at, alert_for(rules, provider, t)) else {
-            continue;
-        };
-        groups
-            .entry((t.key.rule.clone(), at))
-            .or_default()
-            .push(alert);
-    }
-    let mut out = Vec::new();
-    for ((rule_name, due_at), alerts) in groups {
-        let Some(rule) = rules.get(&rule_name) else {
-            continue;
-        };
-        for digest in Digest::group(alerts, due_at) {
-            let payload = serde_json::to_string(&digest).map_err(|source| WatchError::Payload {
-                key: digest.key().to_string(),
-                source,
-            })?;
-            let profile = digest.accounts().join(",");
-            for notifier in &rule.notify {
-                out.push(OutboxEntry {
-                    key: digest.idempotency_key(notifier).as_str().to_owned(),
-                    notifier: notifier.clone(),
-                    rule: rule_name.clone(),
-                    profile: profile.clone(),
-                    payload: payload.clone(),
-                    created_at: now,
-                    due_at,
-                });
-            }
+        if let (Some(at), Some(alert)) = (t.notify_at, alert_for(rules, provider, t)) {
+            digests.push(at, alert)?;
         }
     }
-    Ok(out)
+    digests.outbox(now)
 }
 
 /// The alert state of the rows the store keeps.
@@ -173,6 +144,7 @@ fn key_text(rule: &str, profile: &str, card: Option<&str>) -> String {
 mod tests {
     use super::*;
     use iotcard_model::{CardSnapshot, DataAmount, Plan, Usage};
+    use iotcard_notify::Digest;
     use iotcard_rules::{evaluate, AccountInput, CardInput, Inputs, RuleConfig};
 
     fn rules(extra: &str) -> RuleSet {

@@ -6,7 +6,7 @@ use chrono::{Duration as Delta, NaiveDate};
 use iotcard_model::{china_standard_time, Instant};
 use iotcard_rules::rules::StatusMode;
 use iotcard_rules::{CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo};
-use iotcard_store::{AccountId, CardId, FleetCard, RunOutcome, Store, SyncRun};
+use iotcard_store::{AccountId, AlertRow, CardId, FleetCard, RunOutcome, Store, SyncRun};
 use tokio::task::JoinHandle;
 
 use crate::error::WatchError;
@@ -137,6 +137,8 @@ pub async fn card_inputs(
 pub(crate) struct Page {
     /// The cards' inputs, in card-id order.
     pub cards: Vec<CardInput>,
+    /// The stored alert state of the page's cards.
+    pub alerts: Vec<AlertRow>,
     /// The last card's id.
     pub last: CardId,
 }
@@ -146,6 +148,8 @@ pub(crate) struct Page {
 pub(crate) struct PageSource {
     pub store: Store,
     pub account: AccountId,
+    /// The account's profile, which alert rows are kept under.
+    pub profile: String,
     pub limit: u32,
     pub needs: Needs,
     pub now: Instant,
@@ -153,7 +157,8 @@ pub(crate) struct PageSource {
 
 impl PageSource {
     /// The page of cards after `after` (from the first when `None`) with
-    /// what the rules read of them; `None` past the last card.
+    /// what the rules read of them and their alert state; `None` past the
+    /// last card.
     async fn read(&self, after: Option<CardId>) -> Result<Option<Page>, WatchError> {
         let page = self
             .store
@@ -163,8 +168,18 @@ impl PageSource {
         let Some(last) = page.last().map(|c| c.card.id) else {
             return Ok(None);
         };
+        let keys: Vec<String> = page.iter().map(|c| c.card.key.clone()).collect();
+        let alerts = self
+            .store
+            .card_alert_rows(&self.profile, &keys)
+            .await
+            .map_err(WatchError::store("reading alert state"))?;
         let cards = card_inputs(&self.store, page, self.needs, self.now).await?;
-        Ok(Some(Page { cards, last }))
+        Ok(Some(Page {
+            cards,
+            alerts,
+            last,
+        }))
     }
 
     /// Starts reading the page after `after` in a task of its own, so the

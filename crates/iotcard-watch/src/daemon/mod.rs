@@ -1,7 +1,8 @@
 //! The watch daemon: every account synced on its own schedule under a
 //! lease in the store, its rules evaluated over the store a page at a
-//! time, the notifications committed with the alert state in one
-//! transaction and delivered from the outbox.
+//! time (each page's alert changes committed with the notices they make),
+//! the notifications folded into bounded digests, queued in the outbox in
+//! one last transaction and delivered from there.
 //!
 //! The pieces, each with one reason to change: [`WatchPlan`] (what to
 //! watch), [`AccountSync`] (one pass, object-safe), [`next_pass_in`] (the
@@ -11,6 +12,8 @@
 
 mod account;
 mod alerts;
+mod digests;
+mod evaluation;
 mod inputs;
 mod outbox;
 mod plan;

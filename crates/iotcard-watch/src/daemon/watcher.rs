@@ -3,7 +3,7 @@
 //! account's lease, its rules evaluated and committed with the outbox in
 //! one transaction, what is due delivered.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -11,9 +11,6 @@ use std::time::Duration;
 
 use futures::future::{join_all, FutureExt, Shared as SharedFuture};
 use iotcard_facade::{Clock, Entropy, SystemClock};
-use iotcard_rules::{
-    evaluate_in_place, resolve_absent, AccountInput, Inputs, PeriodKind, SyncInfo,
-};
 use iotcard_store::{Lease, Store};
 use iotcard_sync::SyncOptions;
 use rand::rngs::StdRng;
@@ -23,8 +20,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::daemon::account::BoxFuture;
-use crate::daemon::alerts::{outbox_entries, row_changes, states_from_rows};
-use crate::daemon::inputs::{sync_info, Needs, PageSource};
+use crate::daemon::evaluation::Evaluation;
 use crate::daemon::outbox::{deliver_due, OutboxPolicy};
 use crate::daemon::plan::{WatchPlan, WatchedAccount};
 use crate::daemon::report::{AccountReport, EvaluationReport, OnceReport, PassReport};
@@ -38,8 +34,6 @@ use crate::time::{Sleeper, TokioSleeper};
 /// A cancellation any number of tasks can wait on.
 type Cancel = SharedFuture<BoxFuture<'static, ()>>;
 
-/// Runs recorded in the store that the `sync` rules look back over.
-const RUNS_READ: u32 = 20;
 /// The longest the delivery loop sleeps with nothing due: another watcher
 /// on the same store may have queued something.
 const DELIVERY_IDLE: Duration = Duration::from_secs(60);
@@ -713,125 +707,24 @@ impl Watcher {
         result
     }
 
-    /// Evaluates `account`'s rules over the store a page at a time and
-    /// commits the alert changes with their outbox entries, fenced by
-    /// `lease`.
+    /// Evaluates `account`'s rules over the store a page at a time,
+    /// committing as it goes, fenced by `lease` (see [`Evaluation`]).
     async fn evaluate_under(
         &self,
         plan: &WatchPlan,
         account: &WatchedAccount,
         lease: &Lease,
     ) -> Result<EvaluationReport, WatchError> {
-        let shared = &self.shared;
-        let store = &shared.store;
-        let profile = account.profile();
-        let provider = account.sync.provider();
-        let rules = &plan.rules;
-        let now = shared.now()?;
-        let profiles = [profile.to_owned()];
-        let rows = store
-            .alert_rows(&profiles)
-            .await
-            .map_err(WatchError::store("reading alert state"))?;
-        let runs = store
-            .sync_runs(&profiles, RUNS_READ)
-            .await
-            .map_err(WatchError::store("reading sync runs"))?;
-        let account_id = store
-            .account(&account.spec)
-            .await
-            .map_err(WatchError::store("reading the account"))?;
-        // The store reads each page while the rules evaluate the one before
-        // (the first while the alert state is decoded): its work and theirs
-        // overlap.
-        let source = PageSource {
-            store: store.clone(),
-            account: account_id,
-            limit: shared.page_size,
-            needs: Needs::of(rules),
-            now,
-        };
-        let mut next = Some(source.prefetch(None));
-        // The cards alerted before that no page has listed yet: those left
-        // at the end are gone.
-        let mut unlisted: HashSet<String> = rows.iter().filter_map(|r| r.card.clone()).collect();
-        let mut state = states_from_rows(rows)?;
-        // Only the alerts this evaluation changes are written back: they are
-        // recorded as they change, rather than found by comparing a copy of
-        // every alert afterwards.
-        state.track_changes();
-        let input = |sync: SyncInfo, cards| Inputs {
-            accounts: vec![AccountInput {
-                profile: profile.to_owned(),
-                provider: provider.to_owned(),
-                period: PeriodKind::for_provider(provider),
-                sync,
-                cards,
-                partial: true,
-            }],
-        };
-        // Account-level rules first, once; the pages below carry no sync
-        // information, which leaves those alerts as they are.
-        let mut transitions =
-            evaluate_in_place(rules, &input(sync_info(&runs), Vec::new()), &mut state, now);
-        let mut report = EvaluationReport::default();
-        while let Some(reading) = next.take() {
-            let Some(page) = reading.page().await? else {
-                break;
-            };
-            next = Some(source.prefetch(Some(page.last)));
-            let cards = page.cards;
-            report.cards += cards.len() as u64;
-            if !unlisted.is_empty() {
-                for card in &cards {
-                    unlisted.remove(&card.key);
-                }
-            }
-            transitions.extend(evaluate_in_place(
-                rules,
-                &input(SyncInfo::default(), cards),
-                &mut state,
-                now,
-            ));
+        Evaluation {
+            store: &self.shared.store,
+            rules: &plan.rules,
+            account,
+            lease,
+            page_size: self.shared.page_size,
+            now: self.shared.now()?,
         }
-        // A card alerted now was listed (it had an alert before, or a page
-        // raised this one); the alerts of cards no page listed resolve.
-        transitions.extend(resolve_absent(
-            rules,
-            &mut state,
-            profile,
-            |card| !unlisted.contains(card),
-            now,
-        ));
-        report.transitions = transitions.len() as u64;
-        report.notifying = transitions.iter().filter(|t| t.notifies()).count() as u64;
-        for t in &transitions {
-            tracing::debug!(transition = %t, "alert transition");
-        }
-        let changes = row_changes(state.take_changes().unwrap_or_default())?;
-        let outbox = outbox_entries(rules, provider, &transitions, now)?;
-        let committed = store
-            .commit_evaluation(&changes, &outbox, Some(lease), now)
-            .await
-            .map_err(|e| match e {
-                iotcard_store::StoreError::LeaseLost { .. } => WatchError::LeaseLost {
-                    name: lease.name.clone(),
-                },
-                other => WatchError::Store {
-                    doing: "committing the evaluation",
-                    source: other,
-                },
-            })?;
-        report.queued = committed.queued;
-        report.already_queued = committed.already_queued;
-        tracing::info!(
-            cards = report.cards,
-            transitions = report.transitions,
-            notifying = report.notifying,
-            queued = report.queued,
-            "rules evaluated"
-        );
-        Ok(report)
+        .run()
+        .await
     }
 }
 

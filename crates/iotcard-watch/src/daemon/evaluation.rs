@@ -1,0 +1,268 @@
+//! One account's evaluation, a page of cards at a time, in memory bounded
+//! by the page whatever the fleet's size.
+//!
+//! Each page's alert rows are read with the page, its changes committed
+//! with the notices they make (the store stages them in the same
+//! transaction), and its notifications folded into bounded digests. The
+//! last commit turns the digests into outbox entries and consumes the
+//! staged notices, in one transaction: an evaluation that stops between
+//! pages (a crash, a lost lease) leaves its notices staged, and the next
+//! evaluation of the account — by any watcher — queues them with its own.
+//! Every commit is fenced by the account's lease.
+
+use iotcard_model::Instant;
+use iotcard_rules::{
+    evaluate_in_place, resolve_absent, AccountInput, AlertStates, CardInput, Inputs, PeriodKind,
+    RuleSet, SyncInfo, Transition,
+};
+use iotcard_store::{AlertChanges, Lease, Store, StoreError};
+
+use crate::daemon::alerts::{row_changes, states_from_rows};
+use crate::daemon::digests::{notice_alert, notice_for, Digests};
+use crate::daemon::inputs::{sync_info, Needs, PageSource};
+use crate::daemon::plan::WatchedAccount;
+use crate::daemon::report::EvaluationReport;
+use crate::error::WatchError;
+
+/// Runs recorded in the store that the `sync` rules look back over.
+const RUNS_READ: u32 = 20;
+
+/// What one evaluation reads and writes with.
+pub(crate) struct Evaluation<'a> {
+    pub store: &'a Store,
+    pub rules: &'a RuleSet,
+    pub account: &'a WatchedAccount,
+    pub lease: &'a Lease,
+    pub page_size: u32,
+    pub now: Instant,
+}
+
+/// An evaluation under way: the digests so far and what it counted.
+struct Run<'a> {
+    eval: &'a Evaluation<'a>,
+    provider: &'static str,
+    digests: Digests<'a>,
+    /// Whether notices are staged that the last commit must consume.
+    staged: bool,
+    report: EvaluationReport,
+}
+
+impl Evaluation<'_> {
+    /// Evaluates the account's rules over what the store holds and commits
+    /// the alert changes and their outbox entries.
+    pub(crate) async fn run(&self) -> Result<EvaluationReport, WatchError> {
+        let store = self.store;
+        let profile = self.account.profile();
+        let mut run = Run {
+            eval: self,
+            provider: self.account.sync.provider(),
+            digests: Digests::new(self.rules),
+            staged: false,
+            report: EvaluationReport::default(),
+        };
+        run.recover().await?;
+
+        // Account-level rules first, once; the pages below carry no sync
+        // information and no account-level alert, so they leave those be.
+        let profiles = [profile.to_owned()];
+        let runs = store
+            .sync_runs(&profiles, RUNS_READ)
+            .await
+            .map_err(WatchError::store("reading sync runs"))?;
+        let rows = store
+            .account_alert_rows(profile)
+            .await
+            .map_err(WatchError::store("reading alert state"))?;
+        let mut state = tracked(rows)?;
+        let transitions = evaluate_in_place(
+            self.rules,
+            &run.input(sync_info(&runs), Vec::new()),
+            &mut state,
+            self.now,
+        );
+        run.commit(state, transitions).await?;
+
+        // The cards, a page at a time: the store reads each page (and its
+        // cards' alert rows) while the rules evaluate the one before.
+        let account_id = store
+            .account(&self.account.spec)
+            .await
+            .map_err(WatchError::store("reading the account"))?;
+        let source = PageSource {
+            store: store.clone(),
+            account: account_id,
+            profile: profile.to_owned(),
+            limit: self.page_size,
+            needs: Needs::of(self.rules),
+            now: self.now,
+        };
+        let mut next = Some(source.prefetch(None));
+        while let Some(reading) = next.take() {
+            let Some(page) = reading.page().await? else {
+                break;
+            };
+            next = Some(source.prefetch(Some(page.last)));
+            run.report.cards += page.cards.len() as u64;
+            let mut state = tracked(page.alerts)?;
+            let transitions = evaluate_in_place(
+                self.rules,
+                &run.input(SyncInfo::default(), page.cards),
+                &mut state,
+                self.now,
+            );
+            run.commit(state, transitions).await?;
+        }
+
+        // The alerts of cards no page listed (gone from the account, or
+        // never answered since): they resolve, and those of rules no longer
+        // configured go.
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let rows = store
+                .unlisted_alert_rows(
+                    profile,
+                    account_id,
+                    after.as_ref().map(|(c, r)| (c.as_str(), r.as_str())),
+                    self.page_size,
+                )
+                .await
+                .map_err(WatchError::store("reading the alerts of unlisted cards"))?;
+            let Some(last) = rows.last() else { break };
+            after = Some((last.card.clone().unwrap_or_default(), last.rule.clone()));
+            let mut state = tracked(rows)?;
+            let mut transitions = evaluate_in_place(
+                self.rules,
+                &run.input(SyncInfo::default(), Vec::new()),
+                &mut state,
+                self.now,
+            );
+            transitions.extend(resolve_absent(
+                self.rules,
+                &mut state,
+                profile,
+                |_| false,
+                self.now,
+            ));
+            run.commit(state, transitions).await?;
+        }
+        run.finish().await
+    }
+}
+
+impl Run<'_> {
+    /// What the rules see of the account: `cards`, with `sync` (empty but
+    /// for the account-level step), as part of the account only.
+    fn input(&self, sync: SyncInfo, cards: Vec<CardInput>) -> Inputs {
+        let provider = self.provider;
+        Inputs {
+            accounts: vec![AccountInput {
+                profile: self.eval.account.profile().to_owned(),
+                provider: provider.to_owned(),
+                period: PeriodKind::for_provider(provider),
+                sync,
+                cards,
+                partial: true,
+            }],
+        }
+    }
+
+    /// Notices an earlier evaluation staged and did not queue (it stopped
+    /// between pages): they join this evaluation's digests.
+    async fn recover(&mut self) -> Result<(), WatchError> {
+        let store = self.eval.store;
+        let profile = self.eval.account.profile();
+        let mut after = 0;
+        loop {
+            let staged = store
+                .staged_notices(profile, after, self.eval.page_size)
+                .await
+                .map_err(WatchError::store("reading staged notices"))?;
+            let Some(last) = staged.last() else { break };
+            after = last.id;
+            self.staged = true;
+            for s in &staged {
+                self.digests
+                    .push(s.notice.notify_at, notice_alert(&s.notice)?)?;
+            }
+        }
+        if self.staged {
+            tracing::info!("notices of an unfinished evaluation are queued with this one");
+        }
+        Ok(())
+    }
+
+    /// Commits one step's alert changes with the notices its transitions
+    /// make, then folds those into the digests.
+    async fn commit(
+        &mut self,
+        mut state: AlertStates,
+        transitions: Vec<Transition>,
+    ) -> Result<(), WatchError> {
+        let eval = self.eval;
+        let mut changes: AlertChanges = row_changes(state.take_changes().unwrap_or_default())?;
+        let mut alerts = Vec::new();
+        for t in &transitions {
+            tracing::debug!(transition = %t, "alert transition");
+            if let Some((notice, alert)) = notice_for(eval.rules, self.provider, t)? {
+                alerts.push((notice.notify_at, alert));
+                changes.notices.push(notice);
+            }
+        }
+        self.report.transitions += transitions.len() as u64;
+        self.report.notifying += alerts.len() as u64;
+        if changes.upserts.is_empty() && changes.removals.is_empty() && changes.notices.is_empty() {
+            return Ok(());
+        }
+        eval.store
+            .commit_page(&changes, Some(eval.lease), eval.now)
+            .await
+            .map_err(|e| fenced(e, eval.lease, "committing alert changes"))?;
+        self.staged |= !changes.notices.is_empty();
+        for (due_at, alert) in alerts {
+            self.digests.push(due_at, alert)?;
+        }
+        Ok(())
+    }
+
+    /// Queues the digests and consumes the staged notices, in one
+    /// transaction.
+    async fn finish(self) -> Result<EvaluationReport, WatchError> {
+        let eval = self.eval;
+        let mut report = self.report;
+        if self.staged || !self.digests.is_empty() {
+            let outbox = self.digests.outbox(eval.now)?;
+            let committed = eval
+                .store
+                .queue_notices(eval.account.profile(), &outbox, Some(eval.lease), eval.now)
+                .await
+                .map_err(|e| fenced(e, eval.lease, "queueing notifications"))?;
+            report.queued = committed.queued;
+            report.already_queued = committed.already_queued;
+        }
+        tracing::info!(
+            cards = report.cards,
+            transitions = report.transitions,
+            notifying = report.notifying,
+            queued = report.queued,
+            "rules evaluated"
+        );
+        Ok(report)
+    }
+}
+
+/// The alert state of `rows`, recording what the evaluation changes.
+fn tracked(rows: Vec<iotcard_store::AlertRow>) -> Result<AlertStates, WatchError> {
+    let mut state = states_from_rows(rows)?;
+    state.track_changes();
+    Ok(state)
+}
+
+/// A store error of a fenced commit, a lost lease told apart.
+fn fenced(e: StoreError, lease: &Lease, doing: &'static str) -> WatchError {
+    match e {
+        StoreError::LeaseLost { .. } => WatchError::LeaseLost {
+            name: lease.name.clone(),
+        },
+        source => WatchError::Store { doing, source },
+    }
+}
