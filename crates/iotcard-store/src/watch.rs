@@ -141,6 +141,19 @@ impl Store {
         }
     }
 
+    /// How many card-level alert rows `profile` has (an evaluation that saw
+    /// them all on its pages need not look for those of unlisted cards).
+    pub async fn card_alert_count(&self, profile: &str) -> Result<u64> {
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let profile = profile.to_owned();
+                db.call(move |c| sqlite::card_alert_count(c, &profile))
+                    .await
+            }
+            Inner::Postgres(db) => db.card_alert_count(profile).await,
+        }
+    }
+
     /// The account-level alert rows of `profile` (those with no card), by rule.
     pub async fn account_alert_rows(&self, profile: &str) -> Result<Vec<AlertRow>> {
         match &self.inner {

@@ -195,6 +195,19 @@ impl Postgres {
         Ok(report)
     }
 
+    pub(crate) async fn card_alert_count(&self, profile: &str) -> Result<u64> {
+        let client = self.client.lock().await;
+        let row = client
+            .query_one(
+                "SELECT count(*) FROM alerts WHERE profile = $1 AND card <> ''",
+                &[&profile],
+            )
+            .await
+            .context("counting alerts")?;
+        let count: i64 = row.try_get(0).context("counting alerts")?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     pub(crate) async fn card_alert_rows(
         &self,
         profile: &str,

@@ -84,6 +84,21 @@ pub(crate) fn card_alert_rows(
     profile: &str,
     cards: &[String],
 ) -> Result<Vec<AlertRow>> {
+    // A page whose keys ascend (the cards got ids in key order, as
+    // `inventory add` gives them) is one range of alerts_by_card, read in
+    // order, rather than a seek per card; rows of other cards within the
+    // range are left out here. SQLite compares text bytewise, as `str` does.
+    if let (Some(first), Some(last)) = (cards.first(), cards.last()) {
+        if cards.windows(2).all(|w| w[0] < w[1]) {
+            let mut rows = card_alert_rows_between(connection, profile, first, last)?;
+            rows.retain(|row| {
+                row.card
+                    .as_deref()
+                    .is_some_and(|card| cards.binary_search_by(|k| k.as_str().cmp(card)).is_ok())
+            });
+            return Ok(rows);
+        }
+    }
     // One statement per page whatever its size; each card one range of
     // alerts_by_card. `card <> ''`: an empty key asked for is no card.
     let mut statement = connection
@@ -97,6 +112,36 @@ pub(crate) fn card_alert_rows(
         .query(params![profile, json_strings(cards)])
         .context("reading the alerts of cards")?;
     collect_alerts(rows)
+}
+
+/// The card-level alert rows of `profile` with `first <= card <= last`:
+/// one range of alerts_by_card, read in order without a seek per card.
+fn card_alert_rows_between(
+    connection: &mut Connection,
+    profile: &str,
+    first: &str,
+    last: &str,
+) -> Result<Vec<AlertRow>> {
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = ?1 \
+             AND al.card >= ?2 AND al.card <= ?3 AND al.card <> '' ORDER BY al.card, al.rule"
+        ))
+        .context("preparing the alerts of a range of cards")?;
+    let rows = statement
+        .query(params![profile, first, last])
+        .context("reading the alerts of a range of cards")?;
+    collect_alerts(rows)
+}
+
+/// How many card-level alert rows `profile` has.
+pub(crate) fn card_alert_count(connection: &mut Connection, profile: &str) -> Result<u64> {
+    let count: i64 = connection
+        .prepare_cached("SELECT count(*) FROM alerts WHERE profile = ?1 AND card <> ''")
+        .context("preparing the alert count")?
+        .query_row([profile], |row| row.get(0))
+        .context("counting alerts")?;
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 pub(crate) fn account_alert_rows(

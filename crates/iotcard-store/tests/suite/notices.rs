@@ -248,6 +248,28 @@ pub async fn card_alert_rows_read_only_the_asked_cards(store: &Store) {
         vec![rows[4].clone()]
     );
     assert!(store.account_alert_rows("shop").await.unwrap().is_empty());
+    // Keys that ascend (read as one range of keys on SQLite): still only
+    // the asked cards' rows, not those of other cards within the range.
+    let ascending = ["1064800000001".to_owned(), "1064800000003".to_owned()];
+    assert_eq!(
+        store.card_alert_rows("acme", &ascending).await.unwrap(),
+        vec![rows[1].clone(), rows[0].clone(), rows[3].clone()],
+        "002 lies within the range and is not asked for"
+    );
+    let one = ["1064800000002".to_owned()];
+    assert_eq!(
+        store.card_alert_rows("acme", &one).await.unwrap(),
+        vec![rows[2].clone()]
+    );
+    let with_empty = [String::new(), "1064800000001".to_owned()];
+    assert_eq!(
+        store.card_alert_rows("acme", &with_empty).await.unwrap(),
+        vec![rows[1].clone(), rows[0].clone()],
+        "an empty key asked for is no card, in a range too"
+    );
+    assert_eq!(store.card_alert_count("acme").await.unwrap(), 4);
+    assert_eq!(store.card_alert_count("shop").await.unwrap(), 1);
+    assert_eq!(store.card_alert_count("nobody").await.unwrap(), 0);
 }
 
 pub async fn unlisted_alert_rows_page_past_listed_cards(store: &Store) {

@@ -97,6 +97,9 @@ impl Evaluation<'_> {
             now: self.now,
         };
         let mut next = Some(source.prefetch(None));
+        // The card alerts the pages hold once evaluated: when the store has
+        // no more, no card alert is left unlisted and that search is spared.
+        let mut listed_alerts = 0u64;
         while let Some(reading) = next.take() {
             let Some(page) = reading.page().await? else {
                 break;
@@ -110,14 +113,22 @@ impl Evaluation<'_> {
                 &mut state,
                 self.now,
             );
+            listed_alerts += state.len() as u64;
             run.commit(state, transitions).await?;
         }
 
         // The alerts of cards no page listed (gone from the account, or
         // never answered since): they resolve, and those of rules no longer
         // configured go.
+        let stored = store
+            .card_alert_count(profile)
+            .await
+            .map_err(WatchError::store("counting alerts"))?;
         let mut after: Option<(String, String)> = None;
         loop {
+            if stored == listed_alerts {
+                break;
+            }
             let rows = store
                 .unlisted_alert_rows(
                     profile,
