@@ -581,6 +581,12 @@ pub fn rows(options: &Options, bins: &Binaries, scratch: &Scratch) -> Result<Vec
         runs.push(measured_once(&setup, &store, cards, &errors, &discard)?);
         stores.push((path, store));
     }
+    // Again over the big store: the pass an operator's watcher makes every
+    // interval, where few alerts change (the first fired a third of them).
+    let again = match stores.get(1) {
+        Some((_, store)) => measured_once(&setup, store, big, &errors, &discard)?,
+        None => return Err(Failure::new("no big watcher store was made")),
+    };
     // The daemon idles over the smaller store (its first pass syncs and
     // evaluates it again); the big one is not needed any more.
     if let Some((path, _)) = stores.get(1) {
@@ -601,10 +607,10 @@ pub fn rows(options: &Options, bins: &Binaries, scratch: &Scratch) -> Result<Vec
     }
     let [small_run, big_run] = <[Once; 2]>::try_from(runs)
         .map_err(|_| Failure::new("the two watch --once runs were not both measured"))?;
-    Ok(table(options.quick, &small_run, &big_run, &idle))
+    Ok(table(options.quick, &small_run, &big_run, &again, &idle))
 }
 
-fn table(quick: bool, small: &Once, big: &Once, idle: &Idle) -> Vec<Row> {
+fn table(quick: bool, small: &Once, big: &Once, again: &Once, idle: &Idle) -> Vec<Row> {
     // Without --quick every target is judged; with it, only the idle
     // figures, which do not depend on the fleet's size.
     let judged = |name: String, value: String, target: String, met: bool| {
@@ -614,7 +620,7 @@ fn table(quick: bool, small: &Once, big: &Once, idle: &Idle) -> Vec<Row> {
             Row::judged(&name, only(value.clone()), target, vec![(value, met)])
         }
     };
-    let growth = big.peak_rss_mib / small.peak_rss_mib;
+    let growth = big.peak_rss_mib.max(again.peak_rss_mib) / small.peak_rss_mib;
     let mut rows = Vec::new();
     for run in [small, big] {
         rows.push(Row::info(
@@ -656,14 +662,33 @@ fn table(quick: bool, small: &Once, big: &Once, idle: &Idle) -> Vec<Row> {
         big.log.evaluation_s <= MAX_EVALUATION_S,
     ));
     rows.push(Row::info(
+        &format!(
+            "watch --once {} cards again: wall (s) / alert changes / queued",
+            again.cards
+        ),
+        only(format!(
+            "{:.2} / {:.0} / {:.0}",
+            again.wall_s, again.log.transitions, again.log.queued
+        )),
+    ));
+    rows.push(judged(
+        format!(
+            "rules evaluated over {} cards, the pass after (s)",
+            again.cards
+        ),
+        format!("{:.2}", again.log.evaluation_s),
+        format!("<= {MAX_EVALUATION_S}"),
+        again.log.evaluation_s <= MAX_EVALUATION_S,
+    ));
+    rows.push(Row::info(
         &format!("watch --once {} cards peak RSS (MiB)", small.cards),
         only(format!("{:.1}", small.peak_rss_mib)),
     ));
     rows.push(judged(
         format!("watch --once {} cards peak RSS (MiB)", big.cards),
-        format!("{:.1}", big.peak_rss_mib),
+        format!("{:.1}", big.peak_rss_mib.max(again.peak_rss_mib)),
         format!("<= {MAX_WATCH_RSS_MIB}"),
-        big.peak_rss_mib <= MAX_WATCH_RSS_MIB,
+        big.peak_rss_mib.max(again.peak_rss_mib) <= MAX_WATCH_RSS_MIB,
     ));
     rows.push(judged(
         format!("watch peak RSS, {} / {} cards", big.cards, small.cards),
@@ -824,20 +849,23 @@ mod tests {
             false,
             &once(100_000, 80.0, 0.2),
             &once(1_000_000, 90.0, 1.9),
+            &once(1_000_000, 91.0, 1.2),
             &idling(0.1, Some(0.4), Some(130)),
         );
         assert_eq!(missed(&good), Vec::<String>::new());
-        assert_eq!(good.iter().filter(|r| r.verdict == Verdict::Met).count(), 5);
+        assert_eq!(good.iter().filter(|r| r.verdict == Verdict::Met).count(), 6);
         let bad = table(
             false,
             &once(100_000, 80.0, 0.2),
             &once(1_000_000, 130.0, 2.1),
+            &once(1_000_000, 100.0, 2.5),
             &idling(0.2, None, None),
         );
         assert_eq!(
             missed(&bad),
             [
                 "rules evaluated over 1000000 cards (s; log `pass ended` to `rules evaluated`)",
+                "rules evaluated over 1000000 cards, the pass after (s)",
                 "watch --once 1000000 cards peak RSS (MiB)",
                 "watch peak RSS, 1000000 / 100000 cards",
                 "idle between passes: CPU over 20 s (% of one core)",
@@ -849,6 +877,7 @@ mod tests {
             false,
             &once(100_000, 80.0, 0.2),
             &once(1_000_000, 90.0, 1.0),
+            &once(1_000_000, 90.0, 1.0),
             &idling(0.1, Some(0.4), Some(0)),
         );
         assert_eq!(missed(&wrong_exit), ["SIGTERM to exit (s)"]);
@@ -859,6 +888,7 @@ mod tests {
         let rows = table(
             true,
             &once(2_000, 30.0, 0.01),
+            &once(20_000, 60.0, 5.0),
             &once(20_000, 60.0, 5.0),
             &idling(0.1, Some(0.4), Some(130)),
         );
