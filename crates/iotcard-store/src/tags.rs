@@ -96,7 +96,7 @@ impl Store {
         }
         let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
         match &self.inner {
-            Inner::Sqlite(db) => db.call(move |c| sqlite::tags_of(c, &ids)).await,
+            Inner::Sqlite(db) => db.read(move |c| sqlite::tags_of(c, &ids)).await,
             Inner::Postgres(db) => db.tags_of(&ids).await,
         }
     }

@@ -134,7 +134,7 @@ impl Store {
         match &self.inner {
             Inner::Sqlite(db) => {
                 let (profile, cards) = (profile.to_owned(), cards.to_vec());
-                db.call(move |c| sqlite::card_alert_rows(c, &profile, &cards))
+                db.read(move |c| sqlite::card_alert_rows(c, &profile, &cards))
                     .await
             }
             Inner::Postgres(db) => db.card_alert_rows(profile, cards).await,
@@ -409,6 +409,47 @@ impl Store {
         }
     }
 
+    /// [`Store::latest_page`] of `account`'s cards with `after < id <=
+    /// upto`: ranges of ids, unlike pages, can be read at once and beside
+    /// each other (on SQLite each read takes one of two read-only
+    /// connections, so the writer is not held up). A range holds at most
+    /// `upto - after` cards.
+    pub async fn latest_range(
+        &self,
+        account: AccountId,
+        after: CardId,
+        upto: CardId,
+    ) -> Result<Vec<FleetCard>> {
+        if upto.0 <= after.0 {
+            return Ok(Vec::new());
+        }
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                db.read(move |c| sqlite::latest_range(c, account, after.0, upto.0))
+                    .await
+            }
+            Inner::Postgres(db) => {
+                // The next cards after `after`, as many as the range can
+                // hold: those past `upto` (when some in it have no snapshot)
+                // belong to a later range.
+                let most = u32::try_from(upto.0 - after.0).unwrap_or(u32::MAX);
+                let mut page = db.latest_page(account, after.0, most).await?;
+                page.retain(|c| c.card.id.0 <= upto.0);
+                Ok(page)
+            }
+        }
+    }
+
+    /// The least and greatest id of `account`'s cards (`None`: it has
+    /// none), for reading its cards in ranges ([`Store::latest_range`]).
+    pub async fn card_id_span(&self, account: AccountId) -> Result<Option<(CardId, CardId)>> {
+        let span = match &self.inner {
+            Inner::Sqlite(db) => db.call(move |c| sqlite::card_id_span(c, account)).await?,
+            Inner::Postgres(db) => db.card_id_span(account).await?,
+        };
+        Ok(span.map(|(low, high)| (CardId(low), CardId(high))))
+    }
+
     /// The daily usage of these cards over the days `from..=to` (China
     /// Standard Time), by card and day: what [`Store::daily_by_card`] gives
     /// for each, read for a whole page of rule inputs at once.
@@ -425,7 +466,7 @@ impl Store {
         let (from, to) = (day_number(from), day_number(to));
         match &self.inner {
             Inner::Sqlite(db) => {
-                db.call(move |c| sqlite::daily_of_cards(c, &ids, from, to))
+                db.read(move |c| sqlite::daily_of_cards(c, &ids, from, to))
                     .await
             }
             Inner::Postgres(db) => {
@@ -454,7 +495,7 @@ impl Store {
         let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
         match &self.inner {
             Inner::Sqlite(db) => {
-                db.call(move |c| sqlite::status_changes(c, &ids, since))
+                db.read(move |c| sqlite::status_changes(c, &ids, since))
                     .await
             }
             Inner::Postgres(db) => db.status_changes(&ids, since).await,

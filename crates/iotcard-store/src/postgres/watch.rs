@@ -438,6 +438,21 @@ impl Postgres {
         rows.iter().map(lease_row).collect()
     }
 
+    pub(crate) async fn card_id_span(&self, account: AccountId) -> Result<Option<(i64, i64)>> {
+        let client = self.client.lock().await;
+        let row = client
+            .query_one(
+                "SELECT min(id), max(id) FROM cards WHERE account_id = $1",
+                &[&account.0],
+            )
+            .await
+            .context("reading the account's card ids")?;
+        let c = "reading the account's card ids";
+        let low: Option<i64> = row.try_get(0).context(c)?;
+        let high: Option<i64> = row.try_get(1).context(c)?;
+        Ok(low.zip(high))
+    }
+
     pub(crate) async fn latest_page(
         &self,
         account: AccountId,

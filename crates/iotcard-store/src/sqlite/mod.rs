@@ -10,10 +10,11 @@ mod value;
 mod watch;
 mod write;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Context, Result, StoreError};
 use crate::migrate;
@@ -26,11 +27,24 @@ pub(crate) use tags::*;
 pub(crate) use watch::*;
 pub(crate) use write::*;
 
-/// A SQLite store; cheap to clone (one shared connection).
+/// A SQLite store; cheap to clone (one shared connection, and read-only
+/// ones opened when first needed).
 #[derive(Clone)]
 pub(crate) struct Sqlite {
     connection: Arc<Mutex<Connection>>,
+    readers: Arc<Readers>,
 }
+
+/// Read-only connections for reads that may run beside the writer and
+/// beside each other (WAL lets them): an evaluation reads two pages of a
+/// million-card fleet at once while it commits the one before.
+struct Readers {
+    path: PathBuf,
+    slots: [Mutex<Option<Connection>>; READERS],
+    next: AtomicUsize,
+}
+
+const READERS: usize = 2;
 
 impl Sqlite {
     /// Opens (creating it and its directory if need be) and migrates.
@@ -69,7 +83,46 @@ impl Sqlite {
         migrate_sqlite(&mut connection)?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
+            readers: Arc::new(Readers {
+                path: path.to_owned(),
+                slots: std::array::from_fn(|_| Mutex::new(None)),
+                next: AtomicUsize::new(0),
+            }),
         })
+    }
+
+    /// Runs `work` on a read-only connection in a blocking thread: it sees
+    /// what was committed when its statement began, and never waits for the
+    /// writer.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let readers = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || {
+            // A free reader if there is one, else the next in turn.
+            let mut slot = readers
+                .slots
+                .iter()
+                .find_map(|slot| slot.try_lock().ok())
+                .unwrap_or_else(|| {
+                    let turn = readers.next.fetch_add(1, Ordering::Relaxed) % READERS;
+                    readers.slots[turn]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                });
+            if slot.is_none() {
+                *slot = Some(open_reader(&readers.path)?);
+            }
+            match slot.as_mut() {
+                Some(connection) => work(connection),
+                None => Err(StoreError::Corrupt(
+                    "a reader that was just opened is gone".into(),
+                )),
+            }
+        })
+        .await
+        .map_err(StoreError::Worker)?
     }
 
     /// Runs `work` on the connection in a blocking thread.
@@ -90,6 +143,24 @@ impl Sqlite {
         .await
         .map_err(StoreError::Worker)?
     }
+}
+
+/// A read-only connection to the store at `path` (which the writer has
+/// opened and migrated).
+fn open_reader(path: &Path) -> Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .context("opening a reader of the database file")?;
+    connection
+        .busy_timeout(std::time::Duration::from_secs(30))
+        .context("setting the busy timeout")?;
+    // As the writer's, and for the same reason: the OS page cache serves.
+    connection
+        .pragma_update(None, "cache_size", -8_192)
+        .context("setting the cache size")?;
+    Ok(connection)
 }
 
 fn migrate_sqlite(connection: &mut Connection) -> Result<()> {

@@ -547,6 +547,51 @@ pub(crate) fn latest_page(
     Ok(page)
 }
 
+/// [`latest_page`] of the cards with `after < id <= upto`.
+pub(crate) fn latest_range(
+    connection: &mut Connection,
+    account: AccountId,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<FleetCard>> {
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "{} FROM cards c CROSS JOIN accounts a ON a.id = c.account_id \
+             CROSS JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+             CROSS JOIN card_state st ON st.card_id = c.id AND {LATEST_STATE} \
+             WHERE c.account_id = ?1 AND c.id > ?2 AND c.id <= ?3 ORDER BY c.id",
+            fleet_select()
+        ))
+        .context("preparing a range of cards")?;
+    let mut rows = statement
+        .query(params![account.0, after, upto])
+        .context("reading a range of cards")?;
+    let mut page = Vec::new();
+    while let Some(row) = rows.next().context("reading a range of cards")? {
+        page.push(fleet_card(row)?);
+    }
+    Ok(page)
+}
+
+/// The least and greatest id of `account`'s cards.
+pub(crate) fn card_id_span(
+    connection: &mut Connection,
+    account: AccountId,
+) -> Result<Option<(i64, i64)>> {
+    // Two subqueries: SQLite answers each min or max with one index seek.
+    connection
+        .prepare_cached(
+            "SELECT (SELECT min(id) FROM cards WHERE account_id = ?1), \
+             (SELECT max(id) FROM cards WHERE account_id = ?1)",
+        )
+        .context("preparing the account's card ids")?
+        .query_row([account.0], |row| {
+            Ok((row.get::<_, Option<i64>>(0)?, row.get::<_, Option<i64>>(1)?))
+        })
+        .context("reading the account's card ids")
+        .map(|(low, high)| low.zip(high))
+}
+
 /// The daily usage of the cards `ids` over the days `from..=to` (day
 /// numbers), by card and day: one statement for a page of cards, each
 /// card's days one range of the primary key.

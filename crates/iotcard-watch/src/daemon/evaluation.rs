@@ -10,12 +10,14 @@
 //! evaluation of the account — by any watcher — queues them with its own.
 //! Every commit is fenced by the account's lease.
 
+use std::collections::VecDeque;
+
 use iotcard_model::Instant;
 use iotcard_rules::{
     evaluate_in_place, resolve_absent, AccountInput, AlertStates, CardInput, Inputs, PeriodKind,
     RuleSet, SyncInfo, Transition,
 };
-use iotcard_store::{AlertChanges, Lease, Store, StoreError};
+use iotcard_store::{AlertChanges, CardId, Lease, Store, StoreError};
 
 use crate::daemon::alerts::{row_changes, states_from_rows};
 use crate::daemon::digests::{notice_alert, notice_for, Digests};
@@ -26,6 +28,42 @@ use crate::error::WatchError;
 
 /// Runs recorded in the store that the `sync` rules look back over.
 const RUNS_READ: u32 = 20;
+/// Ranges read ahead of the one evaluated: two, one per core of a small
+/// machine and per read-only connection of a SQLite store.
+const READ_AHEAD: usize = 2;
+
+/// An account's card ids, `width` at a time: `(after, upto]` ranges from
+/// its least id to its greatest.
+struct Ranges {
+    next_after: i64,
+    last: i64,
+    width: i64,
+}
+
+impl Ranges {
+    fn new(span: Option<(CardId, CardId)>, width: u32) -> Self {
+        let (low, high) = span.map_or((1, 0), |(low, high)| (low.0, high.0));
+        Self {
+            next_after: low.saturating_sub(1),
+            last: high,
+            width: i64::from(width.max(1)),
+        }
+    }
+}
+
+impl Iterator for Ranges {
+    type Item = (CardId, CardId);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next_after >= self.last {
+            return None;
+        }
+        let after = self.next_after;
+        let upto = after.saturating_add(self.width).min(self.last);
+        self.next_after = upto;
+        Some((CardId(after), CardId(upto)))
+    }
+}
 
 /// What one evaluation reads and writes with.
 pub(crate) struct Evaluation<'a> {
@@ -92,19 +130,32 @@ impl Evaluation<'_> {
             store: store.clone(),
             account: account_id,
             profile: profile.to_owned(),
-            limit: self.page_size,
             needs: Needs::of(self.rules),
             now: self.now,
         };
-        let mut next = Some(source.prefetch(None));
+        let span = store
+            .card_id_span(account_id)
+            .await
+            .map_err(WatchError::store("reading the account's card ids"))?;
+        let mut ranges = Ranges::new(span, self.page_size);
+        let mut reading = VecDeque::with_capacity(READ_AHEAD);
         // The card alerts the pages hold once evaluated: when the store has
         // no more, no card alert is left unlisted and that search is spared.
         let mut listed_alerts = 0u64;
-        while let Some(reading) = next.take() {
-            let Some(page) = reading.page().await? else {
+        loop {
+            while reading.len() < READ_AHEAD {
+                let Some((after, upto)) = ranges.next() else {
+                    break;
+                };
+                reading.push_back(source.prefetch(after, upto));
+            }
+            let Some(next) = reading.pop_front() else {
                 break;
             };
-            next = Some(source.prefetch(Some(page.last)));
+            let page = next.page().await?;
+            if page.cards.is_empty() && page.alerts.is_empty() {
+                continue;
+            }
             run.report.cards += page.cards.len() as u64;
             let mut state = tracked(page.alerts)?;
             let transitions = evaluate_in_place(

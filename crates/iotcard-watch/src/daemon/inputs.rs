@@ -133,41 +133,42 @@ pub async fn card_inputs(
     Ok(out)
 }
 
-/// One page of rule inputs, and the card to read the next page after.
+/// One range of cards: their rule inputs and alert state.
 pub(crate) struct Page {
     /// The cards' inputs, in card-id order.
     pub cards: Vec<CardInput>,
     /// The stored alert state of the page's cards.
     pub alerts: Vec<AlertRow>,
-    /// The last card's id.
-    pub last: CardId,
 }
 
-/// Where the pages of one account's evaluation are read from.
+/// Where the pages of one account's evaluation are read from: ranges of
+/// `width` card ids, which (unlike pages of so many cards after the last)
+/// can be read ahead, beside each other.
 #[derive(Clone)]
 pub(crate) struct PageSource {
     pub store: Store,
     pub account: AccountId,
     /// The account's profile, which alert rows are kept under.
     pub profile: String,
-    pub limit: u32,
     pub needs: Needs,
     pub now: Instant,
 }
 
 impl PageSource {
-    /// The page of cards after `after` (from the first when `None`) with
-    /// what the rules read of them and their alert state; `None` past the
-    /// last card.
-    async fn read(&self, after: Option<CardId>) -> Result<Option<Page>, WatchError> {
+    /// The cards with `after < id <= upto` with what the rules read of them
+    /// and their alert state.
+    async fn read(&self, after: CardId, upto: CardId) -> Result<Page, WatchError> {
         let page = self
             .store
-            .latest_page(self.account, after, self.limit)
+            .latest_range(self.account, after, upto)
             .await
             .map_err(WatchError::store("reading the latest snapshots"))?;
-        let Some(last) = page.last().map(|c| c.card.id) else {
-            return Ok(None);
-        };
+        if page.is_empty() {
+            return Ok(Page {
+                cards: Vec::new(),
+                alerts: Vec::new(),
+            });
+        }
         let keys: Vec<String> = page.iter().map(|c| c.card.key.clone()).collect();
         let alerts = self
             .store
@@ -175,43 +176,39 @@ impl PageSource {
             .await
             .map_err(WatchError::store("reading alert state"))?;
         let cards = card_inputs(&self.store, page, self.needs, self.now).await?;
-        Ok(Some(Page {
-            cards,
-            alerts,
-            last,
-        }))
+        Ok(Page { cards, alerts })
     }
 
-    /// Starts reading the page after `after` in a task of its own, so the
-    /// store reads it while the rules evaluate the page before.
-    pub fn prefetch(&self, after: Option<CardId>) -> Prefetch {
+    /// Starts reading the range `after < id <= upto` in a task of its own,
+    /// so the store reads it while the rules evaluate what came before.
+    pub fn prefetch(&self, after: CardId, upto: CardId) -> Prefetch {
         let source = self.clone();
-        let task = tokio::spawn(async move { source.read(after).await });
+        let task = tokio::spawn(async move { source.read(after, upto).await });
         Prefetch {
             task,
             source: self.clone(),
-            after,
+            range: (after, upto),
         }
     }
 }
 
-/// A page being read ([`PageSource::prefetch`]); the read stops when this
+/// A range being read ([`PageSource::prefetch`]); the read stops when this
 /// is dropped unawaited (an evaluation that failed or was cancelled).
 pub(crate) struct Prefetch {
-    task: JoinHandle<Result<Option<Page>, WatchError>>,
+    task: JoinHandle<Result<Page, WatchError>>,
     source: PageSource,
-    after: Option<CardId>,
+    range: (CardId, CardId),
 }
 
 impl Prefetch {
     /// The page, once read.
-    pub async fn page(mut self) -> Result<Option<Page>, WatchError> {
+    pub async fn page(mut self) -> Result<Page, WatchError> {
         match (&mut self.task).await {
             Ok(page) => page,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             // The task was cancelled (the runtime is shutting down): the
             // page is read here instead.
-            Err(_) => self.source.read(self.after).await,
+            Err(_) => self.source.read(self.range.0, self.range.1).await,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The watcher: one pass of every account ([`Watcher::once`]) or every
 //! account on its own schedule ([`Watcher::run`]), each pass under the
-//! account's lease, its rules evaluated and committed with the outbox in
-//! one transaction, what is due delivered.
+//! account's lease, its rules evaluated a page at a time (each page's
+//! alert changes committed as it goes, the digests queued in the outbox by
+//! one last transaction), what is due delivered.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -258,7 +259,7 @@ impl Watcher {
     }
 
     /// One pass of every account of `plan` (at once, each under its
-    /// lease), its rules evaluated and committed with the outbox, then
+    /// lease), its rules evaluated and their digests queued, then
     /// delivery of everything due. `cancel` resolving stops the passes
     /// (each commits the batch in hand) and skips what has not started.
     pub async fn once(
@@ -684,8 +685,8 @@ impl Watcher {
 
     /// Evaluates the rules of `profile`'s account over what the store holds
     /// now, without a pass, under the account's lease (refused while
-    /// another watcher holds it), and commits the alert changes with their
-    /// outbox entries. Nothing is delivered.
+    /// another watcher holds it): the alert changes committed page by page,
+    /// the digests queued in the outbox. Nothing is delivered.
     pub async fn evaluate(
         &self,
         plan: &WatchPlan,
