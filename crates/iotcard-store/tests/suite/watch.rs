@@ -639,6 +639,55 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
     assert_eq!(seen, fleet);
     assert!(store.latest_page(acme, after, 7).await.unwrap().is_empty());
     assert!(store.latest_page(acme, None, 0).await.unwrap().is_empty());
+
+    // Ranges of ids (read on SQLite's read-only connections, which see
+    // the writes above): from the least id to the greatest, 7 ids at a
+    // time, the same cards once each; shop's ids in between are not acme's.
+    let (low, high) = store.card_id_span(acme).await.unwrap().unwrap();
+    assert_eq!(low, seen[0].card.id);
+    assert!(
+        high > seen[24].card.id,
+        "the inventory card without a snapshot is acme's last"
+    );
+    let mut ranged = Vec::new();
+    let mut after = low.0 - 1;
+    while after < high.0 {
+        let upto = (after + 7).min(high.0);
+        let range = store
+            .latest_range(acme, CardId(after), CardId(upto))
+            .await
+            .unwrap();
+        assert!(range.len() <= 7);
+        assert!(range
+            .iter()
+            .all(|c| c.card.id.0 > after && c.card.id.0 <= upto));
+        ranged.extend(range);
+        after = upto;
+    }
+    assert_eq!(ranged, seen, "the same cards and snapshots as the pages");
+    assert!(store
+        .latest_range(acme, CardId(high.0), CardId(high.0 + 100))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .latest_range(acme, CardId(5), CardId(5))
+        .await
+        .unwrap()
+        .is_empty());
+    let nobody = account(store, "nobody", "iotbos").await;
+    assert_eq!(store.card_id_span(nobody).await.unwrap(), None);
+    // A write after a read is seen by the next read (the readers keep no
+    // stale snapshot between statements).
+    let mut newest = usage("1064800000003", "9.25", 6);
+    newest.status = Some(CardStatus::Active);
+    let latest = t("2026-11-30T11:00:00+08:00");
+    sync(store, acme, latest, vec![newest.clone()]).await;
+    let range = store
+        .latest_range(acme, CardId(three.card.id.0 - 1), three.card.id)
+        .await
+        .unwrap();
+    assert_eq!((range[0].taken_at, &range[0].snapshot), (latest, &newest));
 }
 
 pub async fn status_changes_come_from_the_snapshots(store: &Store) {

@@ -328,3 +328,28 @@ fn fenced(e: StoreError, lease: &Lease, doing: &'static str) -> WatchError {
         source => WatchError::Store { doing, source },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranges(span: Option<(i64, i64)>, width: u32) -> Vec<(i64, i64)> {
+        Ranges::new(span.map(|(a, b)| (CardId(a), CardId(b))), width)
+            .map(|(a, b)| (a.0, b.0))
+            .collect()
+    }
+
+    #[test]
+    fn ranges_cover_the_span_once_each_width_at_most() {
+        assert_eq!(ranges(Some((1, 10)), 4), [(0, 4), (4, 8), (8, 10)]);
+        assert_eq!(ranges(Some((7, 7)), 5_000), [(6, 7)]);
+        assert_eq!(
+            ranges(Some((3, 8)), 0),
+            [(2, 3), (3, 4), (4, 5), (5, 6), (6, 7), (7, 8)]
+        );
+        assert!(ranges(None, 5_000).is_empty());
+        // Ids at the edge of i64 neither overflow nor loop.
+        let edge = ranges(Some((i64::MAX - 2, i64::MAX)), 5_000);
+        assert_eq!(edge, [(i64::MAX - 3, i64::MAX)]);
+    }
+}
