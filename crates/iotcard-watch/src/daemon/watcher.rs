@@ -107,7 +107,7 @@ impl WatcherBuilder {
         self
     }
 
-    /// Cards read from the store per evaluation step (default 5,000): the
+    /// Cards read from the store per evaluation step (default 2,000): the
     /// memory an evaluation needs is one page, whatever the fleet's size.
     pub fn page_size(mut self, cards: u32) -> Self {
         self.page_size = cards.max(1);
@@ -246,7 +246,7 @@ impl Watcher {
             entropy: Entropy::default(),
             holder: None,
             lease_ttl: Duration::from_secs(120),
-            page_size: 5_000,
+            page_size: 2_000,
             sync: SyncOptions::default(),
             outbox: OutboxPolicy::default(),
             board: None,
