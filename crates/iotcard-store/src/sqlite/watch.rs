@@ -526,25 +526,11 @@ pub(crate) fn latest_page(
     after: i64,
     limit: u32,
 ) -> Result<Vec<FleetCard>> {
-    // The fleet read's joins, walked in id order through
-    // cards_by_account_id: a page costs its own cards, not those before it.
-    let mut statement = connection
-        .prepare_cached(&format!(
-            "{} FROM cards c CROSS JOIN accounts a ON a.id = c.account_id \
-             CROSS JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-             CROSS JOIN card_state st ON st.card_id = c.id AND {LATEST_STATE} \
-             WHERE c.account_id = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
-            fleet_select()
-        ))
-        .context("preparing the latest page")?;
-    let mut rows = statement
-        .query(params![account.0, after, limit])
-        .context("reading a page of cards")?;
-    let mut page = Vec::new();
-    while let Some(row) = rows.next().context("reading a page of cards")? {
-        page.push(fleet_card(row)?);
-    }
-    Ok(page)
+    latest_cards(
+        connection,
+        "c.id > ?2 ORDER BY c.id LIMIT ?3",
+        params![account.0, after, limit],
+    )
 }
 
 /// [`latest_page`] of the cards with `after < id <= upto`.
@@ -554,20 +540,34 @@ pub(crate) fn latest_range(
     after: i64,
     upto: i64,
 ) -> Result<Vec<FleetCard>> {
+    latest_cards(
+        connection,
+        "c.id > ?2 AND c.id <= ?3 ORDER BY c.id",
+        params![account.0, after, upto],
+    )
+}
+
+/// The latest snapshots of account `?1`'s cards that `rest` picks (a
+/// condition on `c.id`, its order and limit).
+fn latest_cards(
+    connection: &mut Connection,
+    rest: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<FleetCard>> {
+    // The fleet read's joins, walked in id order through
+    // cards_by_account_id: a page costs its own cards, not those before it.
     let mut statement = connection
         .prepare_cached(&format!(
             "{} FROM cards c CROSS JOIN accounts a ON a.id = c.account_id \
              CROSS JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
              CROSS JOIN card_state st ON st.card_id = c.id AND {LATEST_STATE} \
-             WHERE c.account_id = ?1 AND c.id > ?2 AND c.id <= ?3 ORDER BY c.id",
+             WHERE c.account_id = ?1 AND {rest}",
             fleet_select()
         ))
-        .context("preparing a range of cards")?;
-    let mut rows = statement
-        .query(params![account.0, after, upto])
-        .context("reading a range of cards")?;
+        .context("preparing a page of cards")?;
+    let mut rows = statement.query(params).context("reading a page of cards")?;
     let mut page = Vec::new();
-    while let Some(row) = rows.next().context("reading a range of cards")? {
+    while let Some(row) = rows.next().context("reading a page of cards")? {
         page.push(fleet_card(row)?);
     }
     Ok(page)

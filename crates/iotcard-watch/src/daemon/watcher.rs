@@ -107,8 +107,9 @@ impl WatcherBuilder {
         self
     }
 
-    /// Cards read from the store per evaluation step (default 2,000): the
-    /// memory an evaluation needs is one page, whatever the fleet's size.
+    /// How many card ids one evaluation step reads (default 2,000; two
+    /// steps are read ahead while one is evaluated): the memory an
+    /// evaluation needs is a few steps, whatever the fleet's size.
     pub fn page_size(mut self, cards: u32) -> Self {
         self.page_size = cards.max(1);
         self
