@@ -526,9 +526,12 @@ pub(crate) fn latest_page(
     after: i64,
     limit: u32,
 ) -> Result<Vec<FleetCard>> {
+    // Walked in id order through cards_by_account_id: a page costs its own
+    // cards, not those before it.
     latest_cards(
         connection,
-        "c.id > ?2 ORDER BY c.id LIMIT ?3",
+        "cards c CROSS JOIN accounts a ON a.id = c.account_id",
+        "c.account_id = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
         params![account.0, after, limit],
     )
 }
@@ -540,28 +543,33 @@ pub(crate) fn latest_range(
     after: i64,
     upto: i64,
 ) -> Result<Vec<FleetCard>> {
+    // A range of ids is a range of the cards table itself: read in rowid
+    // order, without a lookup from an index per card (`+`: not through
+    // cards_by_account_id), other accounts' cards in it skipped; a range
+    // holds at most `upto - after` rows whatever the accounts. The account
+    // is read once, not joined per card.
     latest_cards(
         connection,
-        "c.id > ?2 AND c.id <= ?3 ORDER BY c.id",
+        "(SELECT profile FROM accounts WHERE id = ?1) a CROSS JOIN cards c",
+        "c.id > ?2 AND c.id <= ?3 AND +c.account_id = ?1 ORDER BY c.id",
         params![account.0, after, upto],
     )
 }
 
-/// The latest snapshots of account `?1`'s cards that `rest` picks (a
-/// condition on `c.id`, its order and limit).
+/// The latest snapshots of the cards `from` and `condition` pick (`c` the
+/// card, `a` its account).
 fn latest_cards(
     connection: &mut Connection,
-    rest: &str,
+    from: &str,
+    condition: &str,
     params: &[&dyn rusqlite::ToSql],
 ) -> Result<Vec<FleetCard>> {
-    // The fleet read's joins, walked in id order through
-    // cards_by_account_id: a page costs its own cards, not those before it.
     let mut statement = connection
         .prepare_cached(&format!(
-            "{} FROM cards c CROSS JOIN accounts a ON a.id = c.account_id \
+            "{} FROM {from} \
              CROSS JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
              CROSS JOIN card_state st ON st.card_id = c.id AND {LATEST_STATE} \
-             WHERE c.account_id = ?1 AND {rest}",
+             WHERE {condition}",
             fleet_select()
         ))
         .context("preparing a page of cards")?;
