@@ -120,8 +120,9 @@ impl Evaluation<'_> {
         );
         run.commit(state, transitions).await?;
 
-        // The cards, a page at a time: the store reads each page (and its
-        // cards' alert rows) while the rules evaluate the one before.
+        // The cards, a range of ids at a time: the store reads the next two
+        // ranges (and their cards' alert rows) while the rules evaluate
+        // the one before.
         let account_id = store
             .account(&self.account.spec)
             .await
