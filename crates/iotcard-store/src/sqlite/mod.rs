@@ -145,6 +145,14 @@ impl Sqlite {
     }
 }
 
+/// A write transaction that takes SQLite's write lock at once, so the
+/// checks it makes hold until it commits.
+pub(crate) fn immediate(connection: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
+    connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .context("starting a write transaction")
+}
+
 /// A read-only connection to the store at `path` (which the writer has
 /// opened and migrated).
 fn open_reader(path: &Path) -> Result<Connection> {

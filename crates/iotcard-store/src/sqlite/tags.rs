@@ -1,8 +1,9 @@
 //! Inventory tags in SQLite.
 
 use iotcard_model::CardNumber;
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection};
 
+use super::immediate;
 use super::watch::json_ids;
 use crate::account::AccountId;
 use crate::error::{Context, Result};
@@ -15,9 +16,7 @@ pub(crate) fn inventory_add_tagged(
     cards: &[CardNumber],
     tags: &[String],
 ) -> Result<u64> {
-    let tx = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .context("starting a write transaction")?;
+    let tx = immediate(connection)?;
     let mut added = 0;
     {
         // The inventory's own upsert (see `inventory_add`).
@@ -54,9 +53,7 @@ pub(crate) fn inventory_untag(
     cards: &[CardNumber],
     tags: &[String],
 ) -> Result<u64> {
-    let tx = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .context("starting a write transaction")?;
+    let tx = immediate(connection)?;
     let mut removed = 0;
     {
         let mut untag = tx

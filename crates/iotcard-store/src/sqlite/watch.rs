@@ -4,8 +4,9 @@
 //! guards (a lease's holder, an entry's claim) see no other writer between.
 
 use iotcard_model::CardStatus;
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::immediate;
 use super::notices;
 use super::read::{card_day, fleet_card, fleet_select, DAY_COLUMNS, LATEST_STATE};
 use crate::account::AccountId;
@@ -16,12 +17,6 @@ use crate::outbox::{OutboxEntry, OutboxItem};
 use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
 use crate::state::stored_instant;
 use crate::watch::attempts;
-
-fn immediate(connection: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
-    connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .context("starting a write transaction")
-}
 
 fn alert_row(row: &Row<'_>) -> Result<AlertRow> {
     let c = "reading an alert";

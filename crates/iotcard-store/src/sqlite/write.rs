@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use iotcard_model::CardNumber;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
+use super::immediate;
 use super::rows::{self, RowWriter, DAILY_COLUMNS, STATE_COLUMNS};
 use crate::account::{AccountId, AccountSpec};
 use crate::daily::{day_of, DailyRow, Point, LAST_SEEN_DAY};
@@ -13,12 +14,6 @@ use crate::ingest::{self, CardRow, Prepared, PreparedBatch, Window};
 use crate::retention::{PruneReport, Retention};
 use crate::run::{RunOutcome, WriteReport};
 use crate::runs::{merge_errors, RunTail};
-
-fn immediate(connection: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
-    connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .context("starting a write transaction")
-}
 
 pub(crate) fn upsert_account(connection: &mut Connection, spec: &AccountSpec) -> Result<AccountId> {
     let tx = immediate(connection)?;
