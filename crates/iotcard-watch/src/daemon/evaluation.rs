@@ -17,7 +17,7 @@ use iotcard_rules::{
     evaluate_in_place, resolve_absent, AccountInput, AlertStates, CardInput, Inputs, PeriodKind,
     RuleSet, SyncInfo, Transition,
 };
-use iotcard_store::{AlertChanges, CardId, Lease, Store, StoreError};
+use iotcard_store::{AccountId, AlertChanges, AlertRow, CardId, Lease, Store, StoreError};
 
 use crate::daemon::alerts::{row_changes, states_from_rows};
 use crate::daemon::digests::{notice_alert, notice_for, Digests};
@@ -111,13 +111,7 @@ impl Evaluation<'_> {
             .account_alert_rows(profile)
             .await
             .map_err(WatchError::store("reading alert state"))?;
-        let mut state = tracked(rows)?;
-        let transitions = evaluate_in_place(
-            self.rules,
-            &run.input(sync_info(&runs), Vec::new()),
-            &mut state,
-            self.now,
-        );
+        let (state, transitions) = run.evaluate(rows, sync_info(&runs), Vec::new())?;
         run.commit(state, transitions).await?;
 
         // The cards, a range of ids at a time: the store reads the next two
@@ -158,55 +152,20 @@ impl Evaluation<'_> {
                 continue;
             }
             run.report.cards += page.cards.len() as u64;
-            let mut state = tracked(page.alerts)?;
-            let transitions = evaluate_in_place(
-                self.rules,
-                &run.input(SyncInfo::default(), page.cards),
-                &mut state,
-                self.now,
-            );
+            let (state, transitions) =
+                run.evaluate(page.alerts, SyncInfo::default(), page.cards)?;
             listed_alerts += state.len() as u64;
             run.commit(state, transitions).await?;
         }
 
-        // The alerts of cards no page listed (gone from the account, or
-        // never answered since): they resolve, and those of rules no longer
-        // configured go.
+        // The alerts of cards no page listed, if the store holds more card
+        // alerts than the pages did.
         let stored = store
             .card_alert_count(profile)
             .await
             .map_err(WatchError::store("counting alerts"))?;
-        let mut after: Option<(String, String)> = None;
-        loop {
-            if stored == listed_alerts {
-                break;
-            }
-            let rows = store
-                .unlisted_alert_rows(
-                    profile,
-                    account_id,
-                    after.as_ref().map(|(c, r)| (c.as_str(), r.as_str())),
-                    self.page_size,
-                )
-                .await
-                .map_err(WatchError::store("reading the alerts of unlisted cards"))?;
-            let Some(last) = rows.last() else { break };
-            after = Some((last.card.clone().unwrap_or_default(), last.rule.clone()));
-            let mut state = tracked(rows)?;
-            let mut transitions = evaluate_in_place(
-                self.rules,
-                &run.input(SyncInfo::default(), Vec::new()),
-                &mut state,
-                self.now,
-            );
-            transitions.extend(resolve_absent(
-                self.rules,
-                &mut state,
-                profile,
-                |_| false,
-                self.now,
-            ));
-            run.commit(state, transitions).await?;
+        if stored != listed_alerts {
+            run.resolve_unlisted(account_id).await?;
         }
         run.finish().await
     }
@@ -226,6 +185,61 @@ impl Run<'_> {
                 cards,
                 partial: true,
             }],
+        }
+    }
+
+    /// `rows` as alert state, with the rules evaluated over `cards` (and
+    /// `sync`) against it: the state as changed, and the transitions.
+    fn evaluate(
+        &self,
+        rows: Vec<AlertRow>,
+        sync: SyncInfo,
+        cards: Vec<CardInput>,
+    ) -> Result<(AlertStates, Vec<Transition>), WatchError> {
+        let mut state = states_from_rows(rows)?;
+        // Only what the evaluation changes is written back.
+        state.track_changes();
+        let transitions = evaluate_in_place(
+            self.eval.rules,
+            &self.input(sync, cards),
+            &mut state,
+            self.eval.now,
+        );
+        Ok((state, transitions))
+    }
+
+    /// The alerts of cards no page listed (gone from the account, or never
+    /// answered since), a page of rows at a time: they resolve, and those
+    /// of rules no longer configured go.
+    async fn resolve_unlisted(&mut self, account: AccountId) -> Result<(), WatchError> {
+        let eval = self.eval;
+        let profile = eval.account.profile();
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let rows = eval
+                .store
+                .unlisted_alert_rows(
+                    profile,
+                    account,
+                    after.as_ref().map(|(c, r)| (c.as_str(), r.as_str())),
+                    eval.page_size,
+                )
+                .await
+                .map_err(WatchError::store("reading the alerts of unlisted cards"))?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = Some((last.card.clone().unwrap_or_default(), last.rule.clone()));
+            let (mut state, mut transitions) =
+                self.evaluate(rows, SyncInfo::default(), Vec::new())?;
+            transitions.extend(resolve_absent(
+                eval.rules,
+                &mut state,
+                profile,
+                |_| false,
+                eval.now,
+            ));
+            self.commit(state, transitions).await?;
         }
     }
 
@@ -311,13 +325,6 @@ impl Run<'_> {
         );
         Ok(report)
     }
-}
-
-/// The alert state of `rows`, recording what the evaluation changes.
-fn tracked(rows: Vec<iotcard_store::AlertRow>) -> Result<AlertStates, WatchError> {
-    let mut state = states_from_rows(rows)?;
-    state.track_changes();
-    Ok(state)
 }
 
 /// A store error of a fenced commit, a lost lease told apart.
