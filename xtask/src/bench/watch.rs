@@ -620,7 +620,9 @@ fn table(quick: bool, small: &Once, big: &Once, again: &Once, idle: &Idle) -> Ve
             Row::judged(&name, only(value.clone()), target, vec![(value, met)])
         }
     };
-    let growth = big.peak_rss_mib.max(again.peak_rss_mib) / small.peak_rss_mib;
+    // The big store's peak over both of its runs.
+    let big_peak = big.peak_rss_mib.max(again.peak_rss_mib);
+    let growth = big_peak / small.peak_rss_mib;
     let mut rows = Vec::new();
     for run in [small, big] {
         rows.push(Row::info(
@@ -686,9 +688,9 @@ fn table(quick: bool, small: &Once, big: &Once, again: &Once, idle: &Idle) -> Ve
     ));
     rows.push(judged(
         format!("watch --once {} cards peak RSS (MiB)", big.cards),
-        format!("{:.1}", big.peak_rss_mib.max(again.peak_rss_mib)),
+        format!("{big_peak:.1}"),
         format!("<= {MAX_WATCH_RSS_MIB}"),
-        big.peak_rss_mib.max(again.peak_rss_mib) <= MAX_WATCH_RSS_MIB,
+        big_peak <= MAX_WATCH_RSS_MIB,
     ));
     rows.push(judged(
         format!("watch peak RSS, {} / {} cards", big.cards, small.cards),
