@@ -33,10 +33,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("sqlite/schema_v3.sql"),
         postgres: include_str!("postgres/schema_v3.sql"),
     },
+    // Each card's latest figures and state on its own row.
+    Migration {
+        version: 4,
+        sqlite: include_str!("sqlite/schema_v4.sql"),
+        postgres: include_str!("postgres/schema_v4.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SUPPORTED: i64 = 3;
+pub const SUPPORTED: i64 = 4;
 
 /// The migrations to apply to a store at `found`, or why not.
 pub(crate) fn pending(found: i64) -> Result<&'static [Migration], StoreError> {

@@ -16,7 +16,7 @@ use crate::run::{RunCounts, RunId, RunOutcome, SyncRun};
 use crate::runs::split_errors;
 use crate::state::{self, stored_instant, State};
 
-const CARD_COLUMNS: &str =
+pub(crate) const CARD_COLUMNS: &str =
     "c.id, c.account_id, a.profile, c.card_key, c.inventory, c.first_seen, c.last_seen";
 
 /// The columns [`fleet_card`] reads, after [`CARD_COLUMNS`] and before
@@ -29,23 +29,13 @@ pub(crate) fn fleet_select() -> String {
     format!("SELECT {CARD_COLUMNS}, {FIGURE_COLUMNS}, {ST_COLUMNS}")
 }
 
-/// `SELECT` of a card and its latest figures (alias `s`), without its state.
-pub(crate) fn card_figures_select() -> String {
-    format!("SELECT {CARD_COLUMNS}, {FIGURE_COLUMNS}")
-}
-
-/// A card's latest snapshot from a row of [`fleet_select`].
+/// A card's latest snapshot from a row of [`fleet_select`] (or of the
+/// card columns then [`rows::LATEST_COLUMNS`]).
 pub(crate) fn fleet_card(row: &Row) -> Result<FleetCard> {
-    let state = rows::read_state(row, 11)?;
-    fleet_card_in(row, &state)
-}
-
-/// A card's latest snapshot from a row of [`card_figures_select`] (or of
-/// [`fleet_select`]) and its state, read apart.
-pub(crate) fn fleet_card_in(row: &Row, state: &State) -> Result<FleetCard> {
     let card = card_info(row)?;
     let figures = rows::read_figures(row, 7)?;
-    let snapshot = state::join(&card.key, state, &figures)?;
+    let state = rows::read_state(row, 11)?;
+    let snapshot = state::join(&card.key, &state, &figures)?;
     let taken_at = card
         .last_seen
         .ok_or_else(|| StoreError::Corrupt("a latest snapshot without last_seen".into()))?;

@@ -135,25 +135,47 @@ impl ToSql for Tid {
     to_sql_checked!();
 }
 
-/// Column-wise arrays of snapshot rows, for one `unnest` insert.
+/// Column-wise arrays of figures (decimals as text).
 #[derive(Default)]
-pub(crate) struct SnapshotColumns {
-    pub card: Vec<i64>,
-    pub at: Vec<i64>,
+pub(crate) struct FigureColumns {
     pub sms_used: Vec<Option<i64>>,
     pub data_used: Vec<Option<String>>,
     pub sms_left: Vec<Option<i64>>,
     pub data_left: Vec<Option<String>>,
 }
 
-impl SnapshotColumns {
-    pub(crate) fn push(&mut self, card: i64, at: i64, f: &Figures) {
-        self.card.push(card);
-        self.at.push(at);
+impl FigureColumns {
+    pub(crate) fn push(&mut self, f: &Figures) {
         self.sms_used.push(f.sms_used);
         self.data_used.push(text(f.data_used));
         self.sms_left.push(f.sms_left);
         self.data_left.push(text(f.data_left));
+    }
+
+    /// The arrays as parameters, in [`read_figures`]'s order.
+    pub(crate) fn params(&self) -> [&(dyn ToSql + Sync); 4] {
+        [
+            &self.sms_used,
+            &self.data_used,
+            &self.sms_left,
+            &self.data_left,
+        ]
+    }
+}
+
+/// Column-wise arrays of snapshot rows, for one `unnest` insert.
+#[derive(Default)]
+pub(crate) struct SnapshotColumns {
+    pub card: Vec<i64>,
+    pub at: Vec<i64>,
+    pub figures: FigureColumns,
+}
+
+impl SnapshotColumns {
+    pub(crate) fn push(&mut self, card: i64, at: i64, f: &Figures) {
+        self.card.push(card);
+        self.at.push(at);
+        self.figures.push(f);
     }
 }
 
@@ -162,11 +184,9 @@ pub(crate) const INSERT_SNAPSHOTS: &str = "INSERT INTO snapshots \
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]::numeric[], \
     $5::bigint[], $6::text[]::numeric[])";
 
-/// Column-wise arrays of state rows.
+/// Column-wise arrays of the 17 state values (decimals as text).
 #[derive(Default)]
-pub(crate) struct StateColumns {
-    pub card: Vec<i64>,
-    pub since: Vec<i64>,
+pub(crate) struct StateValues {
     pub iccid: Vec<Option<String>>,
     pub msisdn: Vec<Option<String>>,
     pub operator: Vec<Option<String>>,
@@ -186,10 +206,38 @@ pub(crate) struct StateColumns {
     pub shape: Vec<i64>,
 }
 
-impl StateColumns {
-    pub(crate) fn push(&mut self, card: i64, since: i64, s: &State) {
-        self.card.push(card);
-        self.since.push(since);
+/// [`StateValues`]' columns with the SQL type of each array (a decimal
+/// travels as `text`, cast to `numeric` where it is written).
+pub(crate) const STATE_VALUE_TYPES: [(&str, &str); 17] = [
+    ("iccid", "text"),
+    ("msisdn", "text"),
+    ("operator", "text"),
+    ("kind", "text"),
+    ("status", "text"),
+    ("network", "text"),
+    ("plan_name", "text"),
+    ("monthly_fee", "numeric"),
+    ("included_sms", "bigint"),
+    ("sms_overage_price", "numeric"),
+    ("included_data", "numeric"),
+    ("data_overage_price", "numeric"),
+    ("product_id", "text"),
+    ("pool_id", "text"),
+    ("expires_at", "bigint"),
+    ("expires_offset", "int"),
+    ("shape", "bigint"),
+];
+
+/// [`FigureColumns`]' columns with the SQL type of each array.
+pub(crate) const FIGURE_TYPES: [(&str, &str); 4] = [
+    ("sms_used", "bigint"),
+    ("data_used", "numeric"),
+    ("sms_left", "bigint"),
+    ("data_left", "numeric"),
+];
+
+impl StateValues {
+    pub(crate) fn push(&mut self, s: &State) {
         self.iccid.push(s.iccid.clone());
         self.msisdn.push(s.msisdn.clone());
         self.operator.push(s.operator.clone());
@@ -208,7 +256,64 @@ impl StateColumns {
         self.expires_offset.push(s.expires_offset);
         self.shape.push(s.shape);
     }
+
+    /// The arrays as parameters, in [`STATE_VALUE_TYPES`]' order.
+    pub(crate) fn params(&self) -> [&(dyn ToSql + Sync); 17] {
+        [
+            &self.iccid,
+            &self.msisdn,
+            &self.operator,
+            &self.kind,
+            &self.status,
+            &self.network,
+            &self.plan_name,
+            &self.monthly_fee,
+            &self.included_sms,
+            &self.sms_overage_price,
+            &self.included_data,
+            &self.data_overage_price,
+            &self.product_id,
+            &self.pool_id,
+            &self.expires_at,
+            &self.expires_offset,
+            &self.shape,
+        ]
+    }
 }
+
+/// Column-wise arrays of state rows.
+#[derive(Default)]
+pub(crate) struct StateColumns {
+    pub card: Vec<i64>,
+    pub since: Vec<i64>,
+    pub values: StateValues,
+}
+
+impl StateColumns {
+    pub(crate) fn push(&mut self, card: i64, since: i64, s: &State) {
+        self.card.push(card);
+        self.since.push(since);
+        self.values.push(s);
+    }
+}
+
+/// The latest snapshot's figures and state that `cards` keeps (schema v4),
+/// of alias `c`, decimals as text: [`read_figures`] reads the first four,
+/// [`read_state`] the rest. The latest state's identifiers are the card's
+/// own where `latest_ids` says the state reports them.
+pub(crate) const LATEST_COLUMNS: &str = "c.latest_sms_used, c.latest_data_used::text, \
+    c.latest_sms_left, c.latest_data_left::text, \
+    CASE WHEN c.latest_ids & 1 <> 0 THEN c.iccid END, \
+    CASE WHEN c.latest_ids & 2 <> 0 THEN c.msisdn END, \
+    CASE WHEN c.latest_ids & 4 <> 0 THEN c.operator END, c.latest_kind, c.latest_status, \
+    c.latest_network, c.latest_plan_name, c.latest_monthly_fee::text, c.latest_included_sms, \
+    c.latest_sms_overage_price::text, c.latest_included_data::text, \
+    c.latest_data_overage_price::text, c.latest_product_id, c.latest_pool_id, \
+    c.latest_expires_at, c.latest_expires_offset, c.latest_shape";
+
+/// How many of [`STATE_VALUE_TYPES`] come first and are the identifiers,
+/// which `cards` keeps as bits of `latest_ids` beside its own columns.
+pub(crate) const STATE_IDS: usize = 3;
 
 pub(crate) const UPSERT_STATES: &str = "INSERT INTO card_state (card_id, since, iccid, msisdn, \
     operator, kind, status, network, plan_name, monthly_fee, included_sms, sms_overage_price, \
@@ -273,3 +378,47 @@ pub(crate) const UPDATE_DAILY_AT: &str = "UPDATE daily d SET data_used = u.data,
     FROM unnest($1::tid[], $2::bigint[], $3::int[], $4::text[]::numeric[], $5::bool[], \
     $6::bigint[], $7::int[], $8::bigint[], $9::bool[]) AS u(t, card, day, data, pu, sms, n, cf, r) \
     WHERE d.ctid = u.t AND d.card_id = u.card AND d.day = u.day";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latest_columns_are_the_figures_then_the_state_values() {
+        let latest: Vec<&str> = LATEST_COLUMNS
+            .split(',')
+            .map(|c| {
+                let c = c.trim();
+                let c = match c.strip_prefix("CASE WHEN c.latest_ids & ") {
+                    Some(rest) => rest.split(' ').nth(4).unwrap_or(c),
+                    None => c,
+                };
+                c.trim_start_matches("c.latest_")
+                    .trim_start_matches("c.")
+                    .trim_end_matches("::text")
+            })
+            .collect();
+        let expected: Vec<&str> = FIGURE_TYPES
+            .iter()
+            .chain(&STATE_VALUE_TYPES)
+            .map(|(name, _)| *name)
+            .collect();
+        assert_eq!(latest, expected);
+        let state: Vec<&str> = ST_COLUMNS
+            .split(',')
+            .map(|c| {
+                c.trim()
+                    .trim_start_matches("st.")
+                    .trim_end_matches("::text")
+            })
+            .collect();
+        assert_eq!(state, expected[4..]);
+        assert_eq!(
+            STATE_VALUE_TYPES[..STATE_IDS]
+                .iter()
+                .map(|(name, _)| *name)
+                .collect::<Vec<_>>(),
+            ["iccid", "msisdn", "operator"]
+        );
+    }
+}

@@ -4,11 +4,11 @@
 //! are one statement or one transaction holding the row's lock.
 
 use iotcard_model::CardStatus;
-use tokio_postgres::{IsolationLevel, Row};
+use tokio_postgres::Row;
 
 use super::notices;
-use super::read::{card_day, card_figures_select, fleet_card_in, DAY_COLUMNS};
-use super::rows::{self, ST_COLUMNS};
+use super::read::{card_day, fleet_card, CARD_COLUMNS, DAY_COLUMNS};
+use super::rows::LATEST_COLUMNS;
 use super::{cached, Conn, Postgres};
 use crate::account::AccountId;
 use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, CommitReport};
@@ -459,83 +459,23 @@ impl Postgres {
         after: i64,
         limit: u32,
     ) -> Result<Vec<FleetCard>> {
-        // Set-based, in two statements whose plans cannot go wrong: the
-        // page's cards in id order through cards_by_account_id, merged with
-        // their snapshots from the page's first id on (`s.card_id > $2`:
-        // without it the generic plan walks snapshots_pkey from the start
-        // every page, so a walk of all pages took quadratic time); then the
-        // states of the id range the page spans, one range of card_state's
-        // key in its order, the one in effect at each card's latest
-        // snapshot picked here. One snapshot of the database for both.
-        let cards_sql = format!(
-            "{} FROM cards c JOIN accounts a ON a.id = c.account_id \
-             JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-             WHERE c.account_id = $1 AND c.id > $2 AND s.card_id > $2 \
-             ORDER BY c.id LIMIT $3",
-            card_figures_select()
-        );
-        let states_sql = format!(
-            "SELECT st.card_id, st.since, {ST_COLUMNS} FROM card_state st \
-             WHERE st.card_id >= $1 AND st.card_id <= $2 AND st.since <= $3 \
-             ORDER BY st.card_id, st.since"
+        // The page's cards in id order through cards_by_account_id, each
+        // with the latest figures and state it keeps (schema v4); a card
+        // never seen has no latest state.
+        let sql = format!(
+            "SELECT {CARD_COLUMNS}, {LATEST_COLUMNS} FROM cards c \
+             JOIN accounts a ON a.id = c.account_id \
+             WHERE c.account_id = $1 AND c.id > $2 AND c.latest_shape IS NOT NULL \
+             ORDER BY c.id LIMIT $3"
         );
         let mut guard = self.client.lock().await;
         let Conn { client, statements } = &mut *guard;
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .context("starting a page read")?;
-        let statement = cached(statements, &tx, &cards_sql).await?;
-        let card_rows = tx
+        let statement = cached(statements, &*client, &sql).await?;
+        let rows = client
             .query(&statement, &[&account.0, &after, &i64::from(limit)])
             .await
             .context("reading a page of cards")?;
-        let c = "reading a page of cards";
-        let (Some(first), Some(last)) = (card_rows.first(), card_rows.last()) else {
-            return Ok(Vec::new());
-        };
-        let (first, last): (i64, i64) = (first.try_get(0).context(c)?, last.try_get(0).context(c)?);
-        let mut newest = i64::MIN;
-        for row in &card_rows {
-            newest = newest.max(
-                row.try_get::<_, Option<i64>>(6)
-                    .context(c)?
-                    .unwrap_or(i64::MIN),
-            );
-        }
-        let statement = cached(statements, &tx, &states_sql).await?;
-        let state_rows = tx
-            .query(&statement, &[&first, &last, &newest])
-            .await
-            .context("reading the page's card states")?;
-        tx.commit().await.context("ending a page read")?;
-        let mut states = state_rows.iter().peekable();
-        let mut page = Vec::with_capacity(card_rows.len());
-        for row in &card_rows {
-            let id: i64 = row.try_get(0).context(c)?;
-            let last_seen: Option<i64> = row.try_get(6).context(c)?;
-            // States come by card then time: skip those of earlier cards
-            // (other accounts'), keep this card's last at or before its
-            // latest snapshot.
-            let mut current = None;
-            while let Some(st) =
-                states.next_if(|st| st.try_get::<_, i64>(0).is_ok_and(|card| card <= id))
-            {
-                let (card, since): (i64, i64) =
-                    (st.try_get(0).context(c)?, st.try_get(1).context(c)?);
-                if card == id && last_seen.is_some_and(|seen| since <= seen) {
-                    current = Some(st);
-                }
-            }
-            let state = current.ok_or_else(|| {
-                StoreError::Corrupt(format!("card {id}: a latest snapshot without a state"))
-            })?;
-            page.push(fleet_card_in(row, &rows::read_state(state, 2)?)?);
-        }
-        Ok(page)
+        rows.iter().map(fleet_card).collect()
     }
 
     /// The daily usage of the cards `ids` over the days `from..=to` (day

@@ -7,8 +7,9 @@ use iotcard_model::CardNumber;
 use tokio_postgres::{Statement, Transaction};
 
 use super::rows::{
-    self, DailyColumns, SnapshotColumns, StateColumns, Tid, DAILY_COLUMNS, INSERT_SNAPSHOTS,
-    ST_COLUMNS, UPDATE_DAILY_AT, UPSERT_DAILY, UPSERT_STATES,
+    self, DailyColumns, FigureColumns, SnapshotColumns, StateColumns, StateValues, Tid,
+    DAILY_COLUMNS, FIGURE_TYPES, INSERT_SNAPSHOTS, STATE_IDS, STATE_VALUE_TYPES, ST_COLUMNS,
+    UPDATE_DAILY_AT, UPSERT_DAILY, UPSERT_STATES,
 };
 use super::{cached, Conn, Postgres};
 use crate::account::{AccountId, AccountSpec};
@@ -18,7 +19,6 @@ use crate::ingest::{self, CardRow, PreparedBatch, Window};
 use crate::retention::{PruneReport, Retention};
 use crate::run::{RunOutcome, WriteReport};
 use crate::runs::{merge_errors, RunTail};
-use crate::state::Figures;
 
 /// The class of the advisory locks that serialize writers of one account
 /// (any fixed number; the account id is the lock's second key).
@@ -217,22 +217,11 @@ impl Postgres {
                     .context("finding new cards")?,
             );
         }
-        let first_state: HashMap<&str, (i64, i64)> = {
-            let mut first = HashMap::new();
-            for p in prepared.iter() {
-                first
-                    .entry(p.key.as_str())
-                    .or_insert((p.digest, p.state.shape));
-            }
-            first
-        };
         let mut cards: HashMap<String, CardRow> = HashMap::with_capacity(found.len());
         let mut latest: HashMap<i64, Point> = HashMap::with_capacity(found.len());
         let mut daily: HashMap<(i64, i64), DailyRow> = HashMap::new();
         let mut card_at: HashMap<i64, Tid> = HashMap::with_capacity(found.len());
         let mut daily_at: HashMap<(i64, i64), Tid> = HashMap::with_capacity(found.len());
-        // Cards whose state changed: their latest snapshot's shape is read.
-        let mut changed: Vec<(i64, i64, Figures)> = Vec::new();
         for row in &found {
             let c = "finding cards";
             let key: String = row.try_get(0).context(c)?;
@@ -242,16 +231,10 @@ impl Postgres {
                 first_seen: row.try_get(3).context(c)?,
                 last_seen: row.try_get(4).context(c)?,
             };
-            let snapshot_at: Option<i64> = row.try_get(5).context(c)?;
-            if let (Some(at), Some(last)) = (snapshot_at, card.last_seen) {
+            if let Some(last) = card.last_seen {
+                let shape: Option<i64> = row.try_get(5).context(c)?;
                 let figures = rows::read_figures(row, 6)?;
-                match (first_state.get(key.as_str()), card.state_hash) {
-                    // The same digest is the same state, so the same shape.
-                    (Some(&(digest, shape)), Some(hash)) if digest == hash => {
-                        latest.insert(card.id, ingest::point(at, &figures, shape));
-                    }
-                    _ => changed.push((card.id, at, figures)),
-                }
+                latest.insert(card.id, ingest::point(last, &figures, shape.unwrap_or(0)));
                 if row.try_get::<_, Option<i64>>(10).context(c)?.is_some() {
                     let day_row = rows::read_daily_at(row, 10)?;
                     if day_row.day == day_of(last) {
@@ -263,27 +246,6 @@ impl Postgres {
             }
             card_at.insert(card.id, row.try_get(18).context(c)?);
             cards.insert(key, card);
-        }
-        if !changed.is_empty() {
-            let (ids, ats): (Vec<i64>, Vec<i64>) =
-                changed.iter().map(|(id, at, _)| (*id, *at)).unzip();
-            let shapes: HashMap<i64, i64> = tx
-                .query(
-                    "SELECT k.card_id, (SELECT shape FROM card_state st WHERE st.card_id = k.card_id \
-                     AND st.since <= k.at ORDER BY st.since DESC LIMIT 1) \
-                     FROM unnest($1::bigint[], $2::bigint[]) AS k(card_id, at)",
-                    &[&ids, &ats],
-                )
-                .await
-                .context("reading card states")?
-                .iter()
-                .map(|row| Ok((row.try_get(0)?, row.try_get::<_, Option<i64>>(1)?.unwrap_or(0))))
-                .collect::<Result<_, tokio_postgres::Error>>()
-                .context("reading card states")?;
-            for (id, at, figures) in changed {
-                let shape = shapes.get(&id).copied().unwrap_or(0);
-                latest.insert(id, ingest::point(at, &figures, shape));
-            }
         }
 
         let plan = ingest::plan(prepared, &cards, &latest, &daily, monthly)?;
@@ -322,6 +284,9 @@ impl Postgres {
             update.iccid.push(u.iccid.map(str::to_owned));
             update.msisdn.push(u.msisdn.map(str::to_owned));
             update.operator.push(u.operator.map(str::to_owned));
+            update.figures.push(u.figures);
+            update.ids.push(u.latest_ids());
+            update.state.push(u.state);
         }
         let insert_sql = cached(statements, &tx, INSERT_SNAPSHOTS).await?;
         let states_sql = cached(statements, &tx, UPSERT_STATES).await?;
@@ -508,19 +473,26 @@ struct CardColumns {
     iccid: Vec<Option<String>>,
     msisdn: Vec<Option<String>>,
     operator: Vec<Option<String>>,
+    /// The latest snapshot's figures and state (schema v4), its
+    /// identifiers as `latest_ids` (only the values after
+    /// [`STATE_IDS`] are sent).
+    figures: FigureColumns,
+    ids: Vec<i64>,
+    state: StateValues,
 }
 
 /// The write path's lookup of cards (those `cards_where` selects): each
-/// with its latest snapshot's figures and that day's daily row (the only
+/// with its latest snapshot's figures and shape (kept on the card) and
+/// that day's daily row (the only
 /// one a newer snapshot adds to), and where the card and daily rows are:
 /// they are updated there (see [`Tid`]).
 fn lookup_sql(cards_where: &str) -> String {
     format!(
         "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
-         s.taken_at, s.sms_used, s.data_used::text, s.sms_left, s.data_left::text, \
-         {DAILY_COLUMNS}, c.at, d.ctid FROM (SELECT ctid AS at, id, card_key, state_hash, \
-         first_seen, last_seen FROM cards WHERE {cards_where}) c \
-         LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
+         c.latest_shape, c.latest_sms_used, c.latest_data_used::text, c.latest_sms_left, \
+         c.latest_data_left::text, {DAILY_COLUMNS}, c.at, d.ctid FROM (SELECT ctid AS at, id, \
+         card_key, state_hash, first_seen, last_seen, latest_shape, latest_sms_used, \
+         latest_data_used, latest_sms_left, latest_data_left FROM cards WHERE {cards_where}) c \
          LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY}"
     )
 }
@@ -543,19 +515,40 @@ fn update_cards_sql(by: CardsBy) -> String {
         CardsBy::Tid => ("t, ", 2),
         CardsBy::Id => ("", 1),
     };
-    let params: Vec<String> = [
+    let latest: Vec<(&str, &str)> = FIGURE_TYPES
+        .iter()
+        .chain(&[("ids", "bigint")])
+        .chain(&STATE_VALUE_TYPES[STATE_IDS..])
+        .copied()
+        .collect();
+    // A decimal travels as text and is cast where it is written.
+    let array = |ty: &str| if ty == "numeric" { "text" } else { ty }.to_owned();
+    let types = [
         "bigint", "bigint", "bigint", "bigint", "text", "text", "text",
     ]
-    .iter()
-    .enumerate()
-    .map(|(i, ty)| format!("${}::{ty}[]", first + i))
-    .collect();
+    .into_iter()
+    .map(str::to_owned)
+    .chain(latest.iter().map(|(_, ty)| array(ty)));
+    let params: Vec<String> = types
+        .enumerate()
+        .map(|(i, ty)| format!("${}::{ty}[]", first + i))
+        .collect();
+    let set: Vec<String> = latest
+        .iter()
+        .map(|(name, ty)| {
+            let cast = if *ty == "numeric" { "::numeric" } else { "" };
+            format!("latest_{name} = u.l_{name}{cast}")
+        })
+        .collect();
+    let aliases: Vec<String> = latest.iter().map(|(name, _)| format!("l_{name}")).collect();
     format!(
         "UPDATE cards c SET first_seen = u.f, last_seen = u.l, state_hash = u.h, \
          iccid = coalesce(u.iccid, c.iccid), msisdn = coalesce(u.msisdn, c.msisdn), \
-         operator = coalesce(u.op, c.operator) \
-         FROM unnest({from}{}) AS u({names}id, f, l, h, iccid, msisdn, op) WHERE {matched}",
-        params.join(", ")
+         operator = coalesce(u.op, c.operator), {} \
+         FROM unnest({from}{}) AS u({names}id, f, l, h, iccid, msisdn, op, {}) WHERE {matched}",
+        set.join(", "),
+        params.join(", "),
+        aliases.join(", ")
     )
 }
 
@@ -569,24 +562,25 @@ async fn run_update_cards(
     if u.id.is_empty() {
         return Ok(0);
     }
-    let columns: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
-        &u.id,
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::with_capacity(29);
+    if let CardsBy::Tid = by {
+        params.push(&u.tid);
+    }
+    params.extend([
+        &u.id as &(dyn tokio_postgres::types::ToSql + Sync),
         &u.first_seen,
         &u.last_seen,
         &u.state_hash,
         &u.iccid,
         &u.msisdn,
         &u.operator,
-    ];
-    let result = match by {
-        CardsBy::Tid => {
-            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&u.tid];
-            params.extend(columns);
-            tx.execute(statement, &params).await
-        }
-        CardsBy::Id => tx.execute(statement, &columns).await,
-    };
-    result.context("updating cards")
+    ]);
+    params.extend(u.figures.params());
+    params.push(&u.ids);
+    params.extend(&u.state.params()[STATE_IDS..]);
+    tx.execute(statement, &params)
+        .await
+        .context("updating cards")
 }
 
 async fn run_insert_snapshots(
@@ -602,10 +596,10 @@ async fn run_insert_snapshots(
         &[
             &s.card,
             &s.at,
-            &s.sms_used,
-            &s.data_used,
-            &s.sms_left,
-            &s.data_left,
+            &s.figures.sms_used,
+            &s.figures.data_used,
+            &s.figures.sms_left,
+            &s.figures.data_left,
         ],
     )
     .await
@@ -624,26 +618,12 @@ async fn run_upsert_states(
     tx.execute(
         statement,
         &[
-            &s.card,
+            &s.card as &(dyn tokio_postgres::types::ToSql + Sync),
             &s.since,
-            &s.iccid,
-            &s.msisdn,
-            &s.operator,
-            &s.kind,
-            &s.status,
-            &s.network,
-            &s.plan_name,
-            &s.monthly_fee,
-            &s.included_sms,
-            &s.sms_overage_price,
-            &s.included_data,
-            &s.data_overage_price,
-            &s.product_id,
-            &s.pool_id,
-            &s.expires_at,
-            &s.expires_offset,
-            &s.shape,
-        ],
+        ]
+        .into_iter()
+        .chain(s.values.params())
+        .collect::<Vec<_>>(),
     )
     .await
     .context("writing card states")?;

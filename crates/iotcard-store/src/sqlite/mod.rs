@@ -171,6 +171,15 @@ fn open_reader(path: &Path) -> Result<Connection> {
     connection
         .pragma_update(None, "cache_size", -2_048)
         .context("setting the cache size")?;
+    // The plans of a reader's statements never depend on the values bound:
+    // otherwise SQLite may mark a statement to be compiled again when a
+    // parameter changes, and every range of a pass binds new ids.
+    connection
+        .set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )
+        .context("fixing the readers' query plans")?;
     Ok(connection)
 }
 

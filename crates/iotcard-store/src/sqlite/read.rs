@@ -16,7 +16,7 @@ use crate::run::{RunCounts, RunId, RunOutcome, SyncRun};
 use crate::runs::split_errors;
 use crate::state::{self, stored_instant, State};
 
-const CARD_COLUMNS: &str =
+pub(crate) const CARD_COLUMNS: &str =
     "c.id, c.account_id, a.profile, c.card_key, c.inventory, c.first_seen, c.last_seen";
 
 /// The columns [`fleet_card`] reads, after [`CARD_COLUMNS`] and before

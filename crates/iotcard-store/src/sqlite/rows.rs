@@ -5,6 +5,7 @@ use rusqlite::{Row, ToSql};
 use super::value::{dec, Dec};
 use crate::daily::DailyRow;
 use crate::error::{Context, Result};
+use crate::ingest::CardUpdate;
 use crate::state::{Figures, State};
 
 /// `card_state`'s columns after `card_id, since`, in table order.
@@ -18,7 +19,60 @@ pub(crate) const ST_COLUMNS: &str = "st.iccid, st.msisdn, st.operator, st.kind, 
     st.included_data, st.data_overage_price, st.product_id, st.pool_id, st.expires_at, \
     st.expires_offset, st.shape";
 
-/// The three row writers of one batch, each statement prepared once and
+/// The latest snapshot's figures and state that `cards` keeps (schema v4),
+/// of alias `c`: [`read_figures`] reads the first four, [`read_state`] the
+/// rest. The latest state's identifiers are the card's own where
+/// `latest_ids` says the state reports them.
+pub(crate) const LATEST_COLUMNS: &str = "c.latest_sms_used, c.latest_data_used, \
+    c.latest_sms_left, c.latest_data_left, CASE WHEN c.latest_ids & 1 THEN c.iccid END, \
+    CASE WHEN c.latest_ids & 2 THEN c.msisdn END, CASE WHEN c.latest_ids & 4 THEN c.operator END, \
+    c.latest_kind, c.latest_status, c.latest_network, c.latest_plan_name, c.latest_monthly_fee, \
+    c.latest_included_sms, c.latest_sms_overage_price, c.latest_included_data, \
+    c.latest_data_overage_price, c.latest_product_id, c.latest_pool_id, c.latest_expires_at, \
+    c.latest_expires_offset, c.latest_shape";
+
+/// The `latest_*` columns a batch writes, in [`RowWriter::card`]'s order
+/// after the card's own seven.
+const LATEST_WRITTEN: [&str; 19] = [
+    "sms_used",
+    "data_used",
+    "sms_left",
+    "data_left",
+    "ids",
+    "kind",
+    "status",
+    "network",
+    "plan_name",
+    "monthly_fee",
+    "included_sms",
+    "sms_overage_price",
+    "included_data",
+    "data_overage_price",
+    "product_id",
+    "pool_id",
+    "expires_at",
+    "expires_offset",
+    "shape",
+];
+
+/// `UPDATE cards` after a batch: when the card was seen, its identifiers
+/// (a field the snapshot lacks keeps the stored value) and its latest
+/// figures and state.
+fn update_card_sql() -> String {
+    let latest: Vec<String> = LATEST_WRITTEN
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("latest_{column} = ?{}", i + 8))
+        .collect();
+    format!(
+        "UPDATE cards SET first_seen = ?2, last_seen = ?3, state_hash = ?4, \
+         iccid = coalesce(?5, iccid), msisdn = coalesce(?6, msisdn), \
+         operator = coalesce(?7, operator), {} WHERE id = ?1",
+        latest.join(", ")
+    )
+}
+
+/// The row writers of one batch, each statement prepared once and
 /// kept for every row (a per-row `prepare_cached` formatted and hashed
 /// the SQL text and moved the statement in and out of the cache: a fifth
 /// of a state row's cost).
@@ -26,6 +80,7 @@ pub(crate) struct RowWriter<'tx> {
     snapshot: rusqlite::CachedStatement<'tx>,
     state: rusqlite::CachedStatement<'tx>,
     daily: rusqlite::CachedStatement<'tx>,
+    card: rusqlite::CachedStatement<'tx>,
 }
 
 impl<'tx> RowWriter<'tx> {
@@ -57,7 +112,45 @@ impl<'tx> RowWriter<'tx> {
                      covers_from = excluded.covers_from, period_reset = excluded.period_reset",
                 )
                 .context("preparing the daily upsert")?,
+            card: tx
+                .prepare_cached(&update_card_sql())
+                .context("preparing the card update")?,
         })
+    }
+
+    pub(crate) fn card(&mut self, u: &CardUpdate<'_>) -> Result<()> {
+        let (f, s) = (u.figures, u.state);
+        let ids = u.latest_ids();
+        let params: [&dyn ToSql; 26] = [
+            &u.id,
+            &u.first_seen,
+            &u.last_seen,
+            &u.state_hash,
+            &u.iccid,
+            &u.msisdn,
+            &u.operator,
+            &f.sms_used,
+            &Dec(f.data_used),
+            &f.sms_left,
+            &Dec(f.data_left),
+            &ids,
+            &s.kind,
+            &s.status,
+            &s.network,
+            &s.plan_name,
+            &Dec(s.monthly_fee),
+            &s.included_sms,
+            &Dec(s.sms_overage_price),
+            &Dec(s.included_data),
+            &Dec(s.data_overage_price),
+            &s.product_id,
+            &s.pool_id,
+            &s.expires_at,
+            &s.expires_offset,
+            &s.shape,
+        ];
+        self.card.execute(&params[..]).context("updating a card")?;
+        Ok(())
     }
 
     pub(crate) fn state(&mut self, card_id: i64, since: i64, s: &State) -> Result<()> {
@@ -176,4 +269,40 @@ pub(crate) fn read_daily_at(row: &Row<'_>, at: usize) -> Result<DailyRow> {
         covers_from: row.get(at + 6).context(c)?,
         reset: row.get(at + 7).context(c)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latest_columns_are_the_figures_then_the_state_columns() {
+        let read: Vec<&str> = LATEST_COLUMNS
+            .split(',')
+            .map(|c| {
+                let c = c.trim();
+                match c.strip_prefix("CASE WHEN c.latest_ids & ") {
+                    Some(rest) => rest.split(' ').nth(2).unwrap_or(c),
+                    None => c,
+                }
+            })
+            .map(|c| c.trim_start_matches("c.latest_").trim_start_matches("c."))
+            .collect();
+        let expected: Vec<&str> = ["sms_used", "data_used", "sms_left", "data_left"]
+            .into_iter()
+            .chain(STATE_COLUMNS.split(',').map(str::trim))
+            .collect();
+        assert_eq!(read, expected);
+        // Written: the same, the identifiers as their bits.
+        let written: Vec<&str> = expected
+            .iter()
+            .filter(|c| !matches!(**c, "iccid" | "msisdn" | "operator"))
+            .copied()
+            .collect();
+        assert_eq!(
+            [&LATEST_WRITTEN[..4], &LATEST_WRITTEN[5..]].concat(),
+            written
+        );
+        assert!(update_card_sql().contains("latest_shape = ?26 WHERE id = ?1"));
+    }
 }

@@ -8,7 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::immediate;
 use super::notices;
-use super::read::{card_day, fleet_card, fleet_select, DAY_COLUMNS, LATEST_STATE};
+use super::read::{card_day, fleet_card, CARD_COLUMNS, DAY_COLUMNS};
+use super::rows::LATEST_COLUMNS;
 use crate::account::AccountId;
 use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, CommitReport};
 use crate::error::{Context, Result, StoreError};
@@ -552,20 +553,19 @@ pub(crate) fn latest_range(
 }
 
 /// The latest snapshots of the cards `from` and `condition` pick (`c` the
-/// card, `a` its account).
+/// card, `a` its account), read from the cards themselves (schema v4).
 fn latest_cards(
     connection: &mut Connection,
     from: &str,
     condition: &str,
     params: &[&dyn rusqlite::ToSql],
 ) -> Result<Vec<FleetCard>> {
+    // A card never seen has no latest state (nor `last_seen`): it has no
+    // latest snapshot either.
     let mut statement = connection
         .prepare_cached(&format!(
-            "{} FROM {from} \
-             CROSS JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
-             CROSS JOIN card_state st ON st.card_id = c.id AND {LATEST_STATE} \
-             WHERE {condition}",
-            fleet_select()
+            "SELECT {CARD_COLUMNS}, {LATEST_COLUMNS} FROM {from} \
+             WHERE c.latest_shape IS NOT NULL AND {condition}"
         ))
         .context("preparing a page of cards")?;
     let mut rows = statement.query(params).context("reading a page of cards")?;

@@ -124,8 +124,8 @@ pub(crate) fn write_snapshots(
     tail.check_open(run)?;
     let monthly = AccountSpec::monthly_in_cst(&tail.provider);
 
-    // One statement finds a card, its latest snapshot's figures and the
-    // daily row of that snapshot's day: the only row a newer snapshot can
+    // One statement finds a card, its latest snapshot's figures (kept on
+    // the card) and the daily row of that snapshot's day: the only row a newer snapshot can
     // add to. A batch whose keys are neighbours in the account (an IoTBOS
     // inventory page: a sync asks in key order) is found by one range scan;
     // any card that leaves unfound, by its own lookup.
@@ -133,20 +133,13 @@ pub(crate) fn write_snapshots(
     {
         let columns = format!(
             "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
-             s.taken_at, s.sms_used, s.data_used, s.sms_left, s.data_left, \
+             c.latest_sms_used, c.latest_data_used, c.latest_sms_left, c.latest_data_left, \
              d.card_id, d.day, d.data_used, d.data_in_provider_unit, d.sms_used, \
-             d.snapshots, d.covers_from, d.period_reset \
+             d.snapshots, d.covers_from, d.period_reset, c.latest_shape \
              FROM cards c \
-             LEFT JOIN snapshots s ON s.card_id = c.id AND s.taken_at = c.last_seen \
              LEFT JOIN daily d ON d.card_id = c.id AND d.day = {LAST_SEEN_DAY} \
              WHERE c.account_id = ?1"
         );
-        let mut shape_at = tx
-            .prepare_cached(
-                "SELECT shape FROM card_state WHERE card_id = ?1 AND since <= ?2 \
-                 ORDER BY since DESC LIMIT 1",
-            )
-            .context("preparing the state lookup")?;
         // The first observation of each key, in key order.
         let mut firsts: Vec<&Prepared> = Vec::with_capacity(prepared.len());
         for p in prepared {
@@ -170,7 +163,7 @@ pub(crate) fn write_snapshots(
             while let Some(row) = rows.next().context("finding the batch's cards")? {
                 let key: String = row.get(0).context("finding the batch's cards")?;
                 match firsts.binary_search_by(|p| p.key.as_str().cmp(&key)) {
-                    Ok(at) => found.take(row, firsts[at], &mut shape_at)?,
+                    Ok(at) => found.take(row, firsts[at])?,
                     Err(_) if strays == 0 => break,
                     Err(_) => strays -= 1,
                 }
@@ -190,7 +183,7 @@ pub(crate) fn write_snapshots(
                 .query(params![tail.account_id, p.key])
                 .context("finding a card")?;
             match rows.next().context("finding a card")? {
-                Some(row) => found.take(row, p, &mut shape_at)?,
+                Some(row) => found.take(row, p)?,
                 None => {
                     drop(rows);
                     create
@@ -224,27 +217,8 @@ pub(crate) fn write_snapshots(
     for row in &plan.daily {
         writer.daily(row)?;
     }
-    {
-        let mut update = tx
-            .prepare_cached(
-                "UPDATE cards SET first_seen = ?2, last_seen = ?3, state_hash = ?4, \
-                 iccid = coalesce(?5, iccid), msisdn = coalesce(?6, msisdn), \
-                 operator = coalesce(?7, operator) WHERE id = ?1",
-            )
-            .context("preparing the card update")?;
-        for u in &plan.cards {
-            update
-                .execute(params![
-                    u.id,
-                    u.first_seen,
-                    u.last_seen,
-                    u.state_hash,
-                    u.iccid,
-                    u.msisdn,
-                    u.operator
-                ])
-                .context("updating a card")?;
-        }
+    for u in &plan.cards {
+        writer.card(u)?;
     }
     let mut written = plan.snapshots.len() as u64;
     let mut duplicates = batch.repeated;
@@ -306,12 +280,7 @@ struct Found {
 impl Found {
     /// Takes one row of the card lookup, for `p`, its key's first
     /// observation in the batch.
-    fn take(
-        &mut self,
-        row: &rusqlite::Row<'_>,
-        p: &Prepared,
-        shape_at: &mut rusqlite::CachedStatement<'_>,
-    ) -> Result<()> {
+    fn take(&mut self, row: &rusqlite::Row<'_>, p: &Prepared) -> Result<()> {
         let e = |source| StoreError::Sqlite {
             context: "finding a card",
             source,
@@ -322,23 +291,13 @@ impl Found {
             first_seen: row.get(3).map_err(e)?,
             last_seen: row.get(4).map_err(e)?,
         };
-        let snapshot_at: Option<i64> = row.get(5).map_err(e)?;
-        if let (Some(at), Some(last)) = (snapshot_at, card.last_seen) {
-            let figures = rows::read_figures(row, 6)?;
-            // The same digest is the same state, so the same shape.
-            let shape = if card.state_hash == Some(p.digest) {
-                p.state.shape
-            } else {
-                shape_at
-                    .query_row(params![card.id, at], |r| r.get(0))
-                    .optional()
-                    .context("reading a card state")?
-                    .unwrap_or(0)
-            };
+        if let Some(last) = card.last_seen {
+            let figures = rows::read_figures(row, 5)?;
+            let shape: Option<i64> = row.get(17).map_err(e)?;
             self.latest
-                .insert(card.id, ingest::point(at, &figures, shape));
-            if row.get::<_, Option<i64>>(10).map_err(e)?.is_some() {
-                let day_row = rows::read_daily_at(row, 10)?;
+                .insert(card.id, ingest::point(last, &figures, shape.unwrap_or(0)));
+            if row.get::<_, Option<i64>>(9).map_err(e)?.is_some() {
+                let day_row = rows::read_daily_at(row, 9)?;
                 if day_row.day == day_of(last) {
                     self.daily.insert((card.id, day_row.day), day_row);
                 }

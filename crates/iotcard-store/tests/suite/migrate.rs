@@ -21,10 +21,12 @@ pub async fn a_v1_store_migrates_and_keeps_its_data(store: &Store) {
         format!(
             "INSERT INTO accounts (id, profile, provider, endpoint_host) \
              VALUES (1, 'acme', 'iotbos', 'sys.example.com'); \
-             INSERT INTO cards (id, account_id, card_key, first_seen, last_seen, inventory) \
-             VALUES (1, 1, '1064800000001', {t0}, {t1}, {yes}); \
-             INSERT INTO card_state (card_id, since, status, shape) \
-             VALUES (1, {t0}, 'active', 1), (1, {t1}, 'suspended', 1); \
+             INSERT INTO cards (id, account_id, card_key, msisdn, first_seen, last_seen, \
+               inventory) \
+             VALUES (1, 1, '1064800000001', '1064800000001', {t0}, {t1}, {yes}); \
+             INSERT INTO card_state (card_id, since, msisdn, iccid, status, shape) \
+             VALUES (1, {t0}, '1064800000001', NULL, 'active', 1), \
+               (1, {t1}, NULL, '89860000000000000001', 'suspended', 1); \
              INSERT INTO snapshots (card_id, taken_at, sms_used, data_used) \
              VALUES (1, {t0}, 1, '1.50'), (1, {t1}, 2, '2.25'); \
              INSERT INTO daily (card_id, day, data_used, data_in_provider_unit, sms_used, \
@@ -48,7 +50,7 @@ pub async fn a_v1_store_migrates_and_keeps_its_data(store: &Store) {
 
     let migrated = Store::open_url(url.clone()).await.unwrap();
     assert_eq!(migrated.schema_version().await.unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
 
     // The old data reads back as before.
     let fleet = migrated
@@ -63,6 +65,12 @@ pub async fn a_v1_store_migrates_and_keeps_its_data(store: &Store) {
     );
     assert_eq!(card.taken_at, second);
     assert_eq!(card.snapshot.status, Some(CardStatus::Suspended));
+    // The latest state's identifiers, not the card's earlier ones.
+    assert_eq!(
+        card.snapshot.iccid.as_ref().map(|i| i.as_str()),
+        Some("89860000000000000001")
+    );
+    assert_eq!(card.snapshot.msisdn, None);
     let used = card.snapshot.usage.as_ref().unwrap();
     assert_eq!(
         used.data_used,
@@ -83,7 +91,8 @@ pub async fn a_v1_store_migrates_and_keeps_its_data(store: &Store) {
         Some(DataAmount::mb("0.75".parse().unwrap()))
     );
 
-    // The version 2 reads see the version 1 rows.
+    // The version 2 reads see the version 1 rows (the latest snapshot as
+    // version 4 keeps it on the card, copied from them).
     let page = migrated
         .latest_page(card.card.account, None, 10)
         .await
@@ -177,7 +186,7 @@ pub async fn a_v2_store_migrates_and_keeps_its_data(store: &Store) {
     let (url, _dir) = common::store_at_version(store, 2, &rows("1"), &postgres).await;
 
     let migrated = Store::open_url(url.clone()).await.unwrap();
-    assert_eq!(migrated.schema_version().await.unwrap(), 3);
+    assert_eq!(migrated.schema_version().await.unwrap(), 4);
     let alerts = migrated.alert_rows(&[]).await.unwrap();
     assert_eq!(alerts.len(), 2);
     assert_eq!(

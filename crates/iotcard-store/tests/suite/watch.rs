@@ -1021,3 +1021,143 @@ pub async fn inventory_tags_are_added_read_and_taken_off(store: &Store) {
     );
     assert_eq!(store.inventory(acme).await.unwrap().len(), 4);
 }
+
+/// Each card's latest snapshot as the watcher reads it (the copy on the
+/// card, schema v4), against the same from the history tables (the fleet
+/// read, which joins `snapshots` and `card_state`).
+async fn assert_latest_is_the_history_s(
+    store: &Store,
+    account: iotcard_store::AccountId,
+    now: Instant,
+) {
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.latest_page(account, after, 3).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.card.id);
+        pages.extend(page);
+    }
+    let profile = pages.first().map(|c| c.card.profile.clone());
+    let mut fleet = store
+        .fleet(
+            &iotcard_store::FleetFilter {
+                profiles: profile.into_iter().collect(),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    fleet.sort_by_key(|c| c.card.id);
+    assert_eq!(pages, fleet);
+    let ranged = match store.card_id_span(account).await.unwrap() {
+        Some((low, high)) => store
+            .latest_range(account, CardId(low.0 - 1), high)
+            .await
+            .unwrap(),
+        None => Vec::new(),
+    };
+    assert_eq!(ranged, fleet);
+}
+
+pub async fn the_latest_each_card_keeps_is_its_history_s_latest(store: &Store) {
+    use iotcard_model::{Operator, Plan};
+    use iotcard_store::Retention;
+    let acme = account(store, "acme", "iotbos").await;
+    let (one, two, three) = ("1064800000001", "1064800000002", "1064800000003");
+    let with = |key: &str, data: &str, status: CardStatus, plan: Option<&str>| {
+        let mut s = usage(key, data, 1);
+        s.status = Some(status);
+        s.iccid = Some("89860000000000000001".parse().unwrap());
+        s.operator = Some(Operator::ChinaMobile);
+        s.plan = plan.map(|name| Plan {
+            name: Some(name.into()),
+            monthly_fee: Some(iotcard_model::Money::from_yuan("1.50".parse().unwrap())),
+            ..Plan::default()
+        });
+        s
+    };
+    let day = |d: u32| t(&format!("2026-11-{d:02}T09:00:00+08:00"));
+    // In order: a new state, then the same state with new figures.
+    sync(
+        store,
+        acme,
+        day(10),
+        vec![with(one, "1", CardStatus::Active, Some("a"))],
+    )
+    .await;
+    sync(
+        store,
+        acme,
+        day(12),
+        vec![with(one, "2", CardStatus::Suspended, None)],
+    )
+    .await;
+    sync(
+        store,
+        acme,
+        day(13),
+        vec![with(one, "3", CardStatus::Suspended, None)],
+    )
+    .await;
+    assert_latest_is_the_history_s(store, acme, day(13)).await;
+
+    // Older snapshots fill in behind the latest, one with a state of its
+    // own (the store writes the old state again after it): the latest stays.
+    sync(
+        store,
+        acme,
+        day(11),
+        vec![with(one, "1.5", CardStatus::Disabled, Some("b"))],
+    )
+    .await;
+    sync(
+        store,
+        acme,
+        day(9),
+        vec![with(one, "0.5", CardStatus::Active, Some("a"))],
+    )
+    .await;
+    assert_latest_is_the_history_s(store, acme, day(13)).await;
+
+    // A field the latest snapshot lacks is not on the card's latest, though
+    // the card keeps the identifier an earlier one gave.
+    let mut bare = with(two, "4", CardStatus::Active, Some("c"));
+    sync(store, acme, day(10), vec![bare.clone()]).await;
+    bare.iccid = None;
+    bare.operator = None;
+    bare.usage = None;
+    sync(store, acme, day(14), vec![bare.clone()]).await;
+    // One batch with several snapshots of a card, out of order: the last
+    // wins.
+    let run = store.begin_run(acme, day(15)).await.unwrap();
+    let mut batch = crate::common::batch(day(15), []);
+    for (at, data) in [(day(16), "9"), (day(15), "8")] {
+        batch.snapshots.push(iotcard_store::Observation {
+            taken_at: at,
+            snapshot: with(three, data, CardStatus::Active, Some("d")),
+        });
+    }
+    store.write_snapshots(run, &batch).await.unwrap();
+    store.finish_run(run, day(16)).await.unwrap();
+    assert_latest_is_the_history_s(store, acme, day(16)).await;
+    let latest = store.latest_page(acme, None, 10).await.unwrap();
+    let two_latest = latest.iter().find(|c| c.card.key == two).unwrap();
+    assert_eq!(two_latest.snapshot, bare);
+    let three_latest = latest.iter().find(|c| c.card.key == three).unwrap();
+    assert_eq!(three_latest.taken_at, day(16));
+
+    // A prune keeps each card's latest.
+    store
+        .prune(
+            day(30),
+            &Retention {
+                snapshots: Duration::from_secs(86_400 * 5),
+                ..Retention::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_latest_is_the_history_s(store, acme, day(30)).await;
+}
