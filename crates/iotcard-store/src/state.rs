@@ -128,12 +128,9 @@ pub(crate) fn split(snapshot: &CardSnapshot) -> Result<(State, Figures), StoreEr
     Ok((state, figures))
 }
 
-/// Puts a snapshot back together.
-pub(crate) fn join(
-    key: &str,
-    state: &State,
-    figures: &Figures,
-) -> Result<CardSnapshot, StoreError> {
+/// Puts a snapshot back together, its texts moved from `state` (a page of
+/// a million cards would otherwise copy each one once more).
+pub(crate) fn join(key: &str, state: State, figures: &Figures) -> Result<CardSnapshot, StoreError> {
     let corrupt = |what: &str, value: &str| {
         StoreError::Corrupt(format!(
             "card {key:?}: {what} {value:?} cannot be read back"
@@ -147,6 +144,31 @@ pub(crate) fn join(
         ),
         (None, _) => None,
     };
+    let usage = has(shape::USAGE).then(|| Usage {
+        sms_used: figures.sms_used.map(SmsCount),
+        data_used: figures
+            .data_used
+            .map(|d| DataAmount::new(d, unit(has(shape::USED_IN_PROVIDER_UNIT)))),
+    });
+    let remaining = has(shape::REMAINING).then(|| Remaining {
+        sms_left: figures.sms_left.map(SmsCount),
+        data_left: figures
+            .data_left
+            .map(|d| DataAmount::new(d, unit(has(shape::LEFT_IN_PROVIDER_UNIT)))),
+    });
+    let included_in_provider_unit = has(shape::INCLUDED_IN_PROVIDER_UNIT);
+    let plan = has(shape::PLAN).then(|| Plan {
+        name: state.plan_name,
+        monthly_fee: state.monthly_fee.map(Money::from_yuan),
+        included_sms: state.included_sms.map(SmsCount),
+        sms_overage_price: state.sms_overage_price.map(Money::from_yuan),
+        included_data: state
+            .included_data
+            .map(|d| DataAmount::new(d, unit(included_in_provider_unit))),
+        data_overage_price: state.data_overage_price.map(Money::from_yuan),
+        product_id: state.product_id,
+        pool_id: state.pool_id,
+    });
     Ok(CardSnapshot {
         card: key.to_owned(),
         iccid: match &state.iccid {
@@ -164,41 +186,20 @@ pub(crate) fn join(
             ),
             None => None,
         },
-        kind: state.kind.as_deref().map(|k| match k {
+        kind: state.kind.map(|k| match k.as_str() {
             "single" => CardKind::Single,
             "pooled" => CardKind::Pooled,
-            other => CardKind::Other(other.to_owned()),
+            _ => CardKind::Other(k),
         }),
         status: state.status.as_deref().map(CardStatus::from_name),
-        network: state.network.as_deref().map(|n| match n {
+        network: state.network.map(|n| match n.as_str() {
             "on" => NetworkStatus::On,
             "off" => NetworkStatus::Off,
-            other => NetworkStatus::Other(other.to_owned()),
+            _ => NetworkStatus::Other(n),
         }),
-        usage: has(shape::USAGE).then(|| Usage {
-            sms_used: figures.sms_used.map(SmsCount),
-            data_used: figures
-                .data_used
-                .map(|d| DataAmount::new(d, unit(has(shape::USED_IN_PROVIDER_UNIT)))),
-        }),
-        remaining: has(shape::REMAINING).then(|| Remaining {
-            sms_left: figures.sms_left.map(SmsCount),
-            data_left: figures
-                .data_left
-                .map(|d| DataAmount::new(d, unit(has(shape::LEFT_IN_PROVIDER_UNIT)))),
-        }),
-        plan: has(shape::PLAN).then(|| Plan {
-            name: state.plan_name.clone(),
-            monthly_fee: state.monthly_fee.map(Money::from_yuan),
-            included_sms: state.included_sms.map(SmsCount),
-            sms_overage_price: state.sms_overage_price.map(Money::from_yuan),
-            included_data: state
-                .included_data
-                .map(|d| DataAmount::new(d, unit(has(shape::INCLUDED_IN_PROVIDER_UNIT)))),
-            data_overage_price: state.data_overage_price.map(Money::from_yuan),
-            product_id: state.product_id.clone(),
-            pool_id: state.pool_id.clone(),
-        }),
+        usage,
+        remaining,
+        plan,
         expires_at,
     })
 }

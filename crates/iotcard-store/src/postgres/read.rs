@@ -35,7 +35,7 @@ pub(crate) fn fleet_card(row: &Row) -> Result<FleetCard> {
     let card = card_info(row)?;
     let figures = rows::read_figures(row, 7)?;
     let state = rows::read_state(row, 11)?;
-    let snapshot = state::join(&card.key, &state, &figures)?;
+    let snapshot = state::join(&card.key, state, &figures)?;
     let taken_at = card
         .last_seen
         .ok_or_else(|| StoreError::Corrupt("a latest snapshot without last_seen".into()))?;
@@ -297,7 +297,7 @@ impl Postgres {
             let figures = rows::read_figures(row, 1)?;
             entries.push(HistoryEntry {
                 taken_at: stored_instant(at, "snapshots.taken_at")?,
-                snapshot: state::join(&card.key, state, &figures)?,
+                snapshot: state::join(&card.key, state.clone(), &figures)?,
             });
         }
         Ok(entries)
