@@ -145,16 +145,19 @@ struct FlatFigures {
     period_ends_on: Option<NaiveDate>,
     left: Option<Decimal>,
     below: Option<Decimal>,
+    #[serde(default, deserialize_with = "crate::rfc3339::optional_instant")]
     expires_at: Option<Instant>,
     days_left: Option<i64>,
     status: Option<CardStatus>,
     from: Option<CardStatus>,
+    #[serde(default, deserialize_with = "crate::rfc3339::optional_instant")]
     changed_at: Option<Instant>,
     days: Option<i64>,
     last_used_on: Option<NaiveDate>,
     day: Option<NaiveDate>,
     median: Option<Decimal>,
     factor: Option<Decimal>,
+    #[serde(default, deserialize_with = "crate::rfc3339::optional_instant")]
     last_success: Option<Instant>,
     age_seconds: Option<i64>,
     asked: Option<u64>,

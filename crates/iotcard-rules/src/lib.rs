@@ -111,6 +111,7 @@ mod figures;
 mod inputs;
 mod quiet;
 mod replay;
+mod rfc3339;
 pub mod rules;
 mod scope;
 mod state;

@@ -54,11 +54,14 @@ pub struct AlertState {
     /// Pending or firing.
     pub phase: Phase,
     /// When the condition began to hold.
+    #[serde(deserialize_with = "crate::rfc3339::instant")]
     pub since: Instant,
     /// When it fired.
+    #[serde(default, deserialize_with = "crate::rfc3339::optional_instant")]
     pub fired_at: Option<Instant>,
     /// When its last notification went (or, deferred by quiet hours, will
     /// go); re-notification counts from here.
+    #[serde(default, deserialize_with = "crate::rfc3339::optional_instant")]
     pub last_notified: Option<Instant>,
     /// The quota step (percent) it is at; `None` for other rules.
     pub step: Option<Decimal>,

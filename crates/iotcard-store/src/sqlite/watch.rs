@@ -81,7 +81,7 @@ pub(crate) fn card_alert_rows(
     cards: &[String],
 ) -> Result<Vec<AlertRow>> {
     // A page whose keys ascend (the cards got ids in key order, as
-    // `inventory add` gives them) is one range of alerts_by_card, read in
+    // `inventory add` gives them) is one range of the alerts' key, read in
     // order, rather than a seek per card; rows of other cards within the
     // range are left out here. SQLite compares text bytewise, as `str` does.
     if let (Some(first), Some(last)) = (cards.first(), cards.last()) {
@@ -96,7 +96,8 @@ pub(crate) fn card_alert_rows(
         }
     }
     // One statement per page whatever its size; each card one range of
-    // alerts_by_card. `card <> ''`: an empty key asked for is no card.
+    // the alerts' key (profile, card, rule). `card <> ''`: an empty key asked
+    // for is no card.
     let mut statement = connection
         .prepare_cached(&format!(
             "SELECT {ALERT_COLUMNS} FROM alerts al WHERE al.profile = ?1 \
@@ -111,7 +112,7 @@ pub(crate) fn card_alert_rows(
 }
 
 /// The card-level alert rows of `profile` with `first <= card <= last`:
-/// one range of alerts_by_card, read in order without a seek per card.
+/// one range of the alerts' key, read in order without a seek per card.
 fn card_alert_rows_between(
     connection: &mut Connection,
     profile: &str,
@@ -166,7 +167,7 @@ pub(crate) fn unlisted_alert_rows(
     (card, rule): (&str, &str),
     limit: u32,
 ) -> Result<Vec<AlertRow>> {
-    // Walked in alerts_by_card order from the given (card, rule) on (the
+    // Walked in key order (profile, card, rule) from the given (card, rule) on (the
     // `al.card >= ?3` bound lets the planner start the range there); each
     // row is checked against the account's cards by their unique key.
     let mut statement = connection
