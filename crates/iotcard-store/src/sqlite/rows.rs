@@ -72,6 +72,30 @@ fn update_card_sql() -> String {
     )
 }
 
+/// `[head…, then the state's values after its identifiers]` as SQL
+/// parameters: what a `card_state` row and a card's latest state share.
+macro_rules! with_state_values {
+    ($s:expr; $($head:expr),+ $(,)?) => {
+        [
+            $($head as &dyn ToSql,)+
+            &$s.kind,
+            &$s.status,
+            &$s.network,
+            &$s.plan_name,
+            &Dec($s.monthly_fee),
+            &$s.included_sms,
+            &Dec($s.sms_overage_price),
+            &Dec($s.included_data),
+            &Dec($s.data_overage_price),
+            &$s.product_id,
+            &$s.pool_id,
+            &$s.expires_at,
+            &$s.expires_offset,
+            &$s.shape,
+        ]
+    };
+}
+
 /// The row writers of one batch, each statement prepared once and
 /// kept for every row (a per-row `prepare_cached` formatted and hashed
 /// the SQL text and moved the statement in and out of the cache: a fifth
@@ -121,7 +145,8 @@ impl<'tx> RowWriter<'tx> {
     pub(crate) fn card(&mut self, u: &CardUpdate<'_>) -> Result<()> {
         let (f, s) = (u.figures, u.state);
         let ids = u.latest_ids();
-        let params: [&dyn ToSql; 26] = [
+        let params: [&dyn ToSql; 26] = with_state_values!(
+            s;
             &u.id,
             &u.first_seen,
             &u.last_seen,
@@ -133,48 +158,21 @@ impl<'tx> RowWriter<'tx> {
             &Dec(f.data_used),
             &f.sms_left,
             &Dec(f.data_left),
-            &ids,
-            &s.kind,
-            &s.status,
-            &s.network,
-            &s.plan_name,
-            &Dec(s.monthly_fee),
-            &s.included_sms,
-            &Dec(s.sms_overage_price),
-            &Dec(s.included_data),
-            &Dec(s.data_overage_price),
-            &s.product_id,
-            &s.pool_id,
-            &s.expires_at,
-            &s.expires_offset,
-            &s.shape,
-        ];
+            &ids
+        );
         self.card.execute(&params[..]).context("updating a card")?;
         Ok(())
     }
 
     pub(crate) fn state(&mut self, card_id: i64, since: i64, s: &State) -> Result<()> {
-        let params: [&dyn ToSql; 19] = [
+        let params: [&dyn ToSql; 19] = with_state_values!(
+            s;
             &card_id,
             &since,
             &s.iccid,
             &s.msisdn,
-            &s.operator,
-            &s.kind,
-            &s.status,
-            &s.network,
-            &s.plan_name,
-            &Dec(s.monthly_fee),
-            &s.included_sms,
-            &Dec(s.sms_overage_price),
-            &Dec(s.included_data),
-            &Dec(s.data_overage_price),
-            &s.product_id,
-            &s.pool_id,
-            &s.expires_at,
-            &s.expires_offset,
-            &s.shape,
-        ];
+            &s.operator
+        );
         self.state
             .execute(&params[..])
             .context("writing a card state")?;
