@@ -72,7 +72,9 @@ pub(crate) fn contribution(a: &Point, b: &Point, monthly_cst: bool) -> Contribut
                 reset = true;
                 Some((after, unit_b))
             } else {
-                Some((after - before, unit_b))
+                // A difference past what a decimal holds (figures no card
+                // reports, but a provider may send) counts nothing.
+                after.checked_sub(before).map(|used| (used, unit_b))
             }
         }
         _ => None,
@@ -83,7 +85,7 @@ pub(crate) fn contribution(a: &Point, b: &Point, monthly_cst: bool) -> Contribut
                 reset = true;
                 Some(after)
             } else {
-                Some(after - before)
+                after.checked_sub(before)
             }
         }
         _ => None,
@@ -123,8 +125,10 @@ impl DailyRow {
     pub(crate) fn add(&mut self, c: &Contribution, from: i64) {
         if let Some((amount, provider_unit)) = c.data {
             match self.data {
+                // Past a decimal's range a day's sum stays at the bound, as
+                // in `subtract`: wrong for figures that absurd, never a panic.
                 Some(sum) if self.data_in_provider_unit == provider_unit => {
-                    self.data = Some(sum + amount);
+                    self.data = Some(sum.saturating_add(amount));
                 }
                 // A day whose unit changed keeps the later unit's figure.
                 _ => {
@@ -134,7 +138,7 @@ impl DailyRow {
             }
         }
         if let Some(sms) = c.sms {
-            self.sms = Some(self.sms.unwrap_or(0) + sms);
+            self.sms = Some(self.sms.unwrap_or(0).saturating_add(sms));
         }
         self.reset |= c.reset;
         self.covers_from = Some(self.covers_from.map_or(from, |f| f.min(from)));
@@ -145,11 +149,11 @@ impl DailyRow {
     pub(crate) fn subtract(&mut self, c: &Contribution) {
         if let (Some((amount, unit)), Some(sum)) = (c.data, self.data) {
             if unit == self.data_in_provider_unit {
-                self.data = Some(sum - amount);
+                self.data = Some(sum.saturating_sub(amount));
             }
         }
         if let (Some(sms), Some(sum)) = (c.sms, self.sms) {
-            self.sms = Some(sum - sms);
+            self.sms = Some(sum.saturating_sub(sms));
         }
     }
 }
@@ -188,6 +192,40 @@ mod tests {
         );
         let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         assert_eq!(date(day_number(d)), Some(d));
+    }
+
+    #[test]
+    fn figures_at_the_ends_of_their_range_never_overflow() {
+        let low = Point {
+            at: at("2026-11-29T12:00:00+08:00"),
+            data: Some((Decimal::MIN, true)),
+            sms: Some(i64::MIN),
+        };
+        let high = Point {
+            at: at("2026-11-30T12:00:00+08:00"),
+            data: Some((Decimal::MAX, true)),
+            sms: Some(i64::MAX),
+        };
+        // The difference does not fit: the pair counts nothing.
+        let c = contribution(&low, &high, false);
+        assert_eq!((c.data, c.sms, c.reset), (None, None, false));
+        // Sums saturate, and taking back saturates too.
+        let big = contribution(&point("2026-11-29T12:00:00+08:00", "0", 0), &high, false);
+        assert_eq!(big.sms, Some(i64::MAX));
+        let mut row = DailyRow::empty(1, day_of(high.at));
+        row.add(&big, low.at);
+        row.add(&big, low.at);
+        assert_eq!((row.data, row.sms), (Some(Decimal::MAX), Some(i64::MAX)));
+        let negative = Contribution {
+            data: Some((Decimal::MIN, true)),
+            sms: Some(i64::MIN),
+            reset: false,
+        };
+        row.subtract(&big);
+        row.subtract(&negative);
+        row.add(&negative, low.at);
+        row.add(&negative, low.at);
+        assert!(row.data.is_some() && row.sms.is_some());
     }
 
     #[test]

@@ -223,6 +223,86 @@ fn round_trips(store: Store, runtime: &tokio::runtime::Runtime, cases: u32) {
         .unwrap();
 }
 
+static PROFILES: AtomicU64 = AtomicU64::new(0);
+
+/// Whatever the writes — in order, late, several snapshots of a card in
+/// one batch, fields coming and going — each card's latest snapshot as
+/// the card keeps it (what the watcher reads) is its history's latest,
+/// to the last digit of every decimal.
+fn latest_is_the_history_s(store: Store, runtime: &tokio::runtime::Runtime, cases: u32) {
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let writes = proptest::collection::vec(
+        proptest::collection::vec((0..3usize, 0..48i64, snapshot()), 1..4),
+        1..6,
+    );
+    runner
+        .run(&writes, |batches| {
+            let profile = format!("p{}", PROFILES.fetch_add(1, Ordering::Relaxed));
+            let start = common::t("2026-11-01T00:00:00+08:00");
+            let (pages, ranged, fleet) = runtime.block_on(async {
+                let account = common::account(&store, &profile, "tencent").await;
+                let run = store.begin_run(account, start).await.unwrap();
+                for batch in &batches {
+                    let mut written = common::batch(start, []);
+                    for (card, hours, snapshot) in batch {
+                        let mut snapshot = snapshot.clone();
+                        snapshot.card = format!("card-{card}");
+                        written.snapshots.push(iotcard_store::Observation {
+                            taken_at: start + chrono::Duration::hours(*hours),
+                            snapshot,
+                        });
+                    }
+                    store.write_snapshots(run, &written).await.unwrap();
+                }
+                let pages = store.latest_page(account, None, 10).await.unwrap();
+                let ranged = match store.card_id_span(account).await.unwrap() {
+                    Some((low, high)) => store
+                        .latest_range(account, iotcard_store::CardId(low.0 - 1), high)
+                        .await
+                        .unwrap(),
+                    None => Vec::new(),
+                };
+                let mut fleet = store
+                    .fleet(
+                        &iotcard_store::FleetFilter {
+                            profiles: vec![profile.clone()],
+                            ..Default::default()
+                        },
+                        start,
+                    )
+                    .await
+                    .unwrap();
+                fleet.sort_by_key(|c| c.card.id);
+                (pages, ranged, fleet)
+            });
+            // `==` on decimals ignores the scale; their text does not.
+            prop_assert_eq!(format!("{pages:?}"), format!("{fleet:?}"));
+            prop_assert_eq!(format!("{ranged:?}"), format!("{fleet:?}"));
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn sqlite_keeps_the_latest_snapshot_of_any_writes() {
+    let runtime = runtime();
+    let db = runtime.block_on(common::sqlite());
+    latest_is_the_history_s(db.store.clone(), &runtime, 96);
+}
+
+#[test]
+fn postgres_keeps_the_latest_snapshot_of_any_writes() {
+    let runtime = runtime();
+    let Some(db) = runtime.block_on(common::postgres()) else {
+        return;
+    };
+    latest_is_the_history_s(db.store.clone(), &runtime, 48);
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
