@@ -31,23 +31,25 @@ pub(crate) mod shape {
 }
 
 /// The rarely-changing part of a snapshot: one row of `card_state`,
-/// written only when it differs from the card's previous one.
+/// written only when it differs from the card's previous one. Its texts
+/// are `String`s, or (`State<&str>`) borrowed from the row being read, so
+/// a snapshot read back copies only the texts it keeps as they are.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub(crate) struct State {
-    pub iccid: Option<String>,
-    pub msisdn: Option<String>,
-    pub operator: Option<String>,
-    pub kind: Option<String>,
-    pub status: Option<String>,
-    pub network: Option<String>,
-    pub plan_name: Option<String>,
+pub(crate) struct State<S = String> {
+    pub iccid: Option<S>,
+    pub msisdn: Option<S>,
+    pub operator: Option<S>,
+    pub kind: Option<S>,
+    pub status: Option<S>,
+    pub network: Option<S>,
+    pub plan_name: Option<S>,
     pub monthly_fee: Option<Decimal>,
     pub included_sms: Option<i64>,
     pub sms_overage_price: Option<Decimal>,
     pub included_data: Option<Decimal>,
     pub data_overage_price: Option<Decimal>,
-    pub product_id: Option<String>,
-    pub pool_id: Option<String>,
+    pub product_id: Option<S>,
+    pub pool_id: Option<S>,
     /// Unix seconds.
     pub expires_at: Option<i64>,
     /// The expiry's UTC offset in seconds, so it comes back as written.
@@ -128,9 +130,13 @@ pub(crate) fn split(snapshot: &CardSnapshot) -> Result<(State, Figures), StoreEr
     Ok((state, figures))
 }
 
-/// Puts a snapshot back together, its texts moved from `state` (a page of
-/// a million cards would otherwise copy each one once more).
-pub(crate) fn join(key: &str, state: State, figures: &Figures) -> Result<CardSnapshot, StoreError> {
+/// Puts a snapshot back together, its texts moved from `state` (or copied
+/// once from the row it borrows them from).
+pub(crate) fn join<S: AsRef<str> + Into<String>>(
+    key: &str,
+    state: State<S>,
+    figures: &Figures,
+) -> Result<CardSnapshot, StoreError> {
     let corrupt = |what: &str, value: &str| {
         StoreError::Corrupt(format!(
             "card {key:?}: {what} {value:?} cannot be read back"
@@ -158,7 +164,7 @@ pub(crate) fn join(key: &str, state: State, figures: &Figures) -> Result<CardSna
     });
     let included_in_provider_unit = has(shape::INCLUDED_IN_PROVIDER_UNIT);
     let plan = has(shape::PLAN).then(|| Plan {
-        name: state.plan_name,
+        name: state.plan_name.map(Into::into),
         monthly_fee: state.monthly_fee.map(Money::from_yuan),
         included_sms: state.included_sms.map(SmsCount),
         sms_overage_price: state.sms_overage_price.map(Money::from_yuan),
@@ -166,36 +172,39 @@ pub(crate) fn join(key: &str, state: State, figures: &Figures) -> Result<CardSna
             .included_data
             .map(|d| DataAmount::new(d, unit(included_in_provider_unit))),
         data_overage_price: state.data_overage_price.map(Money::from_yuan),
-        product_id: state.product_id,
-        pool_id: state.pool_id,
+        product_id: state.product_id.map(Into::into),
+        pool_id: state.pool_id.map(Into::into),
     });
     Ok(CardSnapshot {
         card: key.to_owned(),
-        iccid: match &state.iccid {
+        iccid: match state.iccid.as_ref().map(AsRef::as_ref) {
             Some(text) => Some(Iccid::parse(text).map_err(|_| corrupt("ICCID", text))?),
             None => None,
         },
-        msisdn: match &state.msisdn {
+        msisdn: match state.msisdn.as_ref().map(AsRef::as_ref) {
             Some(text) => Some(Msisdn::parse(text).map_err(|_| corrupt("MSISDN", text))?),
             None => None,
         },
-        operator: match &state.operator {
+        operator: match state.operator.as_ref().map(AsRef::as_ref) {
             Some(text) => Some(
                 text.parse::<Operator>()
                     .map_err(|_| corrupt("operator", text))?,
             ),
             None => None,
         },
-        kind: state.kind.map(|k| match k.as_str() {
+        kind: state.kind.map(|k| match k.as_ref() {
             "single" => CardKind::Single,
             "pooled" => CardKind::Pooled,
-            _ => CardKind::Other(k),
+            _ => CardKind::Other(k.into()),
         }),
-        status: state.status.as_deref().map(CardStatus::from_name),
-        network: state.network.map(|n| match n.as_str() {
+        status: state
+            .status
+            .as_ref()
+            .map(|s| CardStatus::from_name(s.as_ref())),
+        network: state.network.map(|n| match n.as_ref() {
             "on" => NetworkStatus::On,
             "off" => NetworkStatus::Off,
-            _ => NetworkStatus::Other(n),
+            _ => NetworkStatus::Other(n.into()),
         }),
         usage,
         remaining,

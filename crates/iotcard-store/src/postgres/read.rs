@@ -34,7 +34,7 @@ pub(crate) fn fleet_select() -> String {
 pub(crate) fn fleet_card(row: &Row) -> Result<FleetCard> {
     let card = card_info(row)?;
     let figures = rows::read_figures(row, 7)?;
-    let state = rows::read_state(row, 11)?;
+    let state: State<&str> = rows::read_state(row, 11)?;
     let snapshot = state::join(&card.key, state, &figures)?;
     let taken_at = card
         .last_seen

@@ -30,24 +30,31 @@ pub(crate) const ST_COLUMNS: &str = "st.iccid, st.msisdn, st.operator, st.kind, 
     st.sms_overage_price::text, st.included_data::text, st.data_overage_price::text, \
     st.product_id, st.pool_id, st.expires_at, st.expires_offset, st.shape";
 
-/// The 17 state columns from `at`.
-pub(crate) fn read_state(row: &Row, at: usize) -> Result<State> {
+/// The 17 state columns from `at`, the texts as `S` (`String`, or `&str`
+/// borrowed from the row).
+pub(crate) fn read_state<'r, S: From<&'r str>>(row: &'r Row, at: usize) -> Result<State<S>> {
     let c = "reading a card state";
+    let text = |i: usize| -> Result<Option<S>> {
+        Ok(row
+            .try_get::<_, Option<&'r str>>(at + i)
+            .context(c)?
+            .map(S::from))
+    };
     Ok(State {
-        iccid: row.try_get(at).context(c)?,
-        msisdn: row.try_get(at + 1).context(c)?,
-        operator: row.try_get(at + 2).context(c)?,
-        kind: row.try_get(at + 3).context(c)?,
-        status: row.try_get(at + 4).context(c)?,
-        network: row.try_get(at + 5).context(c)?,
-        plan_name: row.try_get(at + 6).context(c)?,
+        iccid: text(0)?,
+        msisdn: text(1)?,
+        operator: text(2)?,
+        kind: text(3)?,
+        status: text(4)?,
+        network: text(5)?,
+        plan_name: text(6)?,
         monthly_fee: dec(row, at + 7)?,
         included_sms: row.try_get(at + 8).context(c)?,
         sms_overage_price: dec(row, at + 9)?,
         included_data: dec(row, at + 10)?,
         data_overage_price: dec(row, at + 11)?,
-        product_id: row.try_get(at + 12).context(c)?,
-        pool_id: row.try_get(at + 13).context(c)?,
+        product_id: text(12)?,
+        pool_id: text(13)?,
         expires_at: row.try_get(at + 14).context(c)?,
         expires_offset: row.try_get(at + 15).context(c)?,
         shape: row.try_get(at + 16).context(c)?,

@@ -4,7 +4,7 @@ use rusqlite::{Row, ToSql};
 
 use super::value::{dec, Dec};
 use crate::daily::DailyRow;
-use crate::error::{Context, Result};
+use crate::error::{Context, Result, StoreError};
 use crate::ingest::CardUpdate;
 use crate::state::{Figures, State};
 
@@ -210,11 +210,16 @@ impl<'tx> RowWriter<'tx> {
     }
 }
 
-/// The 17 state columns starting at `at`.
-pub(crate) fn read_state(row: &Row<'_>, at: usize) -> Result<State> {
-    let get =
-        |i: usize| -> Result<Option<String>> { row.get(at + i).context("reading a card state") };
-    let int = |i: usize| -> Result<Option<i64>> { row.get(at + i).context("reading a card state") };
+/// The 17 state columns starting at `at`, the texts as `S` (`String`, or
+/// `&str` borrowed from the row).
+pub(crate) fn read_state<'r, S: From<&'r str>>(row: &'r Row<'_>, at: usize) -> Result<State<S>> {
+    let c = "reading a card state";
+    let get = |i: usize| -> Result<Option<S>> {
+        let text = row.get_ref(at + i).context(c)?.as_str_or_null();
+        text.map(|t| t.map(S::from))
+            .map_err(|e| StoreError::Corrupt(format!("card_state column {}: {e}", at + i)))
+    };
+    let int = |i: usize| -> Result<Option<i64>> { row.get(at + i).context(c) };
     Ok(State {
         iccid: get(0)?,
         msisdn: get(1)?,
@@ -231,8 +236,8 @@ pub(crate) fn read_state(row: &Row<'_>, at: usize) -> Result<State> {
         product_id: get(12)?,
         pool_id: get(13)?,
         expires_at: int(14)?,
-        expires_offset: row.get(at + 15).context("reading a card state")?,
-        shape: row.get(at + 16).context("reading a card state")?,
+        expires_offset: row.get(at + 15).context(c)?,
+        shape: row.get(at + 16).context(c)?,
     })
 }
 

@@ -530,6 +530,7 @@ pub(crate) fn latest_page(
         "cards c CROSS JOIN accounts a ON a.id = c.account_id",
         "c.account_id = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
         params![account.0, after, limit],
+        limit as usize,
     )
 }
 
@@ -550,16 +551,19 @@ pub(crate) fn latest_range(
         "(SELECT profile FROM accounts WHERE id = ?1) a CROSS JOIN cards c",
         "c.id > ?2 AND c.id <= ?3 AND +c.account_id = ?1 ORDER BY c.id",
         params![account.0, after, upto],
+        usize::try_from(upto.saturating_sub(after)).unwrap_or(0),
     )
 }
 
 /// The latest snapshots of the cards `from` and `condition` pick (`c` the
-/// card, `a` its account), read from the cards themselves (schema v4).
+/// card, `a` its account), read from the cards themselves (schema v4); at
+/// most `most` of them, room made for that many (up to a bound).
 fn latest_cards(
     connection: &mut Connection,
     from: &str,
     condition: &str,
     params: &[&dyn rusqlite::ToSql],
+    most: usize,
 ) -> Result<Vec<FleetCard>> {
     // A card never seen has no latest state (nor `last_seen`): it has no
     // latest snapshot either.
@@ -570,7 +574,7 @@ fn latest_cards(
         ))
         .context("preparing a page of cards")?;
     let mut rows = statement.query(params).context("reading a page of cards")?;
-    let mut page = Vec::new();
+    let mut page = Vec::with_capacity(most.min(10_000));
     while let Some(row) = rows.next().context("reading a page of cards")? {
         page.push(fleet_card(row)?);
     }
