@@ -482,10 +482,9 @@ struct CardColumns {
 }
 
 /// The write path's lookup of cards (those `cards_where` selects): each
-/// with its latest snapshot's figures and shape (kept on the card) and
-/// that day's daily row (the only
-/// one a newer snapshot adds to), and where the card and daily rows are:
-/// they are updated there (see [`Tid`]).
+/// with its latest snapshot's figures and shape (kept on the card), that
+/// day's daily row (the only one a newer snapshot adds to), and where the
+/// card and daily rows are: they are updated there (see [`Tid`]).
 fn lookup_sql(cards_where: &str) -> String {
     format!(
         "SELECT c.card_key, c.id, c.state_hash, c.first_seen, c.last_seen, \
