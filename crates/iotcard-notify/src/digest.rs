@@ -3,8 +3,10 @@
 
 mod builder;
 mod omitted;
+mod part;
 
 pub use builder::{DigestBuilder, MAX_DIGEST_ALERTS};
+pub use part::DigestPart;
 
 use std::collections::BTreeSet;
 use std::fmt;

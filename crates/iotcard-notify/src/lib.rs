@@ -97,7 +97,7 @@ pub use answer::Delivered;
 pub use channel::{Channel, Notifier, Outgoing, IDEMPOTENCY_KEY};
 pub use config::{notifiers, NotifierConfig};
 pub use digest::{
-    window_start, Digest, DigestBuilder, DigestKey, IdempotencyKey, MAX_DIGEST_ALERTS,
+    window_start, Digest, DigestBuilder, DigestKey, DigestPart, IdempotencyKey, MAX_DIGEST_ALERTS,
 };
 pub use dingtalk::DingTalk;
 pub use email::{Email, Tls};

@@ -189,6 +189,14 @@ impl Common {
         }
     }
 
+    /// Narrows `common` to what it shares with `other`, what other payload
+    /// alerts share (`None`: there were none).
+    pub(crate) fn narrow_by_common(common: &mut Option<Self>, other: Option<&Self>) {
+        if let Some(other) = other {
+            Self::narrow(common, &other.labels, &other.annotations);
+        }
+    }
+
     /// Narrows `common` to what it shares with every payload alert `alert`
     /// becomes (without building them: no fingerprint, no times).
     pub(crate) fn narrow_by_alert(common: &mut Option<Self>, alert: &Alert) {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use iotcard_model::Instant;
 
 use super::omitted::Omitted;
+use super::part::DigestPart;
 use super::{identity, unix_nanos};
 use crate::{Alert, AlertState, Digest, NotifyError, Severity};
 
@@ -84,16 +85,59 @@ impl DigestBuilder {
 
     /// Adds `alert`. Refused when it is another rule's.
     pub fn push(&mut self, alert: Alert) -> Result<(), NotifyError> {
-        if alert.rule != self.rule {
-            return Err(NotifyError::Digest {
-                reason: format!(
-                    "an alert of rule {:?} in the digest of rule {:?}",
-                    alert.rule, self.rule
-                ),
-            });
-        }
+        self.check_rule(&alert.rule, "an alert")?;
         self.keep(alert);
         Ok(())
+    }
+
+    /// Adds `alert`, as [`push`](Self::push) does, and records it in
+    /// `part`: whole when this builder keeps it, counted when it does not.
+    /// Refused when either is another rule's.
+    pub fn push_into(&mut self, alert: Alert, part: &mut DigestPart) -> Result<(), NotifyError> {
+        self.check_rule(&alert.rule, "an alert")?;
+        part.check_rule(&self.rule)?;
+        let entry = Kept::new(alert);
+        let kept = self.kept.len() < self.limit || self.kept.peek().is_some_and(|g| entry < *g);
+        if kept {
+            part.keep(entry.alert.clone());
+            self.keep_entry(entry);
+        } else {
+            // Left out here as in the part: its identity hashed once for both.
+            let id = identity(&entry.alert, &entry.fingerprint);
+            part.count(&entry.alert, id);
+            self.pushed += 1;
+            self.omit_with(entry.alert, id);
+        }
+        Ok(())
+    }
+
+    /// Adds the alerts `part` records (of this rule's digest, from
+    /// [`push_into`](Self::push_into) on this builder or another with the
+    /// same limit): its whole alerts pushed, its counted ones summed.
+    pub fn absorb(&mut self, part: DigestPart) -> Result<(), NotifyError> {
+        part.check_rule(&self.rule)?;
+        let (alerts, omitted) = part.into_parts();
+        for alert in alerts {
+            self.check_rule(&alert.rule, "an alert")?;
+            self.keep(alert);
+        }
+        self.pushed = self.pushed.saturating_add(omitted.alerts);
+        self.omitted_accounts
+            .extend(omitted.accounts.iter().cloned());
+        self.omitted.merge(&omitted);
+        Ok(())
+    }
+
+    fn check_rule(&self, rule: &str, what: &str) -> Result<(), NotifyError> {
+        if rule == self.rule {
+            return Ok(());
+        }
+        Err(NotifyError::Digest {
+            reason: format!(
+                "{what} of rule {rule:?} in the digest of rule {:?}",
+                self.rule
+            ),
+        })
     }
 
     /// The rule's name.
@@ -140,8 +184,11 @@ impl DigestBuilder {
     /// Adds `alert`, known to be of this rule: kept if it is among the
     /// first `limit` so far, and whatever that pushes out is counted.
     pub(super) fn keep(&mut self, alert: Alert) {
+        self.keep_entry(Kept::new(alert));
+    }
+
+    fn keep_entry(&mut self, entry: Kept) {
         self.pushed += 1;
-        let entry = Kept::new(alert);
         if self.kept.len() < self.limit {
             self.kept.push(entry);
             return;
@@ -155,10 +202,14 @@ impl DigestBuilder {
     }
 
     fn omit(&mut self, entry: Kept) {
-        self.omitted
-            .add(&entry.alert, identity(&entry.alert, &entry.fingerprint));
-        if !self.omitted_accounts.contains(&entry.alert.account) {
-            self.omitted_accounts.insert(entry.alert.account);
+        let id = identity(&entry.alert, &entry.fingerprint);
+        self.omit_with(entry.alert, id);
+    }
+
+    fn omit_with(&mut self, alert: Alert, identity: u128) {
+        self.omitted.add(&alert, identity);
+        if !self.omitted_accounts.contains(&alert.account) {
+            self.omitted_accounts.insert(alert.account);
         }
     }
 }
@@ -372,6 +423,78 @@ mod tests {
             let json = serde_json::to_string(&bounded).unwrap();
             prop_assert_eq!(serde_json::from_str::<Digest>(&json).unwrap(), bounded);
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// A watcher stages a part per page; one that stopped absorbs the
+        /// parts staged so far and pushes the rest: the digest is the one
+        /// every alert pushed once gives.
+        #[test]
+        fn parts_absorbed_give_the_digest_of_every_alert(
+            (alerts, cuts) in alerts().prop_flat_map(|a| {
+                let n = a.len();
+                (Just(a), prop::collection::vec(0..=n, 0..5))
+            }),
+            limit in 1..12usize,
+            stopped_after in 0..6usize,
+        ) {
+            let whole = build(limit, alerts.clone());
+            let mut cuts = cuts;
+            cuts.push(0);
+            cuts.push(alerts.len());
+            cuts.sort_unstable();
+            let steps: Vec<&[Alert]> = cuts.windows(2).map(|w| &alerts[w[0]..w[1]]).collect();
+
+            let mut running = DigestBuilder::new("quota", t0()).with_limit(limit);
+            let mut staged = Vec::new();
+            for step in &steps {
+                let mut part = DigestPart::new("quota");
+                for alert in step.iter() {
+                    running.push_into(alert.clone(), &mut part).unwrap();
+                }
+                prop_assert_eq!(part.len(), step.len());
+                staged.push(serde_json::to_string(&part).unwrap());
+            }
+            prop_assert_eq!(running.finish().unwrap(), whole.clone());
+
+            // Every part, read back, absorbed in reverse.
+            let mut again = DigestBuilder::new("quota", t0()).with_limit(limit);
+            for json in staged.iter().rev() {
+                again.absorb(serde_json::from_str(json).unwrap()).unwrap();
+            }
+            let again = again.finish().unwrap();
+            prop_assert_eq!(again.key(), whole.key());
+            prop_assert_eq!(&again, &whole);
+
+            // Stopped after some steps: their parts, then the rest pushed.
+            let done = stopped_after.min(steps.len());
+            let mut resumed = DigestBuilder::new("quota", t0()).with_limit(limit);
+            for json in &staged[..done] {
+                resumed.absorb(serde_json::from_str(json).unwrap()).unwrap();
+            }
+            for step in &steps[done..] {
+                for alert in step.iter() {
+                    resumed.push(alert.clone()).unwrap();
+                }
+            }
+            prop_assert_eq!(resumed.finish().unwrap(), whole);
+        }
+    }
+
+    #[test]
+    fn a_part_of_another_rule_is_refused() {
+        let mut builder = DigestBuilder::new("quota", t0());
+        let mut part = DigestPart::new("expiring");
+        let err = builder.push_into(card_alert(1), &mut part).unwrap_err();
+        assert!(err.to_string().contains("\"expiring\""), "{err}");
+        assert!(part.is_empty());
+        assert!(builder.absorb(part).is_err());
+        let mut part = DigestPart::new("quota");
+        let other = Alert::firing("expiring", "acme", t0());
+        assert!(builder.push_into(other, &mut part).is_err());
+        assert!(builder.is_empty());
     }
 
     #[test]

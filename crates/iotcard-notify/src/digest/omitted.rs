@@ -91,6 +91,29 @@ impl Omitted {
     }
 }
 
+impl Omitted {
+    /// Adds the sums of `other` (other alerts of the same digest) but its
+    /// accounts, which the builder tracks.
+    pub fn merge(&mut self, other: &Omitted) {
+        if other.is_empty() {
+            return;
+        }
+        self.alerts = self.alerts.saturating_add(other.alerts);
+        self.firing_lines = self.firing_lines.saturating_add(other.firing_lines);
+        self.resolved_lines = self.resolved_lines.saturating_add(other.resolved_lines);
+        self.firing_cards = self.firing_cards.saturating_add(other.firing_cards);
+        self.resolved_cards = self.resolved_cards.saturating_add(other.resolved_cards);
+        self.severity = self.severity.max(other.severity);
+        self.firing_since = match (self.firing_since, other.firing_since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.resolved_at = self.resolved_at.max(other.resolved_at);
+        self.identity_sum = self.identity_sum.wrapping_add(other.identity_sum);
+        Common::narrow_by_common(&mut self.common, other.common.as_ref());
+    }
+}
+
 /// A `u128` as 32 lowercase hex digits (JSON numbers lose precision past
 /// 2^53 in most readers).
 mod hex_u128 {

@@ -12,6 +12,8 @@
 
 use std::collections::VecDeque;
 
+use tokio::task::JoinHandle;
+
 use iotcard_model::Instant;
 use iotcard_rules::{
     evaluate_in_place, resolve_absent, AccountInput, AlertStates, CardInput, Inputs, PeriodKind,
@@ -19,8 +21,8 @@ use iotcard_rules::{
 };
 use iotcard_store::{AccountId, AlertChanges, AlertRow, CardId, Lease, Store, StoreError};
 
-use crate::daemon::alerts::{row_changes, states_from_rows};
-use crate::daemon::digests::{notice_alert, notice_for, Digests};
+use crate::daemon::alerts::{alert_for, row_changes, states_from_rows};
+use crate::daemon::digests::{Digests, PageParts};
 use crate::daemon::inputs::{sync_info, Needs, PageSource};
 use crate::daemon::plan::WatchedAccount;
 use crate::daemon::report::EvaluationReport;
@@ -82,6 +84,9 @@ struct Run<'a> {
     digests: Digests<'a>,
     /// Whether notices are staged that the last commit must consume.
     staged: bool,
+    /// The page commit under way while the rules evaluate the next page
+    /// (one at a time: the store applies them in order).
+    committing: Option<JoinHandle<Result<(), WatchError>>>,
     report: EvaluationReport,
 }
 
@@ -89,15 +94,27 @@ impl Evaluation<'_> {
     /// Evaluates the account's rules over what the store holds and commits
     /// the alert changes and their outbox entries.
     pub(crate) async fn run(&self) -> Result<EvaluationReport, WatchError> {
-        let store = self.store;
-        let profile = self.account.profile();
         let mut run = Run {
             eval: self,
             provider: self.account.sync.provider(),
             digests: Digests::new(self.rules),
             staged: false,
+            committing: None,
             report: EvaluationReport::default(),
         };
+        if let Err(e) = self.evaluate(&mut run).await {
+            // A page commit under way lands before the failure is told, so
+            // the next evaluation finds all this one staged.
+            let _ = run.committed().await;
+            return Err(e);
+        }
+        run.finish().await
+    }
+
+    /// Every step of the evaluation but the last commit.
+    async fn evaluate(&self, run: &mut Run<'_>) -> Result<(), WatchError> {
+        let store = self.store;
+        let profile = self.account.profile();
         run.recover().await?;
 
         // Account-level rules first, once; the pages below carry no sync
@@ -137,16 +154,19 @@ impl Evaluation<'_> {
         // The card alerts the pages hold once evaluated: when the store has
         // no more, no card alert is left unlisted and that search is spared.
         let mut listed_alerts = 0u64;
-        loop {
+        let mut refill = |reading: &mut VecDeque<_>| {
             while reading.len() < READ_AHEAD {
                 let Some((after, upto)) = ranges.next() else {
                     break;
                 };
                 reading.push_back(source.prefetch(after, upto));
             }
-            let Some(next) = reading.pop_front() else {
-                break;
-            };
+        };
+        refill(&mut reading);
+        while let Some(next) = reading.pop_front() {
+            // The next range starts reading before this one is awaited, so
+            // both readers stay busy while the rules evaluate it.
+            refill(&mut reading);
             let page = next.page().await?;
             if page.cards.is_empty() && page.alerts.is_empty() {
                 continue;
@@ -159,7 +179,8 @@ impl Evaluation<'_> {
         }
 
         // The alerts of cards no page listed, if the store holds more card
-        // alerts than the pages did.
+        // alerts than the pages did (once it holds what the pages changed).
+        run.committed().await?;
         let stored = store
             .card_alert_count(profile)
             .await
@@ -167,7 +188,7 @@ impl Evaluation<'_> {
         if stored != listed_alerts {
             run.resolve_unlisted(account_id).await?;
         }
-        run.finish().await
+        Ok(())
     }
 }
 
@@ -258,8 +279,7 @@ impl Run<'_> {
             after = last.id;
             self.staged = true;
             for s in &staged {
-                self.digests
-                    .push(s.notice.notify_at, notice_alert(&s.notice)?)?;
+                self.digests.absorb(&s.notice)?;
             }
         }
         if self.staged {
@@ -277,33 +297,56 @@ impl Run<'_> {
     ) -> Result<(), WatchError> {
         let eval = self.eval;
         let mut changes: AlertChanges = row_changes(state.take_changes().unwrap_or_default())?;
-        let mut alerts = Vec::new();
+        // Folded into the digests now, staged with the page: should the
+        // commit fail, the evaluation ends and its digests go unqueued.
+        let mut page = PageParts::default();
         for t in &transitions {
             tracing::debug!(transition = %t, "alert transition");
-            if let Some((notice, alert)) = notice_for(eval.rules, self.provider, t)? {
-                alerts.push((notice.notify_at, alert));
-                changes.notices.push(notice);
+            if let (Some(due_at), Some(alert)) =
+                (t.notify_at, alert_for(eval.rules, self.provider, t))
+            {
+                self.digests.push_into(due_at, alert, &mut page)?;
             }
         }
         self.report.transitions += transitions.len() as u64;
-        self.report.notifying += alerts.len() as u64;
+        self.report.notifying += page.alerts() as u64;
+        changes.notices = page.notices(self.eval.account.profile())?;
         if changes.upserts.is_empty() && changes.removals.is_empty() && changes.notices.is_empty() {
             return Ok(());
         }
-        eval.store
-            .commit_page(&changes, Some(eval.lease), eval.now)
-            .await
-            .map_err(|e| fenced(e, eval.lease, "committing alert changes"))?;
         self.staged |= !changes.notices.is_empty();
-        for (due_at, alert) in alerts {
-            self.digests.push(due_at, alert)?;
-        }
+        // The store writes this page while the rules evaluate the next.
+        self.committed().await?;
+        let (store, lease, now) = (eval.store.clone(), eval.lease.clone(), eval.now);
+        self.committing = Some(tokio::spawn(async move {
+            store
+                .commit_page(&changes, Some(&lease), now)
+                .await
+                .map(drop)
+                .map_err(|e| fenced(e, &lease, "committing alert changes"))
+        }));
         Ok(())
+    }
+
+    /// Waits for the page commit under way, if any.
+    async fn committed(&mut self) -> Result<(), WatchError> {
+        let Some(task) = self.committing.take() else {
+            return Ok(());
+        };
+        match task.await {
+            Ok(committed) => committed,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(WatchError::Store {
+                doing: "committing alert changes",
+                source: StoreError::Worker(e),
+            }),
+        }
     }
 
     /// Queues the digests and consumes the staged notices, in one
     /// transaction.
-    async fn finish(self) -> Result<EvaluationReport, WatchError> {
+    async fn finish(mut self) -> Result<EvaluationReport, WatchError> {
+        self.committed().await?;
         let eval = self.eval;
         let mut report = self.report;
         if self.staged || !self.digests.is_empty() {
