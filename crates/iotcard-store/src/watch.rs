@@ -124,6 +124,37 @@ impl Store {
         }
     }
 
+    /// [`Store::latest_range`] with the card-level alert rows of `profile`
+    /// for the cards it holds ([`Store::card_alert_rows`]): a watcher's page
+    /// and its alert state, read together (on SQLite in one read
+    /// transaction of one read-only connection, so both are of one moment).
+    pub async fn latest_range_with_alerts(
+        &self,
+        account: AccountId,
+        profile: &str,
+        after: CardId,
+        upto: CardId,
+    ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
+        if upto.0 <= after.0 {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let profile = profile.to_owned();
+                db.read(move |c| {
+                    sqlite::latest_range_with_alerts(c, account, &profile, after.0, upto.0)
+                })
+                .await
+            }
+            Inner::Postgres(_) => {
+                let cards = self.latest_range(account, after, upto).await?;
+                let keys: Vec<String> = cards.iter().map(|c| c.card.key.clone()).collect();
+                let alerts = self.card_alert_rows(profile, &keys).await?;
+                Ok((cards, alerts))
+            }
+        }
+    }
+
     /// The card-level alert rows of `profile` for these card keys (any
     /// rule), by card then rule: a page's alert state, read with the page
     /// in one statement.

@@ -75,22 +75,23 @@ fn collect_alerts(mut rows: rusqlite::Rows<'_>) -> Result<Vec<AlertRow>> {
     Ok(out)
 }
 
-pub(crate) fn card_alert_rows(
-    connection: &mut Connection,
+pub(crate) fn card_alert_rows<S: AsRef<str>>(
+    connection: &Connection,
     profile: &str,
-    cards: &[String],
+    cards: &[S],
 ) -> Result<Vec<AlertRow>> {
     // A page whose keys ascend (the cards got ids in key order, as
     // `inventory add` gives them) is one range of the alerts' key, read in
     // order, rather than a seek per card; rows of other cards within the
     // range are left out here. SQLite compares text bytewise, as `str` does.
     if let (Some(first), Some(last)) = (cards.first(), cards.last()) {
-        if cards.windows(2).all(|w| w[0] < w[1]) {
+        if cards.windows(2).all(|w| w[0].as_ref() < w[1].as_ref()) {
+            let (first, last) = (first.as_ref(), last.as_ref());
             let mut rows = card_alert_rows_between(connection, profile, first, last)?;
             rows.retain(|row| {
                 row.card
                     .as_deref()
-                    .is_some_and(|card| cards.binary_search_by(|k| k.as_str().cmp(card)).is_ok())
+                    .is_some_and(|card| cards.binary_search_by(|k| k.as_ref().cmp(card)).is_ok())
             });
             return Ok(rows);
         }
@@ -114,7 +115,7 @@ pub(crate) fn card_alert_rows(
 /// The card-level alert rows of `profile` with `first <= card <= last`:
 /// one range of the alerts' key, read in order without a seek per card.
 fn card_alert_rows_between(
-    connection: &mut Connection,
+    connection: &Connection,
     profile: &str,
     first: &str,
     last: &str,
@@ -186,9 +187,9 @@ pub(crate) fn unlisted_alert_rows(
 }
 
 /// `values` as a JSON array of strings, for `json_each`.
-fn json_strings(values: &[String]) -> String {
+fn json_strings<S: AsRef<str>>(values: &[S]) -> String {
     let mut json = String::from("[");
-    for (i, value) in values.iter().enumerate() {
+    for (i, value) in values.iter().map(AsRef::as_ref).enumerate() {
         if i > 0 {
             json.push(',');
         }
@@ -535,8 +536,28 @@ pub(crate) fn latest_page(
 }
 
 /// [`latest_page`] of the cards with `after < id <= upto`.
-pub(crate) fn latest_range(
+/// [`latest_range`] and the card-level alert rows of `profile` for its
+/// cards, in one read transaction.
+pub(crate) fn latest_range_with_alerts(
     connection: &mut Connection,
+    account: AccountId,
+    profile: &str,
+    after: i64,
+    upto: i64,
+) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
+    let tx = connection
+        .transaction()
+        .context("starting a read of a range of cards")?;
+    let cards = latest_range(&tx, account, after, upto)?;
+    let keys: Vec<&str> = cards.iter().map(|c| c.card.key.as_str()).collect();
+    let alerts = card_alert_rows(&tx, profile, &keys)?;
+    drop(keys);
+    tx.finish().context("ending a read of a range of cards")?;
+    Ok((cards, alerts))
+}
+
+pub(crate) fn latest_range(
+    connection: &Connection,
     account: AccountId,
     after: i64,
     upto: i64,
@@ -559,7 +580,7 @@ pub(crate) fn latest_range(
 /// card, `a` its account), read from the cards themselves (schema v4); at
 /// most `most` of them, room made for that many (up to a bound).
 fn latest_cards(
-    connection: &mut Connection,
+    connection: &Connection,
     from: &str,
     condition: &str,
     params: &[&dyn rusqlite::ToSql],

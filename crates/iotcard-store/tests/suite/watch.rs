@@ -665,6 +665,54 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
         after = upto;
     }
     assert_eq!(ranged, seen, "the same cards and snapshots as the pages");
+    // With their alert rows: each range's cards, and the rows of exactly
+    // those cards of the asked profile (not shop's, not the account's, not
+    // a card of another range's).
+    let rows = vec![
+        alert("quota", "acme", Some("1064800000003"), "firing", later),
+        alert("stale", "acme", Some("1064800000003"), "pending", later),
+        alert("quota", "acme", Some("1064800000011"), "firing", later),
+        alert("quota", "acme", Some("1064800000024"), "firing", later),
+        alert("sync", "acme", None, "firing", later),
+        alert("quota", "shop", Some("1064800000003"), "firing", later),
+    ];
+    let changes = AlertChanges {
+        upserts: rows.clone(),
+        ..AlertChanges::default()
+    };
+    store.commit_page(&changes, None, later).await.unwrap();
+    let (mut with_cards, mut with_rows) = (Vec::new(), Vec::new());
+    let mut after = low.0 - 1;
+    while after < high.0 {
+        let upto = (after + 7).min(high.0);
+        let (cards, alerts) = store
+            .latest_range_with_alerts(acme, "acme", CardId(after), CardId(upto))
+            .await
+            .unwrap();
+        let keys: Vec<String> = cards.iter().map(|c| c.card.key.clone()).collect();
+        assert_eq!(alerts, store.card_alert_rows("acme", &keys).await.unwrap());
+        assert!(alerts
+            .iter()
+            .all(|a| keys.contains(a.card.as_ref().unwrap())));
+        with_cards.extend(cards);
+        with_rows.extend(alerts);
+        after = upto;
+    }
+    assert_eq!(with_cards, seen);
+    assert_eq!(
+        with_rows,
+        vec![
+            rows[0].clone(),
+            rows[1].clone(),
+            rows[2].clone(),
+            rows[3].clone()
+        ]
+    );
+    let (cards, alerts) = store
+        .latest_range_with_alerts(acme, "acme", CardId(5), CardId(5))
+        .await
+        .unwrap();
+    assert!(cards.is_empty() && alerts.is_empty());
     assert!(store
         .latest_range(acme, CardId(high.0), CardId(high.0 + 100))
         .await

@@ -19,7 +19,7 @@ use iotcard_rules::{
     evaluate_in_place, resolve_absent, AccountInput, AlertStates, CardInput, Inputs, PeriodKind,
     RuleSet, SyncInfo, Transition,
 };
-use iotcard_store::{AccountId, AlertChanges, AlertRow, CardId, Lease, Store, StoreError};
+use iotcard_store::{AccountId, AlertChanges, CardId, Lease, Store, StoreError};
 
 use crate::daemon::alerts::{alert_for, row_changes, states_from_rows};
 use crate::daemon::digests::{Digests, PageParts};
@@ -30,9 +30,10 @@ use crate::error::WatchError;
 
 /// Runs recorded in the store that the `sync` rules look back over.
 const RUNS_READ: u32 = 20;
-/// Ranges read ahead of the one evaluated: two, one per core of a small
-/// machine and per read-only connection of a SQLite store.
-const READ_AHEAD: usize = 2;
+/// Ranges read ahead of the one evaluated: one per read-only connection of
+/// a SQLite store, and one more whose alert state is decoded (off the
+/// connections) while those read.
+const READ_AHEAD: usize = 3;
 
 /// An account's card ids, `width` at a time: `(after, upto]` ranges from
 /// its least id to its greatest.
@@ -128,7 +129,8 @@ impl Evaluation<'_> {
             .account_alert_rows(profile)
             .await
             .map_err(WatchError::store("reading alert state"))?;
-        let (state, transitions) = run.evaluate(rows, sync_info(&runs), Vec::new())?;
+        let (state, transitions) =
+            run.evaluate(states_from_rows(rows)?, sync_info(&runs), Vec::new())?;
         run.commit(state, transitions).await?;
 
         // The cards, a range of ids at a time: the store reads the next two
@@ -213,11 +215,10 @@ impl Run<'_> {
     /// `sync`) against it: the state as changed, and the transitions.
     fn evaluate(
         &self,
-        rows: Vec<AlertRow>,
+        mut state: AlertStates,
         sync: SyncInfo,
         cards: Vec<CardInput>,
     ) -> Result<(AlertStates, Vec<Transition>), WatchError> {
-        let mut state = states_from_rows(rows)?;
         // Only what the evaluation changes is written back.
         state.track_changes();
         let transitions = evaluate_in_place(
@@ -252,7 +253,7 @@ impl Run<'_> {
             };
             after = Some((last.card.clone().unwrap_or_default(), last.rule.clone()));
             let (mut state, mut transitions) =
-                self.evaluate(rows, SyncInfo::default(), Vec::new())?;
+                self.evaluate(states_from_rows(rows)?, SyncInfo::default(), Vec::new())?;
             transitions.extend(resolve_absent(
                 eval.rules,
                 &mut state,

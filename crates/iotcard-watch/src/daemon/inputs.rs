@@ -5,10 +5,13 @@
 use chrono::{Duration as Delta, NaiveDate};
 use iotcard_model::{china_standard_time, Instant};
 use iotcard_rules::rules::StatusMode;
-use iotcard_rules::{CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo};
-use iotcard_store::{AccountId, AlertRow, CardId, FleetCard, RunOutcome, Store, SyncRun};
+use iotcard_rules::{
+    AlertStates, CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo,
+};
+use iotcard_store::{AccountId, CardId, FleetCard, RunOutcome, Store, SyncRun};
 use tokio::task::JoinHandle;
 
+use crate::daemon::alerts::states_from_rows;
 use crate::error::WatchError;
 
 /// What the rules read beyond the latest snapshots.
@@ -137,8 +140,9 @@ pub async fn card_inputs(
 pub(crate) struct Page {
     /// The cards' inputs, in card-id order.
     pub cards: Vec<CardInput>,
-    /// The stored alert state of the page's cards.
-    pub alerts: Vec<AlertRow>,
+    /// The stored alert state of the page's cards (decoded here, beside
+    /// the reads, rather than where the rules evaluate one page at a time).
+    pub alerts: AlertStates,
 }
 
 /// Where the pages of one account's evaluation are read from: ranges of
@@ -158,23 +162,20 @@ impl PageSource {
     /// The cards with `after < id <= upto` with what the rules read of them
     /// and their alert state.
     async fn read(&self, after: CardId, upto: CardId) -> Result<Page, WatchError> {
-        let page = self
+        let (page, rows) = self
             .store
-            .latest_range(self.account, after, upto)
+            .latest_range_with_alerts(self.account, &self.profile, after, upto)
             .await
-            .map_err(WatchError::store("reading the latest snapshots"))?;
-        if page.is_empty() {
+            .map_err(WatchError::store(
+                "reading the latest snapshots and their alerts",
+            ))?;
+        if page.is_empty() && rows.is_empty() {
             return Ok(Page {
                 cards: Vec::new(),
-                alerts: Vec::new(),
+                alerts: AlertStates::new(),
             });
         }
-        let keys: Vec<String> = page.iter().map(|c| c.card.key.clone()).collect();
-        let alerts = self
-            .store
-            .card_alert_rows(&self.profile, &keys)
-            .await
-            .map_err(WatchError::store("reading alert state"))?;
+        let alerts = states_from_rows(rows)?;
         let cards = card_inputs(&self.store, page, self.needs, self.now).await?;
         Ok(Page { cards, alerts })
     }
