@@ -61,7 +61,10 @@
 //! canonical order) and only counts the others, so every message still
 //! says exactly how many cards fire ("and 329,980 more") and the webhook's
 //! `truncatedAlerts` counts them. [`DigestBuilder`] builds one from a
-//! stream of alerts in that bounded memory.
+//! stream of alerts in that bounded memory; built over many steps, each
+//! step's [`DigestPart`] (what it added: the alerts kept, whole, and the
+//! others' sums) is small enough to stage, and a builder that absorbs the
+//! parts gives the same digest and key.
 //!
 //! The async shell (through `iotcard-transport`, and an SMTP client for
 //! [`Outgoing::Email`]) sends what [`Notifier::prepare`] gives, keeps the
