@@ -245,11 +245,61 @@ impl Alert {
         labels
     }
 
+    /// Label `name` of [`labels_with_card`](Self::labels_with_card)`(card)`,
+    /// looked up without building the set.
+    pub(crate) fn label_with_card<'a>(
+        &'a self,
+        card: Option<&'a str>,
+        name: &str,
+    ) -> Option<&'a str> {
+        match name {
+            "alertname" => Some(&self.rule),
+            "severity" => Some(self.severity.as_str()),
+            "account" => Some(&self.account),
+            "card" => card,
+            _ => self.labels.get(name).map(String::as_str),
+        }
+    }
+
     /// A stable identity: the first 16 hex digits of SHA-256 over the sorted
     /// label set (`name 0xff value 0xff`…). Same labels, same fingerprint,
     /// across restarts and versions.
     pub fn fingerprint(&self) -> String {
-        fingerprint(&self.labels())
+        // The label set of `labels()` walked in order without building it:
+        // this runs for every alert of every digest.
+        let card = match self.cards.as_slice() {
+            [one] => Some(one.card.as_str()),
+            _ => None,
+        };
+        let set = [
+            ("account", Some(self.account.as_str())),
+            ("alertname", Some(self.rule.as_str())),
+            ("card", card),
+            ("severity", Some(self.severity.as_str())),
+        ];
+        let mut own = self
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .filter(|(k, _)| !set.iter().any(|(name, _)| name == k))
+            .peekable();
+        let mut set = set
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .peekable();
+        let mut hasher = Sha256::new();
+        loop {
+            let next = match (own.peek(), set.peek()) {
+                (Some(a), Some(b)) if a.0 < b.0 => own.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => set.next(),
+                (Some(_), None) => own.next(),
+                (None, None) => break,
+            };
+            if let Some((name, value)) = next {
+                hash_label(&mut hasher, name, value);
+            }
+        }
+        hex::encode(&hasher.finalize()[..8])
     }
 }
 
@@ -257,12 +307,16 @@ impl Alert {
 pub fn fingerprint(labels: &BTreeMap<String, String>) -> String {
     let mut hasher = Sha256::new();
     for (name, value) in labels {
-        hasher.update(name.as_bytes());
-        hasher.update([0xff]);
-        hasher.update(value.as_bytes());
-        hasher.update([0xff]);
+        hash_label(&mut hasher, name, value);
     }
     hex::encode(&hasher.finalize()[..8])
+}
+
+fn hash_label(hasher: &mut Sha256, name: &str, value: &str) {
+    hasher.update(name.as_bytes());
+    hasher.update([0xff]);
+    hasher.update(value.as_bytes());
+    hasher.update([0xff]);
 }
 
 #[cfg(test)]
@@ -271,6 +325,60 @@ mod tests {
 
     fn at() -> Instant {
         "2026-12-01T09:00:00+08:00".parse().unwrap()
+    }
+
+    #[test]
+    fn an_alert_s_fingerprint_is_that_of_its_label_set() {
+        let names = [
+            "a",
+            "account",
+            "b",
+            "card",
+            "kind",
+            "provider",
+            "severity",
+            "zz",
+            "alertname",
+        ];
+        for cards in 0..3 {
+            for mask in 0u32..(1 << names.len()) {
+                let mut alert = Alert::firing("quota", "acme", at());
+                for (i, name) in names.iter().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        alert = alert.with_label(*name, format!("v{i}"));
+                    }
+                }
+                for c in 0..cards {
+                    alert = alert.with_card(format!("8986{c}"), "");
+                }
+                assert_eq!(
+                    alert.fingerprint(),
+                    fingerprint(&alert.labels()),
+                    "{:?}, {cards} cards",
+                    alert.labels
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_label_looked_up_is_the_label_of_the_set() {
+        let alert = Alert::firing("quota", "acme", at())
+            .with_severity(Severity::Critical)
+            .with_label("kind", "quota")
+            .with_label("card", "stale")
+            .with_label("alertname", "other")
+            .with_card("8986001", "91%");
+        for card in [None, Some("8986001")] {
+            let set = alert.labels_with_card(card);
+            for name in set.keys().map(String::as_str).chain(["nope", "provider"]) {
+                assert_eq!(
+                    alert.label_with_card(card, name),
+                    set.get(name).map(String::as_str),
+                    "{name} of card {card:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -204,6 +204,21 @@ impl Common {
             if c.labels.is_empty() && c.annotations.is_empty() {
                 return; // Nothing left to lose.
             }
+            // Each payload alert's labels and annotations looked up, not
+            // built: this runs for every alert a digest only counts.
+            let mut narrow = |card: Option<&str>, figure: Option<&str>| {
+                c.labels
+                    .retain(|k, v| alert.label_with_card(card, k) == Some(v.as_str()));
+                c.annotations
+                    .retain(|k, v| annotation(alert, figure, k) == Some(v.as_str()));
+            };
+            if alert.cards.is_empty() {
+                narrow(None, None);
+            }
+            for card in &alert.cards {
+                narrow(Some(&card.card), Some(&card.figure));
+            }
+            return;
         }
         let annotations = annotations(alert);
         let with_figure = |card: &crate::CardFigure| {
@@ -224,6 +239,19 @@ impl Common {
             );
         }
     }
+}
+
+/// Annotation `name` of a payload alert of `alert` with the card's
+/// `figure` (`None`: an alert about no card), as [`annotations`] and the
+/// figure give it.
+fn annotation<'a>(alert: &'a Alert, figure: Option<&'a str>, name: &str) -> Option<&'a str> {
+    let text = match name {
+        "summary" => alert.summary.as_str(),
+        "description" => alert.description.as_str(),
+        "figure" => figure?,
+        _ => return None,
+    };
+    Some(text).filter(|t| !t.is_empty())
 }
 
 /// The alert's annotations but the card's `figure`.

@@ -12,7 +12,7 @@ use crate::{Alert, NotifyError};
 /// digest: those the builder kept when they came, whole, and the sums of
 /// the others. An alert the digest will keep is always kept when it comes
 /// (it is among the first of every subset of the alerts that holds it), so
-/// a builder that [`absorb`](DigestBuilder::absorb)s the parts of all the
+/// a builder that [`absorb`](crate::DigestBuilder::absorb)s the parts of all the
 /// steps keeps exactly the alerts, and counts exactly the figures, of one
 /// builder pushed every alert: the same digest and the same key.
 ///

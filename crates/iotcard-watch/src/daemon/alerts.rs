@@ -3,10 +3,12 @@
 //! evaluation (per notification time), one outbox entry per digest and
 //! notifier; and the alert state as the store keeps it, row by row.
 
+use std::collections::BTreeMap;
+
 use iotcard_model::Instant;
 use iotcard_notify::{Alert, Severity};
 use iotcard_rules::{
-    AlertKey, AlertRecord, AlertState, AlertStates, Phase, RuleSet, StateChanges, Transition,
+    AlertKey, AlertRecord, AlertState, AlertStates, Phase, Rule, RuleSet, StateChanges, Transition,
     TransitionKind,
 };
 use iotcard_store::{AlertChanges, AlertKeyRef, AlertRow, OutboxEntry};
@@ -25,9 +27,44 @@ use crate::error::WatchError;
 pub fn alert_for(rules: &RuleSet, provider: &str, t: &Transition) -> Option<Alert> {
     t.notify_at?;
     let rule = rules.get(&t.key.rule)?;
+    alert_with_summary(rule, rule.explain(), provider, t)
+}
+
+/// [`alert_for`] over many transitions: each rule's explanation, the
+/// alerts' summary, worked out once rather than once an alert.
+pub(crate) struct AlertMaker<'a> {
+    rules: &'a RuleSet,
+    summaries: BTreeMap<&'a str, String>,
+}
+
+impl<'a> AlertMaker<'a> {
+    pub(crate) fn new(rules: &'a RuleSet) -> Self {
+        let summaries = rules
+            .rules()
+            .iter()
+            .map(|r| (r.name.as_str(), r.explain()))
+            .collect();
+        Self { rules, summaries }
+    }
+
+    /// What [`alert_for`] gives.
+    pub(crate) fn alert(&self, provider: &str, t: &Transition) -> Option<Alert> {
+        t.notify_at?;
+        let rule = self.rules.get(&t.key.rule)?;
+        let summary = self.summaries.get(t.key.rule.as_str())?.clone();
+        alert_with_summary(rule, summary, provider, t)
+    }
+}
+
+fn alert_with_summary(
+    rule: &Rule,
+    summary: String,
+    provider: &str,
+    t: &Transition,
+) -> Option<Alert> {
     let mut alert = Alert::firing(&t.key.rule, &t.key.account, t.since)
         .with_severity(severity(t.severity))
-        .with_summary(rule.explain())
+        .with_summary(summary)
         .with_label("kind", rule.kind.name().as_str())
         .with_label("provider", provider);
     let figures = t.figures.to_string();
@@ -62,8 +99,9 @@ pub fn outbox_entries(
     now: Instant,
 ) -> Result<Vec<OutboxEntry>, WatchError> {
     let mut digests = Digests::new(rules);
+    let alerts = AlertMaker::new(rules);
     for t in transitions {
-        if let (Some(at), Some(alert)) = (t.notify_at, alert_for(rules, provider, t)) {
+        if let (Some(at), Some(alert)) = (t.notify_at, alerts.alert(provider, t)) {
             digests.push(at, alert)?;
         }
     }
@@ -183,6 +221,23 @@ mod tests {
                 cards: vec![card],
                 ..AccountInput::default()
             }],
+        }
+    }
+
+    #[test]
+    fn the_alert_maker_makes_the_alerts_alert_for_makes() {
+        let rules = rules("");
+        let now: Instant = "2026-03-10T12:00:00+08:00".parse().unwrap();
+        let (transitions, _) = evaluate(&rules, &inputs(910), &AlertStates::new(), now);
+        assert!(!transitions.is_empty());
+        let maker = AlertMaker::new(&rules);
+        for t in &transitions {
+            let alert = maker.alert("iotbos", t);
+            assert_eq!(alert, alert_for(&rules, "iotbos", t));
+            assert_eq!(
+                alert.unwrap().summary,
+                rules.get("quota").unwrap().explain()
+            );
         }
     }
 

@@ -21,7 +21,7 @@ use iotcard_rules::{
 };
 use iotcard_store::{AccountId, AlertChanges, CardId, Lease, Store, StoreError};
 
-use crate::daemon::alerts::{alert_for, row_changes, states_from_rows};
+use crate::daemon::alerts::{row_changes, states_from_rows, AlertMaker};
 use crate::daemon::digests::{Digests, PageParts};
 use crate::daemon::inputs::{sync_info, Needs, PageSource};
 use crate::daemon::plan::WatchedAccount;
@@ -83,6 +83,7 @@ struct Run<'a> {
     eval: &'a Evaluation<'a>,
     provider: &'static str,
     digests: Digests<'a>,
+    alerts: AlertMaker<'a>,
     /// Whether notices are staged that the last commit must consume.
     staged: bool,
     /// The page commit under way while the rules evaluate the next page
@@ -99,6 +100,7 @@ impl Evaluation<'_> {
             eval: self,
             provider: self.account.sync.provider(),
             digests: Digests::new(self.rules),
+            alerts: AlertMaker::new(self.rules),
             staged: false,
             committing: None,
             report: EvaluationReport::default(),
@@ -303,8 +305,7 @@ impl Run<'_> {
         let mut page = PageParts::default();
         for t in &transitions {
             tracing::debug!(transition = %t, "alert transition");
-            if let (Some(due_at), Some(alert)) =
-                (t.notify_at, alert_for(eval.rules, self.provider, t))
+            if let (Some(due_at), Some(alert)) = (t.notify_at, self.alerts.alert(self.provider, t))
             {
                 self.digests.push_into(due_at, alert, &mut page)?;
             }
