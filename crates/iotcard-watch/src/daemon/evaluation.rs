@@ -299,7 +299,7 @@ impl Run<'_> {
         transitions: Vec<Transition>,
     ) -> Result<(), WatchError> {
         let eval = self.eval;
-        let mut changes: AlertChanges = row_changes(state.take_changes().unwrap_or_default())?;
+        let state_changes = state.take_changes().unwrap_or_default();
         // Folded into the digests now, staged with the page: should the
         // commit fail, the evaluation ends and its digests go unqueued.
         let mut page = PageParts::default();
@@ -312,15 +312,20 @@ impl Run<'_> {
         }
         self.report.transitions += transitions.len() as u64;
         self.report.notifying += page.alerts() as u64;
-        changes.notices = page.notices(self.eval.account.profile())?;
-        if changes.upserts.is_empty() && changes.removals.is_empty() && changes.notices.is_empty() {
+        let notices = page.notices(self.eval.account.profile())?;
+        if state_changes.is_empty() && notices.is_empty() {
             return Ok(());
         }
-        self.staged |= !changes.notices.is_empty();
-        // The store writes this page while the rules evaluate the next.
+        self.staged |= !notices.is_empty();
+        // The store writes this page while the rules evaluate the next; the
+        // rows are made there too, off the evaluation's thread.
         self.committed().await?;
         let (store, lease, now) = (eval.store.clone(), eval.lease.clone(), eval.now);
         self.committing = Some(tokio::spawn(async move {
+            let changes = AlertChanges {
+                notices,
+                ..row_changes(state_changes)?
+            };
             store
                 .commit_page(&changes, Some(&lease), now)
                 .await
