@@ -40,7 +40,7 @@ impl<'a> Digests<'a> {
 
     /// Adds `alert`, due at `due_at`, to its rule's digest for that time.
     pub(crate) fn push(&mut self, due_at: Instant, alert: Alert) -> Result<(), WatchError> {
-        self.builder(&alert.rule.clone(), due_at)
+        self.builder(&alert.rule, due_at)
             .push(alert)
             .map_err(|source| WatchError::Digest { source })
     }
@@ -58,7 +58,7 @@ impl<'a> Digests<'a> {
             .parts
             .entry(key)
             .or_insert_with_key(|(rule, _)| DigestPart::new(rule.clone()));
-        self.builder(&alert.rule.clone(), due_at)
+        self.builder(&alert.rule, due_at)
             .push_into(alert, part)
             .map_err(|source| WatchError::Digest { source })
     }
