@@ -535,7 +535,6 @@ pub(crate) fn latest_page(
     )
 }
 
-/// [`latest_page`] of the cards with `after < id <= upto`.
 /// [`latest_range`] and the card-level alert rows of `profile` for its
 /// cards, in one read transaction.
 pub(crate) fn latest_range_with_alerts(
@@ -551,11 +550,11 @@ pub(crate) fn latest_range_with_alerts(
     let cards = latest_range(&tx, account, after, upto)?;
     let keys: Vec<&str> = cards.iter().map(|c| c.card.key.as_str()).collect();
     let alerts = card_alert_rows(&tx, profile, &keys)?;
-    drop(keys);
     tx.finish().context("ending a read of a range of cards")?;
     Ok((cards, alerts))
 }
 
+/// [`latest_page`] of the cards with `after < id <= upto`.
 pub(crate) fn latest_range(
     connection: &Connection,
     account: AccountId,

@@ -135,9 +135,9 @@ impl Evaluation<'_> {
             run.evaluate(states_from_rows(rows)?, sync_info(&runs), Vec::new())?;
         run.commit(state, transitions).await?;
 
-        // The cards, a range of ids at a time: the store reads the next two
-        // ranges (and their cards' alert rows) while the rules evaluate
-        // the one before.
+        // The cards, a range of ids at a time: the store reads the next
+        // READ_AHEAD ranges (and their cards' alert rows) while the rules
+        // evaluate the one before.
         let account_id = store
             .account(&self.account.spec)
             .await

@@ -169,7 +169,8 @@ impl PageSource {
             .map_err(WatchError::store(
                 "reading the latest snapshots and their alerts",
             ))?;
-        if page.is_empty() && rows.is_empty() {
+        // No card, no alert rows: they are the cards'.
+        if page.is_empty() {
             return Ok(Page {
                 cards: Vec::new(),
                 alerts: AlertStates::new(),
