@@ -220,27 +220,40 @@ impl Alert {
     /// The label set: the extra labels, then `alertname`, `severity`,
     /// `account`, and `card` when the alert is about exactly one card.
     pub fn labels(&self) -> BTreeMap<String, String> {
-        let card = match self.cards.as_slice() {
+        self.labels_with_card(self.single_card())
+    }
+
+    /// The card the label set names: the alert's one card, if it has one.
+    fn single_card(&self) -> Option<&str> {
+        match self.cards.as_slice() {
             [one] => Some(one.card.as_str()),
             _ => None,
-        };
-        self.labels_with_card(card)
+        }
+    }
+
+    /// The labels iotcard sets itself, sorted by name, over any extra label
+    /// of the same name (`None`: no such label, `card` for no card).
+    fn reserved_labels<'a>(
+        &'a self,
+        card: Option<&'a str>,
+    ) -> [(&'static str, Option<&'a str>); 4] {
+        [
+            ("account", Some(self.account.as_str())),
+            ("alertname", Some(self.rule.as_str())),
+            ("card", card),
+            ("severity", Some(self.severity.as_str())),
+        ]
     }
 
     /// The label set with `card` set to `card` (one Alertmanager alert per
     /// card of a several-card alert).
     pub(crate) fn labels_with_card(&self, card: Option<&str>) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
-        labels.insert("alertname".into(), self.rule.clone());
-        labels.insert("severity".into(), self.severity.as_str().into());
-        labels.insert("account".into(), self.account.clone());
-        match card {
-            Some(card) => {
-                labels.insert("card".into(), card.to_owned());
-            }
-            None => {
-                labels.remove("card");
-            }
+        for (name, value) in self.reserved_labels(card) {
+            match value {
+                Some(value) => labels.insert(name.to_owned(), value.to_owned()),
+                None => labels.remove(name),
+            };
         }
         labels
     }
@@ -252,12 +265,13 @@ impl Alert {
         card: Option<&'a str>,
         name: &str,
     ) -> Option<&'a str> {
-        match name {
-            "alertname" => Some(&self.rule),
-            "severity" => Some(self.severity.as_str()),
-            "account" => Some(&self.account),
-            "card" => card,
-            _ => self.labels.get(name).map(String::as_str),
+        match self
+            .reserved_labels(card)
+            .into_iter()
+            .find(|(n, _)| *n == name)
+        {
+            Some((_, value)) => value,
+            None => self.labels.get(name).map(String::as_str),
         }
     }
 
@@ -267,31 +281,22 @@ impl Alert {
     pub fn fingerprint(&self) -> String {
         // The label set of `labels()` walked in order without building it:
         // this runs for every alert of every digest.
-        let card = match self.cards.as_slice() {
-            [one] => Some(one.card.as_str()),
-            _ => None,
-        };
-        let set = [
-            ("account", Some(self.account.as_str())),
-            ("alertname", Some(self.rule.as_str())),
-            ("card", card),
-            ("severity", Some(self.severity.as_str())),
-        ];
+        let reserved = self.reserved_labels(self.single_card());
         let mut own = self
             .labels
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
-            .filter(|(k, _)| !set.iter().any(|(name, _)| name == k))
+            .filter(|(k, _)| !reserved.iter().any(|(name, _)| name == k))
             .peekable();
-        let mut set = set
+        let mut reserved = reserved
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .peekable();
         let mut hasher = Sha256::new();
         loop {
-            let next = match (own.peek(), set.peek()) {
+            let next = match (own.peek(), reserved.peek()) {
                 (Some(a), Some(b)) if a.0 < b.0 => own.next(),
-                (Some(_), Some(_)) | (None, Some(_)) => set.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => reserved.next(),
                 (Some(_), None) => own.next(),
                 (None, None) => break,
             };

@@ -200,43 +200,34 @@ impl Common {
     /// Narrows `common` to what it shares with every payload alert `alert`
     /// becomes (without building them: no fingerprint, no times).
     pub(crate) fn narrow_by_alert(common: &mut Option<Self>, alert: &Alert) {
-        if let Some(c) = common {
-            if c.labels.is_empty() && c.annotations.is_empty() {
-                return; // Nothing left to lose.
-            }
-            // Each payload alert's labels and annotations looked up, not
-            // built: this runs for every alert a digest only counts.
-            let mut narrow = |card: Option<&str>, figure: Option<&str>| {
-                c.labels
-                    .retain(|k, v| alert.label_with_card(card, k) == Some(v.as_str()));
-                c.annotations
-                    .retain(|k, v| annotation(alert, figure, k) == Some(v.as_str()));
-            };
-            if alert.cards.is_empty() {
-                narrow(None, None);
-            }
-            for card in &alert.cards {
-                narrow(Some(&card.card), Some(&card.figure));
-            }
-            return;
-        }
-        let annotations = annotations(alert);
-        let with_figure = |card: &crate::CardFigure| {
-            let mut annotations = annotations.clone();
-            if !card.figure.is_empty() {
+        // The first payload alert's sets are built once; after that, each
+        // payload alert's labels and annotations are looked up, not built:
+        // this runs for every alert a digest only counts.
+        let c = common.get_or_insert_with(|| {
+            let first = alert.cards.first();
+            let mut annotations = annotations(alert);
+            if let Some(card) = first.filter(|c| !c.figure.is_empty()) {
                 annotations.insert("figure".to_owned(), card.figure.clone());
             }
-            annotations
+            Self {
+                labels: alert.labels_with_card(first.map(|c| c.card.as_str())),
+                annotations,
+            }
+        });
+        if c.labels.is_empty() && c.annotations.is_empty() {
+            return; // Nothing left to lose.
+        }
+        let mut narrow = |card: Option<&str>, figure: Option<&str>| {
+            c.labels
+                .retain(|k, v| alert.label_with_card(card, k) == Some(v.as_str()));
+            c.annotations
+                .retain(|k, v| annotation(alert, figure, k) == Some(v.as_str()));
         };
         if alert.cards.is_empty() {
-            Self::narrow(common, &alert.labels_with_card(None), &annotations);
+            narrow(None, None);
         }
         for card in &alert.cards {
-            Self::narrow(
-                common,
-                &alert.labels_with_card(Some(&card.card)),
-                &with_figure(card),
-            );
+            narrow(Some(&card.card), Some(&card.figure));
         }
     }
 }

@@ -95,10 +95,9 @@ impl DigestBuilder {
     /// Refused when either is another rule's.
     pub fn push_into(&mut self, alert: Alert, part: &mut DigestPart) -> Result<(), NotifyError> {
         self.check_rule(&alert.rule, "an alert")?;
-        part.check_rule(&self.rule)?;
+        self.check_rule(part.rule(), "a part")?;
         let entry = Kept::new(alert);
-        let kept = self.kept.len() < self.limit || self.kept.peek().is_some_and(|g| entry < *g);
-        if kept {
+        if self.would_keep(&entry) {
             part.keep(entry.alert.clone());
             self.keep_entry(entry);
         } else {
@@ -115,10 +114,13 @@ impl DigestBuilder {
     /// [`push_into`](Self::push_into) on this builder or another with the
     /// same limit): its whole alerts pushed, its counted ones summed.
     pub fn absorb(&mut self, part: DigestPart) -> Result<(), NotifyError> {
-        part.check_rule(&self.rule)?;
+        self.check_rule(part.rule(), "a part")?;
         let (alerts, omitted) = part.into_parts();
-        for alert in alerts {
+        // All checked before any is added: a part refused adds nothing.
+        for alert in &alerts {
             self.check_rule(&alert.rule, "an alert")?;
+        }
+        for alert in alerts {
             self.keep(alert);
         }
         self.pushed = self.pushed.saturating_add(omitted.alerts);
@@ -199,6 +201,12 @@ impl DigestBuilder {
             _ => entry,
         };
         self.omit(out);
+    }
+
+    /// Whether [`keep_entry`](Self::keep_entry) would keep `entry`: it is
+    /// among the first `limit` of those kept and it.
+    fn would_keep(&self, entry: &Kept) -> bool {
+        self.kept.len() < self.limit || self.kept.peek().is_some_and(|greatest| entry < greatest)
     }
 
     fn omit(&mut self, entry: Kept) {
@@ -493,7 +501,16 @@ mod tests {
         assert!(builder.absorb(part).is_err());
         let mut part = DigestPart::new("quota");
         let other = Alert::firing("expiring", "acme", t0());
-        assert!(builder.push_into(other, &mut part).is_err());
+        assert!(builder.push_into(other.clone(), &mut part).is_err());
+        assert!(builder.is_empty());
+        // A part read back that carries another rule's alert adds nothing,
+        // not even its alerts of this rule.
+        let json = serde_json::json!({
+            "rule": "quota",
+            "alerts": [card_alert(1), other],
+        });
+        let part: DigestPart = serde_json::from_value(json).unwrap();
+        assert!(builder.absorb(part).is_err());
         assert!(builder.is_empty());
     }
 

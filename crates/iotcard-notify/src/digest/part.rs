@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::omitted::Omitted;
-use crate::{Alert, NotifyError};
+use crate::Alert;
 
 /// What some alerts pushed with [`DigestBuilder::push_into`] add to a
 /// digest: those the builder kept when they came, whole, and the sums of
@@ -81,19 +81,6 @@ impl DigestPart {
     /// Whether the part is of no alert.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// Refused unless the part is of rule `rule`.
-    pub(super) fn check_rule(&self, rule: &str) -> Result<(), NotifyError> {
-        if self.rule == rule {
-            return Ok(());
-        }
-        Err(NotifyError::Digest {
-            reason: format!(
-                "a part of rule {:?}'s digest in the digest of rule {rule:?}",
-                self.rule
-            ),
-        })
     }
 
     pub(super) fn keep(&mut self, alert: Alert) {
