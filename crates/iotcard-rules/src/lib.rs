@@ -110,6 +110,7 @@ mod evaluate;
 mod figures;
 mod inputs;
 mod quiet;
+mod reads;
 mod replay;
 mod rfc3339;
 pub mod rules;
@@ -125,6 +126,7 @@ pub use inputs::{
     AccountInput, CardInput, DayUsage, Inputs, PassOutcome, PeriodKind, StatusChange, SyncInfo,
 };
 pub use quiet::{QuietHours, TimeZone};
+pub use reads::SnapshotReads;
 pub use replay::{replay, replay_from};
 pub use scope::Scope;
 pub use state::{

@@ -312,3 +312,121 @@ proptest! {
         prop_assert_eq!(span.to_string().parse::<iotcard_rules::Span>().unwrap(), span);
     }
 }
+
+/// The scopes that read more of a snapshot than the rules themselves.
+const SCOPES: &[&str] = &[
+    "",
+    "operators = [\"mobile\"]",
+    "plans = [\"p1\"]",
+    "cards = [\"898602b7091701054333\", \"1064878384333\"]",
+    "operators = [\"china_unicom\"]\nplans = [\"p2\"]",
+];
+
+fn scoped_rule_set() -> impl Strategy<Value = RuleSet> {
+    proptest::collection::vec((0..KINDS.len(), 0..SCOPES.len()), 1..6).prop_map(|specs| {
+        let mut text = String::new();
+        for (i, (kind, scope)) in specs.into_iter().enumerate() {
+            // A sync rule is about accounts: it takes no card scope.
+            let scope = if KINDS[kind].contains("sync") {
+                ""
+            } else {
+                SCOPES[scope]
+            };
+            text.push_str(&format!(
+                "[[rules]]\nname = \"r{i}\"\n{}\n{scope}\n",
+                KINDS[kind]
+            ));
+        }
+        rules(&text)
+    })
+}
+
+/// A card with the parts of a snapshot no rule reads filled at random, and
+/// the scopes' identifiers, operator and plan name too.
+fn whole_card() -> impl Strategy<Value = CardInput> {
+    use iotcard_model::{CardKind, Money, NetworkStatus, Operator};
+    (
+        card(),
+        any::<[bool; 4]>(),
+        proptest::option::of(prop_oneof![
+            Just(Operator::ChinaMobile),
+            Just(Operator::ChinaUnicom)
+        ]),
+        proptest::option::of(prop_oneof![Just("p1"), Just("p2"), Just("p3")]),
+        proptest::option::of(0i64..1000),
+    )
+        .prop_map(
+            |(mut card, [iccid, msisdn, pooled, on], operator, plan, price)| {
+                let s = &mut card.snapshot;
+                s.iccid = iccid.then(|| "898602b7091701054333".parse().unwrap());
+                s.msisdn = msisdn.then(|| "1064878384333".parse().unwrap());
+                s.operator = operator;
+                s.kind = Some(if pooled {
+                    CardKind::Pooled
+                } else {
+                    CardKind::Single
+                });
+                s.network = Some(if on {
+                    NetworkStatus::On
+                } else {
+                    NetworkStatus::Off
+                });
+                let price = price.map(|p| Money::from_yuan(Decimal::new(p, 2)));
+                let plan_of = s.plan.get_or_insert_with(Plan::default);
+                plan_of.name = plan.map(Into::into);
+                plan_of.monthly_fee = price;
+                plan_of.sms_overage_price = price;
+                plan_of.data_overage_price = price;
+                plan_of.product_id = Some("product".into());
+                plan_of.pool_id = plan.map(|p| format!("pool-{p}"));
+                card
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Evaluating only what `snapshot_reads` says the rules read gives the
+    /// transitions and the state that evaluating the whole snapshots gives,
+    /// pass after pass.
+    #[test]
+    fn the_rules_read_only_what_they_say(
+        rules in scoped_rule_set(),
+        steps in proptest::collection::vec(
+            (proptest::collection::vec(whole_card(), 0..8), 0i64..200_000),
+            1..5,
+        ),
+    ) {
+        let reads = rules.snapshot_reads();
+        let (mut whole_state, mut kept_state) = (AlertStates::new(), AlertStates::new());
+        let mut now = base();
+        for (mut cards, advance) in steps {
+            now += TimeDelta::seconds(advance);
+            cards.sort_by(|x, y| x.key.cmp(&y.key));
+            cards.dedup_by(|x, y| x.key == y.key);
+            let inputs = |cards: Vec<CardInput>| Inputs {
+                accounts: vec![AccountInput {
+                    profile: "a0".into(),
+                    provider: "iotbos".into(),
+                    period: PeriodKind::CalendarMonth,
+                    sync: SyncInfo::default(),
+                    cards,
+                    partial: false,
+                }],
+            };
+            let kept: Vec<CardInput> = cards
+                .iter()
+                .cloned()
+                .map(|mut c| {
+                    reads.keep(&mut c.snapshot);
+                    c
+                })
+                .collect();
+            let whole = evaluate_in_place(&rules, &inputs(cards), &mut whole_state, now);
+            let only = evaluate_in_place(&rules, &inputs(kept), &mut kept_state, now);
+            prop_assert_eq!(only, whole);
+            prop_assert_eq!(&kept_state, &whole_state);
+        }
+    }
+}

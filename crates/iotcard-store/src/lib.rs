@@ -179,7 +179,8 @@ pub use migrate::SUPPORTED as SCHEMA_VERSION;
 pub use notices::{AlertNotice, StagedNotice};
 pub use outbox::{OutboxEntry, OutboxItem};
 pub use query::{
-    AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry, StatusChangeRow,
+    AccountDay, CardDay, CardId, CardInfo, FleetCard, FleetFilter, HistoryEntry, SnapshotParts,
+    StatusChangeRow,
 };
 pub use report::{
     AccountFigures, AllowanceCard, CardGroup, Cost, ExpiringCard, FleetDay, ReportFigures,

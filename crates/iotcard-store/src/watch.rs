@@ -13,7 +13,7 @@ use crate::error::{Result, StoreError};
 use crate::lease::{self, whole_seconds, Lease};
 use crate::notices::{self, StagedNotice};
 use crate::outbox::{self, OutboxEntry, OutboxItem};
-use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
+use crate::query::{CardDay, CardId, FleetCard, SnapshotParts, StatusChangeRow};
 use crate::sqlite;
 use crate::store::{seconds, Inner, Store};
 
@@ -128,12 +128,14 @@ impl Store {
     /// for the cards it holds ([`Store::card_alert_rows`]): a watcher's page
     /// and its alert state, read together (on SQLite in one read
     /// transaction of one read-only connection, so both are of one moment).
+    /// The snapshots hold only `parts` (what [`SnapshotParts::project`]
+    /// leaves of them); what is not asked for is not read.
     pub async fn latest_range_with_alerts(
         &self,
         account: AccountId,
         profile: &str,
-        after: CardId,
-        upto: CardId,
+        (after, upto): (CardId, CardId),
+        parts: SnapshotParts,
     ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
         if upto.0 <= after.0 {
             return Ok((Vec::new(), Vec::new()));
@@ -142,12 +144,12 @@ impl Store {
             Inner::Sqlite(db) => {
                 let profile = profile.to_owned();
                 db.read(move |c| {
-                    sqlite::latest_range_with_alerts(c, account, &profile, after.0, upto.0)
+                    sqlite::latest_range_with_alerts(c, account, &profile, (after.0, upto.0), parts)
                 })
                 .await
             }
             Inner::Postgres(_) => {
-                let cards = self.latest_range(account, after, upto).await?;
+                let cards = self.latest_range_of(account, after, upto, parts).await?;
                 let keys: Vec<String> = cards.iter().map(|c| c.card.key.clone()).collect();
                 let alerts = self.card_alert_rows(profile, &keys).await?;
                 Ok((cards, alerts))
@@ -436,7 +438,10 @@ impl Store {
                 db.call(move |c| sqlite::latest_page(c, account, after, limit))
                     .await
             }
-            Inner::Postgres(db) => db.latest_page(account, after, limit).await,
+            Inner::Postgres(db) => {
+                db.latest_page(account, after, limit, SnapshotParts::ALL)
+                    .await
+            }
         }
     }
 
@@ -451,12 +456,24 @@ impl Store {
         after: CardId,
         upto: CardId,
     ) -> Result<Vec<FleetCard>> {
+        self.latest_range_of(account, after, upto, SnapshotParts::ALL)
+            .await
+    }
+
+    /// [`Store::latest_range`] with only `parts` of the snapshots.
+    async fn latest_range_of(
+        &self,
+        account: AccountId,
+        after: CardId,
+        upto: CardId,
+        parts: SnapshotParts,
+    ) -> Result<Vec<FleetCard>> {
         if upto.0 <= after.0 {
             return Ok(Vec::new());
         }
         match &self.inner {
             Inner::Sqlite(db) => {
-                db.read(move |c| sqlite::latest_range(c, account, after.0, upto.0))
+                db.read(move |c| sqlite::latest_range(c, account, after.0, upto.0, parts))
                     .await
             }
             Inner::Postgres(db) => {
@@ -464,7 +481,7 @@ impl Store {
                 // hold: those past `upto` (when some in it have no snapshot)
                 // belong to a later range.
                 let most = u32::try_from(upto.0 - after.0).unwrap_or(u32::MAX);
-                let mut page = db.latest_page(account, after.0, most).await?;
+                let mut page = db.latest_page(account, after.0, most, parts).await?;
                 page.retain(|c| c.card.id.0 <= upto.0);
                 Ok(page)
             }

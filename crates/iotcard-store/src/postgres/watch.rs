@@ -15,7 +15,7 @@ use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, Commi
 use crate::error::{Context, Result, StoreError};
 use crate::lease::Lease;
 use crate::outbox::{OutboxEntry, OutboxItem};
-use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
+use crate::query::{CardDay, CardId, FleetCard, SnapshotParts, StatusChangeRow};
 use crate::state::stored_instant;
 use crate::watch::attempts;
 
@@ -458,15 +458,17 @@ impl Postgres {
         account: AccountId,
         after: i64,
         limit: u32,
+        parts: SnapshotParts,
     ) -> Result<Vec<FleetCard>> {
         // The page's cards in id order through cards_by_account_id, each
         // with the latest figures and state it keeps (schema v4); a card
         // never seen has no latest state.
         let sql = format!(
-            "SELECT {CARD_COLUMNS}, {LATEST_COLUMNS} FROM cards c \
+            "SELECT {CARD_COLUMNS}, {} FROM cards c \
              JOIN accounts a ON a.id = c.account_id \
              WHERE c.account_id = $1 AND c.id > $2 AND c.latest_shape IS NOT NULL \
-             ORDER BY c.id LIMIT $3"
+             ORDER BY c.id LIMIT $3",
+            parts.select(LATEST_COLUMNS)
         );
         let mut guard = self.client.lock().await;
         let Conn { client, statements } = &mut *guard;

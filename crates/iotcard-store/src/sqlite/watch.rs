@@ -15,7 +15,7 @@ use crate::alerts::{card_column, card_from_column, AlertChanges, AlertRow, Commi
 use crate::error::{Context, Result, StoreError};
 use crate::lease::Lease;
 use crate::outbox::{OutboxEntry, OutboxItem};
-use crate::query::{CardDay, CardId, FleetCard, StatusChangeRow};
+use crate::query::{CardDay, CardId, FleetCard, SnapshotParts, StatusChangeRow};
 use crate::state::stored_instant;
 use crate::watch::attempts;
 
@@ -532,6 +532,7 @@ pub(crate) fn latest_page(
         "c.account_id = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
         params![account.0, after, limit],
         limit as usize,
+        SnapshotParts::ALL,
     )
 }
 
@@ -541,25 +542,27 @@ pub(crate) fn latest_range_with_alerts(
     connection: &mut Connection,
     account: AccountId,
     profile: &str,
-    after: i64,
-    upto: i64,
+    (after, upto): (i64, i64),
+    parts: SnapshotParts,
 ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
     let tx = connection
         .transaction()
         .context("starting a read of a range of cards")?;
-    let cards = latest_range(&tx, account, after, upto)?;
+    let cards = latest_range(&tx, account, after, upto, parts)?;
     let keys: Vec<&str> = cards.iter().map(|c| c.card.key.as_str()).collect();
     let alerts = card_alert_rows(&tx, profile, &keys)?;
     tx.finish().context("ending a read of a range of cards")?;
     Ok((cards, alerts))
 }
 
-/// [`latest_page`] of the cards with `after < id <= upto`.
+/// [`latest_page`] of the cards with `after < id <= upto`, with the
+/// snapshots' `parts`.
 pub(crate) fn latest_range(
     connection: &Connection,
     account: AccountId,
     after: i64,
     upto: i64,
+    parts: SnapshotParts,
 ) -> Result<Vec<FleetCard>> {
     // A range of ids is a range of the cards table itself: read in rowid
     // order, without a lookup from an index per card (`+`: not through
@@ -572,25 +575,29 @@ pub(crate) fn latest_range(
         "c.id > ?2 AND c.id <= ?3 AND +c.account_id = ?1 ORDER BY c.id",
         params![account.0, after, upto],
         usize::try_from(upto.saturating_sub(after)).unwrap_or(0),
+        parts,
     )
 }
 
 /// The latest snapshots of the cards `from` and `condition` pick (`c` the
 /// card, `a` its account), read from the cards themselves (schema v4); at
-/// most `most` of them, room made for that many (up to a bound).
+/// most `most` of them, room made for that many (up to a bound), with
+/// their snapshots' `parts`.
 fn latest_cards(
     connection: &Connection,
     from: &str,
     condition: &str,
     params: &[&dyn rusqlite::ToSql],
     most: usize,
+    parts: SnapshotParts,
 ) -> Result<Vec<FleetCard>> {
     // A card never seen has no latest state (nor `last_seen`): it has no
     // latest snapshot either.
     let mut statement = connection
         .prepare_cached(&format!(
-            "SELECT {CARD_COLUMNS}, {LATEST_COLUMNS} FROM {from} \
-             WHERE c.latest_shape IS NOT NULL AND {condition}"
+            "SELECT {CARD_COLUMNS}, {} FROM {from} \
+             WHERE c.latest_shape IS NOT NULL AND {condition}",
+            parts.select(LATEST_COLUMNS)
         ))
         .context("preparing a page of cards")?;
     let mut rows = statement.query(params).context("reading a page of cards")?;

@@ -78,6 +78,7 @@ suite! {
     watch::leases_are_taken_renewed_and_taken_over,
     watch::racing_acquirers_get_one_lease,
     watch::latest_page_walks_every_card_once_in_order,
+    watch::a_range_reads_only_the_parts_asked_for,
     watch::the_latest_each_card_keeps_is_its_history_s_latest,
     watch::status_changes_come_from_the_snapshots,
     watch::daily_of_cards_reads_a_page_of_cards_at_once,

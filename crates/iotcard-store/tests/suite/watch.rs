@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use iotcard_model::{CardStatus, Instant};
 use iotcard_store::{
-    AlertChanges, AlertKeyRef, AlertRow, CardId, CommitReport, Lease, OutboxEntry, Store,
-    StoreError,
+    AlertChanges, AlertKeyRef, AlertRow, CardId, CommitReport, Lease, OutboxEntry, SnapshotParts,
+    Store, StoreError,
 };
 
-use crate::common::{account, sync, t, usage};
+use crate::common::{account, full, sync, t, usage};
 
 fn alert(rule: &str, profile: &str, card: Option<&str>, phase: &str, since: Instant) -> AlertRow {
     AlertRow {
@@ -686,7 +686,12 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
     while after < high.0 {
         let upto = (after + 7).min(high.0);
         let (cards, alerts) = store
-            .latest_range_with_alerts(acme, "acme", CardId(after), CardId(upto))
+            .latest_range_with_alerts(
+                acme,
+                "acme",
+                (CardId(after), CardId(upto)),
+                SnapshotParts::ALL,
+            )
             .await
             .unwrap();
         let keys: Vec<String> = cards.iter().map(|c| c.card.key.clone()).collect();
@@ -709,7 +714,7 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
         ]
     );
     let (cards, alerts) = store
-        .latest_range_with_alerts(acme, "acme", CardId(5), CardId(5))
+        .latest_range_with_alerts(acme, "acme", (CardId(5), CardId(5)), SnapshotParts::ALL)
         .await
         .unwrap();
     assert!(cards.is_empty() && alerts.is_empty());
@@ -736,6 +741,65 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
         .await
         .unwrap();
     assert_eq!((range[0].taken_at, &range[0].snapshot), (latest, &newest));
+}
+
+pub async fn a_range_reads_only_the_parts_asked_for(store: &Store) {
+    let acme = account(store, "acme", "iotbos").await;
+    let at = t("2026-11-30T09:00:00+08:00");
+    let mut other = full("1064800000002");
+    other.plan.as_mut().unwrap().name = Some("another plan".into());
+    let written = vec![full("1064800000001"), other];
+    sync(store, acme, at, written.clone()).await;
+    let (low, high) = store.card_id_span(acme).await.unwrap().unwrap();
+    let each = |f: fn(&mut SnapshotParts)| {
+        let mut parts = SnapshotParts::ESSENTIAL;
+        f(&mut parts);
+        parts
+    };
+    let asked = [
+        SnapshotParts::ALL,
+        SnapshotParts::ESSENTIAL,
+        each(|p| p.identifiers = true),
+        each(|p| p.operator = true),
+        each(|p| p.kind_and_network = true),
+        each(|p| p.plan_name = true),
+        each(|p| p.prices = true),
+        each(|p| p.plan_ids = true),
+    ];
+    for parts in asked {
+        let (cards, alerts) = store
+            .latest_range_with_alerts(acme, "acme", (CardId(low.0 - 1), high), parts)
+            .await
+            .unwrap();
+        assert!(alerts.is_empty());
+        let read: Vec<_> = cards
+            .into_iter()
+            .map(|c| (c.taken_at, c.snapshot))
+            .collect();
+        let expected: Vec<_> = written
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                parts.project(&mut s);
+                (at, s)
+            })
+            .collect();
+        assert_eq!(read, expected, "{parts:?}");
+    }
+    // Left out, a part is unknown: the projection is not the snapshot.
+    let mut bare = written[0].clone();
+    SnapshotParts::ESSENTIAL.project(&mut bare);
+    assert_ne!(bare, written[0]);
+    assert_eq!(
+        (&bare.status, &bare.usage, &bare.expires_at),
+        (
+            &written[0].status,
+            &written[0].usage,
+            &written[0].expires_at
+        )
+    );
+    let (plan, whole) = (bare.plan.unwrap(), written[0].plan.clone().unwrap());
+    assert_eq!((plan.included_data, plan.name), (whole.included_data, None));
 }
 
 pub async fn status_changes_come_from_the_snapshots(store: &Store) {

@@ -8,14 +8,14 @@ use iotcard_rules::rules::StatusMode;
 use iotcard_rules::{
     AlertStates, CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo,
 };
-use iotcard_store::{AccountId, CardId, FleetCard, RunOutcome, Store, SyncRun};
+use iotcard_store::{AccountId, CardId, FleetCard, RunOutcome, SnapshotParts, Store, SyncRun};
 use tokio::task::JoinHandle;
 
 use crate::daemon::alerts::states_from_rows;
 use crate::error::WatchError;
 
 /// What the rules read beyond the latest snapshots.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Needs {
     /// Days of daily usage, today included (0: none).
     pub days: u32,
@@ -23,15 +23,38 @@ pub struct Needs {
     pub status_since: Option<Option<Delta>>,
     /// Whether a rule is scoped by inventory tags.
     pub tags: bool,
+    /// The parts of each card's latest snapshot the rules read.
+    pub snapshot: SnapshotParts,
+}
+
+impl Default for Needs {
+    fn default() -> Self {
+        Self {
+            days: 0,
+            status_since: None,
+            tags: false,
+            snapshot: SnapshotParts::ESSENTIAL,
+        }
+    }
 }
 
 impl Needs {
     /// What `rules` read: `forecast` its look-back, `silent` its days,
     /// `spike` the week before; `status` rules with `from`/`to` the
     /// changes within their `within` (all of them when one has none); a
-    /// rule scoped by tags the cards' tags.
+    /// rule scoped by tags the cards' tags; of the snapshots, what
+    /// [`RuleSet::snapshot_reads`] says.
     pub fn of(rules: &RuleSet) -> Self {
-        let mut needs = Needs::default();
+        let reads = rules.snapshot_reads();
+        let mut needs = Needs {
+            snapshot: SnapshotParts {
+                identifiers: reads.identifiers,
+                operator: reads.operator,
+                plan_name: reads.plan_name,
+                ..SnapshotParts::ESSENTIAL
+            },
+            ..Needs::default()
+        };
         for rule in rules.rules() {
             needs.tags |= !rule.scope.tags.is_empty();
             let days = match &rule.kind {
@@ -164,7 +187,12 @@ impl PageSource {
     async fn read(&self, after: CardId, upto: CardId) -> Result<Page, WatchError> {
         let (page, rows) = self
             .store
-            .latest_range_with_alerts(self.account, &self.profile, after, upto)
+            .latest_range_with_alerts(
+                self.account,
+                &self.profile,
+                (after, upto),
+                self.needs.snapshot,
+            )
             .await
             .map_err(WatchError::store(
                 "reading the latest snapshots and their alerts",
