@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use iotcard_model::Instant;
 use iotcard_notify::{Alert, Severity};
 use iotcard_rules::{
-    AlertKey, AlertRecord, AlertState, AlertStates, Phase, Rule, RuleSet, StateChanges, Transition,
+    AlertKey, AlertRecord, AlertState, AlertStates, Phase, RuleSet, StateChanges, Transition,
     TransitionKind,
 };
 use iotcard_store::{AlertChanges, AlertKeyRef, AlertRow, OutboxEntry};
@@ -27,45 +27,41 @@ use crate::error::WatchError;
 pub fn alert_for(rules: &RuleSet, provider: &str, t: &Transition) -> Option<Alert> {
     t.notify_at?;
     let rule = rules.get(&t.key.rule)?;
-    alert_with_summary(rule, rule.explain(), provider, t)
+    alert_with(rule.explain(), rule.kind.name().as_str(), provider, t)
 }
 
 /// [`alert_for`] over many transitions: each rule's explanation, the
-/// alerts' summary, worked out once rather than once an alert.
-pub(crate) struct AlertMaker<'a> {
-    rules: &'a RuleSet,
-    summaries: BTreeMap<&'a str, String>,
+/// alerts' summary, worked out once rather than once an alert. It holds
+/// what it needs of the rules, so the pages evaluated beside each other
+/// share one.
+pub(crate) struct AlertMaker {
+    /// By rule name: the summary and the kind's name.
+    rules: BTreeMap<String, (String, &'static str)>,
 }
 
-impl<'a> AlertMaker<'a> {
-    pub(crate) fn new(rules: &'a RuleSet) -> Self {
-        let summaries = rules
+impl AlertMaker {
+    pub(crate) fn new(rules: &RuleSet) -> Self {
+        let rules = rules
             .rules()
             .iter()
-            .map(|r| (r.name.as_str(), r.explain()))
+            .map(|r| (r.name.clone(), (r.explain(), r.kind.name().as_str())))
             .collect();
-        Self { rules, summaries }
+        Self { rules }
     }
 
     /// What [`alert_for`] gives.
     pub(crate) fn alert(&self, provider: &str, t: &Transition) -> Option<Alert> {
         t.notify_at?;
-        let rule = self.rules.get(&t.key.rule)?;
-        let summary = self.summaries.get(t.key.rule.as_str())?.clone();
-        alert_with_summary(rule, summary, provider, t)
+        let (summary, kind) = self.rules.get(t.key.rule.as_str())?;
+        alert_with(summary.clone(), kind, provider, t)
     }
 }
 
-fn alert_with_summary(
-    rule: &Rule,
-    summary: String,
-    provider: &str,
-    t: &Transition,
-) -> Option<Alert> {
+fn alert_with(summary: String, kind: &str, provider: &str, t: &Transition) -> Option<Alert> {
     let mut alert = Alert::firing(&t.key.rule, &t.key.account, t.since)
         .with_severity(severity(t.severity))
         .with_summary(summary)
-        .with_label("kind", rule.kind.name().as_str())
+        .with_label("kind", kind)
         .with_label("provider", provider);
     let figures = t.figures.to_string();
     alert = match &t.key.card {

@@ -11,18 +11,17 @@
 //! Every commit is fenced by the account's lease.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use tokio::task::JoinHandle;
 
 use iotcard_model::Instant;
-use iotcard_rules::{
-    evaluate_in_place, resolve_absent, AccountInput, AlertStates, CardInput, Inputs, PeriodKind,
-    RuleSet, SyncInfo, Transition,
-};
+use iotcard_rules::{resolve_absent, RuleSet, SyncInfo};
 use iotcard_store::{AccountId, AlertChanges, CardId, Lease, Store, StoreError};
 
-use crate::daemon::alerts::{row_changes, states_from_rows, AlertMaker};
+use crate::daemon::alerts::states_from_rows;
 use crate::daemon::digests::{Digests, PageParts};
+use crate::daemon::evaluator::{Evaluated, Evaluator};
 use crate::daemon::inputs::{sync_info, Needs, PageSource};
 use crate::daemon::plan::WatchedAccount;
 use crate::daemon::report::EvaluationReport;
@@ -81,9 +80,8 @@ pub(crate) struct Evaluation<'a> {
 /// An evaluation under way: the digests so far and what it counted.
 struct Run<'a> {
     eval: &'a Evaluation<'a>,
-    provider: &'static str,
+    evaluator: Arc<Evaluator>,
     digests: Digests<'a>,
-    alerts: AlertMaker<'a>,
     /// Whether notices are staged that the last commit must consume.
     staged: bool,
     /// The page commit under way while the rules evaluate the next page
@@ -98,9 +96,13 @@ impl Evaluation<'_> {
     pub(crate) async fn run(&self) -> Result<EvaluationReport, WatchError> {
         let mut run = Run {
             eval: self,
-            provider: self.account.sync.provider(),
+            evaluator: Arc::new(Evaluator::new(
+                self.rules,
+                self.account.profile(),
+                self.account.sync.provider(),
+                self.now,
+            )),
             digests: Digests::new(self.rules),
-            alerts: AlertMaker::new(self.rules),
             staged: false,
             committing: None,
             report: EvaluationReport::default(),
@@ -131,9 +133,10 @@ impl Evaluation<'_> {
             .account_alert_rows(profile)
             .await
             .map_err(WatchError::store("reading alert state"))?;
-        let (state, transitions) =
-            run.evaluate(states_from_rows(rows)?, sync_info(&runs), Vec::new())?;
-        run.commit(state, transitions).await?;
+        let step = run
+            .evaluator
+            .evaluate(states_from_rows(rows)?, sync_info(&runs), Vec::new())?;
+        run.commit(step).await?;
 
         // The cards, a range of ids at a time: the store reads the next
         // READ_AHEAD ranges (and their cards' alert rows) while the rules
@@ -148,6 +151,7 @@ impl Evaluation<'_> {
             profile: profile.to_owned(),
             needs: Needs::of(self.rules),
             now: self.now,
+            evaluator: Arc::clone(&run.evaluator),
         };
         let span = store
             .card_id_span(account_id)
@@ -172,14 +176,12 @@ impl Evaluation<'_> {
             // both readers stay busy while the rules evaluate it.
             refill(&mut reading);
             let page = next.page().await?;
-            if page.cards.is_empty() && page.alerts.is_empty() {
+            let Some(step) = page.evaluated else {
                 continue;
-            }
-            run.report.cards += page.cards.len() as u64;
-            let (state, transitions) =
-                run.evaluate(page.alerts, SyncInfo::default(), page.cards)?;
-            listed_alerts += state.len() as u64;
-            run.commit(state, transitions).await?;
+            };
+            run.report.cards += page.cards;
+            listed_alerts += step.held;
+            run.commit(step).await?;
         }
 
         // The alerts of cards no page listed, if the store holds more card
@@ -197,41 +199,6 @@ impl Evaluation<'_> {
 }
 
 impl Run<'_> {
-    /// What the rules see of the account: `cards`, with `sync` (empty but
-    /// for the account-level step), as part of the account only.
-    fn input(&self, sync: SyncInfo, cards: Vec<CardInput>) -> Inputs {
-        let provider = self.provider;
-        Inputs {
-            accounts: vec![AccountInput {
-                profile: self.eval.account.profile().to_owned(),
-                provider: provider.to_owned(),
-                period: PeriodKind::for_provider(provider),
-                sync,
-                cards,
-                partial: true,
-            }],
-        }
-    }
-
-    /// `rows` as alert state, with the rules evaluated over `cards` (and
-    /// `sync`) against it: the state as changed, and the transitions.
-    fn evaluate(
-        &self,
-        mut state: AlertStates,
-        sync: SyncInfo,
-        cards: Vec<CardInput>,
-    ) -> Result<(AlertStates, Vec<Transition>), WatchError> {
-        // Only what the evaluation changes is written back.
-        state.track_changes();
-        let transitions = evaluate_in_place(
-            self.eval.rules,
-            &self.input(sync, cards),
-            &mut state,
-            self.eval.now,
-        );
-        Ok((state, transitions))
-    }
-
     /// The alerts of cards no page listed (gone from the account, or never
     /// answered since), a page of rows at a time: they resolve, and those
     /// of rules no longer configured go.
@@ -255,7 +222,8 @@ impl Run<'_> {
             };
             after = Some((last.card.clone().unwrap_or_default(), last.rule.clone()));
             let (mut state, mut transitions) =
-                self.evaluate(states_from_rows(rows)?, SyncInfo::default(), Vec::new())?;
+                self.evaluator
+                    .run(states_from_rows(rows)?, SyncInfo::default(), Vec::new());
             transitions.extend(resolve_absent(
                 eval.rules,
                 &mut state,
@@ -263,7 +231,8 @@ impl Run<'_> {
                 |_| false,
                 eval.now,
             ));
-            self.commit(state, transitions).await?;
+            let step = self.evaluator.settle(state, transitions)?;
+            self.commit(step).await?;
         }
     }
 
@@ -291,40 +260,33 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Commits one step's alert changes with the notices its transitions
-    /// make, then folds those into the digests.
-    async fn commit(
-        &mut self,
-        mut state: AlertStates,
-        transitions: Vec<Transition>,
-    ) -> Result<(), WatchError> {
+    /// Commits one step's alert changes with the notices its
+    /// notifications make, once folded into the digests.
+    async fn commit(&mut self, step: Evaluated) -> Result<(), WatchError> {
         let eval = self.eval;
-        let state_changes = state.take_changes().unwrap_or_default();
         // Folded into the digests now, staged with the page: should the
         // commit fail, the evaluation ends and its digests go unqueued.
         let mut page = PageParts::default();
-        for t in &transitions {
-            tracing::debug!(transition = %t, "alert transition");
-            if let (Some(due_at), Some(alert)) = (t.notify_at, self.alerts.alert(self.provider, t))
-            {
-                self.digests.push_into(due_at, alert, &mut page)?;
-            }
+        for (due_at, alert) in step.alerts {
+            self.digests.push_into(due_at, alert, &mut page)?;
         }
-        self.report.transitions += transitions.len() as u64;
+        self.report.transitions += step.transitions;
         self.report.notifying += page.alerts() as u64;
-        let notices = page.notices(self.eval.account.profile())?;
-        if state_changes.is_empty() && notices.is_empty() {
+        let rows = step.rows;
+        let notifies = page.alerts() > 0;
+        if rows.upserts.is_empty() && rows.removals.is_empty() && !notifies {
             return Ok(());
         }
-        self.staged |= !notices.is_empty();
-        // The store writes this page while the rules evaluate the next; the
-        // rows are made there too, off the evaluation's thread.
+        self.staged |= notifies;
+        // The store writes this page while the rules evaluate the next; its
+        // notices are made there too, off the evaluation's thread.
         self.committed().await?;
         let (store, lease, now) = (eval.store.clone(), eval.lease.clone(), eval.now);
+        let profile = eval.account.profile().to_owned();
         self.committing = Some(tokio::spawn(async move {
             let changes = AlertChanges {
-                notices,
-                ..row_changes(state_changes)?
+                notices: page.notices(&profile)?,
+                ..rows
             };
             store
                 .commit_page(&changes, Some(&lease), now)

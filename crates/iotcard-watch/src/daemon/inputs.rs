@@ -2,16 +2,17 @@
 //! card's latest snapshot, and — only when a rule reads them — its recent
 //! daily usage, status changes and inventory tags.
 
+use std::sync::Arc;
+
 use chrono::{Duration as Delta, NaiveDate};
 use iotcard_model::{china_standard_time, Instant};
 use iotcard_rules::rules::StatusMode;
-use iotcard_rules::{
-    AlertStates, CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo,
-};
+use iotcard_rules::{CardInput, DayUsage, PassOutcome, RuleKind, RuleSet, StatusChange, SyncInfo};
 use iotcard_store::{AccountId, CardId, FleetCard, RunOutcome, SnapshotParts, Store, SyncRun};
 use tokio::task::JoinHandle;
 
 use crate::daemon::alerts::states_from_rows;
+use crate::daemon::evaluator::{Evaluated, Evaluator};
 use crate::error::WatchError;
 
 /// What the rules read beyond the latest snapshots.
@@ -159,13 +160,13 @@ pub async fn card_inputs(
     Ok(out)
 }
 
-/// One range of cards: their rule inputs and alert state.
+/// One range of cards, evaluated.
 pub(crate) struct Page {
-    /// The cards' inputs, in card-id order.
-    pub cards: Vec<CardInput>,
-    /// The stored alert state of the page's cards (decoded here, beside
-    /// the reads, rather than where the rules evaluate one page at a time).
-    pub alerts: AlertStates,
+    /// How many cards it held.
+    pub cards: u64,
+    /// What the rules made of them and their stored alert state (`None`:
+    /// no card, so nothing to evaluate).
+    pub evaluated: Option<Evaluated>,
 }
 
 /// Where the pages of one account's evaluation are read from: ranges of
@@ -179,11 +180,14 @@ pub(crate) struct PageSource {
     pub profile: String,
     pub needs: Needs,
     pub now: Instant,
+    /// The rules each range is evaluated with, once read (beside the other
+    /// ranges, rather than one range at a time where the digests are built).
+    pub evaluator: Arc<Evaluator>,
 }
 
 impl PageSource {
-    /// The cards with `after < id <= upto` with what the rules read of them
-    /// and their alert state.
+    /// The cards with `after < id <= upto`, read with their alert state
+    /// and evaluated.
     async fn read(&self, after: CardId, upto: CardId) -> Result<Page, WatchError> {
         let (page, rows) = self
             .store
@@ -200,13 +204,19 @@ impl PageSource {
         // No card, no alert rows: they are the cards'.
         if page.is_empty() {
             return Ok(Page {
-                cards: Vec::new(),
-                alerts: AlertStates::new(),
+                cards: 0,
+                evaluated: None,
             });
         }
         let alerts = states_from_rows(rows)?;
         let cards = card_inputs(&self.store, page, self.needs, self.now).await?;
-        Ok(Page { cards, alerts })
+        Ok(Page {
+            cards: cards.len() as u64,
+            evaluated: Some(
+                self.evaluator
+                    .evaluate(alerts, SyncInfo::default(), cards)?,
+            ),
+        })
     }
 
     /// Starts reading the range `after < id <= upto` in a task of its own,

@@ -14,6 +14,7 @@ mod account;
 mod alerts;
 mod digests;
 mod evaluation;
+mod evaluator;
 mod inputs;
 mod outbox;
 mod plan;
