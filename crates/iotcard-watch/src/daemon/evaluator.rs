@@ -10,8 +10,8 @@ use std::sync::Arc;
 use iotcard_model::Instant;
 use iotcard_notify::Alert;
 use iotcard_rules::{
-    evaluate_in_place, AccountInput, AlertStates, CardInput, Inputs, PeriodKind, RuleSet,
-    SyncInfo, Transition,
+    evaluate_in_place, AccountInput, AlertStates, CardInput, Inputs, PeriodKind, RuleSet, SyncInfo,
+    Transition,
 };
 use iotcard_store::AlertChanges;
 
@@ -41,7 +41,12 @@ pub(crate) struct Evaluated {
 }
 
 impl Evaluator {
-    pub(crate) fn new(rules: &RuleSet, profile: &str, provider: &'static str, now: Instant) -> Self {
+    pub(crate) fn new(
+        rules: &RuleSet,
+        profile: &str,
+        provider: &'static str,
+        now: Instant,
+    ) -> Self {
         Self {
             rules: Arc::new(rules.clone()),
             alerts: AlertMaker::new(rules),

@@ -288,3 +288,61 @@ pub fn sync_info(runs: &[SyncRun]) -> SyncInfo {
 fn first_day(today: NaiveDate, days: u32) -> NaiveDate {
     today - Delta::days(i64::from(days.saturating_sub(1)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iotcard_model::{
+        CardKind, CardSnapshot, CardStatus, DataAmount, Money, NetworkStatus, Operator, Plan,
+    };
+    use iotcard_rules::RuleConfig;
+
+    fn whole() -> CardSnapshot {
+        CardSnapshot {
+            card: "1064800000001".into(),
+            iccid: Some("898602b7091701054333".parse().unwrap()),
+            msisdn: Some("1064878384333".parse().unwrap()),
+            operator: Some(Operator::ChinaMobile),
+            kind: Some(CardKind::Pooled),
+            status: Some(CardStatus::Active),
+            network: Some(NetworkStatus::On),
+            plan: Some(Plan {
+                name: Some("1GB".into()),
+                monthly_fee: Some(Money::from_yuan(1.into())),
+                sms_overage_price: Some(Money::from_yuan(1.into())),
+                data_overage_price: Some(Money::from_yuan(1.into())),
+                included_data: Some(DataAmount::mb(1024.into())),
+                product_id: Some("p".into()),
+                pool_id: Some("q".into()),
+                ..Plan::default()
+            }),
+            ..CardSnapshot::default()
+        }
+    }
+
+    #[test]
+    fn the_store_reads_what_the_rules_keep_of_a_snapshot() {
+        let scopes = [
+            "",
+            "cards = [\"898602b7091701054333\"]",
+            "operators = [\"mobile\"]",
+            "plans = [\"1GB\"]",
+            "cards = [\"1\"]\noperators = [\"mobile\"]\nplans = [\"1GB\"]",
+        ];
+        for scope in scopes {
+            #[derive(serde::Deserialize)]
+            struct Config {
+                rules: Vec<RuleConfig>,
+            }
+            let text = format!(
+                "[[rules]]\nname = \"q\"\nkind = \"quota\"\nthresholds = [80]\nnotify = []\n{scope}\n"
+            );
+            let config: Config = toml::from_str(&text).unwrap();
+            let rules = RuleSet::new(config.rules).unwrap();
+            let (mut read, mut kept) = (whole(), whole());
+            Needs::of(&rules).snapshot.project(&mut read);
+            rules.snapshot_reads().keep(&mut kept);
+            assert_eq!(read, kept, "{scope}");
+        }
+    }
+}
