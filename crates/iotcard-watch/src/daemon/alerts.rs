@@ -179,18 +179,12 @@ mod tests {
     use super::*;
     use iotcard_model::{CardSnapshot, DataAmount, Plan, Usage};
     use iotcard_notify::Digest;
-    use iotcard_rules::{evaluate, AccountInput, CardInput, Inputs, RuleConfig};
+    use iotcard_rules::{evaluate, AccountInput, CardInput, Inputs};
 
     fn rules(extra: &str) -> RuleSet {
-        #[derive(serde::Deserialize)]
-        struct Config {
-            rules: Vec<RuleConfig>,
-        }
-        let text = format!(
+        crate::daemon::test_rules::rules(&format!(
             "[[rules]]\nname = \"quota\"\nkind = \"quota\"\nthresholds = [80, 90]\nnotify = [\"ops\", \"am\"]\n{extra}"
-        );
-        let config: Config = toml::from_str(&text).unwrap();
-        RuleSet::new(config.rules).unwrap()
+        ))
     }
 
     fn inputs(used_mb: i64) -> Inputs {

@@ -155,19 +155,13 @@ impl PageParts {
 #[cfg(test)]
 mod tests {
     use iotcard_notify::Digest;
-    use iotcard_rules::RuleConfig;
 
     use super::*;
 
     fn rules() -> RuleSet {
-        #[derive(serde::Deserialize)]
-        struct Config {
-            rules: Vec<RuleConfig>,
-        }
-        let text =
-            "[[rules]]\nname = \"quota\"\nkind = \"quota\"\nthresholds = [80]\nnotify = [\"am\"]\n";
-        let config: Config = toml::from_str(text).unwrap();
-        RuleSet::new(config.rules).unwrap()
+        crate::daemon::test_rules::rules(
+            "[[rules]]\nname = \"quota\"\nkind = \"quota\"\nthresholds = [80]\nnotify = [\"am\"]\n",
+        )
     }
 
     fn at() -> Instant {

@@ -295,7 +295,6 @@ mod tests {
     use iotcard_model::{
         CardKind, CardSnapshot, CardStatus, DataAmount, Money, NetworkStatus, Operator, Plan,
     };
-    use iotcard_rules::RuleConfig;
 
     fn whole() -> CardSnapshot {
         CardSnapshot {
@@ -330,15 +329,9 @@ mod tests {
             "cards = [\"1\"]\noperators = [\"mobile\"]\nplans = [\"1GB\"]",
         ];
         for scope in scopes {
-            #[derive(serde::Deserialize)]
-            struct Config {
-                rules: Vec<RuleConfig>,
-            }
-            let text = format!(
+            let rules = crate::daemon::test_rules::rules(&format!(
                 "[[rules]]\nname = \"q\"\nkind = \"quota\"\nthresholds = [80]\nnotify = []\n{scope}\n"
-            );
-            let config: Config = toml::from_str(&text).unwrap();
-            let rules = RuleSet::new(config.rules).unwrap();
+            ));
             let (mut read, mut kept) = (whole(), whole());
             Needs::of(&rules).snapshot.project(&mut read);
             rules.snapshot_reads().keep(&mut kept);

@@ -20,6 +20,8 @@ mod outbox;
 mod plan;
 mod report;
 mod schedule;
+#[cfg(test)]
+mod test_rules;
 mod watcher;
 
 pub use account::{AccountSync, BoxFuture, PlatformSync};
