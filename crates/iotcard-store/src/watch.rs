@@ -134,7 +134,8 @@ impl Store {
         &self,
         account: AccountId,
         profile: &str,
-        (after, upto): (CardId, CardId),
+        after: CardId,
+        upto: CardId,
         parts: SnapshotParts,
     ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
         if upto.0 <= after.0 {
@@ -144,7 +145,7 @@ impl Store {
             Inner::Sqlite(db) => {
                 let profile = profile.to_owned();
                 db.read(move |c| {
-                    sqlite::latest_range_with_alerts(c, account, &profile, (after.0, upto.0), parts)
+                    sqlite::latest_range_with_alerts(c, account, &profile, after.0, upto.0, parts)
                 })
                 .await
             }

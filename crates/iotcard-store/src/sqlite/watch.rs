@@ -542,7 +542,8 @@ pub(crate) fn latest_range_with_alerts(
     connection: &mut Connection,
     account: AccountId,
     profile: &str,
-    (after, upto): (i64, i64),
+    after: i64,
+    upto: i64,
     parts: SnapshotParts,
 ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
     let tx = connection

@@ -689,7 +689,8 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
             .latest_range_with_alerts(
                 acme,
                 "acme",
-                (CardId(after), CardId(upto)),
+                CardId(after),
+                CardId(upto),
                 SnapshotParts::ALL,
             )
             .await
@@ -714,7 +715,7 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
         ]
     );
     let (cards, alerts) = store
-        .latest_range_with_alerts(acme, "acme", (CardId(5), CardId(5)), SnapshotParts::ALL)
+        .latest_range_with_alerts(acme, "acme", CardId(5), CardId(5), SnapshotParts::ALL)
         .await
         .unwrap();
     assert!(cards.is_empty() && alerts.is_empty());
@@ -768,7 +769,7 @@ pub async fn a_range_reads_only_the_parts_asked_for(store: &Store) {
     ];
     for parts in asked {
         let (cards, alerts) = store
-            .latest_range_with_alerts(acme, "acme", (CardId(low.0 - 1), high), parts)
+            .latest_range_with_alerts(acme, "acme", CardId(low.0 - 1), high, parts)
             .await
             .unwrap();
         assert!(alerts.is_empty());

@@ -194,7 +194,8 @@ impl PageSource {
             .latest_range_with_alerts(
                 self.account,
                 &self.profile,
-                (after, upto),
+                after,
+                upto,
                 self.needs.snapshot,
             )
             .await
