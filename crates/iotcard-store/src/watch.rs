@@ -130,32 +130,82 @@ impl Store {
     /// transaction of one read-only connection, so both are of one moment).
     /// The snapshots hold only `parts` (what [`SnapshotParts::project`]
     /// leaves of them); what is not asked for is not read.
+    ///
+    /// With `seen_before`, only the cards last seen before it: those a
+    /// pass that began then has not answered (a watcher evaluates the
+    /// others as the pass writes them).
     pub async fn latest_range_with_alerts(
         &self,
         account: AccountId,
         profile: &str,
         after: CardId,
         upto: CardId,
+        seen_before: Option<Instant>,
         parts: SnapshotParts,
     ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
         if upto.0 <= after.0 {
             return Ok((Vec::new(), Vec::new()));
         }
+        let before = seen_before.map(seconds);
         match &self.inner {
             Inner::Sqlite(db) => {
                 let profile = profile.to_owned();
                 db.read(move |c| {
-                    sqlite::latest_range_with_alerts(c, account, &profile, after.0, upto.0, parts)
+                    sqlite::latest_range_with_alerts(
+                        c, account, &profile, after.0, upto.0, before, parts,
+                    )
                 })
                 .await
             }
-            Inner::Postgres(_) => {
-                let cards = self.latest_range_of(account, after, upto, parts).await?;
-                let keys: Vec<String> = cards.iter().map(|c| c.card.key.clone()).collect();
-                let alerts = self.card_alert_rows(profile, &keys).await?;
-                Ok((cards, alerts))
+            Inner::Postgres(db) => {
+                let most = u32::try_from(upto.0 - after.0).unwrap_or(u32::MAX);
+                let mut cards = db
+                    .latest_page_seen_before(account, after.0, most, before, parts)
+                    .await?;
+                cards.retain(|c| c.card.id.0 <= upto.0);
+                self.with_card_alerts(profile, cards).await
             }
         }
+    }
+
+    /// The latest snapshots of `account`'s cards with these keys (those
+    /// with a snapshot; in card-id order), with their card-level alert rows
+    /// of `profile`, as [`Store::latest_range_with_alerts`] reads a range:
+    /// a watcher evaluates each batch a pass writes this way, once it is
+    /// committed.
+    pub async fn latest_of_keys_with_alerts(
+        &self,
+        account: AccountId,
+        profile: &str,
+        keys: &[String],
+        parts: SnapshotParts,
+    ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
+        if keys.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        match &self.inner {
+            Inner::Sqlite(db) => {
+                let (profile, keys) = (profile.to_owned(), keys.to_vec());
+                db.read(move |c| {
+                    sqlite::latest_of_keys_with_alerts(c, account, &profile, &keys, parts)
+                })
+                .await
+            }
+            Inner::Postgres(db) => {
+                let cards = db.latest_of_keys(account, keys, parts).await?;
+                self.with_card_alerts(profile, cards).await
+            }
+        }
+    }
+
+    async fn with_card_alerts(
+        &self,
+        profile: &str,
+        cards: Vec<FleetCard>,
+    ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
+        let keys: Vec<String> = cards.iter().map(|c| c.card.key.clone()).collect();
+        let alerts = self.card_alert_rows(profile, &keys).await?;
+        Ok((cards, alerts))
     }
 
     /// The card-level alert rows of `profile` for these card keys (any

@@ -460,6 +460,20 @@ impl Postgres {
         limit: u32,
         parts: SnapshotParts,
     ) -> Result<Vec<FleetCard>> {
+        self.latest_page_seen_before(account, after, limit, None, parts)
+            .await
+    }
+
+    /// [`Self::latest_page`] of the cards last seen before `seen_before`
+    /// (Unix seconds), when given.
+    pub(crate) async fn latest_page_seen_before(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: u32,
+        seen_before: Option<i64>,
+        parts: SnapshotParts,
+    ) -> Result<Vec<FleetCard>> {
         // The page's cards in id order through cards_by_account_id, each
         // with the latest figures and state it keeps (schema v4); a card
         // never seen has no latest state.
@@ -467,6 +481,7 @@ impl Postgres {
             "SELECT {CARD_COLUMNS}, {} FROM cards c \
              JOIN accounts a ON a.id = c.account_id \
              WHERE c.account_id = $1 AND c.id > $2 AND c.latest_shape IS NOT NULL \
+             AND ($4::bigint IS NULL OR c.last_seen < $4) \
              ORDER BY c.id LIMIT $3",
             parts.select(LATEST_COLUMNS)
         );
@@ -474,9 +489,37 @@ impl Postgres {
         let Conn { client, statements } = &mut *guard;
         let statement = cached(statements, &*client, &sql).await?;
         let rows = client
-            .query(&statement, &[&account.0, &after, &i64::from(limit)])
+            .query(
+                &statement,
+                &[&account.0, &after, &i64::from(limit), &seen_before],
+            )
             .await
             .context("reading a page of cards")?;
+        rows.iter().map(fleet_card).collect()
+    }
+
+    /// The latest snapshots of `account`'s cards with these keys, in id
+    /// order.
+    pub(crate) async fn latest_of_keys(
+        &self,
+        account: AccountId,
+        keys: &[String],
+        parts: SnapshotParts,
+    ) -> Result<Vec<FleetCard>> {
+        let sql = format!(
+            "SELECT {CARD_COLUMNS}, {} FROM cards c \
+             JOIN accounts a ON a.id = c.account_id \
+             WHERE c.account_id = $1 AND c.card_key = ANY($2) AND c.latest_shape IS NOT NULL \
+             ORDER BY c.id",
+            parts.select(LATEST_COLUMNS)
+        );
+        let mut guard = self.client.lock().await;
+        let Conn { client, statements } = &mut *guard;
+        let statement = cached(statements, &*client, &sql).await?;
+        let rows = client
+            .query(&statement, &[&account.0, &keys])
+            .await
+            .context("reading a batch of cards")?;
         rows.iter().map(fleet_card).collect()
     }
 

@@ -544,16 +544,63 @@ pub(crate) fn latest_range_with_alerts(
     profile: &str,
     after: i64,
     upto: i64,
+    seen_before: Option<i64>,
     parts: SnapshotParts,
 ) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
     let tx = connection
         .transaction()
         .context("starting a read of a range of cards")?;
-    let cards = latest_range(&tx, account, after, upto, parts)?;
-    let keys: Vec<&str> = cards.iter().map(|c| c.card.key.as_str()).collect();
-    let alerts = card_alert_rows(&tx, profile, &keys)?;
+    let cards = match seen_before {
+        None => latest_range(&tx, account, after, upto, parts)?,
+        Some(before) => latest_cards(
+            &tx,
+            "(SELECT profile FROM accounts WHERE id = ?1) a CROSS JOIN cards c",
+            "c.id > ?2 AND c.id <= ?3 AND +c.account_id = ?1 AND c.last_seen < ?4 ORDER BY c.id",
+            params![account.0, after, upto, before],
+            usize::try_from(upto.saturating_sub(after)).unwrap_or(0),
+            parts,
+        )?,
+    };
+    let alerts = alerts_of_cards(&tx, profile, &cards)?;
     tx.finish().context("ending a read of a range of cards")?;
     Ok((cards, alerts))
+}
+
+/// The latest snapshots of `account`'s cards with these keys, in id
+/// order, and the card-level alert rows of `profile` for them, in one
+/// read transaction.
+pub(crate) fn latest_of_keys_with_alerts(
+    connection: &mut Connection,
+    account: AccountId,
+    profile: &str,
+    keys: &[String],
+    parts: SnapshotParts,
+) -> Result<(Vec<FleetCard>, Vec<AlertRow>)> {
+    let tx = connection
+        .transaction()
+        .context("starting a read of a batch of cards")?;
+    // Each key one seek of the cards' (account_id, card_key) key.
+    let cards = latest_cards(
+        &tx,
+        "(SELECT profile FROM accounts WHERE id = ?1) a CROSS JOIN cards c",
+        "c.account_id = ?1 AND c.card_key IN (SELECT value FROM json_each(?2)) ORDER BY c.id",
+        params![account.0, json_strings(keys)],
+        keys.len(),
+        parts,
+    )?;
+    let alerts = alerts_of_cards(&tx, profile, &cards)?;
+    tx.finish().context("ending a read of a batch of cards")?;
+    Ok((cards, alerts))
+}
+
+/// The card-level alert rows of `profile` for `cards`.
+fn alerts_of_cards(
+    connection: &Connection,
+    profile: &str,
+    cards: &[FleetCard],
+) -> Result<Vec<AlertRow>> {
+    let keys: Vec<&str> = cards.iter().map(|c| c.card.key.as_str()).collect();
+    card_alert_rows(connection, profile, &keys)
 }
 
 /// [`latest_page`] of the cards with `after < id <= upto`, with the

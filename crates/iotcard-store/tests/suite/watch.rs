@@ -691,6 +691,7 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
                 "acme",
                 CardId(after),
                 CardId(upto),
+                None,
                 SnapshotParts::ALL,
             )
             .await
@@ -714,8 +715,86 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
             rows[3].clone()
         ]
     );
+    // Only the cards last seen before `later`: every card but the third
+    // (seen then), with the rows of those cards only.
+    let (unseen, unseen_rows) = store
+        .latest_range_with_alerts(
+            acme,
+            "acme",
+            CardId(low.0 - 1),
+            high,
+            Some(later),
+            SnapshotParts::ALL,
+        )
+        .await
+        .unwrap();
+    let before: Vec<_> = seen
+        .iter()
+        .filter(|c| c.taken_at < later)
+        .cloned()
+        .collect();
+    assert_eq!(before.len(), 24);
+    assert_eq!(unseen, before);
+    assert_eq!(unseen_rows, vec![rows[2].clone(), rows[3].clone()]);
+    // Seen before a time before every snapshot: none.
+    let (none, _) = store
+        .latest_range_with_alerts(
+            acme,
+            "acme",
+            CardId(low.0 - 1),
+            high,
+            Some(t("2026-11-30T08:00:00+08:00")),
+            SnapshotParts::ALL,
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    // By keys, as a pass's batch names them (in any order; unknown keys,
+    // another account's and a card without a snapshot are left out): the
+    // same cards, in id order, with their rows.
+    let keys: Vec<String> = [
+        "1064800000024",
+        "1064800000003",
+        "1064900000005",
+        "1064800099999",
+        "1064800000011",
+        "1064800000001",
+        "no such card",
+    ]
+    .iter()
+    .map(|k| (*k).to_owned())
+    .collect();
+    let (by_keys, key_rows) = store
+        .latest_of_keys_with_alerts(acme, "acme", &keys, SnapshotParts::ALL)
+        .await
+        .unwrap();
+    let wanted = [
+        "1064800000001",
+        "1064800000003",
+        "1064800000011",
+        "1064800000024",
+    ];
+    let expected: Vec<_> = seen
+        .iter()
+        .filter(|c| wanted.contains(&c.card.key.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(by_keys, expected);
+    assert_eq!(key_rows, rows[..4].to_vec());
+    let (parted, _) = store
+        .latest_of_keys_with_alerts(acme, "acme", &keys, SnapshotParts::ESSENTIAL)
+        .await
+        .unwrap();
+    let mut projected = expected[0].snapshot.clone();
+    SnapshotParts::ESSENTIAL.project(&mut projected);
+    assert_eq!(parted[0].snapshot, projected);
+    let (nothing, no_rows) = store
+        .latest_of_keys_with_alerts(acme, "acme", &[], SnapshotParts::ALL)
+        .await
+        .unwrap();
+    assert!(nothing.is_empty() && no_rows.is_empty());
     let (cards, alerts) = store
-        .latest_range_with_alerts(acme, "acme", CardId(5), CardId(5), SnapshotParts::ALL)
+        .latest_range_with_alerts(acme, "acme", CardId(5), CardId(5), None, SnapshotParts::ALL)
         .await
         .unwrap();
     assert!(cards.is_empty() && alerts.is_empty());
@@ -769,7 +848,7 @@ pub async fn a_range_reads_only_the_parts_asked_for(store: &Store) {
     ];
     for parts in asked {
         let (cards, alerts) = store
-            .latest_range_with_alerts(acme, "acme", CardId(low.0 - 1), high, parts)
+            .latest_range_with_alerts(acme, "acme", CardId(low.0 - 1), high, None, parts)
             .await
             .unwrap();
         assert!(alerts.is_empty());
