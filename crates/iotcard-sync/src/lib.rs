@@ -59,5 +59,6 @@ mod writer;
 
 pub use error::SyncError;
 pub use options::SyncOptions;
-pub use pass::{instant, sync_account};
+pub use pass::{instant, sync_account, sync_account_telling};
+pub use writer::Committed;
 pub use summary::{Grade, Summary};

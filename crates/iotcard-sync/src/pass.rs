@@ -14,7 +14,7 @@ use crate::error::SyncError;
 use crate::options::SyncOptions;
 use crate::pending::{classify, Pending};
 use crate::summary::Summary;
-use crate::writer::Writer;
+use crate::writer::{Committed, Writer};
 
 /// How often an always-ready stream (a fast local platform) still looks
 /// at the cancellation future and the batch's age.
@@ -79,6 +79,29 @@ where
     P: CardPlatform,
     F: Future<Output = ()>,
 {
+    sync_account_telling(platform, store, spec, clock, options, progress, None, cancel).await
+}
+
+/// [`sync_account`], telling `committed` the keys of the cards each batch
+/// answered once the batch is committed (so a listener can read them back
+/// from the store while the pass goes on). The pass waits while the
+/// listener is a few batches behind; a listener that went away is not
+/// told any more, and the pass goes on.
+#[allow(clippy::too_many_arguments)]
+pub async fn sync_account_telling<P, F>(
+    platform: &P,
+    store: &Store,
+    spec: &AccountSpec,
+    clock: &dyn Clock,
+    options: &SyncOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    committed: Option<Committed>,
+    cancel: F,
+) -> Result<Summary, SyncError>
+where
+    P: CardPlatform,
+    F: Future<Output = ()>,
+{
     let account = store
         .account(spec)
         .await
@@ -111,7 +134,7 @@ where
             first_errors: Vec::new(),
             interrupted: false,
         },
-        writer: Some(Writer::spawn(store.clone(), run)),
+        writer: Some(Writer::spawn(store.clone(), run, committed)),
     };
     let mut cancel = pin!(cancel);
     let flow = match pass.cards(platform, options, cancel.as_mut()).await {

@@ -7,6 +7,11 @@ use tokio::task::JoinHandle;
 
 use crate::error::SyncError;
 
+/// Where a pass tells the keys of the cards each batch it commits
+/// answered, once committed, in commit order (see
+/// [`sync_account_telling`](crate::sync_account_telling)).
+pub type Committed = mpsc::Sender<Vec<String>>;
+
 /// Batches queued ahead of the writer: one committing, one or two waiting
 /// (more would only hold memory; fewer would stall the requests).
 const QUEUE: usize = 2;
@@ -26,7 +31,7 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(store: Store, run: RunId) -> Self {
+    pub(crate) fn spawn(store: Store, run: RunId, committed: Option<Committed>) -> Self {
         let (queue, mut batches) = mpsc::channel::<Batch>(QUEUE);
         let task = tokio::spawn(async move {
             let mut total = Written::default();
@@ -34,6 +39,13 @@ impl Writer {
                 let report = store.write_snapshots(run, &batch).await?;
                 total.written += report.written;
                 total.duplicates += report.duplicates;
+                if let Some(committed) = &committed {
+                    let keys = batch.snapshots.iter().map(|o| o.snapshot.card.clone());
+                    // Waits while the listener is behind (so memory stays
+                    // bounded); a listener gone (it failed) is its own
+                    // error to tell, not the pass's.
+                    let _ = committed.send(keys.collect()).await;
+                }
             }
             Ok(total)
         });

@@ -7,7 +7,8 @@ use std::time::Duration;
 use iotcard_facade::{CardNumber, IotbosClient, SystemClock, TencentClient};
 use iotcard_sim::{RunningSimulator, Simulator};
 use iotcard_store::{AccountSpec, RunOutcome, Store};
-use iotcard_sync::{sync_account, Grade, SyncOptions};
+use iotcard_store::SnapshotParts;
+use iotcard_sync::{sync_account, sync_account_telling, Grade, SyncOptions};
 
 async fn sim(cards: u64) -> RunningSimulator {
     Simulator::builder()
@@ -86,6 +87,77 @@ async fn iotbos_polls_its_inventory_in_batches_and_counts_every_card() {
     assert_eq!(runs[0].counts.asked, 251);
     assert_eq!(runs[0].counts.answered, summary.answered);
     assert_eq!(runs[0].counts.not_found, summary.not_found);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_batch_is_told_once_committed() {
+    let sim = sim(120).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let spec = AccountSpec::new("default", "iotbos", "127.0.0.1");
+    let account = store.account(&spec).await.unwrap();
+    let mut cards: Vec<CardNumber> = sim.fleet().numbers().take(100).collect();
+    cards.push("10640000000000".parse().unwrap());
+    store.inventory_add(account, &cards).await.unwrap();
+    let options = SyncOptions::default().batch_cards(30);
+    // A channel of one: the pass waits for the listener, which reads each
+    // batch back from the store as it is told.
+    let (told, mut hear) = tokio::sync::mpsc::channel(1);
+    let listener = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut batches = Vec::new();
+            while let Some(keys) = hear.recv().await {
+                let keys: Vec<String> = keys;
+                let (read, _) = store
+                    .latest_of_keys_with_alerts(account, "default", &keys, SnapshotParts::ALL)
+                    .await
+                    .unwrap();
+                assert_eq!(read.len(), keys.len(), "every card told is stored");
+                batches.push(keys);
+            }
+            batches
+        })
+    };
+    let summary = sync_account_telling(
+        &iotbos(&sim),
+        &store,
+        &spec,
+        &SystemClock::default(),
+        &options,
+        &|_| {},
+        Some(told),
+        never(),
+    )
+    .await
+    .unwrap();
+    let batches = listener.await.unwrap();
+    assert!(batches.len() >= 4, "{} batches", batches.len());
+    assert!(batches.iter().all(|b| b.len() <= 30));
+    let mut told: Vec<String> = batches.concat();
+    assert_eq!(told.len() as u64, summary.answered);
+    told.sort();
+    told.dedup();
+    assert_eq!(told.len() as u64, summary.answered, "each card told once");
+    assert!(!told.contains(&"10640000000000".to_owned()), "unanswered");
+
+    // A listener gone does not stop the pass.
+    let (told, hear) = tokio::sync::mpsc::channel(1);
+    drop(hear);
+    let again = sync_account_telling(
+        &iotbos(&sim),
+        &store,
+        &spec,
+        &SystemClock::default(),
+        &options,
+        &|_| {},
+        Some(told),
+        never(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.answered, summary.answered);
     sim.shutdown().await;
 }
 
