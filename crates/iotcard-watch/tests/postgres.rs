@@ -211,12 +211,13 @@ impl<S: AccountSync> AccountSync for Outlasting<S> {
         spec: &'a AccountSpec,
         clock: &'a dyn iotcard_facade::Clock,
         options: &'a iotcard_sync::SyncOptions,
+        committed: Option<iotcard_sync::Committed>,
         cancel: BoxFuture<'a, ()>,
     ) -> BoxFuture<'a, Result<iotcard_sync::Summary, iotcard_sync::SyncError>> {
         Box::pin(async move {
             let began = tokio::time::Instant::now();
             self.began.notify_one();
-            let summary = self.inner.sync(store, spec, clock, options, cancel).await;
+            let summary = self.inner.sync(store, spec, clock, options, committed, cancel).await;
             tokio::time::sleep_until(began + self.lasts).await;
             summary
         })

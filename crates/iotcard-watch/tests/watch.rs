@@ -470,6 +470,7 @@ impl iotcard_watch::AccountSync for Hanging {
         _spec: &'a iotcard_store::AccountSpec,
         _clock: &'a dyn iotcard_facade::Clock,
         _options: &'a iotcard_sync::SyncOptions,
+        _committed: Option<iotcard_sync::Committed>,
         _cancel: iotcard_watch::daemon::BoxFuture<'a, ()>,
     ) -> iotcard_watch::daemon::BoxFuture<'a, Result<iotcard_sync::Summary, iotcard_sync::SyncError>>
     {

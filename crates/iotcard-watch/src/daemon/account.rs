@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use iotcard_facade::{CallStats, CardPlatform, Clock};
 use iotcard_store::{AccountSpec, Store};
-use iotcard_sync::{sync_account, Summary, SyncError, SyncOptions};
+use iotcard_sync::{sync_account_telling, Committed, Summary, SyncError, SyncOptions};
 
 /// A boxed future borrowing for `'a`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -18,14 +18,18 @@ pub trait AccountSync: Send + Sync + fmt::Debug {
     /// The platform's name (`iotbos`, `tencent`): how its usage period runs.
     fn provider(&self) -> &'static str;
 
-    /// One pass, as [`sync_account`] runs it: `cancel` resolving commits
-    /// the batch in hand and records the run as interrupted.
+    /// One pass, as [`sync_account_telling`] runs it: `committed` told
+    /// the keys of each batch once committed (the watcher evaluates them
+    /// as the pass goes; when fewer are told than the pass answered, it
+    /// evaluates every card once the pass ends), `cancel` resolving
+    /// commits the batch in hand and records the run as interrupted.
     fn sync<'a>(
         &'a self,
         store: &'a Store,
         spec: &'a AccountSpec,
         clock: &'a dyn Clock,
         options: &'a SyncOptions,
+        committed: Option<Committed>,
         cancel: BoxFuture<'a, ()>,
     ) -> BoxFuture<'a, Result<Summary, SyncError>>;
 
@@ -52,15 +56,17 @@ impl<P: CardPlatform> AccountSync for PlatformSync<P> {
         spec: &'a AccountSpec,
         clock: &'a dyn Clock,
         options: &'a SyncOptions,
+        committed: Option<Committed>,
         cancel: BoxFuture<'a, ()>,
     ) -> BoxFuture<'a, Result<Summary, SyncError>> {
-        Box::pin(sync_account(
+        Box::pin(sync_account_telling(
             &self.0,
             store,
             spec,
             clock,
             options,
             &|_| {},
+            committed,
             cancel,
         ))
     }

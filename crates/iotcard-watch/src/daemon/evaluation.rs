@@ -1,6 +1,13 @@
 //! One account's evaluation, a page of cards at a time, in memory bounded
 //! by the page whatever the fleet's size.
 //!
+//! Beside a pass, the pages are the batches the pass commits, each read
+//! back and evaluated as soon as it is committed (at the clock's time
+//! then), so the rules keep pace with the platform rather than start when
+//! it is done; what is left when the pass ends — the account's own rules
+//! and the cards the pass did not answer — is evaluated then. Without a
+//! pass, the pages are ranges of the account's card ids.
+//!
 //! Each page's alert rows are read with the page, its changes committed
 //! with the notices they make (the store stages them in the same
 //! transaction), and its notifications folded into bounded digests. The
@@ -13,16 +20,17 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use iotcard_model::Instant;
 use iotcard_rules::{resolve_absent, RuleSet, SyncInfo};
-use iotcard_store::{AccountId, AlertChanges, CardId, Lease, Store, StoreError};
+use iotcard_store::{AccountId, AlertChanges, CardId, Lease, Store, StoreError, SyncRun};
 
 use crate::daemon::alerts::states_from_rows;
 use crate::daemon::digests::{Digests, PageParts};
 use crate::daemon::evaluator::{Evaluated, Evaluator};
-use crate::daemon::inputs::{sync_info, Needs, PageSource};
+use crate::daemon::inputs::{sync_info, Needs, PageSource, Pick, Prefetch};
 use crate::daemon::plan::WatchedAccount;
 use crate::daemon::report::EvaluationReport;
 use crate::error::WatchError;
@@ -67,20 +75,18 @@ impl Iterator for Ranges {
     }
 }
 
-/// What one evaluation reads and writes with.
+/// One account's evaluation under way: what it reads and writes with, the
+/// digests so far and what it counted.
 pub(crate) struct Evaluation<'a> {
-    pub store: &'a Store,
-    pub rules: &'a RuleSet,
-    pub account: &'a WatchedAccount,
-    pub lease: &'a Lease,
-    pub page_size: u32,
-    pub now: Instant,
-}
-
-/// An evaluation under way: the digests so far and what it counted.
-struct Run<'a> {
-    eval: &'a Evaluation<'a>,
+    store: &'a Store,
+    rules: &'a RuleSet,
+    account: &'a WatchedAccount,
+    account_id: AccountId,
+    /// Every commit is fenced by it (renewals keep its token).
+    lease: Lease,
+    page_size: u32,
     evaluator: Arc<Evaluator>,
+    source: PageSource,
     digests: Digests<'a>,
     /// Whether notices are staged that the last commit must consume.
     staged: bool,
@@ -88,42 +94,155 @@ struct Run<'a> {
     /// (one at a time: the store applies them in order).
     committing: Option<JoinHandle<Result<(), WatchError>>>,
     report: EvaluationReport,
+    /// The cards evaluated beside a pass, and the alerts they hold.
+    beside: Counted,
+    /// The card keys a pass told.
+    told: u64,
 }
 
-impl Evaluation<'_> {
-    /// Evaluates the account's rules over what the store holds and commits
-    /// the alert changes and their outbox entries.
-    pub(crate) async fn run(&self) -> Result<EvaluationReport, WatchError> {
-        let mut run = Run {
-            eval: self,
-            evaluator: Arc::new(Evaluator::new(
-                self.rules,
-                self.account.profile(),
-                self.account.sync.provider(),
-                self.now,
-            )),
-            digests: Digests::new(self.rules),
+/// The pass an evaluation went beside, as it ended.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PassSeen {
+    /// Its run.
+    pub run: iotcard_store::RunId,
+    /// When it began: the cards it wrote were seen since.
+    pub began: Instant,
+    /// How many cards it answered (each told once committed).
+    pub answered: u64,
+}
+
+/// Cards evaluated, and the card alerts they hold once evaluated.
+#[derive(Clone, Copy, Default)]
+struct Counted {
+    cards: u64,
+    alerts: u64,
+}
+
+impl Counted {
+    fn add(&mut self, cards: u64, alerts: u64) {
+        self.cards += cards;
+        self.alerts += alerts;
+    }
+}
+
+impl<'a> Evaluation<'a> {
+    /// Begins `account`'s evaluation: the notices an earlier evaluation
+    /// staged and did not queue join its digests.
+    pub(crate) async fn begin(
+        store: &'a Store,
+        rules: &'a RuleSet,
+        account: &'a WatchedAccount,
+        lease: &Lease,
+        page_size: u32,
+    ) -> Result<Self, WatchError> {
+        let account_id = store
+            .account(&account.spec)
+            .await
+            .map_err(WatchError::store("reading the account"))?;
+        let evaluator = Arc::new(Evaluator::new(
+            rules,
+            account.profile(),
+            account.sync.provider(),
+        ));
+        let source = PageSource {
+            store: store.clone(),
+            account: account_id,
+            profile: account.profile().to_owned(),
+            needs: Needs::of(rules),
+            evaluator: Arc::clone(&evaluator),
+        };
+        let mut evaluation = Self {
+            store,
+            rules,
+            account,
+            account_id,
+            lease: lease.clone(),
+            page_size,
+            evaluator,
+            source,
+            digests: Digests::new(rules),
             staged: false,
             committing: None,
             report: EvaluationReport::default(),
+            beside: Counted::default(),
+            told: 0,
         };
-        if let Err(e) = self.evaluate(&mut run).await {
-            // A page commit under way lands before the failure is told, so
-            // the next evaluation finds all this one staged.
-            let _ = run.committed().await;
-            return Err(e);
-        }
-        run.finish().await
+        evaluation.recover().await?;
+        Ok(evaluation)
     }
 
-    /// Every step of the evaluation but the last commit.
-    async fn evaluate(&self, run: &mut Run<'_>) -> Result<(), WatchError> {
+    /// Beside a pass: each batch of card keys told on `batches` (once the
+    /// pass committed it) read back and evaluated at `now()` then, until
+    /// the pass is done telling.
+    pub(crate) async fn batches(
+        &mut self,
+        mut batches: mpsc::Receiver<Vec<String>>,
+        now: impl Fn() -> Result<Instant, WatchError>,
+    ) -> Result<(), WatchError> {
+        let mut reading: VecDeque<Prefetch> = VecDeque::with_capacity(READ_AHEAD);
+        let mut told = true;
+        let result = async {
+            loop {
+                // Every batch already told starts reading, up to READ_AHEAD.
+                while told && reading.len() < READ_AHEAD {
+                    match batches.try_recv() {
+                        Ok(keys) => {
+                            self.told += keys.len() as u64;
+                            reading.push_back(self.source.prefetch(Pick::Keys(keys), now()?));
+                        }
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => told = false,
+                    }
+                }
+                match reading.pop_front() {
+                    Some(next) => {
+                        let page = next.page().await?;
+                        if let Some(step) = page.evaluated {
+                            self.beside.add(page.cards, step.held);
+                            self.commit(step, now()?).await?;
+                        }
+                    }
+                    None if !told => return Ok(()),
+                    None => match batches.recv().await {
+                        Some(keys) => {
+                            self.told += keys.len() as u64;
+                            reading.push_back(self.source.prefetch(Pick::Keys(keys), now()?));
+                        }
+                        None => told = false,
+                    },
+                }
+            }
+        }
+        .await;
+        if result.is_err() {
+            // A page commit under way lands before the failure is told, so
+            // the next evaluation finds all this one staged.
+            let _ = self.committed().await;
+        }
+        result
+    }
+
+    /// Evaluates what is left at `now` — the account's own rules, and the
+    /// cards no batch held — and commits the alert changes and their
+    /// outbox entries. `pass`: the pass this evaluation went beside (the
+    /// cards last seen before it began are those it did not answer);
+    /// `None`, every card.
+    pub(crate) async fn finish(
+        mut self,
+        now: Instant,
+        pass: Option<PassSeen>,
+    ) -> Result<EvaluationReport, WatchError> {
+        if let Err(e) = self.rest(now, pass).await {
+            let _ = self.committed().await;
+            return Err(e);
+        }
+        self.queue(now).await
+    }
+
+    /// Every step of [`finish`](Self::finish) but the last commit.
+    async fn rest(&mut self, now: Instant, pass: Option<PassSeen>) -> Result<(), WatchError> {
         let store = self.store;
         let profile = self.account.profile();
-        run.recover().await?;
-
-        // Account-level rules first, once; the pages below carry no sync
-        // information and no account-level alert, so they leave those be.
         let profiles = [profile.to_owned()];
         let runs = store
             .sync_runs(&profiles, RUNS_READ)
@@ -133,41 +252,45 @@ impl Evaluation<'_> {
             .account_alert_rows(profile)
             .await
             .map_err(WatchError::store("reading alert state"))?;
-        let step = run
-            .evaluator
-            .evaluate(states_from_rows(rows)?, sync_info(&runs), Vec::new())?;
-        run.commit(step).await?;
+        let step = self.evaluator.evaluate(
+            states_from_rows(rows)?,
+            sync_info(&runs),
+            Vec::new(),
+            now,
+        )?;
+        self.commit(step, now).await?;
 
         // The cards, a range of ids at a time: the store reads the next
         // READ_AHEAD ranges (and their cards' alert rows) while the rules
-        // evaluate the one before.
-        let account_id = store
-            .account(&self.account.spec)
-            .await
-            .map_err(WatchError::store("reading the account"))?;
-        let source = PageSource {
-            store: store.clone(),
-            account: account_id,
-            profile: profile.to_owned(),
-            needs: Needs::of(self.rules),
-            now: self.now,
-            evaluator: Arc::clone(&run.evaluator),
+        // evaluate the one before. Beside a pass, only those it did not
+        // write — unless it told fewer than it answered, or another run
+        // may have written cards since it began (within that second too):
+        // then every card, as without a pass.
+        let seen_before = pass
+            .filter(|p| p.answered == self.told && only_ours(&runs, p.run, p.began))
+            .map(|p| p.began);
+        let mut counted = match seen_before {
+            Some(_) => self.beside,
+            None => Counted::default(),
         };
         let span = store
-            .card_id_span(account_id)
+            .card_id_span(self.account_id)
             .await
             .map_err(WatchError::store("reading the account's card ids"))?;
         let mut ranges = Ranges::new(span, self.page_size);
         let mut reading = VecDeque::with_capacity(READ_AHEAD);
-        // The card alerts the pages hold once evaluated: when the store has
-        // no more, no card alert is left unlisted and that search is spared.
-        let mut listed_alerts = 0u64;
+        let source = self.source.clone();
         let mut refill = |reading: &mut VecDeque<_>| {
             while reading.len() < READ_AHEAD {
                 let Some((after, upto)) = ranges.next() else {
                     break;
                 };
-                reading.push_back(source.prefetch(after, upto));
+                let pick = Pick::Range {
+                    after,
+                    upto,
+                    seen_before,
+                };
+                reading.push_back(source.prefetch(pick, now));
             }
         };
         refill(&mut reading);
@@ -179,41 +302,38 @@ impl Evaluation<'_> {
             let Some(step) = page.evaluated else {
                 continue;
             };
-            run.report.cards += page.cards;
-            listed_alerts += step.held;
-            run.commit(step).await?;
+            counted.add(page.cards, step.held);
+            self.commit(step, now).await?;
         }
+        self.report.cards = counted.cards;
 
         // The alerts of cards no page listed, if the store holds more card
         // alerts than the pages did (once it holds what the pages changed).
-        run.committed().await?;
+        self.committed().await?;
         let stored = store
             .card_alert_count(profile)
             .await
             .map_err(WatchError::store("counting alerts"))?;
-        if stored != listed_alerts {
-            run.resolve_unlisted(account_id).await?;
+        if stored != counted.alerts {
+            self.resolve_unlisted(now).await?;
         }
         Ok(())
     }
-}
 
-impl Run<'_> {
     /// The alerts of cards no page listed (gone from the account, or never
     /// answered since), a page of rows at a time: they resolve, and those
     /// of rules no longer configured go.
-    async fn resolve_unlisted(&mut self, account: AccountId) -> Result<(), WatchError> {
-        let eval = self.eval;
-        let profile = eval.account.profile();
+    async fn resolve_unlisted(&mut self, now: Instant) -> Result<(), WatchError> {
+        let profile = self.account.profile();
         let mut after: Option<(String, String)> = None;
         loop {
-            let rows = eval
+            let rows = self
                 .store
                 .unlisted_alert_rows(
                     profile,
-                    account,
+                    self.account_id,
                     after.as_ref().map(|(c, r)| (c.as_str(), r.as_str())),
-                    eval.page_size,
+                    self.page_size,
                 )
                 .await
                 .map_err(WatchError::store("reading the alerts of unlisted cards"))?;
@@ -223,28 +343,28 @@ impl Run<'_> {
             after = Some((last.card.clone().unwrap_or_default(), last.rule.clone()));
             let (mut state, mut transitions) =
                 self.evaluator
-                    .run(states_from_rows(rows)?, SyncInfo::default(), Vec::new());
+                    .run(states_from_rows(rows)?, SyncInfo::default(), Vec::new(), now);
             transitions.extend(resolve_absent(
-                eval.rules,
+                self.rules,
                 &mut state,
                 profile,
                 |_| false,
-                eval.now,
+                now,
             ));
             let step = self.evaluator.settle(state, transitions)?;
-            self.commit(step).await?;
+            self.commit(step, now).await?;
         }
     }
 
     /// Notices an earlier evaluation staged and did not queue (it stopped
     /// between pages): they join this evaluation's digests.
     async fn recover(&mut self) -> Result<(), WatchError> {
-        let store = self.eval.store;
-        let profile = self.eval.account.profile();
+        let profile = self.account.profile();
         let mut after = 0;
         loop {
-            let staged = store
-                .staged_notices(profile, after, self.eval.page_size)
+            let staged = self
+                .store
+                .staged_notices(profile, after, self.page_size)
                 .await
                 .map_err(WatchError::store("reading staged notices"))?;
             let Some(last) = staged.last() else { break };
@@ -262,8 +382,7 @@ impl Run<'_> {
 
     /// Commits one step's alert changes with the notices its
     /// notifications make, once folded into the digests.
-    async fn commit(&mut self, step: Evaluated) -> Result<(), WatchError> {
-        let eval = self.eval;
+    async fn commit(&mut self, step: Evaluated, now: Instant) -> Result<(), WatchError> {
         // Folded into the digests now, staged with the page: should the
         // commit fail, the evaluation ends and its digests go unqueued.
         let mut page = PageParts::default();
@@ -281,8 +400,8 @@ impl Run<'_> {
         // The store writes this page while the rules evaluate the next; its
         // notices are made there too, off the evaluation's thread.
         self.committed().await?;
-        let (store, lease, now) = (eval.store.clone(), eval.lease.clone(), eval.now);
-        let profile = eval.account.profile().to_owned();
+        let (store, lease) = (self.store.clone(), self.lease.clone());
+        let profile = self.account.profile().to_owned();
         self.committing = Some(tokio::spawn(async move {
             let changes = AlertChanges {
                 notices: page.notices(&profile)?,
@@ -314,17 +433,16 @@ impl Run<'_> {
 
     /// Queues the digests and consumes the staged notices, in one
     /// transaction.
-    async fn finish(mut self) -> Result<EvaluationReport, WatchError> {
+    async fn queue(mut self, now: Instant) -> Result<EvaluationReport, WatchError> {
         self.committed().await?;
-        let eval = self.eval;
         let mut report = self.report;
         if self.staged || !self.digests.is_empty() {
-            let outbox = self.digests.outbox(eval.now)?;
-            let committed = eval
+            let outbox = self.digests.outbox(now)?;
+            let committed = self
                 .store
-                .queue_notices(eval.account.profile(), &outbox, Some(eval.lease), eval.now)
+                .queue_notices(self.account.profile(), &outbox, Some(&self.lease), now)
                 .await
-                .map_err(|e| fenced(e, eval.lease, "queueing notifications"))?;
+                .map_err(|e| fenced(e, &self.lease, "queueing notifications"))?;
             report.queued = committed.queued;
             report.already_queued = committed.already_queued;
         }
@@ -337,6 +455,18 @@ impl Run<'_> {
         );
         Ok(report)
     }
+}
+
+/// Whether `ours`, which began at `began`, is the only run of the account
+/// that may have written cards since `began`: every other run ended
+/// before that second. (Else a card last seen since then may have been
+/// written by another run, not told to this evaluation.)
+fn only_ours(runs: &[SyncRun], ours: iotcard_store::RunId, began: Instant) -> bool {
+    // An older run than those read ended before them, or was marked
+    // interrupted when a newer began.
+    runs.iter()
+        .filter(|r| r.id != ours)
+        .all(|r| r.ended_at.is_some_and(|ended| ended < began))
 }
 
 /// A store error of a fenced commit, a lost lease told apart.

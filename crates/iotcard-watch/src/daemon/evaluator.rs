@@ -24,7 +24,6 @@ pub(crate) struct Evaluator {
     alerts: AlertMaker,
     profile: String,
     provider: &'static str,
-    now: Instant,
 }
 
 /// What one step comes to.
@@ -41,29 +40,24 @@ pub(crate) struct Evaluated {
 }
 
 impl Evaluator {
-    pub(crate) fn new(
-        rules: &RuleSet,
-        profile: &str,
-        provider: &'static str,
-        now: Instant,
-    ) -> Self {
+    pub(crate) fn new(rules: &RuleSet, profile: &str, provider: &'static str) -> Self {
         Self {
             rules: Arc::new(rules.clone()),
             alerts: AlertMaker::new(rules),
             profile: profile.to_owned(),
             provider,
-            now,
         }
     }
 
-    /// The rules over `cards` (and `sync`, empty but for the account-level
-    /// step) against `state`, as part of the account only: the state as
-    /// changed, its changes tracked, and the transitions.
+    /// The rules at `now` over `cards` (and `sync`, empty but for the
+    /// account-level step) against `state`, as part of the account only:
+    /// the state as changed, its changes tracked, and the transitions.
     pub(crate) fn run(
         &self,
         mut state: AlertStates,
         sync: SyncInfo,
         cards: Vec<CardInput>,
+        now: Instant,
     ) -> (AlertStates, Vec<Transition>) {
         // Only what the evaluation changes is written back.
         state.track_changes();
@@ -77,7 +71,7 @@ impl Evaluator {
                 partial: true,
             }],
         };
-        let transitions = evaluate_in_place(&self.rules, &inputs, &mut state, self.now);
+        let transitions = evaluate_in_place(&self.rules, &inputs, &mut state, now);
         (state, transitions)
     }
 
@@ -110,8 +104,9 @@ impl Evaluator {
         state: AlertStates,
         sync: SyncInfo,
         cards: Vec<CardInput>,
+        now: Instant,
     ) -> Result<Evaluated, WatchError> {
-        let (state, transitions) = self.run(state, sync, cards);
+        let (state, transitions) = self.run(state, sync, cards, now);
         self.settle(state, transitions)
     }
 }

@@ -169,9 +169,23 @@ pub(crate) struct Page {
     pub evaluated: Option<Evaluated>,
 }
 
+/// Which cards of the account a page holds.
+#[derive(Clone, Debug)]
+pub(crate) enum Pick {
+    /// Those with `after < id <= upto`; with `seen_before`, only those
+    /// last seen before it.
+    Range {
+        after: CardId,
+        upto: CardId,
+        seen_before: Option<Instant>,
+    },
+    /// Those with these keys (a batch a pass committed).
+    Keys(Vec<String>),
+}
+
 /// Where the pages of one account's evaluation are read from: ranges of
-/// `width` card ids, which (unlike pages of so many cards after the last)
-/// can be read ahead, beside each other.
+/// card ids, which (unlike pages of so many cards after the last) can be
+/// read ahead, beside each other, and the batches a pass commits.
 #[derive(Clone)]
 pub(crate) struct PageSource {
     pub store: Store,
@@ -179,29 +193,36 @@ pub(crate) struct PageSource {
     /// The account's profile, which alert rows are kept under.
     pub profile: String,
     pub needs: Needs,
-    pub now: Instant,
-    /// The rules each range is evaluated with, once read (beside the other
-    /// ranges, rather than one range at a time where the digests are built).
+    /// The rules each page is evaluated with, once read (beside the other
+    /// pages, rather than one page at a time where the digests are built).
     pub evaluator: Arc<Evaluator>,
 }
 
 impl PageSource {
-    /// The cards with `after < id <= upto`, read with their alert state
-    /// and evaluated.
-    async fn read(&self, after: CardId, upto: CardId) -> Result<Page, WatchError> {
-        let (page, rows) = self
-            .store
-            .latest_range_with_alerts(
-                self.account,
-                &self.profile,
+    /// The cards `pick` names, read with their alert state and evaluated
+    /// at `now`.
+    async fn read(&self, pick: &Pick, now: Instant) -> Result<Page, WatchError> {
+        let (store, account, profile, parts) =
+            (&self.store, self.account, &self.profile, self.needs.snapshot);
+        let read = match pick {
+            Pick::Range {
                 after,
                 upto,
-                self.needs.snapshot,
-            )
-            .await
-            .map_err(WatchError::store(
-                "reading the latest snapshots and their alerts",
-            ))?;
+                seen_before,
+            } => {
+                store
+                    .latest_range_with_alerts(account, profile, *after, *upto, *seen_before, parts)
+                    .await
+            }
+            Pick::Keys(keys) => {
+                store
+                    .latest_of_keys_with_alerts(account, profile, keys, parts)
+                    .await
+            }
+        };
+        let (page, rows) = read.map_err(WatchError::store(
+            "reading the latest snapshots and their alerts",
+        ))?;
         // No card, no alert rows: they are the cards'.
         if page.is_empty() {
             return Ok(Page {
@@ -210,35 +231,40 @@ impl PageSource {
             });
         }
         let alerts = states_from_rows(rows)?;
-        let cards = card_inputs(&self.store, page, self.needs, self.now).await?;
+        let cards = card_inputs(&self.store, page, self.needs, now).await?;
         Ok(Page {
             cards: cards.len() as u64,
             evaluated: Some(
                 self.evaluator
-                    .evaluate(alerts, SyncInfo::default(), cards)?,
+                    .evaluate(alerts, SyncInfo::default(), cards, now)?,
             ),
         })
     }
 
-    /// Starts reading the range `after < id <= upto` in a task of its own,
-    /// so the store reads it while the rules evaluate what came before.
-    pub fn prefetch(&self, after: CardId, upto: CardId) -> Prefetch {
+    /// Starts reading what `pick` names in a task of its own, so the store
+    /// reads it while the rules evaluate what came before.
+    pub fn prefetch(&self, pick: Pick, now: Instant) -> Prefetch {
         let source = self.clone();
-        let task = tokio::spawn(async move { source.read(after, upto).await });
+        let task = {
+            let pick = pick.clone();
+            tokio::spawn(async move { source.read(&pick, now).await })
+        };
         Prefetch {
             task,
             source: self.clone(),
-            range: (after, upto),
+            pick,
+            now,
         }
     }
 }
 
-/// A range being read ([`PageSource::prefetch`]); the read stops when this
+/// A page being read ([`PageSource::prefetch`]); the read stops when this
 /// is dropped unawaited (an evaluation that failed or was cancelled).
 pub(crate) struct Prefetch {
     task: JoinHandle<Result<Page, WatchError>>,
     source: PageSource,
-    range: (CardId, CardId),
+    pick: Pick,
+    now: Instant,
 }
 
 impl Prefetch {
@@ -249,7 +275,7 @@ impl Prefetch {
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             // The task was cancelled (the runtime is shutting down): the
             // page is read here instead.
-            Err(_) => self.source.read(self.range.0, self.range.1).await,
+            Err(_) => self.source.read(&self.pick, self.now).await,
         }
     }
 }

@@ -16,12 +16,12 @@ use iotcard_store::{Lease, Store};
 use iotcard_sync::SyncOptions;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::daemon::account::BoxFuture;
-use crate::daemon::evaluation::Evaluation;
+use crate::daemon::evaluation::{Evaluation, PassSeen};
 use crate::daemon::outbox::{deliver_due, OutboxPolicy};
 use crate::daemon::plan::{WatchPlan, WatchedAccount};
 use crate::daemon::report::{AccountReport, EvaluationReport, OnceReport, PassReport};
@@ -43,6 +43,9 @@ const DELIVERY_IDLE: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(6);
 /// How long a stopping watcher waits for its delivery round.
 const DELIVERY_GRACE: Duration = Duration::from_secs(3);
+/// Committed batches told ahead of their evaluation, beyond those it
+/// reads: more would only hold the pass's keys in memory.
+const BATCHES_TOLD: usize = 2;
 
 /// Builds a [`Watcher`].
 pub struct WatcherBuilder {
@@ -520,12 +523,27 @@ impl Watcher {
                     return report;
                 }
             };
-            let (pass, lease) = self.pass_under_lease(account, lease, cancel.clone()).await;
+            // The rules evaluate each batch the pass commits as it goes.
+            let shared = &self.shared;
+            let evaluation =
+                Evaluation::begin(&shared.store, &plan.rules, account, &lease, shared.page_size)
+                    .await;
+            let (pass, lease, evaluation) = self
+                .pass_under_lease(account, lease, evaluation, cancel.clone())
+                .await;
+            let seen = match &pass {
+                PassReport::Synced(s) => Some(PassSeen {
+                    run: s.run,
+                    began: s.started_at,
+                    answered: s.answered,
+                }),
+                _ => None,
+            };
             report.pass = pass;
             match lease {
                 // Stopping: the batch in hand is committed; the next start
-                // evaluates it (the rules read the store), so shutdown stays
-                // quick whatever the fleet's size.
+                // evaluates what was not (the rules read the store), so
+                // shutdown stays quick whatever the fleet's size.
                 Some(lease) if is_cancelled(&cancel) => {
                     report.evaluation_error = Some("cancelled: evaluated at the next start".into());
                     if let Err(e) = self.shared.store.release_lease(&lease).await {
@@ -533,7 +551,11 @@ impl Watcher {
                     }
                 }
                 Some(lease) => {
-                    match self.evaluate_under(plan, account, &lease).await {
+                    let finished = match (evaluation, self.shared.now()) {
+                        (Ok(evaluation), Ok(now)) => evaluation.finish(now, seen).await,
+                        (Err(e), _) | (_, Err(e)) => Err(e),
+                    };
+                    match finished {
                         Ok(e) => report.evaluation = Some(e),
                         Err(e) => {
                             tracing::warn!(error = %chain(&e), "evaluation failed");
@@ -579,12 +601,17 @@ impl Watcher {
 
     /// Runs the pass, renewing `lease` every third of its TTL; a renewal
     /// that fails cancels the pass. Gives the lease still held, if any.
-    async fn pass_under_lease(
+    async fn pass_under_lease<'e>(
         &self,
         account: &WatchedAccount,
         lease: Lease,
+        evaluation: Result<Evaluation<'e>, WatchError>,
         cancel: Cancel,
-    ) -> (PassReport, Option<Lease>) {
+    ) -> (
+        PassReport,
+        Option<Lease>,
+        Result<Evaluation<'e>, WatchError>,
+    ) {
         let held = Mutex::new(Some(lease));
         let lost = Notify::new();
         let lost_signal = async {
@@ -600,14 +627,24 @@ impl Watcher {
         // The renewal is dropped with the pass, before anything below touches
         // the store: a renewal left waiting for the store's connection, and
         // never polled again, would hold it and stall every later call.
-        let outcome = {
+        let (outcome, evaluation) = {
+            let (told, batches) = mpsc::channel(BATCHES_TOLD);
             let pass = account.sync.sync(
                 &shared.store,
                 &account.spec,
                 shared.clock.as_ref(),
                 &shared.sync,
+                evaluation.is_ok().then_some(told),
                 stop,
             );
+            // Ends once the pass is done telling (its writer gone) and the
+            // batches told are evaluated, or at its first failure (the pass
+            // then goes on untold).
+            let beside = async move {
+                let mut evaluation = evaluation?;
+                evaluation.batches(batches, || shared.now()).await?;
+                Ok(evaluation)
+            };
             let renewing = async {
                 // Renewals run on tokio's timer: a lease is about real elapsed
                 // time, whatever the injected sleeper does to the clock.
@@ -643,13 +680,28 @@ impl Watcher {
             };
             tokio::pin!(pass);
             tokio::pin!(renewing);
+            tokio::pin!(beside);
             let mut renewals = true;
-            loop {
+            let mut evaluated = None;
+            let outcome = loop {
                 tokio::select! {
                     r = &mut pass => break r,
+                    e = &mut beside, if evaluated.is_none() => evaluated = Some(e),
                     () = &mut renewing, if renewals => renewals = false,
                 }
-            }
+            };
+            // The pass told its last batch: those still to evaluate are, the
+            // lease renewed meanwhile.
+            let evaluation = match evaluated {
+                Some(e) => e,
+                None => loop {
+                    tokio::select! {
+                        e = &mut beside => break e,
+                        () = &mut renewing, if renewals => renewals = false,
+                    }
+                },
+            };
+            (outcome, evaluation)
         };
         let lease = held.lock().unwrap_or_else(|p| p.into_inner()).take();
         // A whole TTL for the evaluation that follows (its commit is fenced:
@@ -681,7 +733,7 @@ impl Watcher {
                 PassReport::Failed(chain(&e))
             }
         };
-        (report, lease)
+        (report, lease, evaluation)
     }
 
     /// Evaluates the rules of `profile`'s account over what the store holds
@@ -717,16 +769,11 @@ impl Watcher {
         account: &WatchedAccount,
         lease: &Lease,
     ) -> Result<EvaluationReport, WatchError> {
-        Evaluation {
-            store: &self.shared.store,
-            rules: &plan.rules,
-            account,
-            lease,
-            page_size: self.shared.page_size,
-            now: self.shared.now()?,
-        }
-        .run()
-        .await
+        let shared = &self.shared;
+        Evaluation::begin(&shared.store, &plan.rules, account, lease, shared.page_size)
+            .await?
+            .finish(shared.now()?, None)
+            .await
     }
 }
 

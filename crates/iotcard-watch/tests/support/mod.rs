@@ -191,6 +191,7 @@ impl<S: AccountSync> AccountSync for Probe<S> {
         spec: &'a AccountSpec,
         clock: &'a dyn Clock,
         options: &'a SyncOptions,
+        committed: Option<iotcard_sync::Committed>,
         cancel: BoxFuture<'a, ()>,
     ) -> BoxFuture<'a, Result<Summary, SyncError>> {
         Box::pin(async move {
@@ -199,7 +200,7 @@ impl<S: AccountSync> AccountSync for Probe<S> {
             self.passes.fetch_add(1, Ordering::SeqCst);
             // Counted out when the pass ends or is dropped (a killed watcher).
             let _running = Running(&self.running);
-            self.inner.sync(store, spec, clock, options, cancel).await
+            self.inner.sync(store, spec, clock, options, committed, cancel).await
         })
     }
 
