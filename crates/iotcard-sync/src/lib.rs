@@ -60,5 +60,5 @@ mod writer;
 pub use error::SyncError;
 pub use options::SyncOptions;
 pub use pass::{instant, sync_account, sync_account_telling};
-pub use writer::Committed;
 pub use summary::{Grade, Summary};
+pub use writer::Committed;

@@ -79,7 +79,10 @@ where
     P: CardPlatform,
     F: Future<Output = ()>,
 {
-    sync_account_telling(platform, store, spec, clock, options, progress, None, cancel).await
+    sync_account_telling(
+        platform, store, spec, clock, options, progress, None, cancel,
+    )
+    .await
 }
 
 /// [`sync_account`], telling `committed` the keys of the cards each batch

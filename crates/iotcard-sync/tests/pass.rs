@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use iotcard_facade::{CardNumber, IotbosClient, SystemClock, TencentClient};
 use iotcard_sim::{RunningSimulator, Simulator};
-use iotcard_store::{AccountSpec, RunOutcome, Store};
 use iotcard_store::SnapshotParts;
+use iotcard_store::{AccountSpec, RunOutcome, Store};
 use iotcard_sync::{sync_account, sync_account_telling, Grade, SyncOptions};
 
 async fn sim(cards: u64) -> RunningSimulator {

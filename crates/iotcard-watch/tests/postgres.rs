@@ -217,7 +217,10 @@ impl<S: AccountSync> AccountSync for Outlasting<S> {
         Box::pin(async move {
             let began = tokio::time::Instant::now();
             self.began.notify_one();
-            let summary = self.inner.sync(store, spec, clock, options, committed, cancel).await;
+            let summary = self
+                .inner
+                .sync(store, spec, clock, options, committed, cancel)
+                .await;
             tokio::time::sleep_until(began + self.lasts).await;
             summary
         })

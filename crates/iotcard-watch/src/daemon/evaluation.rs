@@ -252,12 +252,9 @@ impl<'a> Evaluation<'a> {
             .account_alert_rows(profile)
             .await
             .map_err(WatchError::store("reading alert state"))?;
-        let step = self.evaluator.evaluate(
-            states_from_rows(rows)?,
-            sync_info(&runs),
-            Vec::new(),
-            now,
-        )?;
+        let step =
+            self.evaluator
+                .evaluate(states_from_rows(rows)?, sync_info(&runs), Vec::new(), now)?;
         self.commit(step, now).await?;
 
         // The cards, a range of ids at a time: the store reads the next
@@ -341,9 +338,12 @@ impl<'a> Evaluation<'a> {
                 return Ok(());
             };
             after = Some((last.card.clone().unwrap_or_default(), last.rule.clone()));
-            let (mut state, mut transitions) =
-                self.evaluator
-                    .run(states_from_rows(rows)?, SyncInfo::default(), Vec::new(), now);
+            let (mut state, mut transitions) = self.evaluator.run(
+                states_from_rows(rows)?,
+                SyncInfo::default(),
+                Vec::new(),
+                now,
+            );
             transitions.extend(resolve_absent(
                 self.rules,
                 &mut state,

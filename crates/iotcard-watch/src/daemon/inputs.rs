@@ -202,8 +202,12 @@ impl PageSource {
     /// The cards `pick` names, read with their alert state and evaluated
     /// at `now`.
     async fn read(&self, pick: &Pick, now: Instant) -> Result<Page, WatchError> {
-        let (store, account, profile, parts) =
-            (&self.store, self.account, &self.profile, self.needs.snapshot);
+        let (store, account, profile, parts) = (
+            &self.store,
+            self.account,
+            &self.profile,
+            self.needs.snapshot,
+        );
         let read = match pick {
             Pick::Range {
                 after,

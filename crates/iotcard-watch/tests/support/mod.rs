@@ -200,7 +200,9 @@ impl<S: AccountSync> AccountSync for Probe<S> {
             self.passes.fetch_add(1, Ordering::SeqCst);
             // Counted out when the pass ends or is dropped (a killed watcher).
             let _running = Running(&self.running);
-            self.inner.sync(store, spec, clock, options, committed, cancel).await
+            self.inner
+                .sync(store, spec, clock, options, committed, cancel)
+                .await
         })
     }
 
