@@ -4,10 +4,11 @@
 //! [`Watcher`] syncs every account of a [`WatchPlan`] on its own schedule
 //! (each pass under the account's lease in the store, so several watchers
 //! can share one PostgreSQL), evaluates the alert rules over the store a
-//! page at a time (each page's alert changes committed with the
-//! notifications they make, staged in the store; the digests, bounded in
-//! size, queued in the outbox by one last transaction), and delivers what
-//! is due. [`Deliverer`]
+//! page at a time — each batch the pass commits as it goes, the cards it
+//! did not answer when it ends — (each page's alert changes committed with
+//! the notifications they make, staged in the store; the digests, bounded
+//! in size, queued in the outbox by one last transaction), and delivers
+//! what is due. [`Deliverer`]
 //! sends the digests `iotcard-notify` prepares — to DingTalk, WeCom and
 //! Feishu robots and webhooks through `iotcard-transport`, e-mail over
 //! SMTP — each notifier under its rate.

@@ -12,7 +12,7 @@ use iotcard_facade::Clock;
 use iotcard_store::{AccountSpec, Batch, Observation, SnapshotParts, Store};
 use iotcard_sync::{Committed, Summary, SyncError, SyncOptions};
 use iotcard_watch::daemon::{AccountSync, BoxFuture, PlatformSync};
-use iotcard_watch::{WatchPlan, WatchedAccount};
+use iotcard_watch::{ManualClock, WatchPlan, WatchedAccount};
 use support::*;
 
 const QUOTA: &str = r#"
@@ -24,10 +24,12 @@ const QUOTA: &str = r#"
 "#;
 
 /// A pass that tells its batches (or, with `tell` off, tells nothing),
-/// and counts the card alerts the store holds when it ends.
+/// the clock a second later for each, and counts the card alerts the
+/// store holds when it ends.
 #[derive(Debug)]
 struct Counting<S> {
     inner: S,
+    clock: Arc<ManualClock>,
     tell: AtomicBool,
     alerts_at_end: AtomicU64,
 }
@@ -47,7 +49,21 @@ impl<S: AccountSync> AccountSync for Counting<S> {
         cancel: BoxFuture<'a, ()>,
     ) -> BoxFuture<'a, Result<Summary, SyncError>> {
         Box::pin(async move {
-            let committed = committed.filter(|_| self.tell.load(Ordering::SeqCst));
+            let committed = committed
+                .filter(|_| self.tell.load(Ordering::SeqCst))
+                .map(|told| {
+                    let (relay, mut heard) = tokio::sync::mpsc::channel::<Vec<String>>(1);
+                    let clock = self.clock.clone();
+                    tokio::spawn(async move {
+                        while let Some(keys) = heard.recv().await {
+                            clock.advance(Duration::from_secs(1));
+                            if told.send(keys).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    relay
+                });
             let summary = self
                 .inner
                 .sync(store, spec, clock, options, committed, cancel)
@@ -72,6 +88,7 @@ async fn the_rules_keep_pace_with_the_pass_and_leave_nothing_unevaluated() {
     store.inventory_add(id, &numbers).await.unwrap();
     let counting = Arc::new(Counting {
         inner: PlatformSync(iotbos(&sim)),
+        clock: clock.clone(),
         tell: AtomicBool::new(true),
         alerts_at_end: AtomicU64::new(0),
     });
@@ -90,11 +107,15 @@ async fn the_rules_keep_pace_with_the_pass_and_leave_nothing_unevaluated() {
 
     // The first pass: its batches' alerts are in the store before it ends
     // (ten batches; the pass waits while more than a few are unevaluated).
+    // Each batch is evaluated a second after the one before, and all make
+    // one digest.
     let first = watcher.once(&plan, never()).await.unwrap();
     let acme = first.account("acme").unwrap();
     let answered = acme.pass.summary().expect("the pass ran").answered;
     let evaluation = acme.evaluation.expect("evaluated");
     assert_eq!(evaluation.cards, answered);
+    assert!(evaluation.notifying > 10, "{evaluation:?}");
+    assert_eq!(evaluation.queued, 1, "one digest for one notifier");
     let stored = store.card_alert_count("acme").await.unwrap();
     assert!(stored > 0, "the quota fires for some cards");
     let at_end = counting.alerts_at_end.load(Ordering::SeqCst);

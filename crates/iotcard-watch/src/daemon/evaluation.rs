@@ -98,6 +98,11 @@ pub(crate) struct Evaluation<'a> {
     beside: Counted,
     /// The card keys a pass told.
     told: u64,
+    /// When its first page was committed: the notifications due at once
+    /// (not deferred by quiet hours) are grouped under it, so pages
+    /// evaluated at different times beside a pass still make one digest
+    /// per rule.
+    opened: Option<Instant>,
 }
 
 /// The pass an evaluation went beside, as it ended.
@@ -166,6 +171,7 @@ impl<'a> Evaluation<'a> {
             report: EvaluationReport::default(),
             beside: Counted::default(),
             told: 0,
+            opened: None,
         };
         evaluation.recover().await?;
         Ok(evaluation)
@@ -386,7 +392,9 @@ impl<'a> Evaluation<'a> {
         // Folded into the digests now, staged with the page: should the
         // commit fail, the evaluation ends and its digests go unqueued.
         let mut page = PageParts::default();
+        let opened = *self.opened.get_or_insert(now);
         for (due_at, alert) in step.alerts {
+            let due_at = if due_at <= now { opened } else { due_at };
             self.digests.push_into(due_at, alert, &mut page)?;
         }
         self.report.transitions += step.transitions;
