@@ -579,11 +579,10 @@ pub(crate) fn latest_of_keys_with_alerts(
     let tx = connection
         .transaction()
         .context("starting a read of a batch of cards")?;
-    // Each key one seek of the cards' (account_id, card_key) key.
     let cards = latest_cards(
         &tx,
-        "(SELECT profile FROM accounts WHERE id = ?1) a CROSS JOIN cards c",
-        "c.account_id = ?1 AND c.card_key IN (SELECT value FROM json_each(?2)) ORDER BY c.id",
+        KEYS_FROM,
+        KEYS_CONDITION,
         params![account.0, json_strings(keys)],
         keys.len(),
         parts,
@@ -592,6 +591,14 @@ pub(crate) fn latest_of_keys_with_alerts(
     tx.finish().context("ending a read of a batch of cards")?;
     Ok((cards, alerts))
 }
+
+/// The cards of a batch, by key: each key one seek of the cards'
+/// (account_id, card_key) key. The keys drive the join (a CROSS JOIN keeps
+/// that order); else SQLite may walk the account's cards in id order to
+/// spare the sort, and a batch costs the whole account.
+const KEYS_FROM: &str = "(SELECT profile FROM accounts WHERE id = ?1) a \
+     CROSS JOIN (SELECT DISTINCT value FROM json_each(?2)) k CROSS JOIN cards c";
+const KEYS_CONDITION: &str = "c.account_id = ?1 AND c.card_key = k.value ORDER BY c.id";
 
 /// The card-level alert rows of `profile` for `cards`.
 fn alerts_of_cards(
@@ -739,4 +746,36 @@ pub(crate) fn status_changes(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_batch_read_by_key_seeks_each_card_rather_than_walk_the_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::sqlite::Sqlite::open(&dir.path().join("h.sqlite3")).unwrap();
+        let plan = db
+            .call(|c| {
+                let sql = format!(
+                    "EXPLAIN QUERY PLAN SELECT c.id FROM {KEYS_FROM} WHERE {KEYS_CONDITION}"
+                );
+                let mut statement = c.prepare(&sql).unwrap();
+                let rows = statement
+                    .query_map(params![1, "[\"1\"]"], |row| row.get::<_, String>(3))
+                    .unwrap();
+                Ok(rows.map(|r| r.unwrap()).collect::<Vec<_>>())
+            })
+            .await
+            .unwrap();
+        let cards: Vec<&String> = plan.iter().filter(|l| l.contains(" c ")).collect();
+        assert_eq!(cards.len(), 1, "{plan:?}");
+        assert!(
+            cards[0].starts_with("SEARCH c USING")
+                && cards[0]
+                    .contains("INDEX sqlite_autoindex_cards_1 (account_id=? AND card_key=?)"),
+            "{plan:?}"
+        );
+    }
 }

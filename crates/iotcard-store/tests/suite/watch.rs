@@ -749,9 +749,9 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
         .await
         .unwrap();
     assert!(none.is_empty());
-    // By keys, as a pass's batch names them (in any order; unknown keys,
-    // another account's and a card without a snapshot are left out): the
-    // same cards, in id order, with their rows.
+    // By keys, as a pass's batch names them (in any order, a key twice;
+    // unknown keys, another account's and a card without a snapshot are
+    // left out): the same cards, once each, in id order, with their rows.
     let keys: Vec<String> = [
         "1064800000024",
         "1064800000003",
@@ -760,6 +760,7 @@ pub async fn latest_page_walks_every_card_once_in_order(store: &Store) {
         "1064800000011",
         "1064800000001",
         "no such card",
+        "1064800000003",
     ]
     .iter()
     .map(|k| (*k).to_owned())
