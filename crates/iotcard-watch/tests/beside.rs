@@ -176,6 +176,13 @@ async fn the_rules_keep_pace_with_the_pass_and_leave_nothing_unevaluated() {
     assert_eq!(whole.transitions, 0, "{whole:?}");
     assert_eq!(store.alert_rows(&["acme".to_owned()]).await.unwrap(), rows);
 
+    // Straight after, within the second the last pass ended (its first
+    // batch written in the second this one begins): each card still once.
+    let again = watcher.once(&plan, never()).await.unwrap();
+    let evaluation = again.account("acme").unwrap().evaluation.unwrap();
+    assert_eq!(evaluation.cards, answered + 1, "{evaluation:?}");
+    assert_eq!(evaluation.transitions, 0);
+
     // A pass that tells nothing of its batches: every card is evaluated
     // when it ends, each once.
     counting.tell.store(false, Ordering::SeqCst);

@@ -28,6 +28,7 @@ use iotcard_rules::{resolve_absent, RuleSet, SyncInfo};
 use iotcard_store::{AccountId, AlertChanges, CardId, Lease, Store, StoreError, SyncRun};
 
 use crate::daemon::alerts::states_from_rows;
+use crate::daemon::card_set::CardSet;
 use crate::daemon::digests::{Digests, PageParts};
 use crate::daemon::evaluator::{Evaluated, Evaluator};
 use crate::daemon::inputs::{sync_info, Needs, PageSource, Pick, Prefetch};
@@ -96,6 +97,8 @@ pub(crate) struct Evaluation<'a> {
     report: EvaluationReport,
     /// The cards evaluated beside a pass, and the alerts they hold.
     beside: Counted,
+    /// Which they are.
+    beside_ids: CardSet,
     /// The card keys a pass told.
     told: u64,
     /// When its first page was committed: the notifications due at once
@@ -170,6 +173,7 @@ impl<'a> Evaluation<'a> {
             committing: None,
             report: EvaluationReport::default(),
             beside: Counted::default(),
+            beside_ids: CardSet::default(),
             told: 0,
             opened: None,
         };
@@ -203,6 +207,9 @@ impl<'a> Evaluation<'a> {
                 match reading.pop_front() {
                     Some(next) => {
                         let page = next.page().await?;
+                        for id in &page.ids {
+                            self.beside_ids.insert(*id);
+                        }
                         if let Some(step) = page.evaluated {
                             self.beside.add(page.cards, step.held);
                             self.commit(step, now()?).await?;
@@ -266,12 +273,21 @@ impl<'a> Evaluation<'a> {
         // The cards, a range of ids at a time: the store reads the next
         // READ_AHEAD ranges (and their cards' alert rows) while the rules
         // evaluate the one before. Beside a pass, only those it did not
-        // write — unless it told fewer than it answered, or another run
-        // may have written cards since it began (within that second too):
+        // write: last seen before the second after it began (times are
+        // whole seconds: a card seen in that second may be another run's),
+        // and not evaluated beside it — unless it told fewer than it
+        // answered, or another run may have written cards since it began:
         // then every card, as without a pass.
-        let seen_before = pass
-            .filter(|p| p.answered == self.told && only_ours(&runs, p.run, p.began))
-            .map(|p| p.began);
+        let beside = pass.filter(|p| p.answered == self.told && only_ours(&runs, p.run, p.began));
+        let seen_before = beside.map(|p| p.began + chrono::Duration::seconds(1));
+        let skip = beside.map(|_| Arc::new(std::mem::take(&mut self.beside_ids)));
+        tracing::debug!(
+            beside = self.beside.cards,
+            told = self.told,
+            answered = pass.map(|p| p.answered),
+            every_card = seen_before.is_none(),
+            "evaluating the cards left"
+        );
         let mut counted = match seen_before {
             Some(_) => self.beside,
             None => Counted::default(),
@@ -292,6 +308,7 @@ impl<'a> Evaluation<'a> {
                     after,
                     upto,
                     seen_before,
+                    skip: skip.clone(),
                 };
                 reading.push_back(source.prefetch(pick, now));
             }
@@ -318,6 +335,11 @@ impl<'a> Evaluation<'a> {
             .await
             .map_err(WatchError::store("counting alerts"))?;
         if stored != counted.alerts {
+            tracing::debug!(
+                stored,
+                listed = counted.alerts,
+                "looking for the alerts of unlisted cards"
+            );
             self.resolve_unlisted(now).await?;
         }
         Ok(())
@@ -466,15 +488,15 @@ impl<'a> Evaluation<'a> {
 }
 
 /// Whether `ours`, which began at `began`, is the only run of the account
-/// that may have written cards since `began`: every other run ended
-/// before that second. (Else a card last seen since then may have been
-/// written by another run, not told to this evaluation.)
+/// that may have written cards after `began`: every other run ended by
+/// then. (Else a card last seen since may have been written by another
+/// run, not told to this evaluation.)
 fn only_ours(runs: &[SyncRun], ours: iotcard_store::RunId, began: Instant) -> bool {
     // An older run than those read ended before them, or was marked
     // interrupted when a newer began.
     runs.iter()
         .filter(|r| r.id != ours)
-        .all(|r| r.ended_at.is_some_and(|ended| ended < began))
+        .all(|r| r.ended_at.is_some_and(|ended| ended <= began))
 }
 
 /// A store error of a fenced commit, a lost lease told apart.

@@ -2,6 +2,7 @@
 //! card's latest snapshot, and — only when a rule reads them — its recent
 //! daily usage, status changes and inventory tags.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{Duration as Delta, NaiveDate};
@@ -12,6 +13,7 @@ use iotcard_store::{AccountId, CardId, FleetCard, RunOutcome, SnapshotParts, Sto
 use tokio::task::JoinHandle;
 
 use crate::daemon::alerts::states_from_rows;
+use crate::daemon::card_set::CardSet;
 use crate::daemon::evaluator::{Evaluated, Evaluator};
 use crate::error::WatchError;
 
@@ -164,6 +166,8 @@ pub async fn card_inputs(
 pub(crate) struct Page {
     /// How many cards it held.
     pub cards: u64,
+    /// Their ids.
+    pub ids: Vec<CardId>,
     /// What the rules made of them and their stored alert state (`None`:
     /// no card, so nothing to evaluate).
     pub evaluated: Option<Evaluated>,
@@ -173,11 +177,12 @@ pub(crate) struct Page {
 #[derive(Clone, Debug)]
 pub(crate) enum Pick {
     /// Those with `after < id <= upto`; with `seen_before`, only those
-    /// last seen before it.
+    /// last seen before it, and not in `skip`.
     Range {
         after: CardId,
         upto: CardId,
         seen_before: Option<Instant>,
+        skip: Option<Arc<CardSet>>,
     },
     /// Those with these keys (a batch a pass committed).
     Keys(Vec<String>),
@@ -213,11 +218,19 @@ impl PageSource {
                 after,
                 upto,
                 seen_before,
-            } => {
-                store
-                    .latest_range_with_alerts(account, profile, *after, *upto, *seen_before, parts)
-                    .await
-            }
+                skip,
+            } => store
+                .latest_range_with_alerts(account, profile, *after, *upto, *seen_before, parts)
+                .await
+                .map(|(mut cards, mut rows)| {
+                    if let Some(skip) = skip {
+                        cards.retain(|c| !skip.contains(c.card.id));
+                        let keys: BTreeSet<&str> =
+                            cards.iter().map(|c| c.card.key.as_str()).collect();
+                        rows.retain(|r| r.card.as_deref().is_some_and(|k| keys.contains(k)));
+                    }
+                    (cards, rows)
+                }),
             Pick::Keys(keys) => {
                 store
                     .latest_of_keys_with_alerts(account, profile, keys, parts)
@@ -231,13 +244,16 @@ impl PageSource {
         if page.is_empty() {
             return Ok(Page {
                 cards: 0,
+                ids: Vec::new(),
                 evaluated: None,
             });
         }
+        let ids = page.iter().map(|c| c.card.id).collect();
         let alerts = states_from_rows(rows)?;
         let cards = card_inputs(&self.store, page, self.needs, now).await?;
         Ok(Page {
             cards: cards.len() as u64,
+            ids,
             evaluated: Some(
                 self.evaluator
                     .evaluate(alerts, SyncInfo::default(), cards, now)?,

@@ -12,6 +12,7 @@
 
 mod account;
 mod alerts;
+mod card_set;
 mod digests;
 mod evaluation;
 mod evaluator;
