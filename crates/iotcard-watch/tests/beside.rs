@@ -15,14 +15,6 @@ use iotcard_watch::daemon::{AccountSync, BoxFuture, PlatformSync};
 use iotcard_watch::{ManualClock, WatchPlan, WatchedAccount};
 use support::*;
 
-const QUOTA: &str = r#"
-    [[rules]]
-    name = "quota"
-    kind = "quota"
-    thresholds = [1]
-    notify = ["ops"]
-"#;
-
 /// A pass that tells its batches (or, with `tell` off, tells nothing),
 /// the clock a second later for each, and counts the card alerts the
 /// store holds when it ends.

@@ -95,7 +95,7 @@ async fn three_watchers_share_one_store_and_take_over_a_killed_one() {
         .map(|_| Probe::new(PlatformSync(iotbos(&sim))))
         .collect();
     let plan_for = || {
-        let mut plan = WatchPlan::new(rules(QUOTA_ALL), [ops.clone()]);
+        let mut plan = WatchPlan::new(rules(QUOTA), [ops.clone()]);
         for (p, probe) in profiles.iter().zip(&probes) {
             plan = plan.account(WatchedAccount::new(
                 AccountSpec::new(*p, "iotbos", "127.0.0.1"),
@@ -184,14 +184,6 @@ async fn three_watchers_share_one_store_and_take_over_a_killed_one() {
     sim.shutdown().await;
 }
 
-const QUOTA_ALL: &str = r#"
-    [[rules]]
-    name = "quota"
-    kind = "quota"
-    thresholds = [1]
-    notify = ["ops"]
-"#;
-
 /// Signals when its pass begins, then outlasts the first lease renewal.
 #[derive(Debug)]
 struct Outlasting<S> {
@@ -244,7 +236,7 @@ async fn a_renewal_blocked_when_the_pass_ends_does_not_stall_the_watcher() {
     store.inventory_add(id, &numbers).await.unwrap();
     let began = Arc::new(tokio::sync::Notify::new());
     let (robot, ops) = dingtalk_robot(Arc::new(SystemClock::default())).await;
-    let plan = WatchPlan::new(rules(QUOTA_ALL), [ops]).account(WatchedAccount::new(
+    let plan = WatchPlan::new(rules(QUOTA), [ops]).account(WatchedAccount::new(
         spec,
         Arc::new(Outlasting {
             inner: PlatformSync(iotbos(&sim)),

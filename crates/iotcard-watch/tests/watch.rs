@@ -13,14 +13,6 @@ use iotcard_watch::receivers::Down;
 use iotcard_watch::WatchPlan;
 use support::*;
 
-const QUOTA: &str = r#"
-    [[rules]]
-    name = "quota"
-    kind = "quota"
-    thresholds = [1]
-    notify = ["ops"]
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quota_crossing_notifies_once_and_a_restart_repeats_nothing() {
     let sim = sim(20).await;

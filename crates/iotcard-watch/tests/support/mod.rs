@@ -18,6 +18,16 @@ use iotcard_watch::daemon::{AccountSync, BoxFuture, PlatformSync};
 use iotcard_watch::receivers::Robot;
 use iotcard_watch::{Deliverer, ManualClock, RetryPolicy, WatchedAccount, Watcher};
 
+/// A quota rule that fires for every card that used data (1 % of its
+/// allowance), told to the notifier `ops`.
+pub const QUOTA: &str = r#"
+    [[rules]]
+    name = "quota"
+    kind = "quota"
+    thresholds = [1]
+    notify = ["ops"]
+"#;
+
 /// 2026-11-20 12:00 CST: mid-month, every active card has used some data.
 pub const MID_MONTH: &str = "2026-11-20T12:00:00+08:00";
 
