@@ -86,7 +86,8 @@ pub(crate) struct Evaluation<'a> {
     /// Every commit is fenced by it (renewals keep its token).
     lease: Lease,
     page_size: u32,
-    evaluator: Arc<Evaluator>,
+    /// Where pages are read and evaluated (its evaluator serves the
+    /// account's own rules and the unlisted alerts too).
     source: PageSource,
     digests: Digests<'a>,
     /// Whether notices are staged that the last commit must consume.
@@ -157,7 +158,7 @@ impl<'a> Evaluation<'a> {
             account: account_id,
             profile: account.profile().to_owned(),
             needs: Needs::of(rules),
-            evaluator: Arc::clone(&evaluator),
+            evaluator,
         };
         let mut evaluation = Self {
             store,
@@ -166,7 +167,6 @@ impl<'a> Evaluation<'a> {
             account_id,
             lease: lease.clone(),
             page_size,
-            evaluator,
             source,
             digests: Digests::new(rules),
             staged: false,
@@ -196,10 +196,7 @@ impl<'a> Evaluation<'a> {
                 // Every batch already told starts reading, up to READ_AHEAD.
                 while told && reading.len() < READ_AHEAD {
                     match batches.try_recv() {
-                        Ok(keys) => {
-                            self.told += keys.len() as u64;
-                            reading.push_back(self.source.prefetch(Pick::Keys(keys), now()?));
-                        }
+                        Ok(keys) => reading.push_back(self.read_told(keys, now()?)),
                         Err(mpsc::error::TryRecvError::Empty) => break,
                         Err(mpsc::error::TryRecvError::Disconnected) => told = false,
                     }
@@ -217,10 +214,7 @@ impl<'a> Evaluation<'a> {
                     }
                     None if !told => return Ok(()),
                     None => match batches.recv().await {
-                        Some(keys) => {
-                            self.told += keys.len() as u64;
-                            reading.push_back(self.source.prefetch(Pick::Keys(keys), now()?));
-                        }
+                        Some(keys) => reading.push_back(self.read_told(keys, now()?)),
                         None => told = false,
                     },
                 }
@@ -233,6 +227,12 @@ impl<'a> Evaluation<'a> {
             let _ = self.committed().await;
         }
         result
+    }
+
+    /// Starts reading a batch the pass told, counted as told.
+    fn read_told(&mut self, keys: Vec<String>, now: Instant) -> Prefetch {
+        self.told += keys.len() as u64;
+        self.source.prefetch(Pick::Keys(keys), now)
     }
 
     /// Evaluates what is left at `now` — the account's own rules, and the
@@ -265,9 +265,12 @@ impl<'a> Evaluation<'a> {
             .account_alert_rows(profile)
             .await
             .map_err(WatchError::store("reading alert state"))?;
-        let step =
-            self.evaluator
-                .evaluate(states_from_rows(rows)?, sync_info(&runs), Vec::new(), now)?;
+        let step = self.source.evaluator.evaluate(
+            states_from_rows(rows)?,
+            sync_info(&runs),
+            Vec::new(),
+            now,
+        )?;
         self.commit(step, now).await?;
 
         // The cards, a range of ids at a time: the store reads the next
@@ -366,7 +369,7 @@ impl<'a> Evaluation<'a> {
                 return Ok(());
             };
             after = Some((last.card.clone().unwrap_or_default(), last.rule.clone()));
-            let (mut state, mut transitions) = self.evaluator.run(
+            let (mut state, mut transitions) = self.source.evaluator.run(
                 states_from_rows(rows)?,
                 SyncInfo::default(),
                 Vec::new(),
@@ -379,7 +382,7 @@ impl<'a> Evaluation<'a> {
                 |_| false,
                 now,
             ));
-            let step = self.evaluator.settle(state, transitions)?;
+            let step = self.source.evaluator.settle(state, transitions)?;
             self.commit(step, now).await?;
         }
     }
